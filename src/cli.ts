@@ -1,0 +1,91 @@
+import { parseArgs } from 'node:util';
+import { FormatError } from './formats/formatReader';
+import { openModel } from './model/openModel';
+import { printModuleTree } from './model/printTree';
+import type { ModelIndex, ModuleNode } from './model/modelIndex';
+import { runStats } from './cliStats';
+
+const USAGE = `usage: paramscope <command> <file> [options]
+
+commands:
+  inspect <file> [--json]                 module tree, parameters, dtypes, shapes, counts
+  stats <file> [--param NAME]... [--json] exact statistics and 256-bin histograms
+
+Files: .safetensors, *.safetensors.index.json (sharded), PyTorch .pt/.pth/.bin/.ckpt (zip or legacy).
+Exit codes: 0 ok, 1 the file cannot be read, 2 bad usage.`;
+
+class UsageError extends Error {}
+
+interface ModuleJson {
+  name: string;
+  type: string | null;
+  path: string;
+  parameterCount: number;
+  sameAs?: string;
+  children: ModuleJson[];
+  parameters: string[];
+}
+
+function moduleJson(m: ModuleNode): ModuleJson {
+  const out: ModuleJson = { name: m.name, type: m.type, path: m.path, parameterCount: m.parameterCount, children: m.children.map(moduleJson), parameters: m.parameters };
+  if (m.sameAs !== undefined) out.sameAs = m.sameAs;
+  return out;
+}
+
+export function inspectJson(index: ModelIndex): unknown {
+  return {
+    file: index.file,
+    format: index.format,
+    rootName: index.rootName,
+    parameters: index.tensors.map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape, path: t.path, kind: t.kind, count: t.count })),
+    modules: moduleJson(index.modules),
+    moduleTreeSource: index.moduleTreeSource,
+    totalParameters: index.totalParameters,
+    metadata: index.metadata,
+    warnings: index.warnings,
+  };
+}
+
+async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' }, param: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } } });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const [verb, file, ...rest] = positionals;
+  if (!verb || !file || rest.length > 0) throw new UsageError('expected a command and one file');
+  if (verb !== 'inspect' && verb !== 'stats') throw new UsageError(`unknown command '${verb}'`);
+  if (verb === 'inspect' && values.param) throw new UsageError('--param goes with stats');
+
+  const index = await openModel(file);
+  for (const w of index.warnings) process.stderr.write(`warning: ${w}\n`);
+  if (verb === 'inspect') {
+    if (values.json) process.stdout.write(`${JSON.stringify(inspectJson(index), null, 1)}\n`);
+    else process.stdout.write(`${index.file} · ${index.format} · ${index.totalParameters.toLocaleString('en-US')} parameters\n${printModuleTree(index)}\n`);
+    return 0;
+  }
+  return runStats(index, values.param ?? [], values.json === true);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    if (e instanceof UsageError) {
+      process.stderr.write(`paramscope: ${e.message}\n${USAGE}\n`);
+      process.exitCode = 2;
+    } else {
+      // A person reads this: one line saying what is wrong, never a stack trace.
+      const msg = e instanceof FormatError ? e.message : `error: ${(e as Error)?.message ?? String(e)}`;
+      process.stderr.write(`paramscope: ${msg}\n`);
+      process.exitCode = 1;
+    }
+  },
+);

@@ -1,0 +1,494 @@
+import { Op } from './opcodes';
+import { PyClass, PyCallable, PyDict, PyFloat, PyObject, PySet, PyTuple, RefusedCall, RefusedGlobal, qualifiedName } from './values';
+
+/** Malformed or unsupported pickle data. */
+export class PickleError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PickleError';
+  }
+}
+
+/** The pickle ran past the bytes we were given: a caller may retry with a larger window. */
+export class PickleTruncatedError extends PickleError {
+  constructor(at: number) {
+    super(`pickle data ends early (at byte ${at})`);
+    this.name = 'PickleTruncatedError';
+  }
+}
+
+/** Memo entries allowed: a memo index is a u32, but no real checkpoint needs anywhere near this. */
+const MAX_MEMO_ENTRIES = 50_000_000;
+/** Stack + mark depth cap: bounds memory for hostile pickles that only push. */
+const MAX_STACK_DEPTH = 10_000_000;
+
+export interface UnpicklerHooks {
+  /** Resolves GLOBAL/STACK_GLOBAL/INST names; must never import or run anything. */
+  resolveGlobal(module: string, name: string): unknown;
+  /** Resolves a persistent id (PyTorch storages); the pid is usually a PyTuple. */
+  persistentLoad(pid: unknown): unknown;
+  warn(message: string): void;
+}
+
+export interface UnpickleResult {
+  value: unknown;
+  /** Offset just past the STOP opcode. */
+  end: number;
+}
+
+const textDecoder = new TextDecoder('utf-8', { fatal: false });
+
+/**
+ * A pickle virtual machine that builds plain data. Only `PyCallable`s from the allow-list are
+ * ever invoked; classes become `PyObject`s, refused globals become `RefusedCall` placeholders.
+ */
+export function unpickle(data: Uint8Array, start: number, hooks: UnpicklerHooks): UnpickleResult {
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  let pos = start;
+  const stack: unknown[] = [];
+  const marks: number[] = [];
+  const memo = new Map<number, unknown>();
+
+  const need = (n: number): void => {
+    if (n < 0 || pos + n > data.length) throw new PickleTruncatedError(data.length);
+  };
+  const u8 = (): number => {
+    need(1);
+    return data[pos++]!;
+  };
+  const u16 = (): number => {
+    need(2);
+    const v = view.getUint16(pos, true);
+    pos += 2;
+    return v;
+  };
+  const u32 = (): number => {
+    need(4);
+    const v = view.getUint32(pos, true);
+    pos += 4;
+    return v;
+  };
+  const i32 = (): number => {
+    need(4);
+    const v = view.getInt32(pos, true);
+    pos += 4;
+    return v;
+  };
+  const u64 = (): number => {
+    need(8);
+    const v = view.getBigUint64(pos, true);
+    pos += 8;
+    if (v > BigInt(data.length)) throw new PickleTruncatedError(data.length);
+    return Number(v);
+  };
+  const bytes = (n: number): Uint8Array => {
+    need(n);
+    const b = data.subarray(pos, pos + n);
+    pos += n;
+    return b;
+  };
+  const line = (): string => {
+    const end = data.indexOf(0x0a, pos);
+    if (end < 0) throw new PickleTruncatedError(data.length);
+    const s = textDecoder.decode(data.subarray(pos, end));
+    pos = end + 1;
+    return s;
+  };
+  const push = (v: unknown): void => {
+    if (stack.length >= MAX_STACK_DEPTH) throw new PickleError('pickle stack too deep');
+    stack.push(v);
+  };
+  const pop = (): unknown => {
+    if (stack.length === 0 || (marks.length > 0 && stack.length <= marks[marks.length - 1]!)) {
+      throw new PickleError(`stack underflow at byte ${pos - 1}`);
+    }
+    return stack.pop();
+  };
+  const top = (): unknown => {
+    if (stack.length === 0) throw new PickleError(`stack underflow at byte ${pos - 1}`);
+    return stack[stack.length - 1];
+  };
+  const popMark = (): unknown[] => {
+    const m = marks.pop();
+    if (m === undefined) throw new PickleError(`no mark at byte ${pos - 1}`);
+    return stack.splice(m);
+  };
+  const memoPut = (idx: number, v: unknown): void => {
+    if (memo.size >= MAX_MEMO_ENTRIES && !memo.has(idx)) throw new PickleError('pickle memo too large');
+    memo.set(idx, v);
+  };
+  const memoGet = (idx: number): unknown => {
+    if (!memo.has(idx)) throw new PickleError(`memo key ${idx} missing at byte ${pos - 1}`);
+    return memo.get(idx);
+  };
+  const resolveGlobal = (module: string, name: string): unknown => hooks.resolveGlobal(module, name);
+
+  for (;;) {
+    const opAt = pos;
+    const op = u8();
+    switch (op) {
+      case Op.PROTO: {
+        const v = u8();
+        if (v > 5) throw new PickleError(`unsupported pickle protocol ${v}`);
+        break;
+      }
+      case Op.FRAME:
+        u64();
+        break;
+      case Op.STOP:
+        if (stack.length !== 1) throw new PickleError(`pickle stopped with ${stack.length} values on the stack`);
+        return { value: stack[0], end: pos };
+      case Op.MARK:
+        marks.push(stack.length);
+        break;
+      case Op.POP:
+        if (marks.length > 0 && marks[marks.length - 1] === stack.length) marks.pop();
+        else pop();
+        break;
+      case Op.POP_MARK:
+        popMark();
+        break;
+      case Op.DUP:
+        push(top());
+        break;
+      // --- constants
+      case Op.NONE:
+        push(null);
+        break;
+      case Op.NEWTRUE:
+        push(true);
+        break;
+      case Op.NEWFALSE:
+        push(false);
+        break;
+      case Op.INT: {
+        const s = line();
+        if (s === '00') push(false);
+        else if (s === '01') push(true);
+        else push(parseIntLiteral(s, opAt));
+        break;
+      }
+      case Op.LONG:
+        push(parseIntLiteral(line().replace(/L$/, ''), opAt));
+        break;
+      case Op.BININT:
+        push(i32());
+        break;
+      case Op.BININT1:
+        push(u8());
+        break;
+      case Op.BININT2:
+        push(u16());
+        break;
+      case Op.LONG1:
+        push(decodeLong(bytes(u8())));
+        break;
+      case Op.LONG4: {
+        const n = i32();
+        if (n < 0) throw new PickleError('negative LONG4 length');
+        push(decodeLong(bytes(n)));
+        break;
+      }
+      case Op.FLOAT:
+        push(new PyFloat(Number.parseFloat(line())));
+        break;
+      case Op.BINFLOAT: {
+        need(8);
+        push(new PyFloat(view.getFloat64(pos, false)));
+        pos += 8;
+        break;
+      }
+      // --- strings and bytes
+      case Op.STRING:
+        push(unquotePy2String(line()));
+        break;
+      case Op.BINSTRING: {
+        const n = i32();
+        if (n < 0) throw new PickleError('negative BINSTRING length');
+        push(latin1(bytes(n)));
+        break;
+      }
+      case Op.SHORT_BINSTRING:
+        push(latin1(bytes(u8())));
+        break;
+      case Op.UNICODE:
+        push(decodeRawUnicodeEscape(line()));
+        break;
+      case Op.BINUNICODE:
+        push(textDecoder.decode(bytes(u32())));
+        break;
+      case Op.SHORT_BINUNICODE:
+        push(textDecoder.decode(bytes(u8())));
+        break;
+      case Op.BINUNICODE8:
+        push(textDecoder.decode(bytes(u64())));
+        break;
+      case Op.BINBYTES:
+        push(bytes(u32()));
+        break;
+      case Op.SHORT_BINBYTES:
+        push(bytes(u8()));
+        break;
+      case Op.BINBYTES8:
+      case Op.BYTEARRAY8:
+        push(bytes(u64()));
+        break;
+      case Op.NEXT_BUFFER:
+        throw new PickleError('out-of-band pickle buffers are not supported');
+      case Op.READONLY_BUFFER:
+        break;
+      // --- containers
+      case Op.EMPTY_TUPLE:
+        push(new PyTuple([]));
+        break;
+      case Op.TUPLE1:
+        push(new PyTuple([pop()]));
+        break;
+      case Op.TUPLE2: {
+        const b = pop();
+        const a = pop();
+        push(new PyTuple([a, b]));
+        break;
+      }
+      case Op.TUPLE3: {
+        const c = pop();
+        const b = pop();
+        const a = pop();
+        push(new PyTuple([a, b, c]));
+        break;
+      }
+      case Op.TUPLE:
+        push(new PyTuple(popMark()));
+        break;
+      case Op.EMPTY_LIST:
+        push([]);
+        break;
+      case Op.LIST:
+        push(popMark());
+        break;
+      case Op.APPEND: {
+        const v = pop();
+        appendTo(top(), [v], opAt);
+        break;
+      }
+      case Op.APPENDS: {
+        const items = popMark();
+        appendTo(top(), items, opAt);
+        break;
+      }
+      case Op.EMPTY_DICT:
+        push(new PyDict());
+        break;
+      case Op.DICT: {
+        const items = popMark();
+        const d = new PyDict();
+        for (let i = 0; i + 1 < items.length; i += 2) d.set(items[i], items[i + 1]);
+        push(d);
+        break;
+      }
+      case Op.SETITEM: {
+        const v = pop();
+        const k = pop();
+        setItems(top(), [k, v], opAt);
+        break;
+      }
+      case Op.SETITEMS: {
+        const items = popMark();
+        setItems(top(), items, opAt);
+        break;
+      }
+      case Op.EMPTY_SET:
+        push(new PySet());
+        break;
+      case Op.ADDITEMS: {
+        const items = popMark();
+        const s = top();
+        if (!(s instanceof PySet)) throw new PickleError(`ADDITEMS on a non-set at byte ${opAt}`);
+        s.items.push(...items);
+        break;
+      }
+      case Op.FROZENSET: {
+        const s = new PySet(true);
+        s.items.push(...popMark());
+        push(s);
+        break;
+      }
+      // --- memo
+      case Op.PUT:
+        memoPut(parseIntStrict(line(), opAt), top());
+        break;
+      case Op.BINPUT:
+        memoPut(u8(), top());
+        break;
+      case Op.LONG_BINPUT:
+        memoPut(u32(), top());
+        break;
+      case Op.MEMOIZE:
+        memoPut(memo.size, top());
+        break;
+      case Op.GET:
+        push(memoGet(parseIntStrict(line(), opAt)));
+        break;
+      case Op.BINGET:
+        push(memoGet(u8()));
+        break;
+      case Op.LONG_BINGET:
+        push(memoGet(u32()));
+        break;
+      // --- globals, calls, objects
+      case Op.GLOBAL: {
+        const module = line();
+        const name = line();
+        push(resolveGlobal(module, name));
+        break;
+      }
+      case Op.STACK_GLOBAL: {
+        const name = pop();
+        const module = pop();
+        if (typeof module !== 'string' || typeof name !== 'string') throw new PickleError(`STACK_GLOBAL needs two strings at byte ${opAt}`);
+        push(resolveGlobal(module, name));
+        break;
+      }
+      case Op.INST: {
+        const module = line();
+        const name = line();
+        const args = popMark();
+        push(call(resolveGlobal(module, name), args, undefined, opAt));
+        break;
+      }
+      case Op.OBJ: {
+        const items = popMark();
+        if (items.length === 0) throw new PickleError(`OBJ without a class at byte ${opAt}`);
+        push(call(items[0], items.slice(1), undefined, opAt));
+        break;
+      }
+      case Op.REDUCE: {
+        const args = pop();
+        const fn = pop();
+        push(call(fn, tupleItems(args, opAt), undefined, opAt));
+        break;
+      }
+      case Op.NEWOBJ: {
+        const args = pop();
+        const cls = pop();
+        push(call(cls, tupleItems(args, opAt), undefined, opAt));
+        break;
+      }
+      case Op.NEWOBJ_EX: {
+        const kwargs = pop();
+        const args = pop();
+        const cls = pop();
+        push(call(cls, tupleItems(args, opAt), kwargs instanceof PyDict ? kwargs : undefined, opAt));
+        break;
+      }
+      case Op.BUILD: {
+        const state = pop();
+        build(top(), state);
+        break;
+      }
+      case Op.PERSID:
+        push(hooks.persistentLoad(line()));
+        break;
+      case Op.BINPERSID:
+        push(hooks.persistentLoad(pop()));
+        break;
+      case Op.EXT1:
+      case Op.EXT2:
+      case Op.EXT4:
+        throw new PickleError(`pickle extension registry codes are not supported (byte ${opAt})`);
+      default:
+        throw new PickleError(`unknown pickle opcode 0x${op.toString(16).padStart(2, '0')} at byte ${opAt}`);
+    }
+  }
+
+  function call(fn: unknown, args: unknown[], kwargs: PyDict | undefined, at: number): unknown {
+    if (fn instanceof PyCallable) return fn.call(args, kwargs);
+    if (fn instanceof PyClass) return new PyObject(fn, args);
+    if (fn instanceof RefusedGlobal) return new RefusedCall(fn, args);
+    if (fn instanceof RefusedCall) return new RefusedCall(fn.callee, args);
+    // Calling something that is not a global (a stub instance, a string): record, never run.
+    hooks.warn(`pickle asked to call a non-callable value at byte ${at}; ignored`);
+    return new RefusedCall({ module: '?', name: describe(fn) }, args);
+  }
+
+  function build(target: unknown, state: unknown): void {
+    if (target instanceof PyObject) {
+      target.state = state;
+    } else if (target instanceof PyDict) {
+      // BUILD on an (Ordered)Dict sets attributes such as state_dict's `_metadata`, not items.
+      target.attrs = state;
+    }
+    // Tensors, refused calls and others: their Python-side state is irrelevant to us.
+  }
+}
+
+function describe(v: unknown): string {
+  if (v instanceof PyObject) return qualifiedName(v.cls);
+  return typeof v;
+}
+
+function tupleItems(args: unknown, at: number): unknown[] {
+  if (args instanceof PyTuple) return args.items;
+  if (Array.isArray(args)) return args;
+  if (args === null) return [];
+  throw new PickleError(`call arguments are not a tuple at byte ${at}`);
+}
+
+function appendTo(target: unknown, items: unknown[], at: number): void {
+  if (Array.isArray(target)) target.push(...items);
+  else if (target instanceof PyObject) target.listItems.push(...items);
+  else if (target instanceof PySet) target.items.push(...items);
+  else if (!(target instanceof RefusedCall)) throw new PickleError(`APPEND to a non-list at byte ${at}`);
+}
+
+function setItems(target: unknown, kv: unknown[], at: number): void {
+  let d: PyDict;
+  if (target instanceof PyDict) d = target;
+  else if (target instanceof PyObject) d = target.dictItems;
+  else if (target instanceof RefusedCall) return;
+  else throw new PickleError(`SETITEM on a non-dict at byte ${at}`);
+  for (let i = 0; i + 1 < kv.length; i += 2) d.set(kv[i], kv[i + 1]);
+}
+
+/** Decodes a little-endian two's-complement integer (LONG1/LONG4). */
+export function decodeLong(b: Uint8Array): number | bigint {
+  if (b.length === 0) return 0;
+  let v = 0n;
+  for (let i = b.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]!);
+  if (b[b.length - 1]! & 0x80) v -= 1n << BigInt(b.length * 8);
+  return Number.isSafeInteger(Number(v)) ? Number(v) : v;
+}
+
+function parseIntLiteral(s: string, at: number): number | bigint {
+  if (!/^[-+]?\d+$/.test(s)) throw new PickleError(`bad integer literal at byte ${at}`);
+  const v = BigInt(s);
+  return Number.isSafeInteger(Number(v)) ? Number(v) : v;
+}
+
+function parseIntStrict(s: string, at: number): number {
+  const v = parseIntLiteral(s, at);
+  if (typeof v !== 'number' || v < 0) throw new PickleError(`bad memo index at byte ${at}`);
+  return v;
+}
+
+function latin1(b: Uint8Array): string {
+  let s = '';
+  for (const c of b) s += String.fromCharCode(c);
+  return s;
+}
+
+/** Protocol-0 STRING: a Python repr in quotes, with backslash escapes. */
+function unquotePy2String(s: string): string {
+  const q = s[0];
+  if ((q !== "'" && q !== '"') || s[s.length - 1] !== q || s.length < 2) throw new PickleError('bad STRING literal');
+  return s.slice(1, -1).replace(/\\(x[0-9a-fA-F]{2}|[\\'"nrt0])/g, (_, e: string) => {
+    if (e[0] === 'x') return String.fromCharCode(Number.parseInt(e.slice(1), 16));
+    return ({ n: '\n', r: '\r', t: '\t', '0': '\0' } as Record<string, string>)[e] ?? e;
+  });
+}
+
+function decodeRawUnicodeEscape(s: string): string {
+  return s.replace(/\\u([0-9a-fA-F]{4})|\\U([0-9a-fA-F]{8})/g, (_, a: string | undefined, b: string | undefined) =>
+    String.fromCodePoint(Number.parseInt((a ?? b)!, 16)),
+  );
+}

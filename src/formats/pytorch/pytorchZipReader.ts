@@ -1,0 +1,71 @@
+import type { ReaderResult } from '../../model/modelIndex';
+import type { ByteSource } from '../../runtime/byteSource';
+import { DTYPE_SIZE } from '../../runtime/dtypes';
+import { FormatError, type FormatReader, type ReaderContext, throwIfAborted } from '../formatReader';
+import { unpickle } from '../pickle/unpickler';
+import { ZipReader, type ZipEntry } from '../zip/zipReader';
+import { StorageCollector } from './storageResolver';
+import { createTorchGlobalResolver } from './torchGlobals';
+import { interpretTorchObject, type StorageBytes } from './torchObjects';
+import type { StorageRef } from './torchValues';
+
+/** data.pkl holds structure only (names, shapes); 256 MiB is ~100× a 70B model's (CWE-770). */
+export const MAX_DATA_PKL_BYTES = 256 * 1024 * 1024;
+const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04]; // "PK\3\4", a local file header
+
+/** `torch.save` files since PyTorch 1.6: a stored zip with `<archive>/data.pkl` and `<archive>/data/<key>`. */
+export const pytorchZipReader: FormatReader = {
+  id: 'pytorch-zip',
+  extensions: ['.pt', '.pth', '.bin', '.ckpt', '.pkl', '.tar'],
+
+  async match(src: ByteSource): Promise<boolean> {
+    if (src.size < 4) return false;
+    const head = await src.read(0, 4);
+    return ZIP_MAGIC.every((b, i) => head[i] === b);
+  },
+
+  async open(src: ByteSource, ctx: ReaderContext): Promise<ReaderResult> {
+    try {
+      return await openZip(src, ctx);
+    } catch (e) {
+      if (e instanceof FormatError) throw e;
+      throw new FormatError('pytorch-zip', `${src.name}: not a readable PyTorch file: ${(e as Error).message}`);
+    }
+  },
+};
+
+async function openZip(src: ByteSource, ctx: ReaderContext): Promise<ReaderResult> {
+  const zip = await ZipReader.open(src);
+  const pkl = [...zip.entries.values()].find((e) => e.name === 'data.pkl' || e.name.endsWith('/data.pkl'));
+  if (!pkl) throw new FormatError('pytorch-zip', `${src.name}: zip archive without data.pkl, so not a torch.save file`);
+  const prefix = pkl.name.slice(0, pkl.name.length - 'data.pkl'.length);
+  const warnings: string[] = [];
+  if (zip.entries.has(`${prefix}constants.pkl`)) warnings.push('TorchScript archive: module code is not run; tensors shown from its data');
+
+  const byteorderEntry = zip.entries.get(`${prefix}byteorder`);
+  const byteOrder = byteorderEntry ? (new TextDecoder().decode(await zip.readEntry(byteorderEntry, 16)).trim() === 'big' ? 'big' : 'little') : 'little';
+
+  const collector = new StorageCollector();
+  const data = await zip.readEntry(pkl, MAX_DATA_PKL_BYTES);
+  throwIfAborted(ctx.signal);
+  const { value } = unpickle(data, 0, {
+    resolveGlobal: createTorchGlobalResolver({ warn: (m) => warnings.push(m) }),
+    persistentLoad: (pid) => collector.persistentLoad(pid),
+    warn: (m) => warnings.push(m),
+  });
+
+  const located = new Map<StorageRef, StorageBytes>();
+  for (const ref of collector.all()) {
+    const entry: ZipEntry | undefined = zip.entries.get(`${prefix}data/${ref.key}`);
+    if (!entry) continue; // reported per tensor by interpretTorchObject
+    if (entry.method !== 0) {
+      warnings.push(`storage ${ref.key} is compressed inside the zip; its tensors cannot be read lazily and are skipped`);
+      continue;
+    }
+    const offset = await zip.dataOffset(entry);
+    const claimed = ref.numel * DTYPE_SIZE[ref.dtype];
+    if (claimed > entry.uncompressedSize) warnings.push(`storage ${ref.key} claims ${claimed} bytes but its record holds ${entry.uncompressedSize}`);
+    located.set(ref, { file: src.name, offset, bytes: entry.uncompressedSize, byteOrder });
+  }
+  return interpretTorchObject(value, 'pytorch-zip', located, warnings);
+}

@@ -1,0 +1,279 @@
+import type { FormatId, PathStep, RawModule, RawTensor, ReaderResult, TensorKind, TensorLocation } from '../../model/modelIndex';
+import { DTYPE_SIZE } from '../../runtime/dtypes';
+import { PyDict, PyFloat, PyObject, PySet, PyTuple, RefusedCall, qualifiedName } from '../pickle/values';
+import { StorageRef, TensorRef, UnsupportedTensor } from './torchValues';
+
+/** Where a storage's bytes are, resolved by the container reader (zip record or legacy offset). */
+export interface StorageBytes {
+  file: string;
+  offset: number;
+  bytes: number;
+  byteOrder: 'little' | 'big';
+}
+
+/** state_dict entries that are buffers of common layers, so totals count parameters only. */
+const KNOWN_BUFFER_SUFFIXES = ['running_mean', 'running_var', 'num_batches_tracked'];
+/** Checkpoint keys under which tensors are training state, not model parameters. */
+const TRAINING_STATE_KEY = /^(optim|optimizer|optimizers|optimizer_state|optimizer_state_dict|optimizer_states|opt|scaler|grad_scaler|lr_scheduler|lr_schedulers|scheduler|schedulers)$/i;
+/** Metadata values are summaries, not dumps: a config list of a million ints is cut here. */
+const MAX_METADATA_ITEMS = 200;
+const MAX_METADATA_DEPTH = 8;
+/** Values summarised per metadata entry: shared references make a DAG that can fan out forever. */
+const MAX_METADATA_NODES = 2_000;
+/**
+ * Objects visited while naming tensors. Memo references let a small pickle describe a graph with
+ * exponentially many paths ("billion laughs"); real checkpoints stay far below this.
+ */
+export const MAX_WALK_NODES = 2_000_000;
+
+/** The object graph is too large to name: almost certainly a pickle bomb. */
+export class ObjectGraphTooLargeError extends Error {
+  constructor() {
+    super(`the pickle describes more than ${MAX_WALK_NODES} objects through shared references (a pickle bomb?)`);
+    this.name = 'ObjectGraphTooLargeError';
+  }
+}
+
+/** Turns the object graph of a PyTorch pickle into tensors, a module tree and metadata. */
+export function interpretTorchObject(
+  root: unknown,
+  format: FormatId,
+  storages: ReadonlyMap<StorageRef, StorageBytes>,
+  warnings: string[],
+): ReaderResult {
+  const tensors: RawTensor[] = [];
+  const metadata: Record<string, unknown> = {};
+  let moduleTree: RawModule | undefined;
+  const moduleIds = new Map<PyObject, number>();
+  let visits = 0;
+  const visit = (): void => {
+    if (++visits > MAX_WALK_NODES) throw new ObjectGraphTooLargeError();
+  };
+
+  const addTensor = (t: TensorRef, name: string, kind: TensorKind, containerPath: PathStep[] | undefined): void => {
+    const loc = locate(t, name);
+    if (loc) tensors.push({ name, dtype: t.storage.dtype, shape: t.shape, location: loc, kind, containerPath });
+  };
+
+  const locate = (t: TensorRef, name: string): TensorLocation | undefined => {
+    const s = storages.get(t.storage);
+    if (!s) {
+      warnings.push(`${name}: its storage ${t.storage.key} is missing from the file; skipped`);
+      return undefined;
+    }
+    const itemsize = DTYPE_SIZE[t.storage.dtype];
+    const numel = Math.floor(s.bytes / itemsize);
+    if (t.shape.length !== t.strides.length || t.shape.some((d) => d < 0) || t.strides.some((d) => d < 0) || t.storageOffset < 0) {
+      warnings.push(`${name}: inconsistent shape ${JSON.stringify(t.shape)} / strides ${JSON.stringify(t.strides)}; skipped`);
+      return undefined;
+    }
+    const empty = t.shape.some((d) => d === 0);
+    const last = empty ? -1 : t.storageOffset + t.shape.reduce((acc, d, i) => acc + (d - 1) * t.strides[i]!, 0);
+    if (last >= numel) {
+      warnings.push(`${name}: view reaches element ${last} of a storage with ${numel} elements; skipped`);
+      return undefined;
+    }
+    return {
+      file: s.file,
+      storageOffset: s.offset,
+      storageBytes: s.bytes,
+      storageKey: t.storage.key,
+      elementOffset: t.storageOffset,
+      strides: t.strides,
+      byteOrder: s.byteOrder,
+    };
+  };
+
+  const moduleId = (o: PyObject): number => {
+    let id = moduleIds.get(o);
+    if (id === undefined) moduleIds.set(o, (id = moduleIds.size));
+    return id;
+  };
+
+  const walkModule = (o: PyObject, prefix: string, steps: PathStep[] | undefined, ancestors: Set<PyObject>): RawModule => {
+    visit();
+    const d = o.dict!;
+    const node: RawModule = { id: moduleId(o), type: o.cls.name, typeModule: o.cls.module, children: [], parameters: [], buffers: [] };
+    const own = (table: unknown, kind: 'parameter' | 'buffer', into: Array<[string, string]>, skip?: Set<unknown>): void => {
+      if (!(table instanceof PyDict)) return;
+      for (const [k, v] of table.items()) {
+        const local = String(k);
+        if (v === null || skip?.has(local)) continue;
+        const name = prefix + local;
+        if (v instanceof TensorRef) {
+          addTensor(v, name, kind, steps && [...steps, { kind: 'attr', name: local }]);
+          into.push([local, name]);
+        } else if (v instanceof UnsupportedTensor) {
+          warnings.push(`${name}: ${v.reason}, not shown`);
+        }
+      }
+    };
+    own(d.get('_parameters'), 'parameter', node.parameters);
+    const nonPersistent = d.get('_non_persistent_buffers_set');
+    own(d.get('_buffers'), 'buffer', node.buffers, nonPersistent instanceof PySet ? new Set(nonPersistent.items) : undefined);
+    const modules = d.get('_modules');
+    if (modules instanceof PyDict) {
+      for (const [k, child] of modules.items()) {
+        const local = String(k);
+        if (!isModule(child)) continue;
+        if (ancestors.has(child)) {
+          warnings.push(`${prefix}${local}: module contains itself; the cycle is cut here`);
+          continue;
+        }
+        ancestors.add(child);
+        const childSteps = steps && [...steps, /^\d+$/.test(local) ? ({ kind: 'key', key: Number(local) } as const) : ({ kind: 'attr', name: local } as const)];
+        node.children.push([local, walkModule(child, `${prefix}${local}.`, childSteps, ancestors)]);
+        ancestors.delete(child);
+      }
+    }
+    return node;
+  };
+
+  const walk = (v: unknown, name: string[], steps: PathStep[], ancestors: Set<unknown>): void => {
+    visit();
+    const dotted = name.join('.');
+    if (v instanceof TensorRef) {
+      const training = steps.some((st) => st.kind === 'key' && typeof st.key === 'string' && TRAINING_STATE_KEY.test(st.key));
+      addTensor(v, dotted, training ? 'optimizer' : v.isParameter ? 'parameter' : guessKind(dotted), steps);
+      return;
+    }
+    if (v instanceof UnsupportedTensor) {
+      warnings.push(`${dotted}: ${v.reason}, not shown`);
+      return;
+    }
+    if (!containsTensor(v, new Set())) {
+      if (name.length > 0) metadata[dotted] = toJson(v);
+      return;
+    }
+    if (ancestors.has(v)) return;
+    ancestors.add(v);
+    if (isModule(v)) {
+      walkModule(v, dotted ? `${dotted}.` : '', steps, new Set([v]));
+    } else if (v instanceof PyDict) {
+      for (const [k, val] of v.items()) walk(val, [...name, keyName(k)], [...steps, { kind: 'key', key: keyValue(k) }], ancestors);
+    } else if (Array.isArray(v) || v instanceof PyTuple) {
+      const items = Array.isArray(v) ? v : v.items;
+      items.forEach((item, i) => walk(item, [...name, String(i)], [...steps, { kind: 'key', key: i }], ancestors));
+    } else if (v instanceof PyObject) {
+      const d = v.dict;
+      if (d) for (const [k, val] of d.items()) walk(val, [...name, keyName(k)], [...steps, { kind: 'attr', name: keyName(k) }], ancestors);
+      for (const [k, val] of v.dictItems.items()) walk(val, [...name, keyName(k)], [...steps, { kind: 'key', key: keyValue(k) }], ancestors);
+      v.listItems.forEach((item, i) => walk(item, [...name, String(i)], [...steps, { kind: 'key', key: i }], ancestors));
+    }
+    ancestors.delete(v);
+  };
+
+  if (isModule(root)) {
+    moduleTree = walkModule(root, '', undefined, new Set([root]));
+  } else if (root instanceof PyDict && isFlatStateDict(root)) {
+    for (const [k, v] of root.items()) {
+      const name = keyName(k);
+      if (v instanceof TensorRef) addTensor(v, name, v.isParameter ? 'parameter' : guessKind(name), undefined);
+      else if (v instanceof UnsupportedTensor) warnings.push(`${name}: ${v.reason}, not shown`);
+    }
+  } else if (root instanceof TensorRef) {
+    addTensor(root, 'tensor', 'tensor', []);
+  } else {
+    walk(root, [], [], new Set());
+  }
+  if (tensors.length === 0 && warnings.length === 0) warnings.push('no tensors found in this file');
+  return { format, tensors, moduleTree, metadata, warnings };
+}
+
+export function isModule(v: unknown): v is PyObject {
+  const d = v instanceof PyObject ? v.dict : undefined;
+  return !!d && d.get('_modules') instanceof PyDict && d.get('_parameters') instanceof PyDict;
+}
+
+/** A dict whose every value is a tensor: a state_dict, named by its keys alone. */
+function isFlatStateDict(d: PyDict): boolean {
+  if (d.size === 0) return false;
+  for (const [k, v] of d.items()) {
+    if (typeof k !== 'string' || !(v instanceof TensorRef || v instanceof UnsupportedTensor)) return false;
+  }
+  return true;
+}
+
+function guessKind(name: string): TensorKind {
+  const last = name.slice(name.lastIndexOf('.') + 1);
+  return KNOWN_BUFFER_SUFFIXES.includes(last) ? 'buffer' : 'tensor';
+}
+
+function keyName(k: unknown): string {
+  if (k instanceof PyTuple) return `(${k.items.map(keyName).join(', ')})`;
+  if (k instanceof PyFloat) return String(k.value);
+  return String(k);
+}
+
+function keyValue(k: unknown): string | number {
+  if (typeof k === 'number') return k;
+  if (typeof k === 'bigint') return Number(k);
+  return keyName(k);
+}
+
+function containsTensor(v: unknown, seen: Set<unknown>): boolean {
+  if (v instanceof TensorRef || v instanceof UnsupportedTensor) return true;
+  if (v === null || typeof v !== 'object' || seen.has(v)) return false;
+  seen.add(v);
+  if (v instanceof PyDict) {
+    for (const [, val] of v.items()) if (containsTensor(val, seen)) return true;
+  } else if (Array.isArray(v)) {
+    return v.some((x) => containsTensor(x, seen));
+  } else if (v instanceof PyTuple) {
+    return v.items.some((x) => containsTensor(x, seen));
+  } else if (v instanceof PyObject) {
+    return containsTensor(v.dict ?? null, seen) || containsTensor(v.dictItems, seen) || v.listItems.some((x) => containsTensor(x, seen));
+  }
+  return false;
+}
+
+/** A JSON-friendly summary of a pickled value, for metadata (bounded in size, cycles cut). */
+export function toJson(root: unknown): unknown {
+  let budget = MAX_METADATA_NODES;
+  const ancestors = new Set<unknown>();
+  const rec = (v: unknown, depth: number): unknown => {
+    if (--budget < 0) return '…';
+    if (typeof v === 'object' && v !== null && ancestors.has(v)) return '<cycle>';
+    if (typeof v === 'object' && v !== null) ancestors.add(v);
+    try {
+      return summarise(v, depth, rec);
+    } finally {
+      ancestors.delete(v);
+    }
+  };
+  return rec(root, 0);
+}
+
+function summarise(v: unknown, depth: number, toJson: (v: unknown, depth: number) => unknown): unknown {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'string' || typeof v === 'boolean') return v;
+  if (typeof v === 'number') return v;
+  if (typeof v === 'bigint') return v.toString();
+  if (v instanceof PyFloat) return Number.isFinite(v.value) ? v.value : String(v.value);
+  if (v instanceof Uint8Array) return `<${v.length} bytes>`;
+  if (v instanceof RefusedCall) return `<refused ${qualifiedName(v.callee)}>`;
+  if (depth >= MAX_METADATA_DEPTH) return '…';
+  const list = (items: unknown[]): unknown[] => {
+    const out = items.slice(0, MAX_METADATA_ITEMS).map((x) => toJson(x, depth + 1));
+    if (items.length > MAX_METADATA_ITEMS) out.push(`… ${items.length - MAX_METADATA_ITEMS} more`);
+    return out;
+  };
+  if (Array.isArray(v)) return list(v);
+  if (v instanceof PyTuple) return list(v.items);
+  if (v instanceof PySet) return list(v.items);
+  if (v instanceof PyDict) {
+    const out: Record<string, unknown> = {};
+    let n = 0;
+    for (const [k, val] of v.items()) {
+      if (n++ >= MAX_METADATA_ITEMS) break;
+      out[keyName(k)] = toJson(val, depth + 1);
+    }
+    return out;
+  }
+  if (v instanceof PyObject) {
+    const d = v.dict;
+    return d ? { __class__: qualifiedName(v.cls), ...(toJson(d, depth + 1) as object) } : `<${qualifiedName(v.cls)}>`;
+  }
+  if (typeof v === 'object' && v !== null && 'name' in v) return `<${String((v as { name: unknown }).name)}>`;
+  return String(v);
+}

@@ -1,0 +1,80 @@
+import type { RawTensor, ReaderResult } from '../../model/modelIndex';
+import type { ByteSource } from '../../runtime/byteSource';
+import { FormatError, type FormatReader, type ReaderContext, throwIfAborted } from '../formatReader';
+import { readSafetensorsHeader } from './safetensorsReader';
+
+/** Index JSON cap: a 1,000-shard, 100k-tensor index is ~10 MB (CWE-770). */
+export const MAX_INDEX_BYTES = 64 * 1024 * 1024;
+
+const fail = (src: ByteSource, msg: string): FormatError => new FormatError('safetensors-sharded', `${src.name}: ${msg}`);
+
+/**
+ * `model.safetensors.index.json` (Hugging Face sharded checkpoints): `weight_map` names the shard
+ * holding each tensor. Shards are merged into one model, in `weight_map` order.
+ */
+export const shardedSafetensorsReader: FormatReader = {
+  id: 'safetensors-sharded',
+  extensions: ['.safetensors.index.json'],
+
+  async match(src: ByteSource): Promise<boolean> {
+    if (src.size > MAX_INDEX_BYTES || src.size < 2) return false;
+    const text = new TextDecoder().decode(await src.read(0, Math.min(src.size, 4096)));
+    return text.trimStart().startsWith('{') && text.includes('"weight_map"');
+  },
+
+  async open(src: ByteSource, ctx: ReaderContext): Promise<ReaderResult> {
+    if (src.size > MAX_INDEX_BYTES) throw fail(src, `index is ${src.size} bytes, over the ${MAX_INDEX_BYTES}-byte limit`);
+    let index: unknown;
+    try {
+      index = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(await src.read(0, src.size)));
+    } catch (e) {
+      throw fail(src, `index is not valid JSON (${(e as Error).message})`);
+    }
+    const weightMap = (index as { weight_map?: unknown } | null)?.weight_map;
+    if (typeof weightMap !== 'object' || weightMap === null || Array.isArray(weightMap)) throw fail(src, 'index has no weight_map object');
+    const entries = Object.entries(weightMap as Record<string, unknown>);
+    const shardNames = [...new Set(entries.map(([, f]) => f))];
+    for (const f of shardNames) {
+      // Shards live beside the index: no absolute paths, no climbing out of the folder.
+      if (typeof f !== 'string' || f === '' || f.startsWith('/') || f.includes('\\') || f.split('/').includes('..')) {
+        throw fail(src, `weight_map names an unsafe shard path ${JSON.stringify(f)}`);
+      }
+    }
+    const byName = new Map<string, RawTensor>();
+    const metadata: Record<string, unknown> = {};
+    const indexMeta = (index as { metadata?: unknown }).metadata;
+    if (indexMeta && typeof indexMeta === 'object') Object.assign(metadata, indexMeta);
+    const warnings: string[] = [];
+    const shardOf = new Map<string, string>();
+    for (const shard of shardNames as string[]) {
+      throwIfAborted(ctx.signal);
+      let shardSrc: ByteSource;
+      try {
+        shardSrc = await ctx.openSibling(shard);
+      } catch (e) {
+        throw fail(src, `cannot open shard ${shard}: ${(e as Error).message}`);
+      }
+      const header = await readSafetensorsHeader(shardSrc);
+      for (const t of header.tensors) {
+        if (byName.has(t.name)) warnings.push(`${t.name} appears in both ${shardOf.get(t.name)} and ${shard}; the first is shown`);
+        else {
+          byName.set(t.name, t);
+          shardOf.set(t.name, shard);
+        }
+      }
+      for (const [k, v] of Object.entries(header.metadata)) metadata[`${shard}:${k}`] = v;
+    }
+    const tensors: RawTensor[] = [];
+    for (const [name, shard] of entries) {
+      const t = byName.get(name);
+      if (!t) throw fail(src, `weight_map puts '${name}' in ${String(shard)}, which does not contain it`);
+      if (shardOf.get(name) !== shard) warnings.push(`'${name}' is mapped to ${String(shard)} but found in ${shardOf.get(name)}`);
+      tensors.push(t);
+    }
+    const mapped = new Set(entries.map(([n]) => n));
+    const extra = [...byName.keys()].filter((n) => !mapped.has(n));
+    if (extra.length > 0) warnings.push(`${extra.length} tensor(s) in the shards are missing from weight_map (e.g. ${extra[0]}); shown anyway`);
+    for (const n of extra) tensors.push(byName.get(n)!);
+    return { format: 'safetensors-sharded', tensors, metadata, warnings };
+  },
+};

@@ -1,0 +1,120 @@
+import type { DType } from '../runtime/dtypes';
+
+/** Formats a reader can produce. */
+export type FormatId = 'safetensors' | 'safetensors-sharded' | 'pytorch-zip' | 'pytorch-legacy';
+
+/**
+ * Where a tensor's bytes live, as plain data so it can cross to a worker. Tensors with the same
+ * `file` and `storageKey` share memory (PyTorch views, tied weights).
+ */
+export interface TensorLocation {
+  /** The file holding the bytes (absolute path for files on disk). */
+  file: string;
+  /** Byte offset in `file` of element 0 of the storage. */
+  storageOffset: number;
+  /** Byte length of the whole storage; already checked to lie inside the file. */
+  storageBytes: number;
+  /** Identifies the storage within the file (zip record name, legacy key, safetensors name). */
+  storageKey: string;
+  /** Offset of the tensor's first element inside the storage, in elements. */
+  elementOffset: number;
+  /** Strides in elements, one per dimension (row-major contiguous for safetensors). */
+  strides: number[];
+  /** Stored byte order; legacy pickles written on big-endian machines say `big`. */
+  byteOrder: 'little' | 'big';
+}
+
+/**
+ * What a tensor is to its model: a learnable parameter, a buffer (BatchNorm statistics), optimizer
+ * or training state found beside the model in a checkpoint, or unknown (plain state_dict entry).
+ * Only `parameter` and `tensor` count toward parameter totals.
+ */
+export type TensorKind = 'parameter' | 'buffer' | 'optimizer' | 'tensor';
+
+/** One subscript or attribute step on the way from the file's root object to a tensor. */
+export type PathStep = { kind: 'key'; key: string | number } | { kind: 'attr'; name: string };
+
+/** A tensor as a reader found it, before the model layer adds paths and trees. */
+export interface RawTensor {
+  /** state_dict key (dotted name), or the dotted path inside a checkpoint container. */
+  name: string;
+  dtype: DType;
+  shape: number[];
+  location: TensorLocation;
+  kind: TensorKind;
+  /**
+   * Steps from the root object when the tensor sits in a plain container (checkpoint dicts).
+   * Undefined when the tensor belongs to a module tree or a top-level state_dict.
+   */
+  containerPath?: PathStep[];
+}
+
+/** A module object recovered from a pickle (`torch.save(net)`). */
+export interface RawModule {
+  /** Identity of the pickled object: the same module met twice has the same id. */
+  id: number;
+  /** Class name (`Sequential`), or null if the pickle did not name one. */
+  type: string | null;
+  /** Python module of the class (`torch.nn.modules.container`). */
+  typeModule: string | null;
+  children: Array<[string, RawModule]>;
+  /** Own parameters: local name → tensor name in `tensors` (None parameters are left out). */
+  parameters: Array<[string, string]>;
+  buffers: Array<[string, string]>;
+}
+
+/** What a `FormatReader` returns. */
+export interface ReaderResult {
+  format: FormatId;
+  tensors: RawTensor[];
+  /** The module tree when the file pickles modules; otherwise the model layer derives one. */
+  moduleTree?: RawModule;
+  /** Name of the module tree's owner inside a checkpoint (`model`), empty at top level. */
+  moduleTreePrefix?: string;
+  /** Scalars and config found beside the tensors (safetensors `__metadata__`, epochs, …). */
+  metadata: Record<string, unknown>;
+  /** Non-fatal problems: stubbed classes, refused globals, skipped objects. */
+  warnings: string[];
+}
+
+/** A module in the final tree. */
+export interface ModuleNode {
+  /** Own (last) name; '' for the root. */
+  name: string;
+  /** Dotted name from the root, as `named_modules()` gives it. */
+  qualifiedName: string;
+  /** Class name, or null where the file does not say. */
+  type: string | null;
+  /** Python expression that reaches this module (`rgnet[0][1]`). */
+  path: string;
+  children: ModuleNode[];
+  /** Names (tensor `name`s) of the parameters and buffers held directly. */
+  parameters: string[];
+  /** Parameter count including descendants, storage shared between tensors counted once. */
+  parameterCount: number;
+  /** When this is the same module object as one met earlier: that place's qualified name. */
+  sameAs?: string;
+}
+
+/** A tensor in the final index. */
+export interface TensorEntry extends RawTensor {
+  /** Python expression that reaches it (`rgnet[0][1][0].bias`). */
+  path: string;
+  count: number;
+}
+
+/** The format-neutral view of one model file that every view and command works from. */
+export interface ModelIndex {
+  file: string;
+  format: FormatId;
+  /** The variable name used in access paths (from the file name: `rgnet.pt` → `rgnet`). */
+  rootName: string;
+  tensors: TensorEntry[];
+  modules: ModuleNode;
+  /** Whether the tree came from pickled modules (types known) or was derived from dotted names. */
+  moduleTreeSource: 'pickle' | 'names';
+  /** Parameters (not buffers), each storage region counted once. */
+  totalParameters: number;
+  metadata: Record<string, unknown>;
+  warnings: string[];
+}

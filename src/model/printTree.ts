@@ -1,0 +1,36 @@
+import type { ModelIndex, ModuleNode, TensorEntry } from './modelIndex';
+
+const fmt = (n: number): string => n.toLocaleString('en-US');
+
+/**
+ * The module tree in the shape of `print(model)`, with each parameter's dtype, shape and count,
+ * and each block's parameter total (storage shared between tensors counted once).
+ */
+export function printModuleTree(index: ModelIndex): string {
+  const byName = new Map<string, TensorEntry>(index.tensors.map((t) => [t.name, t]));
+  const lines: string[] = [];
+  const visit = (node: ModuleNode, indent: string, label: string): void => {
+    const type = node.type ?? '';
+    const count = `  # ${fmt(node.parameterCount)} params`;
+    if (node.sameAs !== undefined) {
+      lines.push(`${indent}${label}${type}(same module as ${node.sameAs || 'root'})${count}`);
+      return;
+    }
+    if (node.children.length === 0 && node.parameters.length === 0) {
+      lines.push(`${indent}${label}${type}()`);
+      return;
+    }
+    lines.push(`${indent}${label}${type}(${count}`);
+    for (const name of node.parameters) {
+      const t = byName.get(name);
+      if (!t) continue;
+      const local = node.qualifiedName ? name.slice(node.qualifiedName.length + 1) : name;
+      const kind = t.kind === 'buffer' ? ' (buffer)' : t.kind === 'optimizer' ? ' (optimizer state)' : '';
+      lines.push(`${indent}  ${local}: ${t.dtype}[${t.shape.join(', ')}] = ${fmt(t.count)}${kind}`);
+    }
+    for (const c of node.children) visit(c, `${indent}  `, `(${c.name}): `);
+    lines.push(`${indent})`);
+  };
+  visit(index.modules, '', '');
+  return lines.join('\n');
+}
