@@ -21,5 +21,7 @@ export async function selectReader(fileName: string, src: ByteSource): Promise<F
   for (const r of [...claimed, ...READERS.filter((r) => !claimed.includes(r))]) {
     if (await r.match(src).catch(() => false)) return r;
   }
+  // An unambiguous extension (`.safetensors`) gets its reader's own, more precise, complaint.
+  if (claimed.length === 1) return claimed[0]!;
   throw new FormatError('unknown', `${fileName}: not a recognised model file (expected safetensors or a PyTorch checkpoint)`);
 }

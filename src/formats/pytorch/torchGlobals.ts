@@ -21,6 +21,7 @@ const PY2_MODULE_NAMES: Readonly<Record<string, string>> = {
   __builtin__: 'builtins',
   copy_reg: 'copyreg',
   cPickle: 'pickle',
+  commands: 'subprocess',
 };
 
 export interface GlobalResolverOptions {
@@ -112,6 +113,7 @@ export function createTorchGlobalResolver(opts: GlobalResolverOptions): (module:
     // Protocol-2 pickles spell Python 3 modules the Python 2 way (pickle's fix_imports).
     const module = PY2_MODULE_NAMES[rawModule] ?? rawModule;
     const q = `${module}.${name}`;
+    const asWritten = `${rawModule}.${name}`;
     const impl = allow[q];
     if (impl) return new PyCallable(module, name, impl);
     if (module === 'torch') {
@@ -123,16 +125,16 @@ export function createTorchGlobalResolver(opts: GlobalResolverOptions): (module:
     if (module === 'torch.storage' && name === 'UntypedStorage') return new StorageClass(name);
     const top = module.split('.')[0]!;
     if (DANGEROUS_MODULES.has(module) || DANGEROUS_MODULES.has(top)) {
-      warnOnce(q, `refused ${q}: pickle globals from '${top}' are never resolved (nothing was called)`);
+      warnOnce(q, `refused ${asWritten}: pickle globals from '${rawModule.split('.')[0]}' are never resolved (nothing was called)`);
       return new RefusedGlobal(module, name);
     }
     if (/^[A-Z_]/.test(name) && !name.startsWith('__')) {
       if (!KNOWN_CLASS_PREFIXES.some((p) => q.startsWith(p))) {
-        warnOnce(q, `unknown class ${q}: shown as a stub (its code is not run)`);
+        warnOnce(q, `unknown class ${asWritten}: shown as a stub (its code is not run)`);
       }
       return new PyClass(module, name);
     }
-    warnOnce(q, `refused ${q}: not on the allow-list (nothing was called)`);
+    warnOnce(q, `refused ${asWritten}: not on the allow-list (nothing was called)`);
     return new RefusedGlobal(module, name);
   };
 }

@@ -25,11 +25,16 @@ const MAX_METADATA_NODES = 2_000;
  * exponentially many paths ("billion laughs"); real checkpoints stay far below this.
  */
 export const MAX_WALK_NODES = 2_000_000;
+/**
+ * Second visits of one container or module through another path. Real files share a few (tied
+ * modules); a "billion laughs" graph needs millions, and is stopped here long before that.
+ */
+export const MAX_SHARED_REVISITS = 10_000;
 
 /** The object graph is too large to name: almost certainly a pickle bomb. */
 export class ObjectGraphTooLargeError extends Error {
   constructor() {
-    super(`the pickle describes more than ${MAX_WALK_NODES} objects through shared references (a pickle bomb?)`);
+    super('the pickle reaches the same objects through too many shared references (a pickle bomb?)');
     this.name = 'ObjectGraphTooLargeError';
   }
 }
@@ -46,8 +51,14 @@ export function interpretTorchObject(
   let moduleTree: RawModule | undefined;
   const moduleIds = new Map<PyObject, number>();
   let visits = 0;
-  const visit = (): void => {
+  let revisits = 0;
+  const visited = new Set<unknown>();
+  const visit = (container?: unknown): void => {
     if (++visits > MAX_WALK_NODES) throw new ObjectGraphTooLargeError();
+    if (container === undefined) return;
+    if (visited.has(container)) {
+      if (++revisits > MAX_SHARED_REVISITS) throw new ObjectGraphTooLargeError();
+    } else visited.add(container);
   };
 
   const addTensor = (t: TensorRef, name: string, kind: TensorKind, containerPath: PathStep[] | undefined): void => {
@@ -91,7 +102,7 @@ export function interpretTorchObject(
   };
 
   const walkModule = (o: PyObject, prefix: string, steps: PathStep[] | undefined, ancestors: Set<PyObject>): RawModule => {
-    visit();
+    visit(o);
     const d = o.dict!;
     const node: RawModule = { id: moduleId(o), type: o.cls.name, typeModule: o.cls.module, children: [], parameters: [], buffers: [] };
     const own = (table: unknown, kind: 'parameter' | 'buffer', into: Array<[string, string]>, skip?: Set<unknown>): void => {
@@ -130,7 +141,7 @@ export function interpretTorchObject(
   };
 
   const walk = (v: unknown, name: string[], steps: PathStep[], ancestors: Set<unknown>): void => {
-    visit();
+    visit(typeof v === 'object' && v !== null ? v : undefined);
     const dotted = name.join('.');
     if (v instanceof TensorRef) {
       const training = steps.some((st) => st.kind === 'key' && typeof st.key === 'string' && TRAINING_STATE_KEY.test(st.key));
@@ -166,9 +177,13 @@ export function interpretTorchObject(
   if (isModule(root)) {
     moduleTree = walkModule(root, '', undefined, new Set([root]));
   } else if (root instanceof PyDict && isFlatStateDict(root)) {
+    // Only `Module.state_dict()` output (an OrderedDict carrying `_metadata`) is named as module
+    // paths (`net[0].weight`); any other dict of tensors is reached by subscript (`d['w']`).
+    const fromStateDict = root.attrs instanceof PyDict && root.attrs.has('_metadata');
     for (const [k, v] of root.items()) {
       const name = keyName(k);
-      if (v instanceof TensorRef) addTensor(v, name, v.isParameter ? 'parameter' : guessKind(name), undefined);
+      const steps: PathStep[] | undefined = fromStateDict ? undefined : [{ kind: 'key', key: keyValue(k) }];
+      if (v instanceof TensorRef) addTensor(v, name, v.isParameter ? 'parameter' : guessKind(name), steps);
       else if (v instanceof UnsupportedTensor) warnings.push(`${name}: ${v.reason}, not shown`);
     }
   } else if (root instanceof TensorRef) {

@@ -1,0 +1,164 @@
+/**
+ * Hermetic byte builders for malformed and hostile inputs: a tiny pickle assembler, a stored-zip
+ * writer laid out like torch.save's, and a safetensors writer. Only tests use them.
+ */
+
+const enc = new TextEncoder();
+
+/** Assembles pickle opcodes; each method appends one op. */
+export class PickleBuilder {
+  private readonly parts: number[] = [0x80, 0x02];
+
+  private raw(...bytes: number[]): this {
+    this.parts.push(...bytes);
+    return this;
+  }
+  op(code: number): this {
+    return this.raw(code);
+  }
+  global(module: string, name: string): this {
+    return this.raw(0x63, ...enc.encode(`${module}\n${name}\n`));
+  }
+  str(s: string): this {
+    const b = enc.encode(s);
+    return this.raw(0x58, b.length & 0xff, (b.length >> 8) & 0xff, (b.length >> 16) & 0xff, b.length >>> 24, ...b);
+  }
+  int(n: number): this {
+    return this.raw(0x4a, n & 0xff, (n >> 8) & 0xff, (n >> 16) & 0xff, (n >>> 24) & 0xff);
+  }
+  mark(): this {
+    return this.raw(0x28);
+  }
+  tuple(): this {
+    return this.raw(0x74);
+  }
+  emptyTuple(): this {
+    return this.raw(0x29);
+  }
+  emptyDict(): this {
+    return this.raw(0x7d);
+  }
+  emptyList(): this {
+    return this.raw(0x5d);
+  }
+  none(): this {
+    return this.raw(0x4e);
+  }
+  false(): this {
+    return this.raw(0x89);
+  }
+  reduce(): this {
+    return this.raw(0x52);
+  }
+  setitem(): this {
+    return this.raw(0x73);
+  }
+  append(): this {
+    return this.raw(0x61);
+  }
+  appends(): this {
+    return this.raw(0x65);
+  }
+  binpersid(): this {
+    return this.raw(0x51);
+  }
+  put(i: number): this {
+    return this.raw(0x72, i & 0xff, (i >> 8) & 0xff, (i >> 16) & 0xff, i >>> 24);
+  }
+  get(i: number): this {
+    return this.raw(0x6a, i & 0xff, (i >> 8) & 0xff, (i >> 16) & 0xff, i >>> 24);
+  }
+  /** Pushes `torch._utils._rebuild_tensor_v2(<FloatStorage key numel>, 0, (n,), (1,), False, OrderedDict())`. */
+  floatTensor(key: string, n: number): this {
+    this.global('torch._utils', '_rebuild_tensor_v2').mark();
+    this.mark().str('storage').global('torch', 'FloatStorage').str(key).str('cpu').int(n).tuple().binpersid();
+    this.int(0).mark().int(n).tuple().mark().int(1).tuple().false();
+    this.global('collections', 'OrderedDict').emptyTuple().reduce();
+    return this.tuple().reduce();
+  }
+  stop(): Uint8Array {
+    return Uint8Array.from([...this.parts, 0x2e]);
+  }
+  bytes(): Uint8Array {
+    return Uint8Array.from(this.parts);
+  }
+}
+
+const crcTable = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+
+function crc32(b: Uint8Array): number {
+  let c = 0xffffffff;
+  for (const x of b) c = crcTable[(c ^ x) & 0xff]! ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+/** A stored (uncompressed) zip of the given records, as torch.save lays them out. */
+export function storedZip(records: Array<[string, Uint8Array]>): Uint8Array {
+  const chunks: Uint8Array[] = [];
+  const central: Uint8Array[] = [];
+  let offset = 0;
+  for (const [name, data] of records) {
+    const n = enc.encode(name);
+    const local = new DataView(new ArrayBuffer(30));
+    local.setUint32(0, 0x04034b50, true);
+    local.setUint16(4, 20, true);
+    local.setUint32(14, crc32(data), true);
+    local.setUint32(18, data.length, true);
+    local.setUint32(22, data.length, true);
+    local.setUint16(26, n.length, true);
+    const cd = new DataView(new ArrayBuffer(46));
+    cd.setUint32(0, 0x02014b50, true);
+    cd.setUint16(4, 20, true);
+    cd.setUint16(6, 20, true);
+    cd.setUint32(16, crc32(data), true);
+    cd.setUint32(20, data.length, true);
+    cd.setUint32(24, data.length, true);
+    cd.setUint16(28, n.length, true);
+    cd.setUint32(42, offset, true);
+    chunks.push(new Uint8Array(local.buffer), n, data);
+    central.push(new Uint8Array(cd.buffer), n);
+    offset += 30 + n.length + data.length;
+  }
+  const cdSize = central.reduce((a, c) => a + c.length, 0);
+  const eocd = new DataView(new ArrayBuffer(22));
+  eocd.setUint32(0, 0x06054b50, true);
+  eocd.setUint16(8, records.length, true);
+  eocd.setUint16(10, records.length, true);
+  eocd.setUint32(12, cdSize, true);
+  eocd.setUint32(16, offset, true);
+  return concat([...chunks, ...central, new Uint8Array(eocd.buffer)]);
+}
+
+/** A torch.save-style zip around a data.pkl and float32 storages. */
+export function torchZip(dataPkl: Uint8Array, storages: Record<string, number> = {}): Uint8Array {
+  const recs: Array<[string, Uint8Array]> = [['archive/data.pkl', dataPkl]];
+  for (const [key, n] of Object.entries(storages)) recs.push([`archive/data/${key}`, new Uint8Array(n * 4)]);
+  recs.push(['archive/version', enc.encode('3\n')]);
+  return storedZip(recs);
+}
+
+/** A safetensors file from a header object (or raw header text) and a data section. */
+export function safetensorsBytes(header: unknown, data: Uint8Array = new Uint8Array(0), declaredLength?: bigint): Uint8Array {
+  const h = enc.encode(typeof header === 'string' ? header : JSON.stringify(header));
+  const prefix = new DataView(new ArrayBuffer(8));
+  prefix.setBigUint64(0, declaredLength ?? BigInt(h.length), true);
+  return concat([new Uint8Array(prefix.buffer), h, data]);
+}
+
+export function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
