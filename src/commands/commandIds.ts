@@ -1,0 +1,8 @@
+/** Every command id in one place; package.json `contributes.commands` must list the same. */
+export const CommandIds = {
+  openModel: 'paramscope.openModel',
+  refreshModels: 'paramscope.refreshModels',
+  showParameter: 'paramscope.showParameter',
+  copyAccessPath: 'paramscope.copyAccessPath',
+  copyStateDictKey: 'paramscope.copyStateDictKey',
+} as const;
