@@ -9,6 +9,14 @@ const coreMustNotImportVscode = {
   },
 };
 
+/** The webview sees only the protocol: it runs in a browser sandbox, not in Node. */
+const webviewImportsOnlyProtocol = {
+  files: ['webview/**'],
+  rules: {
+    'no-restricted-imports': ['error', { patterns: [{ regex: '^\\.\\./src/(?!protocol/)', message: 'The webview may import only src/protocol.' }, { regex: '^(node:|vscode$)', message: 'No Node or vscode in the webview.' }] }],
+  },
+};
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.e2e/**', 'out/**'] },
   js.configs.recommended,
@@ -19,4 +27,5 @@ export default tseslint.config(
     },
   },
   coreMustNotImportVscode,
+  webviewImportsOnlyProtocol,
 );

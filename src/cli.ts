@@ -3,7 +3,7 @@ import { FormatError } from './formats/formatReader';
 import { openModel } from './model/openModel';
 import { printModuleTree } from './model/printTree';
 import type { ModelIndex, ModuleNode } from './model/modelIndex';
-import { runStats } from './cliStats';
+import { UnknownParameterError, runStats } from './cliStats';
 
 const USAGE = `usage: paramscope <command> <file> [options]
 
@@ -78,7 +78,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (e: unknown) => {
-    if (e instanceof UsageError) {
+    if (e instanceof UsageError || e instanceof UnknownParameterError) {
       process.stderr.write(`paramscope: ${e.message}\n${USAGE}\n`);
       process.exitCode = 2;
     } else {

@@ -1,0 +1,87 @@
+import { throwIfAborted } from './abort';
+import { countPatterns, patternValues, statsFromPatternCounts } from './bitPatternStats';
+import type { ByteSource } from './byteSource';
+import { assertRealDType } from './decode';
+import { DTYPE_SIZE } from './dtypes';
+import { streamElements, streamRawChunks, type TensorRef } from './elementStream';
+import { DEFAULT_HISTOGRAM_BINS, HistcCounter, MAX_HISTOGRAM_BINS, histcEdges } from './histc';
+import { RunningStats, type MomentStats } from './runningStats';
+
+/** torch.histc(x.double(), bins, min, max) over the finite values; min/max are the range binned. */
+export interface Histogram {
+  min: number;
+  max: number;
+  counts: number[];
+}
+
+/**
+ * Summary of one tensor, JSON-ready. min/max/mean/std/l2/absMax cover finite values only and are
+ * null when undefined (no finite value; std needs two). std is the sample (n − 1) deviation, as
+ * torch.std. zeros counts ±0, inf counts ±inf.
+ */
+export interface TensorStats extends MomentStats {
+  histogram: Histogram | null;
+}
+
+export interface TensorStatsOptions {
+  /** Histogram bins (default 256, as torch.histc). */
+  bins?: number;
+  signal?: AbortSignal;
+  /** Elements processed so far and in total, over every pass the computation makes. */
+  onProgress?: (done: number, total: number) => void;
+  chunkElements?: number;
+}
+
+function resolveBins(bins: number | undefined): number {
+  const b = bins ?? DEFAULT_HISTOGRAM_BINS;
+  if (!Number.isSafeInteger(b) || b < 1 || b > MAX_HISTOGRAM_BINS) throw new RangeError(`bins must be an integer in 1..${MAX_HISTOGRAM_BINS}, got ${b}`);
+  return b;
+}
+
+/**
+ * Statistics of any stream of doubles. The histogram needs min and max first, so `makeStream`
+ * is called twice (pass 0, then pass 1) and must yield the same values each time.
+ */
+export async function computeStatsFromStream(makeStream: (pass: 0 | 1) => AsyncIterable<Float64Array>, opts: { bins?: number; signal?: AbortSignal } = {}): Promise<TensorStats> {
+  const bins = resolveBins(opts.bins);
+  const running = new RunningStats();
+  for await (const chunk of makeStream(0)) running.add(chunk);
+  const moments = running.result();
+  if (moments.min === null || moments.max === null) return { ...moments, histogram: null };
+
+  throwIfAborted(opts.signal);
+  const edges = histcEdges(moments.min, moments.max, bins);
+  const counter = new HistcCounter(edges, bins);
+  for await (const chunk of makeStream(1)) counter.add(chunk);
+  return { ...moments, histogram: { min: edges.min, max: edges.max, counts: counter.counts() } };
+}
+
+/**
+ * Exact statistics and histogram of a stored tensor, streamed in bounded chunks. `src` is the
+ * source of the file `entry.location.file`. Throws `UnsupportedDTypeError` for complex and
+ * quantized tensors, `InvalidViewError` for views outside their storage, `AbortError` on abort.
+ */
+export async function computeTensorStats(src: ByteSource, entry: TensorRef, opts: TensorStatsOptions = {}): Promise<TensorStats> {
+  const { dtype, shape, location } = entry;
+  assertRealDType(dtype);
+  const bins = resolveBins(opts.bins);
+  throwIfAborted(opts.signal);
+  // Statistics ignore order, so read in storage order: transposed views become forward scans.
+  const base = { chunkElements: opts.chunkElements, signal: opts.signal, order: 'storage' as const };
+
+  const values = patternValues(dtype);
+  if (values) {
+    const raw = streamRawChunks(src, dtype, shape, location, { ...base, onProgress: opts.onProgress });
+    const counts = await countPatterns(raw, DTYPE_SIZE[dtype] === 1 ? 256 : 65536);
+    return statsFromPatternCounts(counts, values, bins);
+  }
+
+  return computeStatsFromStream(
+    (pass) =>
+      streamElements(src, dtype, shape, location, {
+        ...base,
+        onProgress: opts.onProgress && ((done, total) => opts.onProgress?.(pass * total + done, 2 * total)),
+      }),
+    { bins, signal: opts.signal },
+  );
+}

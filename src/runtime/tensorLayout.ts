@@ -1,0 +1,149 @@
+import type { TensorLocation } from '../model/modelIndex';
+
+/** Thrown when a tensor's shape, strides or offsets do not describe bytes inside its storage. */
+export class InvalidViewError extends Error {
+  constructor(file: string, message: string) {
+    super(`${file}: ${message}`);
+    this.name = 'InvalidViewError';
+  }
+}
+
+/**
+ * `logical`: row-major order of the view, as `x.flatten()` lists it.
+ * `storage`: the same elements with dimensions reordered by decreasing stride, so reads move
+ * forward through the file; order-free kernels (statistics) use it to read transposes straight.
+ */
+export type IterationOrder = 'logical' | 'storage';
+
+/** How to walk a validated view: an odometer over outer dimensions, each step a run of elements. */
+export interface ViewPlan {
+  readonly itemsize: number;
+  readonly numel: number;
+  /** Byte offset in the source of storage element 0. */
+  readonly storageOffset: number;
+  /** Storage element (not byte) of the first element visited. */
+  readonly base: number;
+  /** Dimensions outside the run, outermost first, after dropping size-1 dims and merging. */
+  readonly outerSizes: readonly number[];
+  readonly outerStrides: readonly number[];
+  /** Elements per run: the whole innermost dimension when its stride is 1, else 1. */
+  readonly runLength: number;
+}
+
+function checkCount(file: string, what: string, v: number): void {
+  if (!Number.isSafeInteger(v) || v < 0) throw new InvalidViewError(file, `${what} ${v} is not a non-negative integer`);
+}
+
+/**
+ * Validates a view against its storage and the source, and plans its traversal. Every element the
+ * view can touch must lie in `[0, storageBytes)` of the storage, and the storage inside the source,
+ * before a single byte is read.
+ */
+export function planView(shape: readonly number[], loc: TensorLocation, itemsize: number, sourceSize: number, order: IterationOrder): ViewPlan {
+  const file = loc.file;
+  checkCount(file, 'storage offset', loc.storageOffset);
+  checkCount(file, 'storage length', loc.storageBytes);
+  if (loc.storageOffset + loc.storageBytes > sourceSize) {
+    throw new InvalidViewError(file, `storage of ${loc.storageBytes} bytes at ${loc.storageOffset} runs past the end of the file (${sourceSize} bytes)`);
+  }
+  if (shape.length !== loc.strides.length) throw new InvalidViewError(file, `shape [${shape.join(', ')}] has ${shape.length} dims but strides [${loc.strides.join(', ')}] have ${loc.strides.length}`);
+  if (!Number.isSafeInteger(loc.elementOffset)) throw new InvalidViewError(file, `element offset ${loc.elementOffset} is not an integer`);
+
+  let numel = 1;
+  for (const size of shape) {
+    checkCount(file, 'dimension size', size);
+    numel *= size;
+    if (!Number.isSafeInteger(numel)) throw new InvalidViewError(file, `shape [${shape.join(', ')}] has too many elements`);
+  }
+  for (const stride of loc.strides) {
+    if (!Number.isSafeInteger(stride)) throw new InvalidViewError(file, `stride ${stride} is not an integer`);
+  }
+
+  const empty: ViewPlan = { itemsize, numel: 0, storageOffset: loc.storageOffset, base: loc.elementOffset, outerSizes: [], outerStrides: [], runLength: 1 };
+  if (numel === 0) return empty; // nothing is read, so no offset can be out of range
+
+  // The lowest and highest storage elements the view touches.
+  let lo = loc.elementOffset;
+  let hi = loc.elementOffset;
+  for (let d = 0; d < shape.length; d++) {
+    const reach = (shape[d] - 1) * loc.strides[d];
+    if (reach < 0) lo += reach;
+    else hi += reach;
+  }
+  if (!Number.isSafeInteger(lo) || !Number.isSafeInteger(hi) || !Number.isSafeInteger((hi + 1) * itemsize)) {
+    throw new InvalidViewError(file, 'view offsets overflow');
+  }
+  if (lo < 0 || (hi + 1) * itemsize > loc.storageBytes) {
+    throw new InvalidViewError(
+      file,
+      `view (shape [${shape.join(', ')}], strides [${loc.strides.join(', ')}], offset ${loc.elementOffset}) reaches storage elements ${lo}..${hi}, ` +
+        `outside the storage of ${Math.floor(loc.storageBytes / itemsize)} elements`,
+    );
+  }
+
+  let dims = shape.map((size, d) => ({ size, stride: loc.strides[d] })).filter((dim) => dim.size !== 1);
+  if (order === 'storage') {
+    // Largest stride outermost; broadcast (stride 0) dims outermost too, so what repeats is a
+    // whole forward scan rather than single elements. Array.prototype.sort is stable.
+    const key = (s: number): number => (s === 0 ? Infinity : Math.abs(s));
+    dims = dims.sort((a, b) => key(b.stride) - key(a.stride));
+  }
+
+  // Merge a dim into the one inside it when together they step evenly (outer = inner·size).
+  const merged: Array<{ size: number; stride: number }> = [];
+  for (let d = dims.length - 1; d >= 0; d--) {
+    const inner = merged[0];
+    if (inner && dims[d].stride === inner.stride * inner.size) inner.size *= dims[d].size;
+    else merged.unshift({ ...dims[d] });
+  }
+
+  const last = merged[merged.length - 1];
+  const contiguousRun = last !== undefined && last.stride === 1;
+  const outer = contiguousRun ? merged.slice(0, -1) : merged;
+  return {
+    ...empty,
+    numel,
+    outerSizes: outer.map((d) => d.size),
+    outerStrides: outer.map((d) => d.stride),
+    runLength: contiguousRun ? last.size : 1,
+  };
+}
+
+/**
+ * Lists the storage pieces holding elements `[e0, e1)` of the traversal: piece `p` is `len[p]`
+ * storage elements from `off[p]`, landing at position `dst[p]` of the chunk. Returns the count,
+ * at most `e1 - e0`. The arrays are the caller's, reused across chunks.
+ */
+export function fillPieces(plan: ViewPlan, e0: number, e1: number, off: Float64Array, len: Uint32Array, dst: Uint32Array): number {
+  const { outerSizes, outerStrides, runLength } = plan;
+  const n = outerSizes.length;
+  let run = Math.floor(e0 / runLength);
+  let within = e0 - run * runLength;
+
+  // Position the odometer on the run holding e0.
+  const idx = new Array<number>(n).fill(0);
+  let offset = plan.base;
+  for (let k = n - 1; k >= 0; k--) {
+    const i = run % outerSizes[k];
+    run = (run - i) / outerSizes[k];
+    idx[k] = i;
+    offset += i * outerStrides[k];
+  }
+
+  let p = 0;
+  for (let e = e0; e < e1; p++) {
+    const l = Math.min(runLength - within, e1 - e);
+    off[p] = offset + within;
+    len[p] = l;
+    dst[p] = e - e0;
+    e += l;
+    within = 0;
+    for (let k = n - 1; k >= 0; k--) {
+      offset += outerStrides[k];
+      if (++idx[k] < outerSizes[k]) break;
+      offset -= outerStrides[k] * outerSizes[k];
+      idx[k] = 0;
+    }
+  }
+  return p;
+}

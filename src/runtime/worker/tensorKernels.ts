@@ -1,0 +1,38 @@
+import type { HeatmapView, StatsView, TensorSpec, ValuesView } from '../../protocol/messages';
+import type { ByteSource } from '../byteSource';
+import type { DType } from '../dtypes';
+import type { TensorRef } from '../elementStream';
+import { computeHeatmap } from '../heatmap';
+import { readValues } from '../readValues';
+import { computeTensorStats } from '../stats';
+import { slice2d } from '../tensorSlice';
+
+/** Rows a values request may ask for at once: the table virtualizes, so a screenful is enough. */
+export const MAX_VALUE_ROWS = 4096;
+/** Values per response, so one message stays small (32 MiB of doubles). */
+export const MAX_VALUES_PER_RESPONSE = 1 << 22;
+
+function ref(t: TensorSpec): TensorRef {
+  return { dtype: t.dtype as DType, shape: t.shape, location: t.location };
+}
+
+type Progress = (done: number, total: number) => void;
+
+/** The kernels a worker (or, in tests, the caller's thread) runs for a panel. */
+export async function statsKernel(src: ByteSource, t: TensorSpec, bins: number | undefined, signal: AbortSignal, onProgress?: Progress): Promise<StatsView> {
+  return computeTensorStats(src, ref(t), { bins, signal, onProgress });
+}
+
+export async function heatmapKernel(src: ByteSource, t: TensorSpec, slice: number[], maxWidth: number, maxHeight: number, signal: AbortSignal, onProgress?: Progress): Promise<HeatmapView> {
+  const h = await computeHeatmap(src, slice2d(ref(t), slice), maxWidth, maxHeight, { signal, onProgress });
+  return { rows: h.rows, cols: h.cols, width: h.width, height: h.height, mean: h.mean.buffer as ArrayBuffer, min: h.min.buffer as ArrayBuffer, max: h.max.buffer as ArrayBuffer, absMax: h.absMax };
+}
+
+export async function valuesKernel(src: ByteSource, t: TensorSpec, slice: number[], rowStart: number, rowCount: number, signal: AbortSignal): Promise<ValuesView> {
+  const m = slice2d(ref(t), slice);
+  const start = Math.max(0, Math.min(rowStart, m.rows));
+  const maxRows = Math.max(1, Math.floor(MAX_VALUES_PER_RESPONSE / Math.max(1, m.cols)));
+  const count = Math.max(0, Math.min(rowCount, MAX_VALUE_ROWS, maxRows, m.rows - start));
+  const values = await readValues(src, m.view, { start: start * m.cols, count: count * m.cols, signal });
+  return { rows: m.rows, cols: m.cols, rowStart: start, rowCount: count, values: values.buffer as ArrayBuffer };
+}

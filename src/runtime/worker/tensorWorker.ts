@@ -1,0 +1,51 @@
+import { parentPort } from 'node:worker_threads';
+import type { WorkerNotifications, WorkerRequests } from '../../protocol/messages';
+import { Rpc } from '../../protocol/rpc';
+import { openModel } from '../../model/openModel';
+import { FileByteSource } from '../byteSource';
+import { heatmapKernel, statsKernel, valuesKernel } from './tensorKernels';
+
+/**
+ * Worker thread entry: runs tensor kernels off the extension host's main thread. Each request
+ * opens the file it needs and closes it after, so a changed or deleted file is never read stale.
+ */
+if (!parentPort) throw new Error('tensorWorker must run in a worker thread');
+const port = parentPort;
+
+const rpc = new Rpc<WorkerRequests, WorkerNotifications>(
+  {
+    post: (m, transfer) => port.postMessage(m, transfer ?? []),
+    listen: (h) => {
+      port.on('message', h);
+      return () => port.off('message', h);
+    },
+  },
+  { transferResults: true },
+);
+
+async function withFile<T>(file: string, fn: (src: FileByteSource) => Promise<T>): Promise<T> {
+  const src = await FileByteSource.open(file);
+  try {
+    return await fn(src);
+  } finally {
+    await src.close();
+  }
+}
+
+/** Progress at most every 100 ms: a message per chunk would flood the host on fast disks. */
+const PROGRESS_INTERVAL_MS = 100;
+function progressFor(token: number | undefined): ((done: number, total: number) => void) | undefined {
+  if (token === undefined) return undefined;
+  let last = 0;
+  return (done, total) => {
+    const now = Date.now();
+    if (now - last < PROGRESS_INTERVAL_MS && done < total) return;
+    last = now;
+    rpc.notify('progress', { token, done, total });
+  };
+}
+
+rpc.handle('index', (p, ctx) => openModel(p.file, { signal: ctx.signal }));
+rpc.handle('stats', (p, ctx) => withFile(p.tensor.location.file, (src) => statsKernel(src, p.tensor, p.bins, ctx.signal, progressFor(p.progressToken))));
+rpc.handle('heatmap', (p, ctx) => withFile(p.tensor.location.file, (src) => heatmapKernel(src, p.tensor, p.slice, p.maxWidth, p.maxHeight, ctx.signal, progressFor(p.progressToken))));
+rpc.handle('values', (p, ctx) => withFile(p.tensor.location.file, (src) => valuesKernel(src, p.tensor, p.slice, p.rowStart, p.rowCount, ctx.signal)));

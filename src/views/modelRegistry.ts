@@ -1,0 +1,164 @@
+import * as vscode from 'vscode';
+import type { ModelIndex } from '../model/modelIndex';
+import type { WorkerPool } from '../runtime/worker/workerPool';
+
+/** A model file in the workspace and what we know of it. */
+export interface ModelEntry {
+  uri: vscode.Uri;
+  /** Set once read successfully. */
+  index?: ModelIndex;
+  /** Set when reading failed: a message a person can act on. */
+  error?: string;
+  /** Size and mtime the index (or error) belongs to, so a changed file is re-read. */
+  stamp?: string;
+}
+
+/** Files we never list: folders of tools and environments, not models. */
+const DEFAULT_EXCLUDE = '**/{node_modules,.git,.venv,venv,__pycache__,.e2e,site-packages}/**';
+/** Cap on files listed: a workspace with more is searched by a narrower include glob. */
+const MAX_MODEL_FILES = 5000;
+/** `.bin` is also a generic extension: such files are listed only when they sniff as models. */
+const AMBIGUOUS_EXTENSIONS = ['.bin'];
+
+function stampOf(stat: vscode.FileStat): string {
+  return `${stat.size}:${stat.mtime}`;
+}
+
+/**
+ * The workspace's model files, their indexes (parsed in a worker, cached by size and mtime) and
+ * change events. One broken file only marks its own entry.
+ */
+export class ModelRegistry implements vscode.Disposable {
+  private readonly entries = new Map<string, ModelEntry>();
+  private readonly loading = new Map<string, Promise<ModelEntry>>();
+  private readonly changed = new vscode.EventEmitter<vscode.Uri | undefined>();
+  private readonly disposables: vscode.Disposable[] = [this.changed];
+  private scanned: Promise<void> | undefined;
+  /** Fires with a file's uri when it changed, or undefined when the list itself changed. */
+  readonly onDidChange = this.changed.event;
+
+  constructor(
+    private readonly pool: WorkerPool,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    const watcher = vscode.workspace.createFileSystemWatcher(this.includeGlob());
+    watcher.onDidCreate(() => this.refresh(), this, this.disposables);
+    watcher.onDidDelete(() => this.refresh(), this, this.disposables);
+    watcher.onDidChange((uri) => this.invalidate(uri), this, this.disposables);
+    this.disposables.push(
+      watcher,
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('paramscope')) this.refresh();
+      }),
+      vscode.workspace.onDidChangeWorkspaceFolders(() => this.refresh()),
+    );
+  }
+
+  private includeGlob(): string {
+    return vscode.workspace.getConfiguration('paramscope').get<string>('include') || '**/*.{pt,pth,bin,ckpt,safetensors,json}';
+  }
+
+  /** Lists the model files (scanning the workspace once, then on refresh). */
+  async list(): Promise<ModelEntry[]> {
+    this.scanned ??= this.scan();
+    await this.scanned;
+    return [...this.entries.values()].sort((a, b) => a.uri.path.localeCompare(b.uri.path));
+  }
+
+  get(uri: vscode.Uri): ModelEntry | undefined {
+    return this.entries.get(uri.toString());
+  }
+
+  refresh(): void {
+    this.scanned = undefined;
+    this.changed.fire(undefined);
+  }
+
+  private invalidate(uri: vscode.Uri): void {
+    const e = this.entries.get(uri.toString());
+    if (!e) return;
+    e.index = undefined;
+    e.error = undefined;
+    e.stamp = undefined;
+    this.changed.fire(uri);
+  }
+
+  private async scan(): Promise<void> {
+    const cfg = vscode.workspace.getConfiguration('paramscope');
+    const exclude = cfg.get<string>('exclude') || DEFAULT_EXCLUDE;
+    const found = await vscode.workspace.findFiles(this.includeGlob(), exclude, MAX_MODEL_FILES);
+    const keep = new Set<string>();
+    const models = found.filter((u) => isModelFileName(u.path));
+    for (const uri of models) {
+      const key = uri.toString();
+      keep.add(key);
+      if (!this.entries.has(key)) this.entries.set(key, { uri });
+    }
+    for (const key of [...this.entries.keys()]) if (!keep.has(key)) this.entries.delete(key);
+    // Ambiguous extensions are listed only once they read as models.
+    await Promise.all(
+      [...this.entries.values()]
+        .filter((e) => AMBIGUOUS_EXTENSIONS.some((x) => e.uri.path.toLowerCase().endsWith(x)))
+        .map(async (e) => {
+          const loaded = await this.load(e.uri);
+          if (loaded.error && /not a recognised model file/.test(loaded.error)) this.entries.delete(e.uri.toString());
+        }),
+    );
+    await this.hideListedShards();
+    this.log.info(`found ${this.entries.size} model file(s)`);
+  }
+
+  /** Shards named by a sharded index in the same folder are shown through that index only. */
+  private async hideListedShards(): Promise<void> {
+    const indexes = [...this.entries.values()].filter((e) => e.uri.path.endsWith('.safetensors.index.json'));
+    for (const ix of indexes) {
+      const loaded = await this.load(ix.uri);
+      for (const t of loaded.index?.tensors ?? []) {
+        const shard = vscode.Uri.file(t.location.file).toString();
+        if (shard !== ix.uri.toString()) this.entries.delete(shard);
+      }
+    }
+  }
+
+  /** The index of a file, read in a worker, cached until the file's size or mtime changes. */
+  async load(uri: vscode.Uri): Promise<ModelEntry> {
+    const key = uri.toString();
+    const entry = this.entries.get(key) ?? { uri };
+    let stamp: string;
+    try {
+      stamp = stampOf(await vscode.workspace.fs.stat(uri));
+    } catch (e) {
+      return { uri, error: `cannot read ${uri.fsPath}: ${(e as Error).message}` };
+    }
+    if (entry.stamp === stamp && (entry.index || entry.error)) return entry;
+    const pending = this.loading.get(key);
+    if (pending) return pending;
+    const p = (async (): Promise<ModelEntry> => {
+      try {
+        entry.index = await this.pool.run('index', { file: uri.fsPath });
+        entry.error = undefined;
+        for (const w of entry.index.warnings) this.log.warn(`${uri.fsPath}: ${w}`);
+      } catch (e) {
+        entry.index = undefined;
+        entry.error = (e as Error).message;
+        this.log.error(`${uri.fsPath}: ${entry.error}`);
+      }
+      entry.stamp = stamp;
+      if (this.entries.has(key)) this.entries.set(key, entry);
+      return entry;
+    })().finally(() => this.loading.delete(key));
+    this.loading.set(key, p);
+    return p;
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+/** Model files by name: the extensions our readers claim, plus sharded safetensors indexes. */
+export function isModelFileName(path: string): boolean {
+  const p = path.toLowerCase();
+  if (p.endsWith('.json')) return p.endsWith('.safetensors.index.json');
+  return ['.pt', '.pth', '.bin', '.ckpt', '.safetensors'].some((x) => p.endsWith(x));
+}

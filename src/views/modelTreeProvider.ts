@@ -1,0 +1,120 @@
+import * as vscode from 'vscode';
+import { CommandIds } from '../commands/commandIds';
+import type { ModelIndex } from '../model/modelIndex';
+import type { ModelRegistry } from './modelRegistry';
+import { TreeNodeCache, findModule, findTensor, formatCount, localName, shapeText, type TreeNode } from './treeNodes';
+
+/** The "Models" view: model files → nested blocks → parameters, computed on expand. */
+export class ModelTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<TreeNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  readonly nodes = new TreeNodeCache();
+  private readonly subscription: vscode.Disposable;
+
+  constructor(private readonly registry: ModelRegistry) {
+    this.subscription = registry.onDidChange((uri) => {
+      if (uri) {
+        this.nodes.clear(uri.toString());
+        this.changed.fire(this.nodes.file(uri.toString()));
+      } else {
+        this.nodes.clear();
+        this.changed.fire(undefined);
+      }
+    });
+  }
+
+  private indexOf(uri: string): ModelIndex | undefined {
+    return this.registry.get(vscode.Uri.parse(uri))?.index;
+  }
+
+  async getChildren(node?: TreeNode): Promise<TreeNode[]> {
+    if (!node) return (await this.registry.list()).map((e) => this.nodes.file(e.uri.toString()));
+    if (node.kind === 'param') return [];
+    if (node.kind === 'file') await this.registry.load(vscode.Uri.parse(node.uri));
+    const index = this.indexOf(node.uri);
+    if (!index) return [];
+    const module = findModule(index, node.kind === 'file' ? '' : node.qualifiedName);
+    if (!module) return [];
+    return [...module.children.map((c) => this.nodes.module(node.uri, c.qualifiedName)), ...module.parameters.map((p) => this.nodes.param(node.uri, p, module.qualifiedName))];
+  }
+
+  getParent(node: TreeNode): TreeNode | undefined {
+    if (node.kind === 'file') return undefined;
+    const parentQ = node.kind === 'param' ? node.parent : node.qualifiedName.includes('.') ? parentOf(this.indexOf(node.uri), node.qualifiedName) : '';
+    return parentQ ? this.nodes.module(node.uri, parentQ) : this.nodes.file(node.uri);
+  }
+
+  async getTreeItem(node: TreeNode): Promise<vscode.TreeItem> {
+    const uri = vscode.Uri.parse(node.uri);
+    if (node.kind === 'file') return this.fileItem(node, uri);
+    const index = this.indexOf(node.uri);
+    if (node.kind === 'module') {
+      const m = index && findModule(index, node.qualifiedName);
+      const item = new vscode.TreeItem(m?.type ? `${m.name} · ${m.type}` : (m?.name ?? node.qualifiedName), vscode.TreeItemCollapsibleState.Collapsed);
+      item.id = node.id;
+      if (m) {
+        item.description = `${formatCount(m.parameterCount)}${m.sameAs !== undefined ? ` · same module as ${m.sameAs || 'root'}` : ''}`;
+        item.tooltip = new vscode.MarkdownString().appendCodeblock(m.path || m.qualifiedName, 'python').appendMarkdown(`\n${m.type ?? 'module'} · ${formatCount(m.parameterCount)} parameters`);
+        if (m.children.length === 0 && m.parameters.length === 0) item.collapsibleState = vscode.TreeItemCollapsibleState.None;
+      }
+      item.iconPath = new vscode.ThemeIcon('symbol-class');
+      item.contextValue = 'paramscope.module';
+      return item;
+    }
+    const t = index && findTensor(index, node.name);
+    const parent = index && findModule(index, node.parent);
+    const item = new vscode.TreeItem(parent ? localName(parent, node.name) : node.name, vscode.TreeItemCollapsibleState.None);
+    item.id = node.id;
+    if (t) {
+      item.description = `${shapeText(t)} · ${formatCount(t.count)}${t.kind === 'buffer' ? ' · buffer' : t.kind === 'optimizer' ? ' · optimizer state' : ''}`;
+      const md = new vscode.MarkdownString();
+      if (t.path) md.appendCodeblock(t.path, 'python');
+      md.appendMarkdown(`state_dict key \`${t.name}\`  \n${shapeText(t)} · ${formatCount(t.count)} elements`);
+      item.tooltip = md;
+    }
+    item.iconPath = new vscode.ThemeIcon(t?.kind === 'buffer' || t?.kind === 'optimizer' ? 'symbol-variable' : 'symbol-field');
+    item.contextValue = 'paramscope.parameter';
+    item.command = { command: CommandIds.showParameter, title: 'Show Parameter', arguments: [node] };
+    return item;
+  }
+
+  private async fileItem(node: TreeNode, uri: vscode.Uri): Promise<vscode.TreeItem> {
+    const entry = await this.registry.load(uri);
+    const item = new vscode.TreeItem(uri.path.split('/').pop() ?? uri.path, vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = node.id;
+    item.resourceUri = uri;
+    item.contextValue = 'paramscope.file';
+    if (entry.index) {
+      item.description = `${entry.index.format} · ${formatCount(entry.index.totalParameters)} params`;
+      item.tooltip = `${uri.fsPath}\n${entry.index.tensors.length} tensors${entry.index.warnings.length ? `\n⚠ ${entry.index.warnings.join('\n⚠ ')}` : ''}`;
+      item.iconPath = new vscode.ThemeIcon(entry.index.warnings.length ? 'warning' : 'database', entry.index.warnings.length ? new vscode.ThemeColor('problemsWarningIcon.foreground') : undefined);
+    } else {
+      item.description = 'cannot read';
+      item.tooltip = entry.error ?? 'cannot read';
+      item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('problemsErrorIcon.foreground'));
+      item.collapsibleState = vscode.TreeItemCollapsibleState.None;
+    }
+    return item;
+  }
+
+  /** Re-lists the files. */
+  refresh(): void {
+    this.registry.refresh();
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.changed.dispose();
+  }
+}
+
+/** The parent module's qualified name; module names may contain dots only as separators. */
+function parentOf(index: ModelIndex | undefined, qualifiedName: string): string {
+  if (!index) return '';
+  let q = qualifiedName;
+  while (q.includes('.')) {
+    q = q.slice(0, q.lastIndexOf('.'));
+    if (findModule(index, q)) return q;
+  }
+  return '';
+}

@@ -1,0 +1,169 @@
+import * as vscode from 'vscode';
+import { storageRegionKey } from '../model/buildIndex';
+import type { ModelIndex, TensorEntry } from '../model/modelIndex';
+import type { PanelNotifications, PanelRequests, ParameterInfo } from '../protocol/messages';
+import { Rpc } from '../protocol/rpc';
+import type { ModelRegistry } from './modelRegistry';
+import type { TensorService } from './tensorService';
+import { findTensor } from './treeNodes';
+import { webviewEndpoint, webviewHtml, webviewOptions } from './webviewHtml';
+
+export const PARAMETER_PANEL_VIEW_TYPE = 'paramscope.parameterPanel';
+/** Tensors above this many elements also show a cancellable progress notification. */
+const NOTIFY_PROGRESS_ABOVE_ELEMENTS = 16 * 1024 * 1024;
+
+/** Opens one panel per parameter and keeps it in step with its file. */
+export class ParameterPanels implements vscode.Disposable {
+  private readonly panels = new Map<string, ParameterPanel>();
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly registry: ModelRegistry,
+    private readonly tensors: TensorService,
+    private readonly log: vscode.LogOutputChannel,
+  ) {}
+
+  async show(uri: vscode.Uri, name: string): Promise<void> {
+    const key = `${uri.toString()}#${name}`;
+    const open = this.panels.get(key);
+    if (open) {
+      open.reveal();
+      return;
+    }
+    const entry = await this.registry.load(uri);
+    if (!entry.index) throw new Error(entry.error ?? `cannot read ${uri.fsPath}`);
+    if (!findTensor(entry.index, name)) throw new Error(`${uri.fsPath} has no parameter '${name}'`);
+    const panel = new ParameterPanel(this.extensionUri, uri, name, this.registry, this.tensors, this.log);
+    this.panels.set(key, panel);
+    panel.onDispose(() => this.panels.delete(key));
+  }
+
+  /** The panels open now (for tests and the active-panel commands). */
+  get openPanels(): ReadonlyMap<string, ParameterPanel> {
+    return this.panels;
+  }
+
+  dispose(): void {
+    for (const p of [...this.panels.values()]) p.dispose();
+  }
+}
+
+export class ParameterPanel {
+  private readonly panel: vscode.WebviewPanel;
+  private readonly rpc: Rpc<PanelRequests, PanelNotifications>;
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly onDisposeHandlers: Array<() => void> = [];
+  private generation = 0;
+  private index: ModelIndex | undefined;
+  /** The last statistics sent, for tests and the integration harness. */
+  lastStats: unknown;
+
+  constructor(
+    extensionUri: vscode.Uri,
+    private readonly uri: vscode.Uri,
+    private readonly name: string,
+    private readonly registry: ModelRegistry,
+    private readonly tensors: TensorService,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    const fileName = uri.path.split('/').pop() ?? uri.path;
+    this.panel = vscode.window.createWebviewPanel(PARAMETER_PANEL_VIEW_TYPE, `${name} · ${fileName}`, vscode.ViewColumn.Active, webviewOptions(extensionUri));
+    this.panel.webview.html = webviewHtml(this.panel.webview, extensionUri, { script: 'dist/webview/parameterPanel.js', title: name });
+    this.rpc = new Rpc(webviewEndpoint(this.panel.webview), { timeoutMs: 0 });
+    this.rpc.onNotify('ready', () => void this.sendInit());
+    this.rpc.handle('stats', (_p, ctx) => this.stats(ctx.signal));
+    this.rpc.handle('heatmap', async (p, ctx) => this.tensors.heatmap(await this.tensor(), p.slice, p.maxWidth, p.maxHeight, { signal: ctx.signal }));
+    this.rpc.handle('values', async (p, ctx) => this.tensors.values(await this.tensor(), p.slice, p.rowStart, p.rowCount, { signal: ctx.signal }));
+    this.disposables.push(
+      this.panel.onDidDispose(() => this.dispose()),
+      registry.onDidChange((changed) => {
+        if (!changed || changed.toString() === uri.toString()) void this.sendInit();
+      }),
+    );
+  }
+
+  reveal(): void {
+    this.panel.reveal();
+  }
+
+  onDispose(f: () => void): void {
+    this.onDisposeHandlers.push(f);
+  }
+
+  private async tensor(): Promise<TensorEntry> {
+    const entry = await this.registry.load(this.uri);
+    if (!entry.index) throw new Error(entry.error ?? 'the file cannot be read');
+    this.index = entry.index;
+    const t = findTensor(entry.index, this.name);
+    if (!t) throw new Error(`'${this.name}' is no longer in ${this.uri.fsPath}`);
+    return t;
+  }
+
+  private async sendInit(): Promise<void> {
+    try {
+      const t = await this.tensor();
+      const index = this.index!;
+      const region = storageRegionKey(t);
+      const tiedWith = index.tensors.filter((o) => o.name !== t.name && storageRegionKey(o) === region).map((o) => o.path || o.name);
+      const parameter: ParameterInfo = {
+        file: this.uri.fsPath,
+        fileName: this.uri.path.split('/').pop() ?? '',
+        format: index.format,
+        name: t.name,
+        path: t.path,
+        dtype: t.dtype,
+        shape: t.shape,
+        count: t.count,
+        kind: t.kind,
+        tiedWith,
+      };
+      this.rpc.notify('init', { parameter, generation: ++this.generation });
+    } catch (e) {
+      this.rpc.notify('failed', { message: (e as Error).message });
+    }
+  }
+
+  private async stats(signal: AbortSignal): Promise<PanelRequests['stats']['result']> {
+    const t = await this.tensor();
+    const index = this.index!;
+    const cached = this.tensors.peekStats(index, t);
+    if (cached) return (this.lastStats = await cached);
+    const onProgress = (done: number, total: number): void => this.rpc.notify('progress', { done, total });
+    const run = (s: AbortSignal, extra?: (done: number, total: number) => void): Promise<PanelRequests['stats']['result']> =>
+      this.tensors.stats(index, t, {
+        signal: s,
+        onProgress: (d, n) => {
+          onProgress(d, n);
+          extra?.(d, n);
+        },
+      });
+    let result;
+    if (t.count > NOTIFY_PROGRESS_ABOVE_ELEMENTS) {
+      result = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `ParamScope: statistics of ${t.name}`, cancellable: true },
+        async (progress, token) => {
+          const controller = new AbortController();
+          token.onCancellationRequested(() => controller.abort());
+          signal.addEventListener('abort', () => controller.abort());
+          let last = 0;
+          return run(controller.signal, (d, n) => {
+            const pct = (100 * d) / n;
+            progress.report({ increment: pct - last, message: `${Math.floor(pct)}%` });
+            last = pct;
+          });
+        },
+      );
+    } else {
+      result = await run(signal);
+    }
+    this.log.info(`stats of ${t.name} in ${this.uri.fsPath} computed`);
+    return (this.lastStats = result);
+  }
+
+  dispose(): void {
+    this.rpc.dispose();
+    for (const d of this.disposables.splice(0)) d.dispose();
+    this.panel.dispose();
+    for (const f of this.onDisposeHandlers.splice(0)) f();
+  }
+}

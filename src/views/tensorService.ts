@@ -1,0 +1,53 @@
+import type { ModelIndex, TensorEntry } from '../model/modelIndex';
+import type { HeatmapView, SliceIndex, StatsView, TensorSpec, ValuesView } from '../protocol/messages';
+import type { RunOptions, WorkerPool } from '../runtime/worker/workerPool';
+
+/** Entries kept in the statistics cache; each is ~3 KB (histogram included). */
+const MAX_CACHED_STATS = 2000;
+
+function spec(t: TensorEntry): TensorSpec {
+  return { dtype: t.dtype, shape: t.shape, location: t.location };
+}
+
+/**
+ * Tensor kernels for the views, run in the worker pool. Statistics are cached per file version
+ * (the index object is replaced when the file changes), so reopening a panel is instant.
+ */
+export class TensorService {
+  private readonly statsCache = new Map<string, Promise<StatsView>>();
+  private readonly versions = new WeakMap<ModelIndex, number>();
+  private nextVersion = 1;
+
+  constructor(private readonly pool: WorkerPool) {}
+
+  private key(index: ModelIndex, t: TensorEntry): string {
+    let v = this.versions.get(index);
+    if (v === undefined) this.versions.set(index, (v = this.nextVersion++));
+    return `${v}\u0000${t.name}`;
+  }
+
+  /** Cached statistics, if already computed (or being computed) for this file version. */
+  peekStats(index: ModelIndex, t: TensorEntry): Promise<StatsView> | undefined {
+    return this.statsCache.get(this.key(index, t));
+  }
+
+  stats(index: ModelIndex, t: TensorEntry, opts: RunOptions = {}): Promise<StatsView> {
+    const k = this.key(index, t);
+    const have = this.statsCache.get(k);
+    if (have) return have;
+    const p = this.pool.run('stats', { tensor: spec(t) }, opts);
+    this.statsCache.set(k, p);
+    // A failed or cancelled computation is not cached.
+    p.catch(() => this.statsCache.delete(k));
+    if (this.statsCache.size > MAX_CACHED_STATS) this.statsCache.delete(this.statsCache.keys().next().value!);
+    return p;
+  }
+
+  heatmap(t: TensorEntry, slice: SliceIndex, maxWidth: number, maxHeight: number, opts: RunOptions = {}): Promise<HeatmapView> {
+    return this.pool.run('heatmap', { tensor: spec(t), slice, maxWidth, maxHeight }, opts);
+  }
+
+  values(t: TensorEntry, slice: SliceIndex, rowStart: number, rowCount: number, opts: RunOptions = {}): Promise<ValuesView> {
+    return this.pool.run('values', { tensor: spec(t), slice, rowStart, rowCount }, opts);
+  }
+}

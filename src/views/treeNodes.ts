@@ -1,0 +1,67 @@
+import type { ModelIndex, ModuleNode, TensorEntry } from '../model/modelIndex';
+
+/** Light tree elements: ids into the registry, never copies of big objects. */
+export type TreeNode =
+  | { readonly kind: 'file'; readonly id: string; readonly uri: string }
+  | { readonly kind: 'module'; readonly id: string; readonly uri: string; readonly qualifiedName: string }
+  | { readonly kind: 'param'; readonly id: string; readonly uri: string; readonly name: string; readonly parent: string };
+
+/** One object per id, so `reveal` and `getParent` see the same elements the tree was given. */
+export class TreeNodeCache {
+  private readonly nodes = new Map<string, TreeNode>();
+
+  file(uri: string): TreeNode {
+    return this.intern({ kind: 'file', id: `f:${uri}`, uri });
+  }
+  module(uri: string, qualifiedName: string): TreeNode {
+    return this.intern({ kind: 'module', id: `m:${uri}#${qualifiedName}`, uri, qualifiedName });
+  }
+  param(uri: string, name: string, parent: string): TreeNode {
+    return this.intern({ kind: 'param', id: `p:${uri}#${name}@${parent}`, uri, name, parent });
+  }
+  clear(uri?: string): void {
+    if (!uri) this.nodes.clear();
+    else for (const [k, n] of this.nodes) if (n.uri === uri) this.nodes.delete(k);
+  }
+  private intern(n: TreeNode): TreeNode {
+    const have = this.nodes.get(n.id);
+    if (have) return have;
+    this.nodes.set(n.id, n);
+    return n;
+  }
+}
+
+const moduleMaps = new WeakMap<ModelIndex, Map<string, ModuleNode>>();
+const tensorMaps = new WeakMap<ModelIndex, Map<string, TensorEntry>>();
+
+/** Module by qualified name ('' is the root), indexed once per ModelIndex. */
+export function findModule(index: ModelIndex, qualifiedName: string): ModuleNode | undefined {
+  let m = moduleMaps.get(index);
+  if (!m) {
+    const map = new Map<string, ModuleNode>();
+    const walk = (n: ModuleNode): void => {
+      map.set(n.qualifiedName, n);
+      n.children.forEach(walk);
+    };
+    walk(index.modules);
+    moduleMaps.set(index, (m = map));
+  }
+  return m.get(qualifiedName);
+}
+
+export function findTensor(index: ModelIndex, name: string): TensorEntry | undefined {
+  let m = tensorMaps.get(index);
+  if (!m) tensorMaps.set(index, (m = new Map(index.tensors.map((t) => [t.name, t]))));
+  return m.get(name);
+}
+
+/** The last part of a tensor name relative to its module (`0.block 1.0.bias` → `bias`). */
+export function localName(module: ModuleNode, tensorName: string): string {
+  return module.qualifiedName && tensorName.startsWith(`${module.qualifiedName}.`) ? tensorName.slice(module.qualifiedName.length + 1) : tensorName;
+}
+
+export const formatCount = (n: number): string => n.toLocaleString('en-US');
+
+export function shapeText(t: { dtype: string; shape: readonly number[] }): string {
+  return `${t.dtype} [${t.shape.join(', ')}]`;
+}

@@ -1,0 +1,86 @@
+import type { StatsView } from '../src/protocol/messages';
+import { el, fmtCount, fmtNumber } from './vscodeApi';
+
+const HEIGHT = 180;
+
+/** The 256-bin histogram on a canvas: linear or log count axis, with a hover readout. */
+export class HistogramChart {
+  readonly root: HTMLElement;
+  private readonly canvas = el('canvas', { attrs: { role: 'img', 'aria-label': 'histogram of values' } });
+  private readonly readout = el('div', { class: 'readout', attrs: { 'aria-live': 'polite' } });
+  private readonly logToggle = el('button', { text: 'Log count axis', attrs: { 'aria-pressed': 'false', type: 'button' } });
+  private hist: NonNullable<StatsView['histogram']> | null = null;
+  private log = false;
+
+  constructor(initialLog: boolean, private readonly onLogChange: (log: boolean) => void) {
+    this.log = initialLog;
+    this.logToggle.setAttribute('aria-pressed', String(initialLog));
+    this.logToggle.addEventListener('click', () => {
+      this.log = !this.log;
+      this.logToggle.setAttribute('aria-pressed', String(this.log));
+      this.onLogChange(this.log);
+      this.draw();
+    });
+    this.canvas.addEventListener('mousemove', (e) => this.hover(e.offsetX));
+    this.canvas.addEventListener('mouseleave', () => (this.readout.textContent = this.summary()));
+    this.root = el('section', { class: 'histogram' }, el('div', { class: 'toolbar' }, el('h2', { text: 'Histogram (256 bins)' }), this.logToggle), this.canvas, this.readout);
+    new ResizeObserver(() => this.draw()).observe(this.canvas);
+  }
+
+  set(hist: StatsView['histogram']): void {
+    this.hist = hist;
+    this.readout.textContent = this.summary();
+    this.draw();
+  }
+
+  private summary(): string {
+    if (!this.hist) return 'No finite values to plot.';
+    return `range [${fmtNumber(this.hist.min)}, ${fmtNumber(this.hist.max)}] — move the mouse over a bar for its count`;
+  }
+
+  private hover(x: number): void {
+    const h = this.hist;
+    if (!h) return;
+    const w = this.canvas.clientWidth;
+    const bin = Math.min(h.counts.length - 1, Math.max(0, Math.floor((x / w) * h.counts.length)));
+    const step = (h.max - h.min) / h.counts.length;
+    this.readout.textContent = `bin ${bin}: [${fmtNumber(h.min + bin * step)}, ${fmtNumber(h.min + (bin + 1) * step)}) — ${fmtCount(h.counts[bin]!)} values`;
+  }
+
+  draw(): void {
+    const c = this.canvas;
+    const dpr = window.devicePixelRatio || 1;
+    const w = Math.max(100, c.clientWidth);
+    c.width = Math.round(w * dpr);
+    c.height = Math.round(HEIGHT * dpr);
+    c.style.height = `${HEIGHT}px`;
+    const ctx = c.getContext('2d');
+    if (!ctx) return;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, w, HEIGHT);
+    const h = this.hist;
+    if (!h) return;
+    const style = getComputedStyle(document.body);
+    const scale = (n: number): number => (this.log ? Math.log10(1 + n) : n);
+    const peak = Math.max(...h.counts.map(scale), 1e-9);
+    const barW = w / h.counts.length;
+    ctx.fillStyle = style.getPropertyValue('--vscode-charts-blue') || '#3794ff';
+    h.counts.forEach((n, i) => {
+      if (n === 0) return;
+      const bh = Math.max(1, (scale(n) / peak) * (HEIGHT - 16));
+      ctx.fillRect(i * barW, HEIGHT - bh, Math.max(1, barW - 0.5), bh);
+    });
+    // Zero line, where zero is inside the range: most weights are centred on it.
+    if (h.min < 0 && h.max > 0) {
+      const x0 = ((0 - h.min) / (h.max - h.min)) * w;
+      ctx.strokeStyle = style.getPropertyValue('--vscode-editorLineNumber-foreground') || '#888';
+      ctx.setLineDash([3, 3]);
+      ctx.beginPath();
+      ctx.moveTo(x0, 0);
+      ctx.lineTo(x0, HEIGHT);
+      ctx.stroke();
+      ctx.setLineDash([]);
+    }
+    c.dataset.drawn = String(h.counts.reduce((a, b) => a + b, 0));
+  }
+}

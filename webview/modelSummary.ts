@@ -1,0 +1,57 @@
+import type { ModelSummary, SummaryModule, SummaryNotifications, SummaryRequests } from '../src/protocol/messages';
+import { Rpc } from '../src/protocol/rpc';
+import { el, fmtCount, hostEndpoint } from './vscodeApi';
+
+const app = document.getElementById('app')!;
+const rpc = new Rpc<SummaryRequests, SummaryNotifications>(hostEndpoint);
+
+const fmtBytes = (n: number): string => (n >= 1 << 30 ? `${(n / (1 << 30)).toFixed(2)} GiB` : n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(2)} MiB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${n} B`);
+
+rpc.onNotify('summary', (s) => render(s));
+rpc.onNotify('failed', ({ message }) => {
+  app.replaceChildren(el('h1', { text: 'This file cannot be shown' }), el('p', { class: 'status error', text: message }));
+});
+rpc.notify('ready', {});
+
+function render(s: ModelSummary): void {
+  const dtypeTable = el(
+    'table',
+    { class: 'dtypes', attrs: { 'aria-label': 'totals by dtype' } },
+    el('tr', {}, ...['dtype', 'tensors', 'elements', 'bytes'].map((h) => el('th', { text: h }))),
+    ...s.byDtype.map((d) => el('tr', {}, el('td', { text: d.dtype }), el('td', { text: fmtCount(d.tensors) }), el('td', { text: fmtCount(d.elements) }), el('td', { text: fmtBytes(d.bytes) }))),
+  );
+  const tree = el('pre', { class: 'module-tree', attrs: { 'aria-label': 'module tree' } });
+  renderModule(tree, s.modules, '', '');
+  const parts: Node[] = [
+    el('h1', { text: s.fileName }),
+    el('p', { class: 'chips' }, el('span', { class: 'chip', text: s.format }), el('span', { class: 'chip', text: `${fmtCount(s.totalParameters)} parameters` }), el('span', { class: 'chip', text: `${fmtCount(s.tensorCount)} tensors` })),
+  ];
+  if (s.warnings.length > 0) parts.push(el('section', { class: 'warnings' }, el('h2', { text: `Warnings (${s.warnings.length})` }), el('ul', {}, ...s.warnings.map((w) => el('li', { text: w })))));
+  parts.push(el('h2', { text: 'Totals by dtype' }), dtypeTable, el('h2', { text: s.moduleTreeSource === 'pickle' ? 'Modules (as print(model) shows them)' : 'Modules (from state_dict names)' }), tree);
+  if (Object.keys(s.metadata).length > 0) parts.push(el('h2', { text: 'Metadata' }), el('pre', { class: 'metadata', text: JSON.stringify(s.metadata, null, 2) }));
+  app.replaceChildren(...parts);
+}
+
+function renderModule(into: HTMLElement, m: SummaryModule, indent: string, label: string): void {
+  const type = m.type ?? '';
+  const count = el('span', { class: 'count', text: `  # ${fmtCount(m.parameterCount)}` });
+  if (m.sameAs !== undefined) {
+    into.append(`${indent}${label}${type}(same module as ${m.sameAs || 'root'})`, count, '\n');
+    return;
+  }
+  if (m.children.length === 0 && m.parameters.length === 0) {
+    into.append(`${indent}${label}${type}()\n`);
+    return;
+  }
+  into.append(`${indent}${label}${type}(`, count, '\n');
+  for (const p of m.parameters) {
+    const link = el('a', { text: p.local, attrs: { href: '#', role: 'button', title: `open ${p.name}` } });
+    link.addEventListener('click', (e) => {
+      e.preventDefault();
+      rpc.notify('openParameter', { name: p.name });
+    });
+    into.append(`${indent}  `, link, `: ${p.dtype}[${p.shape.join(', ')}] = ${fmtCount(p.count)}${p.kind === 'buffer' ? ' (buffer)' : ''}\n`);
+  }
+  for (const c of m.children) renderModule(into, c, `${indent}  `, `(${c.name}): `);
+  into.append(`${indent})\n`);
+}

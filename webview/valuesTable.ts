@@ -1,0 +1,85 @@
+import type { ValuesView } from '../src/protocol/messages';
+import { el, fmtNumber } from './vscodeApi';
+
+const ROW_HEIGHT = 22;
+const VISIBLE_ROWS = 16;
+/** Rows fetched around the visible ones, so small scrolls need no round trip. */
+const OVERSCAN = 32;
+/** Columns shown at a time; a column offset moves the window across wide matrices. */
+const COLUMN_WINDOW = 16;
+
+export type FetchRows = (rowStart: number, rowCount: number) => Promise<ValuesView>;
+
+/** A virtualized table of a 2-D slice: only the rows on screen are fetched and drawn. */
+export class ValuesTable {
+  readonly root: HTMLElement;
+  private readonly viewport = el('div', { class: 'values-viewport', attrs: { tabindex: '0', role: 'grid', 'aria-label': 'tensor values' } });
+  private readonly spacer = el('div', { class: 'values-spacer' });
+  private readonly body = el('div', { class: 'values-body' });
+  private readonly colInput = el('input', { attrs: { type: 'number', min: '0', value: '0', 'aria-label': 'first column shown' } });
+  private readonly info = el('span', { class: 'readout' });
+  private rows = 0;
+  private cols = 0;
+  private colStart = 0;
+  private cache: ValuesView | null = null;
+  private fetch: FetchRows | null = null;
+  private pending = 0;
+
+  constructor() {
+    this.viewport.append(this.spacer, this.body);
+    this.viewport.style.height = `${ROW_HEIGHT * VISIBLE_ROWS}px`;
+    this.viewport.addEventListener('scroll', () => void this.render());
+    this.colInput.addEventListener('change', () => {
+      this.colStart = Math.max(0, Math.min(Number(this.colInput.value) || 0, Math.max(0, this.cols - 1)));
+      this.colInput.value = String(this.colStart);
+      void this.render();
+    });
+    this.root = el('section', { class: 'values' }, el('div', { class: 'toolbar' }, el('h2', { text: 'Values' }), el('label', { text: 'from column ' }, this.colInput), this.info), this.viewport);
+  }
+
+  /** Shows a new slice; `rows`/`cols` come from the first fetch. */
+  async set(fetch: FetchRows): Promise<void> {
+    this.fetch = fetch;
+    this.cache = null;
+    const first = await fetch(0, VISIBLE_ROWS + OVERSCAN);
+    this.rows = first.rows;
+    this.cols = first.cols;
+    this.cache = first;
+    this.spacer.style.height = `${this.rows * ROW_HEIGHT}px`;
+    this.colInput.max = String(Math.max(0, this.cols - 1));
+    await this.render();
+  }
+
+  private async render(): Promise<void> {
+    if (!this.fetch) return;
+    const top = Math.floor(this.viewport.scrollTop / ROW_HEIGHT);
+    const end = Math.min(this.rows, top + VISIBLE_ROWS + 1);
+    const c = this.cache;
+    if (!c || top < c.rowStart || end > c.rowStart + c.rowCount) {
+      const ticket = ++this.pending;
+      const start = Math.max(0, top - OVERSCAN / 2);
+      const fresh = await this.fetch(start, VISIBLE_ROWS + OVERSCAN);
+      if (ticket !== this.pending) return; // a newer scroll superseded this one
+      this.cache = fresh;
+    }
+    this.draw(top, end);
+  }
+
+  private draw(top: number, end: number): void {
+    const c = this.cache!;
+    const values = new Float64Array(c.values);
+    const colEnd = Math.min(this.cols, this.colStart + COLUMN_WINDOW);
+    this.body.replaceChildren();
+    this.body.style.transform = `translateY(${top * ROW_HEIGHT}px)`;
+    const header = el('div', { class: 'values-row header', attrs: { role: 'row' } }, el('span', { class: 'values-index', text: '' }));
+    for (let j = this.colStart; j < colEnd; j++) header.append(el('span', { text: String(j), attrs: { role: 'columnheader' } }));
+    this.body.append(header);
+    for (let r = top; r < end; r++) {
+      const row = el('div', { class: 'values-row', attrs: { role: 'row' } }, el('span', { class: 'values-index', text: String(r), attrs: { role: 'rowheader' } }));
+      const base = (r - c.rowStart) * this.cols;
+      for (let j = this.colStart; j < colEnd; j++) row.append(el('span', { text: fmtNumber(values[base + j]), attrs: { role: 'gridcell' } }));
+      this.body.append(row);
+    }
+    this.info.textContent = `${this.rows} × ${this.cols}; rows ${top}–${Math.max(top, end - 1)}, columns ${this.colStart}–${colEnd - 1}`;
+  }
+}
