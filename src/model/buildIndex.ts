@@ -1,6 +1,6 @@
 import { DTYPE_SIZE } from '../runtime/dtypes';
 import { attrAccess, childAccessByName, childAccessByType, renderSteps, rootNameForFile } from './accessPath';
-import type { ModelIndex, ModuleNode, RawModule, RawTensor, ReaderResult, TensorEntry } from './modelIndex';
+import type { ModelIndex, ModuleNode, PathStep, RawModule, RawTensor, ReaderResult, TensorEntry } from './modelIndex';
 
 /** Identifies the memory a tensor covers, so tied and shared tensors are counted once. */
 export function storageRegionKey(t: RawTensor): string {
@@ -81,11 +81,19 @@ function treeFromNames(tensors: readonly RawTensor[], rootName: string, paths: M
     const parts = t.name.split('.');
     let node = root;
     let pathKnown = !t.containerPath;
+    // In containers, a block is a real object only while its name part is one subscript step.
+    let stepsMatched = 0;
     for (const part of parts.slice(0, -1)) {
       const q = node.qualifiedName ? `${node.qualifiedName}.${part}` : part;
       let child = index.get(q);
+      let path = '';
+      if (pathKnown) path = childAccessByName(node.path, part);
+      else if (t.containerPath && stepsMatched >= 0 && stepName(t.containerPath[stepsMatched]) === part) {
+        stepsMatched++;
+        path = renderSteps(rootName, t.containerPath.slice(0, stepsMatched));
+      } else stepsMatched = -1;
       if (!child) {
-        child = { name: part, qualifiedName: q, type: null, path: pathKnown ? childAccessByName(node.path, part) : '', children: [], parameters: [], parameterCount: 0 };
+        child = { name: part, qualifiedName: q, type: null, path, children: [], parameters: [], parameterCount: 0 };
         index.set(q, child);
         node.children.push(child);
       }
@@ -96,6 +104,11 @@ function treeFromNames(tensors: readonly RawTensor[], rootName: string, paths: M
     if (!t.containerPath && node.path) paths.set(t.name, attrAccess(node.path, parts[parts.length - 1]!));
   }
   return root;
+}
+
+function stepName(step: PathStep | undefined): string | undefined {
+  if (!step) return undefined;
+  return step.kind === 'key' ? String(step.key) : step.name;
 }
 
 /** Per-module parameter counts over the subtree, each storage region once. */

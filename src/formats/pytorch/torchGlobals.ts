@@ -14,7 +14,7 @@ const DANGEROUS_MODULES = new Set([
 ]);
 
 /** Modules whose classes we show as stubs without a warning: they are ordinary model structure. */
-const KNOWN_CLASS_PREFIXES = ['torch.nn.', 'torchvision.models.', 'transformers.models.'];
+const KNOWN_CLASS_PREFIXES = ['torch.nn.', 'torchvision.models.', 'transformers.models.', '__torch__.'];
 
 /** Python 2 module names → Python 3. Source: CPython Lib/_compat_pickle.py (`IMPORT_MAPPING`). */
 const PY2_MODULE_NAMES: Readonly<Record<string, string>> = {
@@ -107,6 +107,9 @@ export function createTorchGlobalResolver(opts: GlobalResolverOptions): (module:
     'numpy.core.multiarray.scalar': (args) => numpyScalar(args[0], args[1]),
     'numpy._core.multiarray.scalar': (args) => numpyScalar(args[0], args[1]),
     'numpy.dtype': (args) => new PyObject(new PyClass('numpy', 'dtype'), args),
+    // NumPy arrays in checkpoints are summarised as metadata (shape, dtype), not read as tensors.
+    'numpy.core.multiarray._reconstruct': () => new PyObject(new PyClass('numpy', 'ndarray'), []),
+    'numpy._core.multiarray._reconstruct': () => new PyObject(new PyClass('numpy', 'ndarray'), []),
   };
 
   return (rawModule: string, name: string): unknown => {
@@ -123,12 +126,13 @@ export function createTorchGlobalResolver(opts: GlobalResolverOptions): (module:
       if (dt) return dt;
     }
     if (module === 'torch.storage' && name === 'UntypedStorage') return new StorageClass(name);
+    if (q === 'numpy.ndarray') return new PyClass(module, name);
     const top = module.split('.')[0]!;
     if (DANGEROUS_MODULES.has(module) || DANGEROUS_MODULES.has(top)) {
       warnOnce(q, `refused ${asWritten}: pickle globals from '${rawModule.split('.')[0]}' are never resolved (nothing was called)`);
       return new RefusedGlobal(module, name);
     }
-    if (/^[A-Z_]/.test(name) && !name.startsWith('__')) {
+    if (/^_*[A-Z]/.test(name)) {
       if (!KNOWN_CLASS_PREFIXES.some((p) => q.startsWith(p))) {
         warnOnce(q, `unknown class ${asWritten}: shown as a stub (its code is not run)`);
       }

@@ -285,6 +285,13 @@ function summarise(v: unknown, depth: number, toJson: (v: unknown, depth: number
     }
     return out;
   }
+  if (v instanceof PyObject && qualifiedName(v.cls) === 'numpy.ndarray') {
+    // BUILD state: (version, shape, dtype, is_fortran, raw bytes)
+    const st = v.state instanceof PyTuple ? v.state.items : [];
+    const shape = st[1] instanceof PyTuple ? st[1].items.map(String).join(', ') : '?';
+    const dt = st[2] instanceof PyObject ? String(st[2].args[0] ?? '?') : '?';
+    return `<numpy array ${dt} (${shape})>`;
+  }
   if (v instanceof PyObject) {
     const d = v.dict;
     return d ? { __class__: qualifiedName(v.cls), ...(toJson(d, depth + 1) as object) } : `<${qualifiedName(v.cls)}>`;
