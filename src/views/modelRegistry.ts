@@ -29,7 +29,10 @@ function stampOf(stat: vscode.FileStat): string {
  * change events. One broken file only marks its own entry.
  */
 export class ModelRegistry implements vscode.Disposable {
+  /** Files listed in the tree. */
   private readonly entries = new Map<string, ModelEntry>();
+  /** Every file read so far (listed or opened from elsewhere), so changes reach open panels. */
+  private readonly cache = new Map<string, ModelEntry>();
   private readonly loading = new Map<string, Promise<ModelEntry>>();
   private readonly changed = new vscode.EventEmitter<vscode.Uri | undefined>();
   private readonly disposables: vscode.Disposable[] = [this.changed];
@@ -43,7 +46,11 @@ export class ModelRegistry implements vscode.Disposable {
   ) {
     const watcher = vscode.workspace.createFileSystemWatcher(this.includeGlob());
     watcher.onDidCreate(() => this.refresh(), this, this.disposables);
-    watcher.onDidDelete(() => this.refresh(), this, this.disposables);
+    watcher.onDidDelete((uri) => {
+      this.invalidate(uri);
+      this.cache.delete(uri.toString());
+      this.refresh();
+    }, this, this.disposables);
     watcher.onDidChange((uri) => this.invalidate(uri), this, this.disposables);
     this.disposables.push(
       watcher,
@@ -75,7 +82,7 @@ export class ModelRegistry implements vscode.Disposable {
   }
 
   private invalidate(uri: vscode.Uri): void {
-    const e = this.entries.get(uri.toString());
+    const e = this.cache.get(uri.toString());
     if (!e) return;
     e.index = undefined;
     e.error = undefined;
@@ -92,7 +99,7 @@ export class ModelRegistry implements vscode.Disposable {
     for (const uri of models) {
       const key = uri.toString();
       keep.add(key);
-      if (!this.entries.has(key)) this.entries.set(key, { uri });
+      if (!this.entries.has(key)) this.entries.set(key, this.cache.get(key) ?? { uri });
     }
     for (const key of [...this.entries.keys()]) if (!keep.has(key)) this.entries.delete(key);
     // Ambiguous extensions are listed only once they read as models.
@@ -123,7 +130,9 @@ export class ModelRegistry implements vscode.Disposable {
   /** The index of a file, read in a worker, cached until the file's size or mtime changes. */
   async load(uri: vscode.Uri): Promise<ModelEntry> {
     const key = uri.toString();
-    const entry = this.entries.get(key) ?? { uri };
+    let entry = this.cache.get(key);
+    if (!entry) this.cache.set(key, (entry = this.entries.get(key) ?? { uri }));
+    const theEntry = entry;
     let stamp: string;
     try {
       stamp = stampOf(await vscode.workspace.fs.stat(uri));
@@ -134,6 +143,7 @@ export class ModelRegistry implements vscode.Disposable {
     const pending = this.loading.get(key);
     if (pending) return pending;
     const p = (async (): Promise<ModelEntry> => {
+      const entry = theEntry;
       try {
         entry.index = await this.pool.run('index', { file: uri.fsPath });
         entry.error = undefined;
@@ -144,7 +154,6 @@ export class ModelRegistry implements vscode.Disposable {
         this.log.error(`${uri.fsPath}: ${entry.error}`);
       }
       entry.stamp = stamp;
-      if (this.entries.has(key)) this.entries.set(key, entry);
       return entry;
     })().finally(() => this.loading.delete(key));
     this.loading.set(key, p);

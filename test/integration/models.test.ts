@@ -1,0 +1,138 @@
+// The Models tree, the summary editor and the parameter panel, driven through the real vscode API.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { suite, suiteSetup, test } from 'mocha';
+import * as vscode from 'vscode';
+import type { ParamScopeApi } from '../../src/extension';
+import type { TreeNode } from '../../src/views/treeNodes';
+
+const repoRoot = path.resolve(__dirname, '..', '..');
+const expected = JSON.parse(fs.readFileSync(path.join(repoRoot, 'test', 'fixtures', 'expected.json'), 'utf8'));
+const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
+
+let api: ParamScopeApi;
+
+function workspaceFile(rel: string): vscode.Uri {
+  return vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0]!.uri, rel);
+}
+
+async function label(node: TreeNode): Promise<string> {
+  const item = await api.tree.getTreeItem(node);
+  return typeof item.label === 'string' ? item.label : (item.label?.label ?? '');
+}
+
+async function child(parent: TreeNode, wanted: string): Promise<TreeNode> {
+  const kids = await api.tree.getChildren(parent);
+  const labels = await Promise.all(kids.map(label));
+  const i = labels.indexOf(wanted);
+  assert.ok(i >= 0, `no child '${wanted}' among ${JSON.stringify(labels)}`);
+  return kids[i]!;
+}
+
+async function until<T>(what: string, f: () => T | undefined | Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    const v = await f();
+    if (v !== undefined) return v;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+suite('models tree', () => {
+  suiteSetup(async () => {
+    const ext = vscode.extensions.getExtension<ParamScopeApi>(`${manifest.publisher}.${manifest.name}`)!;
+    api = await ext.activate();
+  });
+
+  test('lists the workspace model files, with format and parameter totals', async () => {
+    const files = await api.tree.getChildren();
+    const labels = await Promise.all(files.map(label));
+    for (const f of ['net.pt', 'rgnet.pt', 'shared.pt', 'net.safetensors', 'checkpoint.pt', 'model.safetensors.index.json']) assert.ok(labels.includes(f), `${f} missing from ${labels.join(', ')}`);
+    // Shards are shown through their index only.
+    assert.ok(!labels.includes('model-00001-of-00002.safetensors'));
+    const rgnet = files[labels.indexOf('rgnet.pt')]!;
+    const item = await api.tree.getTreeItem(rgnet);
+    assert.equal(item.description, `pytorch-zip · ${expected.files['models/rgnet.pt'].totalParameters} params`);
+  });
+
+  test('expands rgnet.pt to 0 › block 1 › 0 › bias with types, counts and the access path', async () => {
+    const files = await api.tree.getChildren();
+    const rgnet = files[(await Promise.all(files.map(label))).indexOf('rgnet.pt')]!;
+    const block = await child(await child(rgnet, '0 · Sequential'), 'block 1 · Sequential');
+    assert.equal((await api.tree.getTreeItem(block)).description, '76');
+    const linear = await child(block, '0 · Linear');
+    const bias = await child(linear, 'bias');
+    const item = await api.tree.getTreeItem(bias);
+    assert.equal(item.description, 'float32 [8] · 8');
+    assert.match((item.tooltip as vscode.MarkdownString).value, /rgnet\[0\]\[1\]\[0\]\.bias/);
+    assert.equal(item.command?.command, 'paramscope.showParameter');
+    // getParent walks back up, so reveal() works.
+    assert.equal(api.tree.getParent(bias), linear);
+    assert.equal(api.tree.getParent(linear), block);
+    assert.equal(api.tree.getParent(api.tree.getParent(block)!), rgnet);
+  });
+
+  test('marks a broken file and keeps the others', async () => {
+    const files = await api.tree.getChildren();
+    const labels = await Promise.all(files.map(label));
+    const broken = files[labels.indexOf('net.truncated.pt')]!;
+    const item = await api.tree.getTreeItem(broken);
+    assert.equal(item.description, 'cannot read');
+    assert.match(String(item.tooltip), /truncated/);
+    assert.ok(labels.includes('net.pt'));
+  });
+
+  test('shows a tied layer once in the totals', async () => {
+    const entry = await api.registry.load(workspaceFile('shared.pt'));
+    assert.equal(entry.index?.totalParameters, expected.files['models/shared.pt'].totalParameters);
+  });
+});
+
+suite('commands and panels', () => {
+  test('Copy Access Path puts the Python expression on the clipboard', async () => {
+    await vscode.commands.executeCommand('paramscope.copyAccessPath', { uri: workspaceFile('rgnet.pt').toString(), name: '0.block 1.0.bias' });
+    assert.equal(await vscode.env.clipboard.readText(), 'rgnet[0][1][0].bias');
+    await vscode.commands.executeCommand('paramscope.copyStateDictKey', { uri: workspaceFile('rgnet.pt').toString(), name: '0.block 1.0.bias' });
+    assert.equal(await vscode.env.clipboard.readText(), '0.block 1.0.bias');
+  });
+
+  test('the parameter panel receives statistics equal to torch', async () => {
+    const uri = workspaceFile('rgnet.pt');
+    await vscode.commands.executeCommand('paramscope.showParameter', { uri: uri.toString(), name: '0.block 1.0.weight' });
+    const panel = await until('the panel', () => api.panels.openPanels.get(`${uri.toString()}#0.block 1.0.weight`));
+    const stats = (await until('statistics sent to the webview', () => panel.lastStats)) as { min: number; max: number; mean: number; std: number; histogram: { counts: number[] } };
+    const torch = expected.files['models/rgnet.pt'].tensors.find((t: { name: string }) => t.name === '0.block 1.0.weight').stats;
+    for (const k of ['min', 'max', 'mean', 'std'] as const) assert.ok(Math.abs(stats[k] - torch[k]) <= 1e-9 * Math.abs(torch[k]), `${k}: ${stats[k]} vs torch ${torch[k]}`);
+    assert.deepEqual(stats.histogram.counts, torch.histogram.counts);
+    panel.dispose();
+  });
+
+  test('an open panel follows its file when the file changes', async () => {
+    const uri = workspaceFile('changing.pt');
+    await vscode.workspace.fs.copy(workspaceFile('net_normal.state_dict.pt'), uri, { overwrite: true });
+    await vscode.commands.executeCommand('paramscope.showParameter', { uri: uri.toString(), name: '0.weight' });
+    const panel = await until('the panel', () => api.panels.openPanels.get(`${uri.toString()}#0.weight`));
+    const before = (await until('first statistics', () => panel.lastStats)) as { max: number };
+    assert.equal(before.max, expected.files['models/net_normal.state_dict.pt'].tensors[0].stats.max);
+    panel.lastStats = undefined;
+    // net_constant's weights are all 1: the panel must show the new file's values.
+    await vscode.workspace.fs.writeFile(uri, await vscode.workspace.fs.readFile(workspaceFile('net_constant.state_dict.pt')));
+    const after = (await until('statistics after the change', () => panel.lastStats)) as { min: number; max: number };
+    assert.deepEqual([after.min, after.max], [1, 1]);
+    panel.dispose();
+    await vscode.workspace.fs.delete(uri);
+  });
+
+  test('model files open in the read-only summary editor', async () => {
+    await vscode.commands.executeCommand('paramscope.openModel', workspaceFile('net.pt'));
+    const tab = await until('the summary tab', () => {
+      const t = vscode.window.tabGroups.activeTabGroup.activeTab;
+      return t?.input instanceof vscode.TabInputCustom ? t : undefined;
+    });
+    assert.equal((tab.input as vscode.TabInputCustom).viewType, 'paramscope.modelSummary');
+    assert.equal((tab.input as vscode.TabInputCustom).uri.path, workspaceFile('net.pt').path);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+});
