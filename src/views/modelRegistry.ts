@@ -17,6 +17,8 @@ export interface ModelEntry {
 const DEFAULT_EXCLUDE = '**/{node_modules,.git,.venv,venv,__pycache__,.e2e,site-packages}/**';
 /** Cap on files listed: a workspace with more is searched by a narrower include glob. */
 const MAX_MODEL_FILES = 5000;
+/** Files parsed at once: a workspace of thousands of checkpoints must not open thousands of handles. */
+const MAX_CONCURRENT_LOADS = 4;
 /** `.bin` is also a generic extension: such files are listed only when they sniff as models. */
 const AMBIGUOUS_EXTENSIONS = ['.bin'];
 
@@ -37,6 +39,8 @@ export class ModelRegistry implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<vscode.Uri | undefined>();
   private readonly disposables: vscode.Disposable[] = [this.changed];
   private scanned: Promise<void> | undefined;
+  private active = 0;
+  private readonly waiting: Array<() => void> = [];
   /** Fires with a file's uri when it changed, or undefined when the list itself changed. */
   readonly onDidChange = this.changed.event;
 
@@ -144,6 +148,7 @@ export class ModelRegistry implements vscode.Disposable {
     if (pending) return pending;
     const p = (async (): Promise<ModelEntry> => {
       const entry = theEntry;
+      await this.slot();
       try {
         entry.index = await this.pool.run('index', { file: uri.fsPath });
         entry.error = undefined;
@@ -152,12 +157,28 @@ export class ModelRegistry implements vscode.Disposable {
         entry.index = undefined;
         entry.error = (e as Error).message;
         this.log.error(`${uri.fsPath}: ${entry.error}`);
+      } finally {
+        this.release();
       }
       entry.stamp = stamp;
       return entry;
     })().finally(() => this.loading.delete(key));
     this.loading.set(key, p);
     return p;
+  }
+
+  private slot(): Promise<void> {
+    if (this.active < MAX_CONCURRENT_LOADS) {
+      this.active++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.active--;
   }
 
   dispose(): void {
