@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { FormatError } from './formats/formatReader';
 import { openModel } from './model/openModel';
 import { printModuleTree } from './model/printTree';
+import { findTies } from './model/ties';
 import type { ModelIndex, ModuleNode } from './model/modelIndex';
 import { UnknownParameterError, runStats } from './cliStats';
 
@@ -10,6 +11,8 @@ const USAGE = `usage: paramscope <command> <file> [options]
 commands:
   inspect <file> [--json]                 module tree, parameters, dtypes, shapes, counts
   stats <file> [--param NAME]... [--json] exact statistics and 256-bin histograms
+  ties <file> [--json] [--no-content]     tied parameters (shared storage, shared modules, declared
+                                          ties) and byte-identical tensors (skip with --no-content)
 
 Files: .safetensors, *.safetensors.index.json (sharded), PyTorch .pt/.pth/.bin/.ckpt (zip or legacy).
 Exit codes: 0 ok, 1 the file cannot be read, 2 bad usage.`;
@@ -49,7 +52,7 @@ export function inspectJson(index: ModelIndex): unknown {
 async function main(argv: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' }, param: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } } });
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' }, param: { type: 'string', multiple: true }, 'no-content': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
@@ -60,8 +63,9 @@ async function main(argv: string[]): Promise<number> {
   }
   const [verb, file, ...rest] = positionals;
   if (!verb || !file || rest.length > 0) throw new UsageError('expected a command and one file');
-  if (verb !== 'inspect' && verb !== 'stats') throw new UsageError(`unknown command '${verb}'`);
-  if (verb === 'inspect' && values.param) throw new UsageError('--param goes with stats');
+  if (verb !== 'inspect' && verb !== 'stats' && verb !== 'ties') throw new UsageError(`unknown command '${verb}'`);
+  if (verb !== 'stats' && values.param) throw new UsageError('--param goes with stats');
+  if (verb !== 'ties' && values['no-content']) throw new UsageError('--no-content goes with ties');
 
   const index = await openModel(file);
   for (const w of index.warnings) process.stderr.write(`warning: ${w}\n`);
@@ -70,7 +74,20 @@ async function main(argv: string[]): Promise<number> {
     else process.stdout.write(`${index.file} · ${index.format} · ${index.totalParameters.toLocaleString('en-US')} parameters\n${printModuleTree(index)}\n`);
     return 0;
   }
+  if (verb === 'ties') return runTies(index, values['no-content'] !== true, values.json === true);
   return runStats(index, values.param ?? [], values.json === true);
+}
+
+async function runTies(index: ModelIndex, content: boolean, json: boolean): Promise<number> {
+  const report = await findTies(index, { content });
+  if (json) {
+    process.stdout.write(`${JSON.stringify(report)}\n`);
+    return 0;
+  }
+  const lines = report.groups.map((g) => `${g.evidence.padEnd(8)} ${g.names.join(' = ')}  (${g.bytes.toLocaleString('en-US')} bytes each)`);
+  for (const v of report.views) lines.push(`views    ${v.names.join(', ')} share storage ${v.storageKey} (overlapping views, not ties)`);
+  process.stdout.write(`${lines.length > 0 ? lines.join('\n') : 'no tied or identical parameters'}\n`);
+  return 0;
 }
 
 main(process.argv.slice(2)).then(

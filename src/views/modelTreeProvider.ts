@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { CommandIds } from '../commands/commandIds';
 import type { ModelIndex } from '../model/modelIndex';
 import type { ModelRegistry } from './modelRegistry';
-import { TreeNodeCache, findModule, findTensor, formatCount, localName, shapeText, type TreeNode } from './treeNodes';
+import { TreeNodeCache, findModule, findTensor, formatCount, localName, shapeText, tiedPaths, type TreeNode } from './treeNodes';
 
 /** The "Models" view: model files → nested blocks → parameters, computed on expand. */
 export class ModelTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
@@ -65,14 +65,19 @@ export class ModelTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     const parent = index && findModule(index, node.parent);
     const item = new vscode.TreeItem(parent ? localName(parent, node.name) : node.name, vscode.TreeItemCollapsibleState.None);
     item.id = node.id;
+    const tied = (index && tiedPaths(index).get(node.name)) ?? [];
     if (t) {
-      item.description = `${shapeText(t)} · ${formatCount(t.count)}${t.kind === 'buffer' ? ' · buffer' : t.kind === 'optimizer' ? ' · optimizer state' : ''}`;
+      const tiedText = tied.length > 0 ? ` · tied with ${tied.join(', ')}` : '';
+      item.description = `${shapeText(t)} · ${formatCount(t.count)}${t.kind === 'buffer' ? ' · buffer' : t.kind === 'optimizer' ? ' · optimizer state' : ''}${tiedText}`;
       const md = new vscode.MarkdownString();
       if (t.path) md.appendCodeblock(t.path, 'python');
       md.appendMarkdown(`state_dict key \`${t.name}\`  \n${shapeText(t)} · ${formatCount(t.count)} elements`);
+      if (tied.length > 0) md.appendMarkdown(`  \n$(link) tied with \`${tied.join('`, `')}\`: one storage, counted once`);
+      md.supportThemeIcons = true;
       item.tooltip = md;
     }
-    item.iconPath = new vscode.ThemeIcon(t?.kind === 'buffer' || t?.kind === 'optimizer' ? 'symbol-variable' : 'symbol-field');
+    item.iconPath = new vscode.ThemeIcon(tied.length > 0 ? 'link' : t?.kind === 'buffer' || t?.kind === 'optimizer' ? 'symbol-variable' : 'symbol-field');
+    if (tied.length > 0) item.contextValue = 'paramscope.parameter.tied';
     item.contextValue = 'paramscope.parameter';
     item.command = { command: CommandIds.showParameter, title: 'Show Parameter', arguments: [node] };
     return item;

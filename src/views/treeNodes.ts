@@ -1,4 +1,5 @@
 import type { ModelIndex, ModuleNode, TensorEntry } from '../model/modelIndex';
+import { findStorageTies, tiedWith } from '../model/ties';
 
 /** Light tree elements: ids into the registry, never copies of big objects. */
 export type TreeNode =
@@ -58,6 +59,20 @@ export function findTensor(index: ModelIndex, name: string): TensorEntry | undef
 /** The last part of a tensor name relative to its module (`0.block 1.0.bias` → `bias`). */
 export function localName(module: ModuleNode, tensorName: string): string {
   return module.qualifiedName && tensorName.startsWith(`${module.qualifiedName}.`) ? tensorName.slice(module.qualifiedName.length + 1) : tensorName;
+}
+
+const tieMaps = new WeakMap<ModelIndex, Map<string, string[]>>();
+
+/** For each parameter, the access paths of the others sharing its storage (tied layers). */
+export function tiedPaths(index: ModelIndex): Map<string, string[]> {
+  let m = tieMaps.get(index);
+  if (!m) {
+    const byName = new Map(index.tensors.map((t) => [t.name, t]));
+    const names = tiedWith({ groups: findStorageTies(index).groups, views: [] });
+    m = new Map([...names].map(([n, others]) => [n, others.map((o) => byName.get(o)?.path || o)]));
+    tieMaps.set(index, m);
+  }
+  return m;
 }
 
 export const formatCount = (n: number): string => n.toLocaleString('en-US');

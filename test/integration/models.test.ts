@@ -84,9 +84,15 @@ suite('models tree', () => {
     assert.ok(labels.includes('net.pt'));
   });
 
-  test('shows a tied layer once in the totals', async () => {
+  test('shows a tied layer once in the totals, with a link to its twin', async () => {
     const entry = await api.registry.load(workspaceFile('shared.pt'));
     assert.equal(entry.index?.totalParameters, expected.files['models/shared.pt'].totalParameters);
+    const files = await api.tree.getChildren();
+    const shared = files[(await Promise.all(files.map(label))).indexOf('shared.pt')]!;
+    const twin = await child(await child(shared, '4 · Linear'), 'weight');
+    const item = await api.tree.getTreeItem(twin);
+    assert.equal(item.description, 'float32 [8, 8] · 64 · tied with shared[2].weight');
+    assert.equal((item.iconPath as vscode.ThemeIcon).id, 'link');
   });
 });
 

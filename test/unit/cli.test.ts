@@ -93,3 +93,17 @@ describe('exit codes and messages', () => {
     noStackTrace(r.stderr);
   });
 });
+
+describe('paramscope ties', () => {
+  it('--json lists the seed tied layer with its evidence', () => {
+    const r = run('ties', join(FIXTURES, 'models/shared.pt'), '--json');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.groups).toContainEqual({ names: ['2.weight', '4.weight'], evidence: 'storage', bytes: 256 });
+    expect(out.groups).toContainEqual({ names: ['2', '4'], evidence: 'module', bytes: 288 });
+  });
+  it('--no-content skips hashing', () => {
+    const r = run('ties', join(FIXTURES, 'models/shared.safetensors'), '--no-content', '--json');
+    expect(JSON.parse(r.stdout).groups).toEqual([]);
+  });
+});

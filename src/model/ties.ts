@@ -1,0 +1,200 @@
+import { createHash } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { FileByteSource } from '../runtime/byteSource';
+import { DTYPE_SIZE } from '../runtime/dtypes';
+import { streamRawChunks } from '../runtime/elementStream';
+import { storageRegionKey } from './buildIndex';
+import type { ModelIndex, ModuleNode, TensorEntry } from './modelIndex';
+
+/**
+ * Why parameters are one thing:
+ * - `storage`: the same bytes of one storage (a tied layer saved once by torch);
+ * - `module`: the same module object at two paths of a pickled model (`net[2] is net[4]`);
+ * - `metadata`: the file or its `config.json` says so (`tie_word_embeddings`, safetensors'
+ *   removed-duplicate names);
+ * - `content`: byte-identical values found by hashing — equal, but not necessarily tied.
+ */
+export type TieEvidence = 'storage' | 'module' | 'metadata' | 'content';
+
+export interface TieGroup {
+  /** Tensor names (for `module`: module qualified names). A name not stored in the file is kept as the file says it. */
+  names: string[];
+  evidence: TieEvidence;
+  /** Bytes of one copy: what storing the group once saves per extra member. */
+  bytes: number;
+}
+
+/** Tensors that share part of one storage without being the same view (`x` and `x.t()`, `x[1:3]`). */
+export interface StorageViews {
+  storageKey: string;
+  names: string[];
+}
+
+export interface TieReport {
+  groups: TieGroup[];
+  views: StorageViews[];
+}
+
+/** config.json beside a checkpoint is small; anything larger is not a model config. */
+const MAX_CONFIG_BYTES = 1024 * 1024;
+const EMBEDDING_NAME = /(^|\.)(embed_tokens|wte|word_embeddings|tok_embeddings|embed_in|shared)\.weight$/;
+const OUTPUT_NAMES = ['lm_head.weight', 'output.weight', 'embed_out.weight'];
+
+function bytesOf(t: TensorEntry): number {
+  return t.count * DTYPE_SIZE[t.dtype];
+}
+
+/** Elements [first, last] of the storage a view touches (-1 … -2 for empty views). */
+function span(t: TensorEntry): [number, number] {
+  if (t.count === 0) return [-1, -2];
+  const l = t.location;
+  return [l.elementOffset, l.elementOffset + t.shape.reduce((a, d, i) => a + (d - 1) * l.strides[i]!, 0)];
+}
+
+/** Storage ties (same region) and storage views (overlapping, different regions). */
+export function findStorageTies(index: ModelIndex): TieReport {
+  const byRegion = new Map<string, TensorEntry[]>();
+  const byStorage = new Map<string, TensorEntry[]>();
+  for (const t of index.tensors) {
+    const r = storageRegionKey(t);
+    byRegion.set(r, [...(byRegion.get(r) ?? []), t]);
+    const s = `${t.location.file}\u0000${t.location.storageKey}`;
+    byStorage.set(s, [...(byStorage.get(s) ?? []), t]);
+  }
+  const groups: TieGroup[] = [...byRegion.values()].filter((g) => g.length > 1).map((g) => ({ names: g.map((t) => t.name), evidence: 'storage', bytes: bytesOf(g[0]!) }));
+  const views: StorageViews[] = [];
+  for (const members of byStorage.values()) {
+    if (new Set(members.map(storageRegionKey)).size < 2) continue;
+    // Union of regions whose element spans overlap.
+    const sorted = [...members].sort((a, b) => span(a)[0] - span(b)[0]);
+    let current: TensorEntry[] = [];
+    let end = -Infinity;
+    const flush = (): void => {
+      if (new Set(current.map(storageRegionKey)).size > 1) views.push({ storageKey: current[0]!.location.storageKey, names: current.map((t) => t.name) });
+    };
+    for (const t of sorted) {
+      const [a, b] = span(t);
+      if (b < a) continue;
+      if (a > end && current.length > 0) {
+        flush();
+        current = [];
+      }
+      current.push(t);
+      end = Math.max(end, b);
+    }
+    if (current.length > 0) flush();
+  }
+  return { groups, views };
+}
+
+/** The same module object at several places of a pickled model. */
+export function findModuleTies(index: ModelIndex): TieGroup[] {
+  const byFirst = new Map<string, ModuleNode[]>();
+  const all = new Map<string, ModuleNode>();
+  const walk = (m: ModuleNode): void => {
+    all.set(m.qualifiedName, m);
+    if (m.sameAs !== undefined) byFirst.set(m.sameAs, [...(byFirst.get(m.sameAs) ?? []), m]);
+    m.children.forEach(walk);
+  };
+  walk(index.modules);
+  const byName = new Map(index.tensors.map((t) => [t.name, t]));
+  const moduleBytes = (m: ModuleNode): number => {
+    let b = m.parameters.reduce((acc, n) => acc + (byName.has(n) ? bytesOf(byName.get(n)!) : 0), 0);
+    for (const c of m.children) b += moduleBytes(c);
+    return b;
+  };
+  return [...byFirst.entries()].map(([first, others]) => ({ names: [first, ...others.map((o) => o.qualifiedName)], evidence: 'module', bytes: all.has(first) ? moduleBytes(all.get(first)!) : 0 }));
+}
+
+/** Ties the file's metadata or a `config.json` beside it declare. */
+export async function findMetadataTies(index: ModelIndex): Promise<TieGroup[]> {
+  const groups: TieGroup[] = [];
+  const names = new Map(index.tensors.map((t) => [t.name, t]));
+  // safetensors' save_model drops duplicates and records `removed name → kept name` in metadata.
+  for (const [key, value] of Object.entries(index.metadata)) {
+    const kept = typeof value === 'string' ? names.get(value) : undefined;
+    if (kept && !names.has(key) && key.includes('.')) groups.push({ names: [kept.name, key], evidence: 'metadata', bytes: bytesOf(kept) });
+  }
+  const config = await readConfig(index.file);
+  const tieEmbeddings = config?.tie_word_embeddings ?? config?.text_config?.tie_word_embeddings;
+  if (tieEmbeddings === true) {
+    const embedding = index.tensors.find((t) => EMBEDDING_NAME.test(t.name));
+    if (embedding) {
+      const output = index.tensors.find((t) => OUTPUT_NAMES.includes(t.name) || t.name.endsWith('.lm_head.weight'));
+      const outName = output?.name ?? 'lm_head.weight';
+      if (!groups.some((g) => g.names.includes(outName))) groups.push({ names: [embedding.name, outName], evidence: 'metadata', bytes: bytesOf(embedding) });
+    }
+  }
+  return groups;
+}
+
+interface ModelConfig {
+  tie_word_embeddings?: unknown;
+  text_config?: { tie_word_embeddings?: unknown };
+}
+
+async function readConfig(modelFile: string): Promise<ModelConfig | undefined> {
+  const path = join(dirname(modelFile), 'config.json');
+  try {
+    if ((await stat(path)).size > MAX_CONFIG_BYTES) return undefined;
+    const parsed: unknown = JSON.parse(await readFile(path, 'utf8'));
+    return typeof parsed === 'object' && parsed !== null ? (parsed as ModelConfig) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Byte-identical tensors, by SHA-256 of their elements. Only tensors with a same-dtype,
+ * same-shape peer in another storage region are read, so most files are not read at all.
+ */
+export async function findContentTies(index: ModelIndex, signal?: AbortSignal): Promise<TieGroup[]> {
+  const candidates = new Map<string, TensorEntry[]>();
+  const seenRegion = new Set<string>();
+  for (const t of index.tensors) {
+    const region = storageRegionKey(t);
+    if (t.count === 0 || seenRegion.has(region)) continue;
+    seenRegion.add(region);
+    const k = `${t.dtype}\u0000${t.shape.join(',')}`;
+    candidates.set(k, [...(candidates.get(k) ?? []), t]);
+  }
+  const sources = new Map<string, FileByteSource>();
+  try {
+    const groups: TieGroup[] = [];
+    for (const same of candidates.values()) {
+      if (same.length < 2) continue;
+      const byHash = new Map<string, TensorEntry[]>();
+      for (const t of same) {
+        let src = sources.get(t.location.file);
+        if (!src) sources.set(t.location.file, (src = await FileByteSource.open(t.location.file)));
+        const h = createHash('sha256');
+        for await (const chunk of streamRawChunks(src, t.dtype, t.shape, t.location, { signal })) h.update(chunk.bytes);
+        const digest = h.digest('hex');
+        byHash.set(digest, [...(byHash.get(digest) ?? []), t]);
+      }
+      for (const g of byHash.values()) if (g.length > 1) groups.push({ names: g.map((t) => t.name), evidence: 'content', bytes: bytesOf(g[0]!) });
+    }
+    return groups;
+  } finally {
+    await Promise.all([...sources.values()].map((s) => s.close()));
+  }
+}
+
+/** Every tie group with its evidence; content hashing is optional (it reads tensor bytes). */
+export async function findTies(index: ModelIndex, opts: { content?: boolean; signal?: AbortSignal } = {}): Promise<TieReport> {
+  const storage = findStorageTies(index);
+  const groups = [...storage.groups, ...findModuleTies(index), ...(await findMetadataTies(index))];
+  if (opts.content !== false) groups.push(...(await findContentTies(index, opts.signal)));
+  return { groups, views: storage.views };
+}
+
+/** For each tensor name, the other names it is tied with (storage, module or metadata evidence). */
+export function tiedWith(report: TieReport): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const g of report.groups) {
+    if (g.evidence === 'content' || g.evidence === 'module') continue;
+    for (const n of g.names) out.set(n, [...(out.get(n) ?? []), ...g.names.filter((m) => m !== n)]);
+  }
+  return out;
+}
