@@ -3,6 +3,7 @@ import { FormatError } from './formats/formatReader';
 import { openModel } from './model/openModel';
 import { printModuleTree } from './model/printTree';
 import { findTies } from './model/ties';
+import { detectModelInit } from './model/init/detectModelInit';
 import type { ModelIndex, ModuleNode } from './model/modelIndex';
 import { UnknownParameterError, runStats } from './cliStats';
 
@@ -11,6 +12,8 @@ const USAGE = `usage: paramscope <command> <file> [options]
 commands:
   inspect <file> [--json]                 module tree, parameters, dtypes, shapes, counts
   stats <file> [--param NAME]... [--json] exact statistics and 256-bin histograms
+  init <file> [--json]                    which initialisation each floating tensor follows
+                                          (scheme, fitted parameters, KS fit, runner-up)
   ties <file> [--json] [--no-content]     tied parameters (shared storage, shared modules, declared
                                           ties) and byte-identical tensors (skip with --no-content)
 
@@ -63,7 +66,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const [verb, file, ...rest] = positionals;
   if (!verb || !file || rest.length > 0) throw new UsageError('expected a command and one file');
-  if (verb !== 'inspect' && verb !== 'stats' && verb !== 'ties') throw new UsageError(`unknown command '${verb}'`);
+  if (!['inspect', 'stats', 'ties', 'init'].includes(verb)) throw new UsageError(`unknown command '${verb}'`);
   if (verb !== 'stats' && values.param) throw new UsageError('--param goes with stats');
   if (verb !== 'ties' && values['no-content']) throw new UsageError('--no-content goes with ties');
 
@@ -75,7 +78,24 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (verb === 'ties') return runTies(index, values['no-content'] !== true, values.json === true);
+  if (verb === 'init') return runInit(index, values.json === true);
   return runStats(index, values.param ?? [], values.json === true);
+}
+
+async function runInit(index: ModelIndex, json: boolean): Promise<number> {
+  const results = await detectModelInit(index);
+  if (json) {
+    process.stdout.write(`${JSON.stringify({ file: index.file, parameters: results })}\n`);
+    return 0;
+  }
+  const fmt = (p: Record<string, number | string>): string => Object.entries(p).map(([k, v]) => `${k}=${v}`).join(', ');
+  const lines = results.map((r) => {
+    const fit = r.fit ? `  KS ${r.fit.ks} (p ${r.fit.p}, n ${r.fit.n})` : '';
+    const alt = r.alternatives[0] ? `  runner-up ${r.alternatives[0].scheme}` : '';
+    return `${r.name.padEnd(28)} ${r.scheme}(${fmt(r.params)})${fit}${alt}`;
+  });
+  process.stdout.write(`${lines.join('\n')}\n`);
+  return 0;
 }
 
 async function runTies(index: ModelIndex, content: boolean, json: boolean): Promise<number> {

@@ -107,3 +107,15 @@ describe('paramscope ties', () => {
     expect(JSON.parse(r.stdout).groups).toEqual([]);
   });
 });
+
+describe('paramscope init', () => {
+  it('--json names the seed init schemes with fit and runner-up', () => {
+    const r = run('init', join(FIXTURES, 'models/net_myinit.state_dict.pt'), '--json');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    const w = out.parameters.find((p: { name: string }) => p.name === '0.weight');
+    expect(w.scheme).toBe('masked_uniform');
+    expect(w.fit.ks).toBeGreaterThan(0);
+    expect(w.alternatives.length).toBeGreaterThan(0);
+  });
+});
