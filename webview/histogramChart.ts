@@ -2,6 +2,8 @@ import type { StatsView } from '../src/protocol/messages';
 import { el, fmtCount, fmtNumber } from './vscodeApi';
 
 const HEIGHT = 180;
+/** Room under the bars for the axis labels. */
+const AXIS = 16;
 
 /** The 256-bin histogram on a canvas: linear or log count axis, with a hover readout. */
 export class HistogramChart {
@@ -64,12 +66,22 @@ export class HistogramChart {
     const scale = (n: number): number => (this.log ? Math.log10(1 + n) : n);
     const peak = Math.max(...h.counts.map(scale), 1e-9);
     const barW = w / h.counts.length;
+    const base = HEIGHT - AXIS;
     ctx.fillStyle = style.getPropertyValue('--vscode-charts-blue') || '#3794ff';
     h.counts.forEach((n, i) => {
       if (n === 0) return;
-      const bh = Math.max(1, (scale(n) / peak) * (HEIGHT - 16));
-      ctx.fillRect(i * barW, HEIGHT - bh, Math.max(1, barW - 0.5), bh);
+      const bh = Math.max(1, (scale(n) / peak) * (base - 8));
+      // At least 2 px wide, so a few values in 256 bins stay visible.
+      ctx.fillRect(i * barW, base - bh, Math.max(2, barW - 0.5), bh);
     });
+    const muted = style.getPropertyValue('--vscode-descriptionForeground') || '#888';
+    ctx.fillStyle = muted;
+    ctx.font = `11px ${style.getPropertyValue('--vscode-font-family') || 'sans-serif'}`;
+    ctx.textBaseline = 'bottom';
+    ctx.textAlign = 'left';
+    ctx.fillText(fmtNumber(h.min), 0, HEIGHT);
+    ctx.textAlign = 'right';
+    ctx.fillText(fmtNumber(h.max), w, HEIGHT);
     // Zero line, where zero is inside the range: most weights are centred on it.
     if (h.min < 0 && h.max > 0) {
       const x0 = ((0 - h.min) / (h.max - h.min)) * w;
@@ -77,9 +89,11 @@ export class HistogramChart {
       ctx.setLineDash([3, 3]);
       ctx.beginPath();
       ctx.moveTo(x0, 0);
-      ctx.lineTo(x0, HEIGHT);
+      ctx.lineTo(x0, base);
       ctx.stroke();
       ctx.setLineDash([]);
+      ctx.textAlign = 'center';
+      if (x0 > 40 && x0 < w - 40) ctx.fillText('0', x0, HEIGHT);
     }
     c.dataset.drawn = String(h.counts.reduce((a, b) => a + b, 0));
   }

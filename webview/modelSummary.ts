@@ -8,8 +8,15 @@ const rpc = new Rpc<SummaryRequests, SummaryNotifications>(hostEndpoint);
 const fmtBytes = (n: number): string => (n >= 1 << 30 ? `${(n / (1 << 30)).toFixed(2)} GiB` : n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(2)} MiB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${n} B`);
 
 rpc.onNotify('summary', (s) => render(s));
-rpc.onNotify('failed', ({ message }) => {
-  app.replaceChildren(el('h1', { text: 'This file cannot be shown' }), el('p', { class: 'status error', text: message }));
+rpc.onNotify('failed', ({ message, fileName }) => {
+  app.replaceChildren(
+    el('h1', { text: 'This file cannot be shown' }),
+    el('p', { class: 'status error', text: message }),
+    el('p', {
+      class: 'readout',
+      text: `ParamScope read ${fileName} without running anything in it. If the file was cut short by a copy or a download, save or download it again; if it is another kind of file, use "Reopen Editor With…" to open it as text or hex.`,
+    }),
+  );
 });
 rpc.notify('ready', {});
 
@@ -27,7 +34,7 @@ function render(s: ModelSummary): void {
     el('p', { class: 'chips' }, el('span', { class: 'chip', text: s.format }), el('span', { class: 'chip', text: `${fmtCount(s.totalParameters)} parameters` }), el('span', { class: 'chip', text: `${fmtCount(s.tensorCount)} tensors` })),
   ];
   if (s.warnings.length > 0) parts.push(el('section', { class: 'warnings' }, el('h2', { text: `Warnings (${s.warnings.length})` }), el('ul', {}, ...s.warnings.map((w) => el('li', { text: w })))));
-  parts.push(el('h2', { text: 'Totals by dtype' }), dtypeTable, el('h2', { text: s.moduleTreeSource === 'pickle' ? 'Modules (as print(model) shows them)' : 'Modules (from state_dict names)' }), tree);
+  parts.push(el('h2', { text: 'Totals by dtype' }), dtypeTable, el('h2', { text: s.moduleTreeSource === 'pickle' ? 'Module tree (like print(model), with parameter counts)' : 'Module tree (from the state_dict names)' }), tree);
   if (Object.keys(s.metadata).length > 0) parts.push(el('h2', { text: 'Metadata' }), el('pre', { class: 'metadata', text: JSON.stringify(s.metadata, null, 2) }));
   app.replaceChildren(...parts);
 }

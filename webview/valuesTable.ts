@@ -45,7 +45,9 @@ export class ValuesTable {
     this.rows = first.rows;
     this.cols = first.cols;
     this.cache = first;
-    this.spacer.style.height = `${this.rows * ROW_HEIGHT}px`;
+    this.spacer.style.height = `${(this.rows + 1) * ROW_HEIGHT}px`;
+    // As tall as the rows need (plus the header), at most a screenful.
+    this.viewport.style.height = `${ROW_HEIGHT * (Math.min(this.rows, VISIBLE_ROWS) + 1) + 2}px`;
     this.colInput.max = String(Math.max(0, this.cols - 1));
     await this.render();
   }

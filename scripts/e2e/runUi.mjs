@@ -1,6 +1,8 @@
 // UI tests: installs the packaged .vsix into a fresh code-server, opens a copy of the fixture models
 // in headless Chromium and runs every test exported from out/e2e/*.ui.js (compiled from
-// test/e2e/*.ui.ts). Screenshots go to test-results/ui/<test>/NN-<step>.png, one per step, plus
+// test/e2e/*.ui.ts). Each test gets its own copy of the models: the workbench keys its restored
+// state (open editors, expanded trees, the visible side bar) by folder, so no test starts where the
+// previous one left off. Screenshots go to test-results/ui/<test>/NN-<step>.png, one per step, plus
 // failure.png when a test fails. Ends with exactly "N passed, M failed"; exit 0 only if all passed.
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -40,9 +42,11 @@ function withTimeout(promise, ms, what) {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-async function runOne(test, context, server, workspace) {
+async function runOne(test, context, server, run, index) {
   const dir = path.join(shotsDir, slug(test.name));
   mkdirSync(dir, { recursive: true });
+  // Named "workspace" like the folder a person opens; the parent keeps the tests apart.
+  const workspace = copyFixtureModels(path.join(run.runDir, `ws-${index + 1}`, 'workspace'));
   let n = 0;
   const page = await context.newPage();
   page.setDefaultTimeout(ACTION_TIMEOUT_MS);
@@ -69,7 +73,6 @@ async function main() {
   const tests = await loadTests();
   rmSync(shotsDir, { recursive: true, force: true });
   const run = createRun('ui');
-  const workspace = copyFixtureModels(path.join(run.runDir, 'workspace'));
   let server;
   let context;
   const results = [];
@@ -78,8 +81,8 @@ async function main() {
     log(`code-server at ${server.url} with ${path.basename(vsixPath)} installed (run folder ${path.relative(repoRoot, run.runDir)})`);
     context = await launchBrowser(run);
     for (const blank of context.pages()) await blank.close();
-    for (const test of tests) {
-      const r = await runOne(test, context, server, workspace);
+    for (const [i, test] of tests.entries()) {
+      const r = await runOne(test, context, server, run, i);
       results.push(r);
       log(`${r.ok ? 'ok  ' : 'FAIL'} ${r.name} (${r.ms} ms) — screenshots in ${path.relative(repoRoot, r.dir)}/`);
       if (r.error) console.log(r.error.split('\n').map((l) => `         ${l}`).join('\n'));

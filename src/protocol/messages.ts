@@ -146,8 +146,8 @@ export interface SummaryNotifications {
   ready: Record<string, never>;
   /** host → webview */
   summary: ModelSummary;
-  /** host → webview: the file cannot be read. */
-  failed: { message: string };
+  /** host → webview: the file cannot be read; `message` says why, without the file's path. */
+  failed: { message: string; fileName: string };
   /** webview → host: open the parameter panel for a tensor name. */
   openParameter: { name: string };
 }

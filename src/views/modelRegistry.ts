@@ -117,6 +117,8 @@ export class ModelRegistry implements vscode.Disposable {
     );
     await this.hideListedShards();
     this.log.info(`found ${this.entries.size} model file(s)`);
+    // The view's welcome text says "looking…" until this is set, "none found" after.
+    void vscode.commands.executeCommand('setContext', 'paramscope.modelsScanned', true);
   }
 
   /** Shards named by a sharded index in the same folder are shown through that index only. */

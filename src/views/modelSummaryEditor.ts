@@ -3,6 +3,7 @@ import type { SummaryNotifications, SummaryRequests } from '../protocol/messages
 import { Rpc } from '../protocol/rpc';
 import type { ModelRegistry } from './modelRegistry';
 import { summarize } from './modelSummary';
+import { shortReason } from './modelTreeProvider';
 import type { ParameterPanels } from './parameterPanel';
 import { webviewEndpoint, webviewHtml, webviewOptions } from './webviewHtml';
 
@@ -36,7 +37,7 @@ export class ModelSummaryEditor implements vscode.CustomReadonlyEditorProvider {
     const send = async (): Promise<void> => {
       const entry = await this.registry.load(document.uri);
       if (entry.index) rpc.notify('summary', summarize(entry.index));
-      else rpc.notify('failed', { message: entry.error ?? 'cannot read this file' });
+      else rpc.notify('failed', { message: shortReason(entry.error ?? 'cannot read this file'), fileName: document.uri.path.split('/').pop() ?? '' });
     };
     rpc.onNotify('ready', () => void send());
     rpc.onNotify('openParameter', ({ name }) => {

@@ -53,7 +53,8 @@ export class ModelTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
       const item = new vscode.TreeItem(m?.type ? `${m.name} · ${m.type}` : (m?.name ?? node.qualifiedName), vscode.TreeItemCollapsibleState.Collapsed);
       item.id = node.id;
       if (m) {
-        item.description = `${formatCount(m.parameterCount)}${m.sameAs !== undefined ? ` · same module as ${m.sameAs || 'root'}` : ''}`;
+        const count = m.parameterCount > 0 ? `${formatCount(m.parameterCount)} params` : '';
+        item.description = [count, m.sameAs !== undefined ? `same module as ${m.sameAs || 'root'}` : ''].filter(Boolean).join(' · ');
         item.tooltip = new vscode.MarkdownString().appendCodeblock(m.path || m.qualifiedName, 'python').appendMarkdown(`\n${m.type ?? 'module'} · ${formatCount(m.parameterCount)} parameters`);
         if (m.children.length === 0 && m.parameters.length === 0) item.collapsibleState = vscode.TreeItemCollapsibleState.None;
       }
@@ -85,19 +86,28 @@ export class ModelTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
 
   private async fileItem(node: TreeNode, uri: vscode.Uri): Promise<vscode.TreeItem> {
     const entry = await this.registry.load(uri);
-    const item = new vscode.TreeItem(uri.path.split('/').pop() ?? uri.path, vscode.TreeItemCollapsibleState.Collapsed);
+    // Relative path, so `broken/net.pt` and `net.pt` are told apart in a flat list.
+    const item = new vscode.TreeItem(vscode.workspace.asRelativePath(uri, false), vscode.TreeItemCollapsibleState.Collapsed);
     item.id = node.id;
     item.resourceUri = uri;
     item.contextValue = 'paramscope.file';
+    const label = String(item.label);
     if (entry.index) {
-      item.description = `${entry.index.format} · ${formatCount(entry.index.totalParameters)} params`;
-      item.tooltip = `${uri.fsPath}\n${entry.index.tensors.length} tensors${entry.index.warnings.length ? `\n⚠ ${entry.index.warnings.join('\n⚠ ')}` : ''}`;
-      item.iconPath = new vscode.ThemeIcon(entry.index.warnings.length ? 'warning' : 'database', entry.index.warnings.length ? new vscode.ThemeColor('problemsWarningIcon.foreground') : undefined);
+      const ix = entry.index;
+      // The count first: it is what a narrow side bar should not cut off.
+      item.description = `${formatCount(ix.totalParameters)} params · ${ix.format}`;
+      item.tooltip = `${uri.fsPath}\n${ix.tensors.length} tensors${ix.warnings.length ? `\n⚠ ${ix.warnings.join('\n⚠ ')}` : ''}`;
+      item.iconPath = new vscode.ThemeIcon(ix.warnings.length ? 'warning' : 'database', ix.warnings.length ? new vscode.ThemeColor('problemsWarningIcon.foreground') : undefined);
+      item.accessibilityInformation = { label: `${label}, ${ix.format}, ${formatCount(ix.totalParameters)} parameters${ix.warnings.length ? `, ${ix.warnings.length} warnings` : ''}` };
     } else {
+      const reason = shortReason(entry.error ?? 'cannot read');
       item.description = 'cannot read';
       item.tooltip = entry.error ?? 'cannot read';
       item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('problemsErrorIcon.foreground'));
       item.collapsibleState = vscode.TreeItemCollapsibleState.None;
+      item.accessibilityInformation = { label: `${label}, cannot read: ${reason}` };
+      // A click shows the full reason in the summary editor.
+      item.command = { command: CommandIds.openModel, title: 'Open Model', arguments: [uri] };
     }
     return item;
   }
@@ -111,6 +121,11 @@ export class ModelTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     this.subscription.dispose();
     this.changed.dispose();
   }
+}
+
+/** An error message without the leading file path (the row already names the file). */
+export function shortReason(message: string): string {
+  return message.replace(/^\S*[\\/][^:]*:\s*/, '');
 }
 
 /** The parent module's qualified name; module names may contain dots only as separators. */

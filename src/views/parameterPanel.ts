@@ -68,6 +68,7 @@ export class ParameterPanel {
   ) {
     const fileName = uri.path.split('/').pop() ?? uri.path;
     this.panel = vscode.window.createWebviewPanel(PARAMETER_PANEL_VIEW_TYPE, `${name} · ${fileName}`, vscode.ViewColumn.Active, webviewOptions(extensionUri));
+    this.panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'paramscope.svg');
     this.panel.webview.html = webviewHtml(this.panel.webview, extensionUri, { script: 'dist/webview/parameterPanel.js', title: name });
     this.rpc = new Rpc(webviewEndpoint(this.panel.webview), { timeoutMs: 0 });
     this.rpc.onNotify('ready', () => void this.sendInit());

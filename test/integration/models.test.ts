@@ -49,19 +49,19 @@ suite('models tree', () => {
   test('lists the workspace model files, with format and parameter totals', async () => {
     const files = await api.tree.getChildren();
     const labels = await Promise.all(files.map(label));
-    for (const f of ['net.pt', 'rgnet.pt', 'shared.pt', 'net.safetensors', 'checkpoint.pt', 'model.safetensors.index.json']) assert.ok(labels.includes(f), `${f} missing from ${labels.join(', ')}`);
+    for (const f of ['net.pt', 'rgnet.pt', 'shared.pt', 'net.safetensors', 'checkpoint.pt', 'sharded/model.safetensors.index.json']) assert.ok(labels.includes(f), `${f} missing from ${labels.join(', ')}`);
     // Shards are shown through their index only.
-    assert.ok(!labels.includes('model-00001-of-00002.safetensors'));
+    assert.ok(!labels.includes('sharded/model-00001-of-00002.safetensors'));
     const rgnet = files[labels.indexOf('rgnet.pt')]!;
     const item = await api.tree.getTreeItem(rgnet);
-    assert.equal(item.description, `pytorch-zip · ${expected.files['models/rgnet.pt'].totalParameters} params`);
+    assert.equal(item.description, `${expected.files['models/rgnet.pt'].totalParameters} params · pytorch-zip`);
   });
 
   test('expands rgnet.pt to 0 › block 1 › 0 › bias with types, counts and the access path', async () => {
     const files = await api.tree.getChildren();
     const rgnet = files[(await Promise.all(files.map(label))).indexOf('rgnet.pt')]!;
     const block = await child(await child(rgnet, '0 · Sequential'), 'block 1 · Sequential');
-    assert.equal((await api.tree.getTreeItem(block)).description, '76');
+    assert.equal((await api.tree.getTreeItem(block)).description, '76 params');
     const linear = await child(block, '0 · Linear');
     const bias = await child(linear, 'bias');
     const item = await api.tree.getTreeItem(bias);
@@ -77,7 +77,7 @@ suite('models tree', () => {
   test('marks a broken file and keeps the others', async () => {
     const files = await api.tree.getChildren();
     const labels = await Promise.all(files.map(label));
-    const broken = files[labels.indexOf('net.truncated.pt')]!;
+    const broken = files[labels.indexOf('broken/net.truncated.pt')]!;
     const item = await api.tree.getTreeItem(broken);
     assert.equal(item.description, 'cannot read');
     assert.match(String(item.tooltip), /truncated/);

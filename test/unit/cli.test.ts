@@ -79,7 +79,7 @@ describe('paramscope stats', () => {
 describe('exit codes and messages', () => {
   it.each([
     ['a truncated zip', ['inspect', join(FIXTURES, 'models/broken/net.truncated.pt')], 1, /truncated/],
-    ['a truncated safetensors header', ['stats', join(FIXTURES, 'models/broken/net.truncated.safetensors')], 1, /past the end of the file/],
+    ['a truncated safetensors header', ['stats', join(FIXTURES, 'models/broken/net.truncated.safetensors')], 1, /the file is truncated: its JSON header needs bytes 8 to 296, but the file has only 295 bytes/],
     ['a missing file', ['inspect', '/nonexistent.pt'], 1, /cannot open/],
     ['an unknown verb', ['frobnicate', 'x.pt'], 2, /unknown command/],
     ['no file', ['inspect'], 2, /expected a command and one file/],

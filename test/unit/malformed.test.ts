@@ -26,7 +26,7 @@ describe('safetensors: sizes and offsets are checked against the file before any
     await expectFormatError(tempFile('bomb.safetensors', safetensorsBytes({}, new Uint8Array(8), 1n << 60n)), /exceeds the 100000000-byte limit/);
   });
   it('refuses a header length past the end of the file', async () => {
-    await expectFormatError(tempFile('short.safetensors', safetensorsBytes('{}', new Uint8Array(0), 1000n)), /past the end of the file/);
+    await expectFormatError(tempFile('short.safetensors', safetensorsBytes('{}', new Uint8Array(0), 1000n)), /truncated: its JSON header needs bytes 8 to 1008, but the file has only 10 bytes/);
   });
   it('refuses data offsets past the end of the data', async () => {
     await expectFormatError(tempFile('off.safetensors', safetensorsBytes(f32([4], [0, 16]), new Uint8Array(8))), /outside the 8-byte data section/);
@@ -47,7 +47,7 @@ describe('safetensors: sizes and offsets are checked against the file before any
 describe('truncated files made by torch', () => {
   const messages: Record<string, RegExp> = {
     'models/broken/net.truncated.pt': /truncated/,
-    'models/broken/net.truncated.safetensors': /past the end of the file/,
+    'models/broken/net.truncated.safetensors': /the file is truncated/,
     'models/broken/net.truncated90.safetensors': /outside the \d+-byte data section/,
   };
   it.each(Object.keys(expected.broken))('%s is a clear error', async (rel) => {

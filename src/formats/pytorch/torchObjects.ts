@@ -1,4 +1,5 @@
 import type { FormatId, PathStep, RawModule, RawTensor, ReaderResult, TensorKind, TensorLocation } from '../../model/modelIndex';
+import { kindFromName } from '../../model/tensorKinds';
 import { DTYPE_SIZE } from '../../runtime/dtypes';
 import { PyDict, PyFloat, PyObject, PySet, PyTuple, RefusedCall, qualifiedName } from '../pickle/values';
 import { StorageRef, TensorRef, UnsupportedTensor } from './torchValues';
@@ -11,8 +12,6 @@ export interface StorageBytes {
   byteOrder: 'little' | 'big';
 }
 
-/** state_dict entries that are buffers of common layers, so totals count parameters only. */
-const KNOWN_BUFFER_SUFFIXES = ['running_mean', 'running_var', 'num_batches_tracked'];
 /** Checkpoint keys under which tensors are training state, not model parameters. */
 const TRAINING_STATE_KEY = /^(optim|optimizer|optimizers|optimizer_state|optimizer_state_dict|optimizer_states|opt|scaler|grad_scaler|lr_scheduler|lr_schedulers|scheduler|schedulers)$/i;
 /** Metadata values are summaries, not dumps: a config list of a million ints is cut here. */
@@ -209,10 +208,7 @@ function isFlatStateDict(d: PyDict): boolean {
   return true;
 }
 
-function guessKind(name: string): TensorKind {
-  const last = name.slice(name.lastIndexOf('.') + 1);
-  return KNOWN_BUFFER_SUFFIXES.includes(last) ? 'buffer' : 'tensor';
-}
+const guessKind = kindFromName;
 
 function keyName(k: unknown): string {
   if (k instanceof PyTuple) return `(${k.items.map(keyName).join(', ')})`;

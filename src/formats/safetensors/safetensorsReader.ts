@@ -1,5 +1,6 @@
 import type { RawTensor, ReaderResult } from '../../model/modelIndex';
 import type { ByteSource } from '../../runtime/byteSource';
+import { kindFromName } from '../../model/tensorKinds';
 import { DTYPE_SIZE } from '../../runtime/dtypes';
 import { FormatError, type FormatReader } from '../formatReader';
 import { SAFETENSORS_DTYPES } from './safetensorsDtypes';
@@ -26,7 +27,9 @@ export async function readSafetensorsHeader(src: ByteSource): Promise<Safetensor
   const n = new DataView(prefix.buffer, prefix.byteOffset, 8).getBigUint64(0, true);
   if (n > BigInt(MAX_HEADER_LENGTH)) throw fail(src, `header length ${n} exceeds the ${MAX_HEADER_LENGTH}-byte limit`);
   const headerLen = Number(n);
-  if (LENGTH_PREFIX_BYTES + headerLen > src.size) throw fail(src, `header length ${headerLen} is past the end of the file (size ${src.size}); truncated?`);
+  if (LENGTH_PREFIX_BYTES + headerLen > src.size) {
+    throw fail(src, `the file is truncated: its JSON header needs bytes 8 to ${LENGTH_PREFIX_BYTES + headerLen}, but the file has only ${src.size} bytes`);
+  }
   const raw = await src.read(LENGTH_PREFIX_BYTES, headerLen);
   let header: unknown;
   try {
@@ -76,7 +79,7 @@ function parseEntry(src: ByteSource, name: string, info: unknown, dataStart: num
     name,
     dtype,
     shape: dims,
-    kind: 'tensor',
+    kind: kindFromName(name),
     location: { file: src.name, storageOffset: dataStart + begin, storageBytes: end - begin, storageKey: name, elementOffset: 0, strides, byteOrder: 'little' },
   };
 }
