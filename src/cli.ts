@@ -85,7 +85,8 @@ async function main(argv: string[]): Promise<number> {
 async function runInit(index: ModelIndex, json: boolean): Promise<number> {
   const results = await detectModelInit(index);
   if (json) {
-    process.stdout.write(`${JSON.stringify({ file: index.file, parameters: results })}\n`);
+    // `candidates` (every scheme tried) feeds the panel's overlay menu; the CLI keeps to the verdict.
+    process.stdout.write(`${JSON.stringify({ file: index.file, parameters: results.map(({ candidates: _c, ...r }) => r) })}\n`);
     return 0;
   }
   const fmt = (p: Record<string, number | string>): string => Object.entries(p).map(([k, v]) => `${k}=${v}`).join(', ');

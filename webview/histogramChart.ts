@@ -12,9 +12,14 @@ export class HistogramChart {
   private readonly readout = el('div', { class: 'readout', attrs: { 'aria-live': 'polite' } });
   private readonly logToggle = el('button', { text: 'Log count axis', attrs: { 'aria-pressed': 'false', type: 'button' } });
   private hist: NonNullable<StatsView['histogram']> | null = null;
+  private overlay: { counts: number[]; label: string } | null = null;
   private log = false;
 
-  constructor(initialLog: boolean, private readonly onLogChange: (log: boolean) => void) {
+  constructor(
+    initialLog: boolean,
+    private readonly onLogChange: (log: boolean) => void,
+    title = 'Histogram (256 bins)',
+  ) {
     this.log = initialLog;
     this.logToggle.setAttribute('aria-pressed', String(initialLog));
     this.logToggle.addEventListener('click', () => {
@@ -25,13 +30,26 @@ export class HistogramChart {
     });
     this.canvas.addEventListener('mousemove', (e) => this.hover(e.offsetX));
     this.canvas.addEventListener('mouseleave', () => (this.readout.textContent = this.summary()));
-    this.root = el('section', { class: 'histogram' }, el('div', { class: 'toolbar' }, el('h2', { text: 'Histogram (256 bins)' }), this.logToggle), this.canvas, this.readout);
+    this.root = el('section', { class: 'histogram' }, el('div', { class: 'toolbar' }, el('h2', { text: title }), this.logToggle), this.canvas, this.readout);
     new ResizeObserver(() => this.draw()).observe(this.canvas);
   }
 
   set(hist: StatsView['histogram']): void {
     this.hist = hist;
     this.readout.textContent = this.summary();
+    this.draw();
+  }
+
+  /** A theoretical curve over the bars (expected count per bin), or none. */
+  setOverlay(counts: number[] | null, label = ''): void {
+    this.overlay = counts ? { counts, label } : null;
+    this.canvas.dataset.overlay = counts ? label : '';
+    this.draw();
+  }
+
+  setLog(log: boolean): void {
+    this.log = log;
+    this.logToggle.setAttribute('aria-pressed', String(log));
     this.draw();
   }
 
@@ -64,7 +82,8 @@ export class HistogramChart {
     if (!h) return;
     const style = getComputedStyle(document.body);
     const scale = (n: number): number => (this.log ? Math.log10(1 + n) : n);
-    const peak = Math.max(...h.counts.map(scale), 1e-9);
+    const overlay = this.overlay?.counts.length === h.counts.length ? this.overlay.counts : null;
+    const peak = Math.max(...h.counts.map(scale), ...(overlay ?? []).map(scale), 1e-9);
     const barW = w / h.counts.length;
     const base = HEIGHT - AXIS;
     ctx.fillStyle = style.getPropertyValue('--vscode-charts-blue') || '#3794ff';
@@ -74,6 +93,19 @@ export class HistogramChart {
       // At least 2 px wide, so a few values in 256 bins stay visible.
       ctx.fillRect(i * barW, base - bh, Math.max(2, barW - 0.5), bh);
     });
+    if (overlay) {
+      ctx.strokeStyle = style.getPropertyValue('--vscode-charts-orange') || '#d18616';
+      ctx.lineWidth = 2;
+      ctx.beginPath();
+      overlay.forEach((n, i) => {
+        const x = (i + 0.5) * barW;
+        const y = base - (scale(n) / peak) * (base - 8);
+        if (i === 0) ctx.moveTo(x, y);
+        else ctx.lineTo(x, y);
+      });
+      ctx.stroke();
+      ctx.lineWidth = 1;
+    }
     const muted = style.getPropertyValue('--vscode-descriptionForeground') || '#888';
     ctx.fillStyle = muted;
     ctx.font = `11px ${style.getPropertyValue('--vscode-font-family') || 'sans-serif'}`;

@@ -2,6 +2,7 @@ import type { PanelNotifications, PanelRequests, ParameterInfo, StatsView } from
 import { Rpc } from '../src/protocol/rpc';
 import { HeatmapPanel } from './heatmapView';
 import { HistogramChart } from './histogramChart';
+import { InitSection } from './initSection';
 import { ValuesTable } from './valuesTable';
 import { el, fmtCount, fmtNumber, hostEndpoint, vscode } from './vscodeApi';
 
@@ -24,13 +25,14 @@ const histogram = new HistogramChart(state.logScale, (log) => {
   state.logScale = log;
   saveState();
 });
+const initSection = new InitSection(rpc, histogram);
 const sliceBar = el('div', { class: 'slice', attrs: { role: 'group', 'aria-label': 'slice of leading dimensions' } });
 const heatmap = new HeatmapPanel();
 const values = new ValuesTable();
 let current: ParameterInfo | null = null;
 let generation = 0;
 
-app.append(header, el('section', {}, el('h2', { text: 'Statistics' }), status, progress, statsTable), histogram.root, sliceBar, heatmap.root, values.root);
+app.append(header, el('section', {}, el('h2', { text: 'Statistics' }), status, progress, statsTable), histogram.root, initSection.root, sliceBar, heatmap.root, values.root);
 
 rpc.onNotify('init', ({ parameter, generation: g }) => {
   generation = g;
@@ -101,6 +103,7 @@ async function loadStats(g: number): Promise<void> {
     renderStats(s);
     histogram.set(s.histogram);
     status.textContent = '';
+    void initSection.load(s);
   } catch (e) {
     if (g === generation) {
       status.textContent = `Statistics unavailable: ${(e as Error).message}`;

@@ -72,6 +72,27 @@ export interface HeatmapView {
   absMax: number;
 }
 
+/** One initialisation scheme with the parameters it has for a tensor (see model/init/detectInit). */
+export interface SchemeView {
+  scheme: string;
+  params: Record<string, number | string>;
+  fit: { ks: number; p: number; n: number } | null;
+}
+
+/** What init detection says of a tensor: the verdict, its runner-ups and every scheme tried. */
+export interface InitView extends SchemeView {
+  alternatives: SchemeView[];
+  equivalent: SchemeView[];
+  candidates: SchemeView[];
+}
+
+/** A histogram to compare with the tensor's: same range and bins. */
+export interface HistogramBins {
+  min: number;
+  max: number;
+  bins: number;
+}
+
 /** A window of rows of a 2-D slice; `values` is a Float64Array buffer of rowCount × cols. */
 export interface ValuesView {
   rows: number;
@@ -95,6 +116,10 @@ export interface PanelRequests {
   heatmap: { params: { slice: SliceIndex; maxWidth: number; maxHeight: number }; result: HeatmapView };
   /** A window of values of a 2-D slice, for the virtualized table. */
   values: { params: { slice: SliceIndex; rowStart: number; rowCount: number }; result: ValuesView };
+  /** Which init scheme the tensor follows. */
+  init: { params: Record<string, never>; result: InitView };
+  /** Expected counts per bin of a scheme (for the overlay), and a seeded fresh sample's histogram. */
+  overlay: { params: { scheme: SchemeView; bins: HistogramBins; simulateSeed?: number }; result: { expected: number[] | null; simulated: number[] | null } };
 }
 
 /** Notifications in either direction between panel and host. */
@@ -161,9 +186,129 @@ export interface WorkerRequests {
   stats: { params: { tensor: TensorSpec; bins?: number; progressToken?: number }; result: StatsView };
   heatmap: { params: { tensor: TensorSpec; slice: SliceIndex; maxWidth: number; maxHeight: number; progressToken?: number }; result: HeatmapView };
   values: { params: { tensor: TensorSpec; slice: SliceIndex; rowStart: number; rowCount: number }; result: ValuesView };
+  /** Init detection on a sample of the tensor. */
+  init: { params: { tensor: TensorSpec; biasFanIn?: number }; result: InitView };
+  /** Expected counts of a scheme for `count` values in these bins, and a seeded simulated sample's counts. */
+  overlay: { params: { scheme: SchemeView; bins: HistogramBins; count: number; simulateSeed?: number }; result: { expected: number[] | null; simulated: number[] | null } };
+  /** Tie groups of a model (content hashing reads tensor bytes: not on the host's thread). */
+  ties: { params: { index: ModelIndex; content?: boolean }; result: TieReportView };
 }
 
 export interface WorkerNotifications {
   [method: string]: unknown;
   progress: { token: number; done: number; total: number };
+}
+
+// ---- Tied parameters (worker request and panel) -------------------------------------------
+
+/** Why parameters are one thing (mirrors model/ties TieEvidence without importing it). */
+export type TieEvidenceName = 'storage' | 'module' | 'metadata' | 'content';
+
+/** One group of `findTies`: tensor names (module qualified names for `module`), bytes of one copy. */
+export interface TieGroupView {
+  names: string[];
+  evidence: TieEvidenceName;
+  bytes: number;
+}
+
+/** Tensors that overlap in one storage without being the same view. */
+export interface StorageViewsView {
+  storageKey: string;
+  names: string[];
+}
+
+/** What `findTies` found in a model. */
+export interface TieReportView {
+  groups: TieGroupView[];
+  views: StorageViewsView[];
+}
+
+/** A member of a tie group as the panel shows it: what to click, and the Python path to read. */
+export interface TieMemberView {
+  /** Tensor name (or module qualified name) as the file has it. */
+  name: string;
+  /** Access path (`shared[4].weight`, `shared[4]`); the name when there is none. */
+  path: string;
+  /** Tensor names the link opens (one for a parameter, a module's own parameters); empty when not stored. */
+  opens: string[];
+}
+
+export interface TieGroupRow {
+  evidence: TieEvidenceName;
+  members: TieMemberView[];
+  /** Bytes of one copy. */
+  bytes: number;
+  /** What storing the group once saves: (members − 1) × bytes. */
+  saved: number;
+}
+
+/** Everything the tied-parameters page shows. */
+export interface TiesPageData {
+  file: string;
+  fileName: string;
+  /** storage, module and metadata groups: the same thing at several names. */
+  ties: TieGroupRow[];
+  /** content groups: equal bytes, not necessarily tied. */
+  identical: TieGroupRow[];
+  /** Overlapping views of one storage. */
+  views: Array<{ storageKey: string; members: TieMemberView[] }>;
+  /** Bytes saved by storing every tied tensor once (each tensor counted once across groups). */
+  totalSaved: number;
+}
+
+export interface TiesRequests {
+  [method: string]: { params: unknown; result: unknown };
+}
+
+export interface TiesNotifications {
+  [method: string]: unknown;
+  /** webview → host */
+  ready: Record<string, never>;
+  /** host → webview: the search started (it may read tensors to compare contents). */
+  searching: { fileName: string };
+  /** host → webview */
+  ties: TiesPageData;
+  /** host → webview: the file cannot be read. */
+  failed: { message: string; fileName: string };
+  /** webview → host: open the parameter panel. */
+  openParameter: { name: string };
+}
+
+// ---- Init report ---------------------------------------------------------------------------
+
+/** A floating parameter of the report, before its scheme is known. */
+export interface InitReportParameter {
+  name: string;
+  path: string;
+  dtype: DTypeName;
+  shape: number[];
+  count: number;
+}
+
+/** What the report shows of one detection. */
+export interface InitReportResult {
+  scheme: string;
+  params: Record<string, number | string>;
+  fit: { ks: number; p: number; n: number } | null;
+  runnerUp: SchemeView | null;
+}
+
+export interface InitReportNotifications {
+  [method: string]: unknown;
+  /** webview → host */
+  ready: Record<string, never>;
+  /** host → webview: the rows to fill (sent on ready and when the file changes). */
+  report: { file: string; fileName: string; generation: number; parameters: InitReportParameter[] };
+  /** host → webview: one row's detection, or why it failed. */
+  row: { generation: number; name: string; result?: InitReportResult; error?: string };
+  /** host → webview: rows done so far. */
+  progress: { generation: number; done: number; total: number; cancelled?: boolean };
+  /** host → webview: the file cannot be read. */
+  failed: { message: string; fileName: string };
+  /** webview → host: open the parameter panel. */
+  openParameter: { name: string };
+}
+
+export interface InitReportRequests {
+  [method: string]: { params: unknown; result: unknown };
 }

@@ -5,6 +5,7 @@ import type { PanelNotifications, PanelRequests, ParameterInfo } from '../protoc
 import { Rpc } from '../protocol/rpc';
 import type { ModelRegistry } from './modelRegistry';
 import type { TensorService } from './tensorService';
+import { biasFanIn } from '../model/init/detectModelInit';
 import { findTensor } from './treeNodes';
 import { webviewEndpoint, webviewHtml, webviewOptions } from './webviewHtml';
 
@@ -75,6 +76,14 @@ export class ParameterPanel {
     this.rpc.handle('stats', (_p, ctx) => this.stats(ctx.signal));
     this.rpc.handle('heatmap', async (p, ctx) => this.tensors.heatmap(await this.tensor(), p.slice, p.maxWidth, p.maxHeight, { signal: ctx.signal }));
     this.rpc.handle('values', async (p, ctx) => this.tensors.values(await this.tensor(), p.slice, p.rowStart, p.rowCount, { signal: ctx.signal }));
+    this.rpc.handle('init', async (_p, ctx) => {
+      const t = await this.tensor();
+      return this.tensors.init(this.index!, t, biasFanIn(this.index!, t), { signal: ctx.signal });
+    });
+    this.rpc.handle('overlay', async (p, ctx) => {
+      const s = await this.stats(ctx.signal);
+      return this.tensors.overlay(p.scheme, p.bins, s.count - s.nan - s.inf, p.simulateSeed, { signal: ctx.signal });
+    });
     this.disposables.push(
       this.panel.onDidDispose(() => this.dispose()),
       registry.onDidChange((changed) => {

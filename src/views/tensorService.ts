@@ -1,5 +1,5 @@
 import type { ModelIndex, TensorEntry } from '../model/modelIndex';
-import type { HeatmapView, SliceIndex, StatsView, TensorSpec, ValuesView } from '../protocol/messages';
+import type { HeatmapView, HistogramBins, InitView, SchemeView, SliceIndex, StatsView, TensorSpec, ValuesView } from '../protocol/messages';
 import type { RunOptions, WorkerPool } from '../runtime/worker/workerPool';
 
 /** Entries kept in the statistics cache; each is ~3 KB (histogram included). */
@@ -15,6 +15,7 @@ function spec(t: TensorEntry): TensorSpec {
  */
 export class TensorService {
   private readonly statsCache = new Map<string, Promise<StatsView>>();
+  private readonly initCache = new Map<string, Promise<InitView>>();
   private readonly versions = new WeakMap<ModelIndex, number>();
   private nextVersion = 1;
 
@@ -41,6 +42,22 @@ export class TensorService {
     p.catch(() => this.statsCache.delete(k));
     if (this.statsCache.size > MAX_CACHED_STATS) this.statsCache.delete(this.statsCache.keys().next().value!);
     return p;
+  }
+
+  /** Init detection (cached like statistics: it reads a sample of the tensor). */
+  init(index: ModelIndex, t: TensorEntry, biasFanIn: number | undefined, opts: RunOptions = {}): Promise<InitView> {
+    const k = this.key(index, t);
+    const have = this.initCache.get(k);
+    if (have) return have;
+    const p = this.pool.run('init', { tensor: spec(t), biasFanIn }, opts);
+    this.initCache.set(k, p);
+    p.catch(() => this.initCache.delete(k));
+    if (this.initCache.size > MAX_CACHED_STATS) this.initCache.delete(this.initCache.keys().next().value!);
+    return p;
+  }
+
+  overlay(scheme: SchemeView, bins: HistogramBins, count: number, simulateSeed: number | undefined, opts: RunOptions = {}): Promise<{ expected: number[] | null; simulated: number[] | null }> {
+    return this.pool.run('overlay', { scheme, bins, count, simulateSeed }, opts);
   }
 
   heatmap(t: TensorEntry, slice: SliceIndex, maxWidth: number, maxHeight: number, opts: RunOptions = {}): Promise<HeatmapView> {

@@ -28,6 +28,8 @@ export interface SchemeFit {
 export interface InitDetection extends SchemeFit {
   /** Other schemes that fit (or came closest), best first. */
   alternatives: SchemeFit[];
+  /** Every scheme tried, with the parameters this shape implies: the panel's overlay choices. */
+  candidates: SchemeFit[];
   /**
    * Schemes that give this very distribution for this shape (e.g. kaiming_uniform(relu) and
    * xavier_uniform(gain=√2) on a square layer): the values cannot tell them apart.
@@ -92,9 +94,9 @@ export function detectInit(input: InitInput): InitDetection {
   const finite = v.every(Number.isFinite);
   if (n >= 2 && finite && v.every((x) => x === v[0])) {
     const c = v[0]!;
-    return { scheme: c === 0 ? 'zeros' : 'constant', params: c === 0 ? {} : { value: c }, fit: null, alternatives: [], equivalent: [] };
+    return { scheme: c === 0 ? 'zeros' : 'constant', params: c === 0 ? {} : { value: c }, fit: null, alternatives: [], equivalent: [], candidates: [] };
   }
-  if (n < MIN_VALUES_TO_FIT || !finite) return { scheme: n < MIN_VALUES_TO_FIT ? 'too_few' : 'unknown', params: { n }, fit: null, alternatives: [], equivalent: [] };
+  if (n < MIN_VALUES_TO_FIT || !finite) return { scheme: n < MIN_VALUES_TO_FIT ? 'too_few' : 'unknown', params: { n }, fit: null, alternatives: [], equivalent: [], candidates: [] };
 
   const sorted: Float64Array = Float64Array.from(v).sort();
   let sum = 0;
@@ -106,7 +108,6 @@ export function detectInit(input: InitInput): InitDetection {
   const min = sorted[0]!;
   const max = sorted[n - 1]!;
   const absMax = Math.max(-min, max);
-  const threshold = Math.max(ksCritical(n, ALPHA), KS_FLOOR);
 
   type Judged = SchemeFit & { d: number; family: Family; scaleError: number; usual?: boolean };
   const fits: Judged[] = [];
@@ -118,7 +119,8 @@ export function detectInit(input: InitInput): InitDetection {
     const se = c.family === 'named_normal' ? 1 / Math.sqrt(2 * sample.length) : 1 / sample.length;
     const scaleError = c.scale !== undefined && observedScale > 0 ? Math.abs(Math.log(c.scale / observedScale)) + (c.usual ? 0 : 2 * se) : 0;
     const entry: Judged = { scheme: c.scheme, params: c.params, fit: { ks: round(d), p: round(p), n: sample.length }, d, family: c.family, scaleError, usual: c.usual };
-    const ok = d <= threshold && rangeTestPasses(sample, c.cdf);
+    // The critical distance belongs to the sample tested (masked_uniform tests the non-zeros only).
+    const ok = d <= Math.max(ksCritical(sample.length, ALPHA), KS_FLOOR) && rangeTestPasses(sample, c.cdf);
     (ok ? fits : misses).push(entry);
   };
   // Scale estimates: unbiased bound of a symmetric uniform, and the sample std.
@@ -132,7 +134,8 @@ export function detectInit(input: InitInput): InitDetection {
   if (f && v.length === total && !input.sampled) {
     const rows = input.shape[0]!;
     const gain = orthogonalGain(v, rows, total / rows);
-    if (gain !== undefined) fits.push({ scheme: 'orthogonal', params: { gain: round(gain) }, fit: null, d: 0, family: 'exact', scaleError: 0 });
+    // Elements of an orthogonal matrix scatter like N(0, g²/len): the std drives the overlay.
+    if (gain !== undefined) fits.push({ scheme: 'orthogonal', params: { gain: round(gain), std: round(gain / Math.sqrt(rows <= total / rows ? total / rows : rows)) }, fit: null, d: 0, family: 'exact', scaleError: 0 });
   }
 
   // masked_uniform: uniform(−a, a) with |w| < t zeroed (the seed's my_init).
@@ -151,12 +154,12 @@ export function detectInit(input: InitInput): InitDetection {
   if (f) {
     const xb = (g: number): number => g * Math.sqrt(6 / (f.fanIn + f.fanOut));
     const xg = closestGain((g) => xb(g), absMax);
-    judge({ scheme: 'xavier_uniform', params: { gain: round(xg.gain), nonlinearity: xg.nonlinearity }, cdf: (x) => uniformCdf(x, -xb(xg.gain), xb(xg.gain)), family: 'named_uniform', scale: xb(xg.gain), usual: xg.gain === 1 }, sorted, boundHat);
+    judge({ scheme: 'xavier_uniform', params: { gain: round(xg.gain), nonlinearity: xg.nonlinearity, bound: round(xb(xg.gain)) }, cdf: (x) => uniformCdf(x, -xb(xg.gain), xb(xg.gain)), family: 'named_uniform', scale: xb(xg.gain), usual: xg.gain === 1 }, sorted, boundHat);
     for (const mode of ['fan_in', 'fan_out'] as const) {
       const fan = mode === 'fan_in' ? f.fanIn : f.fanOut;
       const kb = (g: number): number => g * Math.sqrt(3 / fan);
       const kg = closestGain(kb, absMax);
-      judge({ scheme: 'kaiming_uniform', params: { mode, nonlinearity: kg.nonlinearity, gain: round(kg.gain) }, cdf: (x) => uniformCdf(x, -kb(kg.gain), kb(kg.gain)), family: 'named_uniform', scale: kb(kg.gain), usual: mode === 'fan_in' && kg.nonlinearity === 'relu' }, sorted, boundHat);
+      judge({ scheme: 'kaiming_uniform', params: { mode, nonlinearity: kg.nonlinearity, gain: round(kg.gain), bound: round(kb(kg.gain)) }, cdf: (x) => uniformCdf(x, -kb(kg.gain), kb(kg.gain)), family: 'named_uniform', scale: kb(kg.gain), usual: mode === 'fan_in' && kg.nonlinearity === 'relu' }, sorted, boundHat);
       const ks = (g: number): number => g / Math.sqrt(fan);
       const kn = closestGain(ks, std);
       judge({ scheme: 'kaiming_normal', params: { mode, nonlinearity: kn.nonlinearity, std: round(ks(kn.gain)) }, cdf: (x) => normalCdf(x, 0, ks(kn.gain)), family: 'named_normal', scale: ks(kn.gain), usual: mode === 'fan_in' && kn.nonlinearity === 'relu' }, sorted, std);
@@ -196,10 +199,10 @@ export function detectInit(input: InitInput): InitDetection {
   if (accepted.length > 0) {
     const [best, ...rest] = accepted;
     const same = best!.family !== 'generic' && best!.family !== 'exact' ? rest.filter((x) => x.family === best!.family && Math.abs(x.scaleError - best!.scaleError) <= SAME_SCALE + 2 / n) : [];
-    return { ...strip(best!), alternatives: [...rest, ...misses.sort((a, b) => a.d - b.d)].slice(0, 3).map(strip), equivalent: same.map(strip) };
+    return { ...strip(best!), alternatives: [...rest, ...misses.sort((a, b) => a.d - b.d)].slice(0, 3).map(strip), equivalent: same.map(strip), candidates: [...accepted, ...misses].map(strip) };
   }
   const closest = misses.sort((a, b) => a.d - b.d);
-  return { scheme: 'unknown', params: {}, fit: closest[0]?.fit ?? null, alternatives: closest.slice(0, 3).map(strip), equivalent: [] };
+  return { scheme: 'unknown', params: {}, fit: closest[0]?.fit ?? null, alternatives: closest.slice(0, 3).map(strip), equivalent: [], candidates: closest.map(strip) };
 }
 
 /**

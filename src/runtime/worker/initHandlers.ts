@@ -1,0 +1,35 @@
+import type { HistogramBins, InitView, SchemeView, TensorSpec } from '../../protocol/messages';
+import { detectInit } from '../../model/init/detectInit';
+import { MAX_INIT_SAMPLE } from '../../model/init/detectModelInit';
+import { expectedBinCounts } from '../../model/init/schemeCdf';
+import { sampleScheme } from '../../model/init/sampleScheme';
+import type { ByteSource } from '../byteSource';
+import type { DType } from '../dtypes';
+import { readValues } from '../readValues';
+
+/** Init detection on a sample of a stored tensor (runs in a worker). */
+export async function initKernel(src: ByteSource, t: TensorSpec, biasFanIn: number | undefined, signal: AbortSignal): Promise<InitView> {
+  const count = t.shape.reduce((a, b) => a * b, 1);
+  const values = await readValues(src, { dtype: t.dtype as DType, shape: t.shape, location: t.location }, { count: Math.min(count, MAX_INIT_SAMPLE), signal });
+  return detectInit({ values, shape: t.shape, biasFanIn, sampled: count > MAX_INIT_SAMPLE });
+}
+
+/** Expected bin counts of a scheme for `count` values, and a seeded simulated sample's counts. */
+export function overlayKernel(scheme: SchemeView, bins: HistogramBins, count: number, simulateSeed?: number): { expected: number[] | null; simulated: number[] | null } {
+  const expected = expectedBinCounts(scheme, bins, count) ?? null;
+  let simulated: number[] | null = null;
+  if (simulateSeed !== undefined) {
+    const sample = sampleScheme(scheme, count, simulateSeed);
+    if (sample) {
+      simulated = new Array<number>(bins.bins).fill(0);
+      const w = (bins.max - bins.min) / bins.bins;
+      // Scale up when the sample is capped, so both histograms count the same number of values.
+      const weight = count / sample.length;
+      for (const x of sample) {
+        if (x < bins.min || x > bins.max || !(w > 0)) continue;
+        simulated[Math.min(bins.bins - 1, Math.floor((x - bins.min) / w))]! += weight;
+      }
+    }
+  }
+  return { expected, simulated };
+}

@@ -1,0 +1,21 @@
+import type { WorkerNotifications, WorkerRequests } from '../../protocol/messages';
+import type { Rpc } from '../../protocol/rpc';
+import { findTies } from '../../model/ties';
+import { FileByteSource } from '../byteSource';
+import { initKernel, overlayKernel } from './initHandlers';
+
+async function withFile<T>(file: string, fn: (src: FileByteSource) => Promise<T>): Promise<T> {
+  const src = await FileByteSource.open(file);
+  try {
+    return await fn(src);
+  } finally {
+    await src.close();
+  }
+}
+
+/** Worker handlers for the model analyses (init detection and its overlays, ties). */
+export function registerModelHandlers(rpc: Rpc<WorkerRequests, WorkerNotifications>): void {
+  rpc.handle('init', (p, ctx) => withFile(p.tensor.location.file, (src) => initKernel(src, p.tensor, p.biasFanIn, ctx.signal)));
+  rpc.handle('overlay', (p) => overlayKernel(p.scheme, p.bins, p.count, p.simulateSeed));
+  rpc.handle('ties', (p, ctx) => findTies(p.index, { content: p.content, signal: ctx.signal }));
+}

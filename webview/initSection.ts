@@ -1,0 +1,97 @@
+import type { InitView, PanelNotifications, PanelRequests, SchemeView, StatsView } from '../src/protocol/messages';
+import type { Rpc } from '../src/protocol/rpc';
+import { HistogramChart } from './histogramChart';
+import { el, fmtNumber } from './vscodeApi';
+
+/** `xavier_uniform(gain=1, bound=0.707)` */
+export function schemeLabel(s: SchemeView): string {
+  const args = Object.entries(s.params)
+    .map(([k, v]) => `${k}=${typeof v === 'number' ? fmtNumber(v) : v}`)
+    .join(', ');
+  return `${s.scheme}(${args})`;
+}
+
+/**
+ * The "Initialisation" section: the detected scheme with its fit and runner-up, a menu to overlay
+ * any scheme's density on the histogram, and "Simulate" to draw a fresh seeded sample of the chosen
+ * scheme for this shape, shown as a histogram beside the tensor's.
+ */
+export class InitSection {
+  readonly root: HTMLElement;
+  private readonly verdict = el('p', { class: 'verdict', attrs: { 'data-init': '' } });
+  private readonly detail = el('p', { class: 'readout' });
+  private readonly select = el('select', { attrs: { 'aria-label': 'scheme to overlay on the histogram' } });
+  private readonly simulateButton = el('button', { text: 'Simulate', attrs: { type: 'button', title: 'draw a fresh sample of this scheme for this shape' } });
+  private readonly simulated: HistogramChart;
+  private stats: StatsView | null = null;
+  private options: SchemeView[] = [];
+  private seed = 1;
+
+  constructor(
+    private readonly rpc: Rpc<PanelRequests, PanelNotifications>,
+    private readonly histogram: HistogramChart,
+  ) {
+    this.simulated = new HistogramChart(false, () => undefined, 'Simulated sample');
+    this.simulated.root.hidden = true;
+    this.select.addEventListener('change', () => void this.applyOverlay(false));
+    this.simulateButton.addEventListener('click', () => void this.applyOverlay(true));
+    this.root = el(
+      'section',
+      { class: 'init' },
+      el('h2', { text: 'Initialisation' }),
+      this.verdict,
+      this.detail,
+      el('div', { class: 'toolbar' }, el('label', { text: 'Overlay ' }, this.select), this.simulateButton),
+      this.simulated.root,
+    );
+  }
+
+  async load(stats: StatsView): Promise<void> {
+    this.stats = stats;
+    this.verdict.textContent = 'Detecting the initialisation scheme…';
+    try {
+      const init = await this.rpc.request('init', {});
+      this.render(init);
+      await this.applyOverlay(false);
+    } catch (e) {
+      this.verdict.textContent = `Init detection unavailable: ${(e as Error).message}`;
+    }
+  }
+
+  private render(init: InitView): void {
+    this.verdict.textContent = init.scheme === 'too_few' ? `too_few: ${init.params.n} values are too few to tell schemes apart` : schemeLabel(init);
+    this.verdict.dataset.init = init.scheme;
+    const parts: string[] = [];
+    if (init.fit) parts.push(`Kolmogorov–Smirnov distance ${fmtNumber(init.fit.ks)} (p = ${fmtNumber(init.fit.p)}, ${init.fit.n} values)`);
+    if (init.equivalent.length > 0) parts.push(`same distribution as ${init.equivalent.map(schemeLabel).join(', ')}`);
+    if (init.alternatives[0]) parts.push(`runner-up ${schemeLabel(init.alternatives[0])}`);
+    this.detail.textContent = parts.join(' · ');
+    const options: SchemeView[] = [init, ...init.candidates.filter((c) => c.scheme !== init.scheme || schemeLabel(c) !== schemeLabel(init))];
+    this.select.replaceChildren(
+      el('option', { text: 'none', attrs: { value: '-1' } }),
+      ...options.map((o, i) => el('option', { text: `${i === 0 ? 'detected: ' : ''}${schemeLabel(o)}`, attrs: { value: String(i) } })),
+    );
+    this.options = options;
+    this.select.value = options.length > 0 && init.scheme !== 'unknown' && init.scheme !== 'too_few' ? '0' : '-1';
+    this.simulateButton.disabled = options.length === 0;
+  }
+
+  private async applyOverlay(simulate: boolean): Promise<void> {
+    const h = this.stats?.histogram;
+    const chosen = this.options[Number(this.select.value)];
+    if (!h || !chosen || !this.stats) {
+      this.histogram.setOverlay(null);
+      this.simulated.root.hidden = true;
+      return;
+    }
+    const bins = { min: h.min, max: h.max, bins: h.counts.length };
+    const r = await this.rpc.request('overlay', { scheme: chosen, bins, ...(simulate ? { simulateSeed: this.seed++ } : {}) });
+    this.histogram.setOverlay(r.expected, schemeLabel(chosen));
+    if (simulate && r.simulated) {
+      this.simulated.root.hidden = false;
+      this.simulated.set({ min: h.min, max: h.max, counts: r.simulated });
+      this.simulated.setOverlay(r.expected, schemeLabel(chosen));
+      this.simulateButton.textContent = 'Simulate again';
+    }
+  }
+}
