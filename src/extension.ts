@@ -36,6 +36,7 @@ export function activate(context: vscode.ExtensionContext): ParamScopeApi {
     tree,
     treeView,
     ModelSummaryEditor.register(context, registry, panels),
+    panels.registerSerializer(),
     redirectPyTorchBinFiles(),
     ...registerModelCommands(tree),
     ...registerParameterCommands(registry, panels),

@@ -6,10 +6,12 @@ import { InitSection } from './initSection';
 import { ValuesTable } from './valuesTable';
 import { el, fmtCount, fmtNumber, hostEndpoint, vscode } from './vscodeApi';
 
-/** What survives the panel being hidden and shown again. */
+/** What survives the panel being hidden, and the window being reloaded (the host revives it from `file` and `name`). */
 interface PanelState {
   logScale: boolean;
   slice: number[];
+  file?: string;
+  name?: string;
 }
 
 const app = document.getElementById('app')!;
@@ -38,6 +40,8 @@ rpc.onNotify('init', ({ parameter, generation: g }) => {
   generation = g;
   const shapeChanged = !current || current.shape.join(',') !== parameter.shape.join(',');
   current = parameter;
+  state.file = parameter.file;
+  state.name = parameter.name;
   if (shapeChanged || state.slice.length !== Math.max(0, parameter.shape.length - 2)) state.slice = new Array(Math.max(0, parameter.shape.length - 2)).fill(0);
   saveState();
   renderHeader(parameter);

@@ -34,9 +34,27 @@ export class ParameterPanels implements vscode.Disposable {
     const entry = await this.registry.load(uri);
     if (!entry.index) throw new Error(entry.error ?? `cannot read ${uri.fsPath}`);
     if (!findTensor(entry.index, name)) throw new Error(`${uri.fsPath} has no parameter '${name}'`);
-    const panel = new ParameterPanel(this.extensionUri, uri, name, this.registry, this.tensors, this.log);
+    this.track(key, new ParameterPanel(this.extensionUri, uri, name, this.registry, this.tensors, this.log));
+  }
+
+  private track(key: string, panel: ParameterPanel): void {
     this.panels.set(key, panel);
     panel.onDispose(() => this.panels.delete(key));
+  }
+
+  /** Brings panels back after a window reload, from the state their page saved. */
+  registerSerializer(): vscode.Disposable {
+    return vscode.window.registerWebviewPanelSerializer(PARAMETER_PANEL_VIEW_TYPE, {
+      deserializeWebviewPanel: async (webviewPanel, state: unknown) => {
+        const s = state as { file?: unknown; name?: unknown } | undefined;
+        if (typeof s?.file !== 'string' || typeof s.name !== 'string') {
+          webviewPanel.dispose();
+          return;
+        }
+        const uri = vscode.Uri.file(s.file);
+        this.track(`${uri.toString()}#${s.name}`, new ParameterPanel(this.extensionUri, uri, s.name, this.registry, this.tensors, this.log, webviewPanel));
+      },
+    });
   }
 
   /** The panels open now (for tests and the active-panel commands). */
@@ -66,9 +84,11 @@ export class ParameterPanel {
     private readonly registry: ModelRegistry,
     private readonly tensors: TensorService,
     private readonly log: vscode.LogOutputChannel,
+    existing?: vscode.WebviewPanel,
   ) {
     const fileName = uri.path.split('/').pop() ?? uri.path;
-    this.panel = vscode.window.createWebviewPanel(PARAMETER_PANEL_VIEW_TYPE, `${name} · ${fileName}`, vscode.ViewColumn.Active, webviewOptions(extensionUri));
+    this.panel = existing ?? vscode.window.createWebviewPanel(PARAMETER_PANEL_VIEW_TYPE, `${name} · ${fileName}`, vscode.ViewColumn.Active, webviewOptions(extensionUri));
+    this.panel.webview.options = webviewOptions(extensionUri);
     this.panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'paramscope.svg');
     this.panel.webview.html = webviewHtml(this.panel.webview, extensionUri, { script: 'dist/webview/parameterPanel.js', title: name });
     this.rpc = new Rpc(webviewEndpoint(this.panel.webview), { timeoutMs: 0 });

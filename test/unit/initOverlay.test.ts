@@ -7,13 +7,14 @@ import { overlayKernel } from '../../src/runtime/worker/initHandlers';
 const bins = { min: -1, max: 1, bins: 256 };
 
 describe('scheme overlays and simulation', () => {
-  it.each([
+  const schemes: Array<{ scheme: string; params: Record<string, number> }> = [
     { scheme: 'pytorch_default', params: { bound: 0.5 } },
     { scheme: 'normal', params: { mean: 0.1, std: 0.2 } },
     { scheme: 'trunc_normal', params: { mean: 0, std: 0.5, a: -0.6, b: 0.6 } },
     { scheme: 'masked_uniform', params: { a: 0.9, threshold: 0.45 } },
     { scheme: 'kaiming_normal', params: { std: 0.3 } },
-  ])('$scheme: expected counts sum to n, and a simulated sample is detected as the same scheme', ({ scheme, params }) => {
+  ];
+  it.each(schemes)('$scheme: expected counts sum to n, and a simulated sample is detected as the same scheme', ({ scheme, params }) => {
     const expected = expectedBinCounts({ scheme, params }, bins, 10_000)!;
     const inRange = schemeCdf({ scheme, params })!(1) - schemeCdf({ scheme, params })!(-1 - 1e-12);
     expect(expected.reduce((a, b) => a + b, 0)).toBeCloseTo(10_000 * inRange, 6);
