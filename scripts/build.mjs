@@ -1,6 +1,7 @@
 // Bundles the headless CLI and the extension (later also the webview and workers) with esbuild.
 import { build } from 'esbuild';
-import { chmod } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import initWabt from 'wabt';
 
 const webview = { bundle: true, platform: 'browser', target: 'es2022', format: 'iife', sourcemap: true, logLevel: 'warning' };
 const node = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, logLevel: 'warning' };
@@ -14,3 +15,15 @@ await Promise.all([
   build({ ...webview, entryPoints: ['webview/modelSummary.ts'], outfile: 'dist/webview/modelSummary.js' }),
 ]);
 await chmod('dist/cli.js', 0o755);
+
+// SIMD kernels: hand-written WebAssembly text, assembled from source by wabt (a devDependency) into
+// dist/kernels.wasm, which the CLI, the extension and the worker load from beside themselves.
+const wabt = await initWabt();
+const kernels = wabt.parseWat('kernels.wat', await readFile('src/runtime/wasm/kernels.wat', 'utf8'), { simd: true });
+try {
+  kernels.validate();
+  await mkdir('dist', { recursive: true });
+  await writeFile('dist/kernels.wasm', kernels.toBinary({}).buffer);
+} finally {
+  kernels.destroy();
+}

@@ -1,6 +1,10 @@
+import { access } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { ModelIndex, TensorEntry } from './model/modelIndex';
+import type { StatsView } from './protocol/messages';
 import { FileByteSource } from './runtime/byteSource';
 import { computeTensorStats, type TensorStats } from './runtime/stats';
+import { WorkerPool } from './runtime/worker/workerPool';
 
 /** A parameter name the file does not have: bad usage, not a bad file. */
 export class UnknownParameterError extends Error {}
@@ -34,21 +38,60 @@ export function selectTensors(index: ModelIndex, wanted: readonly string[]): Ten
   });
 }
 
-/** Statistics for each tensor, each file opened once (sharded models span several). */
-export async function statsForTensors(tensors: readonly TensorEntry[], signal?: AbortSignal): Promise<ParameterStatsJson[]> {
+function toJson(t: TensorEntry, s: StatsView): ParameterStatsJson {
+  return { name: t.name, dtype: t.dtype, shape: t.shape, count: t.count, min: s.min, max: s.max, mean: s.mean, std: s.std, zeros: s.zeros, nan: s.nan, inf: s.inf, l2: s.l2, absMax: s.absMax, histogram: s.histogram };
+}
+
+function failedJson(t: TensorEntry, e: unknown): ParameterStatsJson {
+  return { name: t.name, dtype: t.dtype, shape: t.shape, count: t.count, min: null, max: null, mean: null, std: null, zeros: 0, nan: 0, inf: 0, l2: null, absMax: null, histogram: null, error: (e as Error).message };
+}
+
+/** The worker pool over the worker bundle beside this one, or undefined when it was not built with it. */
+export async function openWorkerPool(): Promise<WorkerPool | undefined> {
+  const script = join(__dirname, 'tensorWorker.js');
+  try {
+    await access(script);
+  } catch {
+    return undefined; // the CLI bundled alone (as the unit tests do): kernels run inline
+  }
+  const pool = new WorkerPool(script);
+  pool.warm();
+  return pool;
+}
+
+/**
+ * Statistics for each tensor. With a pool, tensors run on its workers (a large one split across
+ * all of them), as many at once as there are workers; without, inline in this thread.
+ */
+export async function statsForTensors(tensors: readonly TensorEntry[], signal?: AbortSignal, pool?: WorkerPool): Promise<ParameterStatsJson[]> {
+  if (pool) {
+    const out = new Array<ParameterStatsJson>(tensors.length);
+    let next = 0;
+    const lane = async (): Promise<void> => {
+      for (let i = next++; i < tensors.length; i = next++) {
+        const t = tensors[i];
+        try {
+          out[i] = toJson(t, await pool.stats({ tensor: { dtype: t.dtype, shape: t.shape, location: t.location } }, { signal }));
+        } catch (e) {
+          if (signal?.aborted) throw e;
+          out[i] = failedJson(t, e);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: pool.size }, lane));
+    return out;
+  }
   const sources = new Map<string, FileByteSource>();
   try {
     const out: ParameterStatsJson[] = [];
     for (const t of tensors) {
       let src = sources.get(t.location.file);
       if (!src) sources.set(t.location.file, (src = await FileByteSource.open(t.location.file)));
-      const head = { name: t.name, dtype: t.dtype, shape: t.shape, count: t.count };
       try {
-        const s = await computeTensorStats(src, t, { signal });
-        out.push({ ...head, min: s.min, max: s.max, mean: s.mean, std: s.std, zeros: s.zeros, nan: s.nan, inf: s.inf, l2: s.l2, absMax: s.absMax, histogram: s.histogram });
+        out.push(toJson(t, await computeTensorStats(src, t, { signal })));
       } catch (e) {
         if (signal?.aborted) throw e;
-        out.push({ ...head, min: null, max: null, mean: null, std: null, zeros: 0, nan: 0, inf: 0, l2: null, absMax: null, histogram: null, error: (e as Error).message });
+        out.push(failedJson(t, e));
       }
     }
     return out;
@@ -85,7 +128,14 @@ export function formatStatsText(p: ParameterStatsJson): string {
 
 /** `stats` verb. */
 export async function runStats(index: ModelIndex, params: string[], json: boolean): Promise<number> {
-  const results = await statsForTensors(selectTensors(index, params));
+  const tensors = selectTensors(index, params);
+  const pool = await openWorkerPool();
+  let results: ParameterStatsJson[];
+  try {
+    results = await statsForTensors(tensors, undefined, pool);
+  } finally {
+    await pool?.dispose();
+  }
   for (const r of results) if (r.error) process.stderr.write(`warning: ${r.name}: ${r.error}\n`);
   if (json) process.stdout.write(`${JSON.stringify({ file: index.file, format: index.format, parameters: results })}\n`);
   else process.stdout.write(`${results.map(formatStatsText).join('\n\n')}\n`);

@@ -39,6 +39,12 @@ export interface StreamOptions {
   start?: number;
   /** Number of elements to produce (default: to the end). */
   count?: number;
+  /**
+   * Staging buffers to fill in turn instead of one allocated by the stream, each at least
+   * `chunkElements × itemsize` bytes (a kernel's own memory, say). With two, a chunk's bytes stay
+   * valid while the next chunk is read, so a consumer can ask for it before computing.
+   */
+  buffers?: readonly Uint8Array[];
 }
 
 /** A chunk of elements as raw bytes: little-endian, aligned for a typed-array view of the dtype. */
@@ -157,7 +163,9 @@ export async function* streamRawChunks(src: ByteSource, dtype: DType, shape: rea
   const total = end - first;
   const size = plan.itemsize;
   const chunkCap = Math.min(chunkElements, Math.max(total, 1));
-  const staging = new Uint8Array(chunkCap * size);
+  const buffers = opts.buffers && opts.buffers.length > 0 ? opts.buffers : [new Uint8Array(chunkCap * size)];
+  for (const b of buffers) if (b.length < chunkCap * size) throw new RangeError(`staging buffer of ${b.length} bytes cannot hold ${chunkCap} elements of ${dtype}`);
+  let turn = 0;
   // A chunk crosses at most ceil(chunk / run) + 1 runs; contiguous tensors need one piece, not a million.
   const bufs = new GatherBuffers(Math.min(chunkCap, Math.ceil(chunkCap / plan.runLength) + 1));
 
@@ -166,6 +174,7 @@ export async function* streamRawChunks(src: ByteSource, dtype: DType, shape: rea
     const e1 = Math.min(end, e0 + chunkElements);
     const count = e1 - e0;
     const pieces = fillPieces(plan, e0, e1, bufs.off, bufs.len, bufs.dst);
+    const staging = buffers[turn++ % buffers.length];
     let bytes: Uint8Array;
     if (pieces === 1) {
       // Contiguous stretch: one read straight into (or straight out of) the source's memory.

@@ -1,9 +1,8 @@
 import { throwIfAborted } from './abort';
-import { countPatterns, patternValues, statsFromPatternCounts } from './bitPatternStats';
 import type { ByteSource } from './byteSource';
 import { assertRealDType } from './decode';
-import { DTYPE_SIZE } from './dtypes';
-import { streamElements, streamRawChunks, type TensorRef } from './elementStream';
+import { streamElements, type TensorRef } from './elementStream';
+import { computeFastStats, fastPathOf, localRunner } from './fastStats';
 import { DEFAULT_HISTOGRAM_BINS, HistcCounter, MAX_HISTOGRAM_BINS, histcEdges } from './histc';
 import { RunningStats, type MomentStats } from './runningStats';
 
@@ -30,6 +29,11 @@ export interface TensorStatsOptions {
   /** Elements processed so far and in total, over every pass the computation makes. */
   onProgress?: (done: number, total: number) => void;
   chunkElements?: number;
+  /**
+   * Which kernels the float32 and 1-/2-byte paths use: `auto` (default) takes the WASM SIMD
+   * kernels when their binary is beside the bundle, `ts` the TypeScript twins (same results).
+   */
+  kernels?: 'auto' | 'wasm' | 'ts';
 }
 
 function resolveBins(bins: number | undefined): number {
@@ -66,15 +70,15 @@ export async function computeTensorStats(src: ByteSource, entry: TensorRef, opts
   assertRealDType(dtype);
   const bins = resolveBins(opts.bins);
   throwIfAborted(opts.signal);
+
+  if (fastPathOf(dtype)) {
+    // float32 through the moment/histogram kernels, 1- and 2-byte types by bit-pattern counts.
+    const runner = localRunner(src, entry, { chunkElements: opts.chunkElements, signal: opts.signal, kernels: opts.kernels });
+    return computeFastStats(entry, runner, { parts: 1, bins, chunkElements: opts.chunkElements, signal: opts.signal, onProgress: opts.onProgress });
+  }
+
   // Statistics ignore order, so read in storage order: transposed views become forward scans.
   const base = { chunkElements: opts.chunkElements, signal: opts.signal, order: 'storage' as const };
-
-  const values = patternValues(dtype);
-  if (values) {
-    const raw = streamRawChunks(src, dtype, shape, location, { ...base, onProgress: opts.onProgress });
-    const counts = await countPatterns(raw, DTYPE_SIZE[dtype] === 1 ? 256 : 65536);
-    return statsFromPatternCounts(counts, values, bins);
-  }
 
   return computeStatsFromStream(
     (pass) =>

@@ -1,8 +1,12 @@
 import { parentPort } from 'node:worker_threads';
-import type { WorkerNotifications, WorkerRequests } from '../../protocol/messages';
+import type { TensorSpec, WorkerNotifications, WorkerRequests } from '../../protocol/messages';
 import { Rpc } from '../../protocol/rpc';
 import { openModel } from '../../model/openModel';
 import { FileByteSource } from '../byteSource';
+import type { DType } from '../dtypes';
+import { f32HistogramOfRange, f32MomentsOfRange, patternCountsOfRange } from '../fastStats';
+import type { StatsPassRequests } from './statsPassMessages';
+import { registerModelHandlers } from './modelHandlers';
 import { heatmapKernel, statsKernel, valuesKernel } from './tensorKernels';
 
 /**
@@ -12,7 +16,7 @@ import { heatmapKernel, statsKernel, valuesKernel } from './tensorKernels';
 if (!parentPort) throw new Error('tensorWorker must run in a worker thread');
 const port = parentPort;
 
-const rpc = new Rpc<WorkerRequests, WorkerNotifications>(
+const rpc = new Rpc<WorkerRequests & StatsPassRequests, WorkerNotifications>(
   {
     post: (m, transfer) => port.postMessage(m, transfer ?? []),
     listen: (h) => {
@@ -48,4 +52,27 @@ function progressFor(token: number | undefined): ((done: number, total: number) 
 rpc.handle('index', (p, ctx) => openModel(p.file, { signal: ctx.signal }));
 rpc.handle('stats', (p, ctx) => withFile(p.tensor.location.file, (src) => statsKernel(src, p.tensor, p.bins, ctx.signal, progressFor(p.progressToken))));
 rpc.handle('heatmap', (p, ctx) => withFile(p.tensor.location.file, (src) => heatmapKernel(src, p.tensor, p.slice, p.maxWidth, p.maxHeight, ctx.signal, progressFor(p.progressToken))));
+// One range of a tensor the pool split across its workers.
+const ref = (p: { tensor: TensorSpec }) => ({ dtype: p.tensor.dtype as DType, shape: p.tensor.shape, location: p.tensor.location });
+const rangeProgress = (token: number | undefined, count: number) => {
+  const report = progressFor(token);
+  return report && ((done: number) => report(done, count));
+};
+rpc.handle('statsMoments', (p, ctx) =>
+  withFile(p.tensor.location.file, async (src) => ({
+    data: (await f32MomentsOfRange(src, ref(p), { start: p.start, count: p.count, signal: ctx.signal, onProgress: rangeProgress(p.progressToken, p.count) })).buffer as ArrayBuffer,
+  })),
+);
+rpc.handle('statsHistogram', (p, ctx) =>
+  withFile(p.tensor.location.file, async (src) => ({
+    data: (await f32HistogramOfRange(src, ref(p), p.left, p.right, p.bins, new Uint8Array(p.inRange), { start: p.start, count: p.count, signal: ctx.signal, onProgress: rangeProgress(p.progressToken, p.count) })).buffer as ArrayBuffer,
+  })),
+);
+rpc.handle('statsPatterns', (p, ctx) =>
+  withFile(p.tensor.location.file, async (src) => ({
+    data: (await patternCountsOfRange(src, ref(p), { start: p.start, count: p.count, signal: ctx.signal, onProgress: rangeProgress(p.progressToken, p.count) })).buffer as ArrayBuffer,
+  })),
+);
 rpc.handle('values', (p, ctx) => withFile(p.tensor.location.file, (src) => valuesKernel(src, p.tensor, p.slice, p.rowStart, p.rowCount, ctx.signal)));
+// Model analyses (init detection, overlays) live beside the kernels.
+registerModelHandlers(rpc as unknown as Parameters<typeof registerModelHandlers>[0]);

@@ -1,11 +1,18 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { WorkerNotifications, WorkerRequests } from '../../protocol/messages';
+import type { StatsView, TensorSpec, WorkerNotifications, WorkerRequests } from '../../protocol/messages';
 import { Rpc } from '../../protocol/rpc';
+import type { DType } from '../dtypes';
+import { chunkElementsOf, computeFastStats, fastPathOf, type StatsPassRunner } from '../fastStats';
+import { DEFAULT_HISTOGRAM_BINS } from '../histc';
+import { StatsCache } from '../statsCache';
+import type { StatsPassRequests } from './statsPassMessages';
+
+type PoolRequests = WorkerRequests & StatsPassRequests;
 
 interface PooledWorker {
   worker: Worker;
-  rpc: Rpc<WorkerRequests, WorkerNotifications>;
+  rpc: Rpc<PoolRequests, WorkerNotifications>;
   busy: number;
 }
 
@@ -15,21 +22,73 @@ export interface RunOptions {
 }
 
 /**
+ * Tensors with more chunks than this are split across the workers; smaller ones go to one worker
+ * whole (a split costs a round trip per worker and per pass, ~1 ms, worth it from a few MiB on).
+ */
+const SPLIT_MIN_CHUNKS = 2;
+
+/**
  * A few worker threads (one per core by default) that run tensor kernels, so the extension host's
- * main thread never loops over a big tensor. Workers start on first use and are reused.
+ * main thread never loops over a big tensor. Workers start on first use (or on `warm()`) and are
+ * reused. `stats` of a large float32 or 1-/2-byte tensor is split into ranges, one per worker,
+ * and merged here (see fastStats.ts); finished statistics are cached per file version.
  */
 export class WorkerPool {
   private readonly workers: PooledWorker[] = [];
   private readonly progress = new Map<number, (done: number, total: number) => void>();
+  private readonly cache = new StatsCache();
   private nextToken = 1;
   private disposed = false;
 
   constructor(
     private readonly workerScript: string,
-    private readonly size = Math.max(1, Math.min(availableParallelism(), 4)),
+    readonly size = Math.max(1, Math.min(availableParallelism(), 4)),
   ) {}
 
+  /** Starts every worker now, so their start-up overlaps the caller's own (the CLI parsing a header). */
+  warm(): void {
+    while (!this.disposed && this.workers.length < this.size) this.spawn();
+  }
+
   async run<M extends keyof WorkerRequests & string>(method: M, params: WorkerRequests[M]['params'], opts: RunOptions = {}): Promise<WorkerRequests[M]['result']> {
+    if (method === 'stats') return this.stats(params as WorkerRequests['stats']['params'], opts);
+    return this.request(method, params, opts);
+  }
+
+  /** Statistics of a tensor: from the cache, split across the workers, or on one worker. */
+  async stats(params: WorkerRequests['stats']['params'], opts: RunOptions = {}): Promise<StatsView> {
+    if (this.disposed) throw new Error('worker pool is disposed');
+    const key = await this.cache.keyFor(params.tensor, params.bins);
+    const cached = key === undefined ? undefined : this.cache.get(key);
+    if (cached) {
+      opts.onProgress?.(1, 1);
+      return cached;
+    }
+    const result = this.shouldSplit(params.tensor) ? await this.splitStats(params.tensor, params.bins ?? DEFAULT_HISTOGRAM_BINS, opts) : await this.request('stats', params, opts);
+    if (key !== undefined) this.cache.set(key, result);
+    return result;
+  }
+
+  private shouldSplit(t: TensorSpec): boolean {
+    const dtype = t.dtype as DType;
+    if (this.size < 2 || !fastPathOf(dtype)) return false;
+    const numel = t.shape.reduce((a, b) => a * b, 1);
+    return numel > SPLIT_MIN_CHUNKS * chunkElementsOf(dtype);
+  }
+
+  private splitStats(tensor: TensorSpec, bins: number, opts: RunOptions): Promise<StatsView> {
+    const withProgress = (onProgress: (done: number) => void): Pick<RunOptions, 'signal' | 'onProgress'> => ({ signal: opts.signal, onProgress: (done) => onProgress(done) });
+    const runner: StatsPassRunner = {
+      moments: async (start, count, onProgress) => new Float64Array((await this.request('statsMoments', { tensor, start, count }, withProgress(onProgress))).data),
+      histogram: async (start, count, left, right, b, inRange, onProgress) =>
+        new Float64Array((await this.request('statsHistogram', { tensor, start, count, left, right, bins: b, inRange: inRange.slice().buffer }, withProgress(onProgress))).data),
+      patterns: async (start, count, onProgress) => new Float64Array((await this.request('statsPatterns', { tensor, start, count }, withProgress(onProgress))).data),
+    };
+    const ref = { dtype: tensor.dtype as DType, shape: tensor.shape, location: tensor.location };
+    return computeFastStats(ref, runner, { parts: this.size, bins, signal: opts.signal, onProgress: opts.onProgress });
+  }
+
+  private async request<M extends keyof PoolRequests & string>(method: M, params: PoolRequests[M]['params'], opts: RunOptions = {}): Promise<PoolRequests[M]['result']> {
     if (this.disposed) throw new Error('worker pool is disposed');
     const w = this.pick();
     const token = opts.onProgress ? this.nextToken++ : undefined;
@@ -37,7 +96,7 @@ export class WorkerPool {
     w.busy++;
     try {
       // Kernels over gigabytes take as long as they take: no timeout, cancellation instead.
-      return await w.rpc.request(method, { ...(params as object), progressToken: token } as WorkerRequests[M]['params'], { signal: opts.signal, timeoutMs: 0 });
+      return await w.rpc.request(method, { ...(params as object), progressToken: token } as PoolRequests[M]['params'], { signal: opts.signal, timeoutMs: 0 });
     } finally {
       w.busy--;
       if (token !== undefined) this.progress.delete(token);
@@ -55,7 +114,7 @@ export class WorkerPool {
     const worker = new Worker(this.workerScript);
     // A worker must not keep the process (the CLI, a test) alive on its own.
     worker.unref();
-    const rpc = new Rpc<WorkerRequests, WorkerNotifications>({
+    const rpc = new Rpc<PoolRequests, WorkerNotifications>({
       post: (m, transfer) => worker.postMessage(m, transfer ?? []),
       listen: (h) => {
         worker.on('message', h);
