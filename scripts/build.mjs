@@ -13,6 +13,8 @@ await Promise.all([
   // Webview pages: browser bundles, one per page.
   build({ ...webview, entryPoints: ['webview/parameterPanel.ts'], outfile: 'dist/webview/parameterPanel.js' }),
   build({ ...webview, entryPoints: ['webview/modelSummary.ts'], outfile: 'dist/webview/modelSummary.js' }),
+  build({ ...webview, entryPoints: ['webview/initReport.ts'], outfile: 'dist/webview/initReport.js' }),
+  build({ ...webview, entryPoints: ['webview/tiesPanel.ts'], outfile: 'dist/webview/tiesPanel.js' }),
 ]);
 await chmod('dist/cli.js', 0o755);
 

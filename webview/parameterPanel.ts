@@ -71,7 +71,7 @@ function renderHeader(p: ParameterInfo): void {
     chips.append(el('span', { class: 'chip', title: k }, el('b', { text: `${k} ` }), document.createTextNode(v)));
   }
   header.replaceChildren(el('h1', { text: p.name }), el('code', { class: 'path', text: p.path || p.name, title: 'access path' }), chips);
-  if (p.tiedWith.length > 0) header.append(el('div', { class: 'tied', text: `🔗 tied with ${p.tiedWith.join(', ')} (one storage, counted once)` }));
+  if (p.tiedWith.length > 0) header.append(el('div', { class: 'tied', text: `Tied with ${p.tiedWith.join(', ')}: one storage, counted once` }));
 }
 
 function renderSliceBar(p: ParameterInfo): void {

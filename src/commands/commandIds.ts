@@ -5,4 +5,7 @@ export const CommandIds = {
   showParameter: 'paramscope.showParameter',
   copyAccessPath: 'paramscope.copyAccessPath',
   copyStateDictKey: 'paramscope.copyStateDictKey',
+  showInitReport: 'paramscope.showInitReport',
+  showTiedParameters: 'paramscope.showTiedParameters',
+  revealTiedTwin: 'paramscope.revealTiedTwin',
 } as const;

@@ -223,14 +223,18 @@ export interface TieReportView {
   views: StorageViewsView[];
 }
 
-/** A member of a tie group as the panel shows it: what to click, and the Python path to read. */
+/** A member of a tie group as the panel shows it: its Python path and the parameters it opens. */
 export interface TieMemberView {
-  /** Tensor name (or module qualified name) as the file has it. */
+  /** Tensor name, or module qualified name for `module` groups, as the file has it. */
   name: string;
   /** Access path (`shared[4].weight`, `shared[4]`); the name when there is none. */
   path: string;
-  /** Tensor names the link opens (one for a parameter, a module's own parameters); empty when not stored. */
-  opens: string[];
+  /** `missing`: named by metadata but not stored in the file (safetensors drops duplicates). */
+  kind: 'parameter' | 'module' | 'missing';
+  /** dtype and shape (`float32 [8, 8]`), or the module's type. */
+  detail: string;
+  /** What a link opens: the tensor itself, or a module's own parameters by local name. */
+  parameters: Array<{ name: string; label: string }>;
 }
 
 export interface TieGroupRow {
@@ -254,6 +258,8 @@ export interface TiesPageData {
   views: Array<{ storageKey: string; members: TieMemberView[] }>;
   /** Bytes saved by storing every tied tensor once (each tensor counted once across groups). */
   totalSaved: number;
+  /** False when the person cancelled comparing contents (big models): `identical` is then empty. */
+  contentCompared: boolean;
 }
 
 export interface TiesRequests {

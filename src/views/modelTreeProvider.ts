@@ -78,8 +78,8 @@ export class ModelTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
       item.tooltip = md;
     }
     item.iconPath = new vscode.ThemeIcon(tied.length > 0 ? 'link' : t?.kind === 'buffer' || t?.kind === 'optimizer' ? 'symbol-variable' : 'symbol-field');
-    if (tied.length > 0) item.contextValue = 'paramscope.parameter.tied';
-    item.contextValue = 'paramscope.parameter';
+    // `.tied` adds "Go to Tied Twin" to the row's menus; `^paramscope\.parameter` still matches.
+    item.contextValue = tied.length > 0 ? 'paramscope.parameter.tied' : 'paramscope.parameter';
     item.command = { command: CommandIds.showParameter, title: 'Show Parameter', arguments: [node] };
     return item;
   }

@@ -61,15 +61,39 @@ export function localName(module: ModuleNode, tensorName: string): string {
   return module.qualifiedName && tensorName.startsWith(`${module.qualifiedName}.`) ? tensorName.slice(module.qualifiedName.length + 1) : tensorName;
 }
 
+const ownerMaps = new WeakMap<ModelIndex, Map<string, string>>();
+
+/** Qualified name of the module that holds a tensor ('' for the root), i.e. its tree node's parent. */
+export function ownerModule(index: ModelIndex, tensorName: string): string {
+  let m = ownerMaps.get(index);
+  if (!m) {
+    const map = new Map<string, string>();
+    const walk = (n: ModuleNode): void => {
+      for (const p of n.parameters) if (!map.has(p)) map.set(p, n.qualifiedName);
+      n.children.forEach(walk);
+    };
+    walk(index.modules);
+    ownerMaps.set(index, (m = map));
+  }
+  return m.get(tensorName) ?? '';
+}
+
+const tieNameMaps = new WeakMap<ModelIndex, Map<string, string[]>>();
 const tieMaps = new WeakMap<ModelIndex, Map<string, string[]>>();
+
+/** For each parameter, the names of the others sharing its storage (its tied twins). */
+export function tiedNames(index: ModelIndex): Map<string, string[]> {
+  let m = tieNameMaps.get(index);
+  if (!m) tieNameMaps.set(index, (m = tiedWith({ groups: findStorageTies(index).groups, views: [] })));
+  return m;
+}
 
 /** For each parameter, the access paths of the others sharing its storage (tied layers). */
 export function tiedPaths(index: ModelIndex): Map<string, string[]> {
   let m = tieMaps.get(index);
   if (!m) {
     const byName = new Map(index.tensors.map((t) => [t.name, t]));
-    const names = tiedWith({ groups: findStorageTies(index).groups, views: [] });
-    m = new Map([...names].map(([n, others]) => [n, others.map((o) => byName.get(o)?.path || o)]));
+    m = new Map([...tiedNames(index)].map(([n, others]) => [n, others.map((o) => byName.get(o)?.path || o)]));
     tieMaps.set(index, m);
   }
   return m;

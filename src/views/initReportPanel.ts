@@ -1,0 +1,240 @@
+import * as vscode from 'vscode';
+import { CommandIds } from '../commands/commandIds';
+import { biasFanIn } from '../model/init/detectModelInit';
+import type { ModelIndex, TensorEntry } from '../model/modelIndex';
+import type { InitReportNotifications, InitReportParameter, InitReportRequests, InitReportResult, InitView } from '../protocol/messages';
+import { Rpc } from '../protocol/rpc';
+import { isFloatingDType } from '../runtime/dtypes';
+import type { ModelRegistry } from './modelRegistry';
+import { shortReason } from './modelTreeProvider';
+import type { TensorService } from './tensorService';
+import { webviewEndpoint, webviewHtml, webviewOptions } from './webviewHtml';
+
+export const INIT_REPORT_VIEW_TYPE = 'paramscope.initReport';
+/** Detections in flight at once: enough to keep the pool's workers busy, few enough to leave one for a panel. */
+const DETECTIONS_AT_ONCE = 3;
+/** Models with more tensors than this also show a cancellable progress notification. */
+const NOTIFY_PROGRESS_ABOVE_TENSORS = 32;
+
+const fileNameOf = (uri: vscode.Uri): string => uri.path.split('/').pop() ?? uri.path;
+
+/** The tensors the report covers: floating parameters and plain tensors, as `paramscope init` does. */
+export function reportedTensors(index: ModelIndex): TensorEntry[] {
+  return index.tensors.filter((t) => isFloatingDType(t.dtype) && t.kind !== 'buffer' && t.kind !== 'optimizer');
+}
+
+function resultOf(init: InitView): InitReportResult {
+  return { scheme: init.scheme, params: init.params, fit: init.fit, runnerUp: init.alternatives[0] ?? null };
+}
+
+/** One init report per model file. */
+export class InitReportPanels implements vscode.Disposable {
+  private readonly panels = new Map<string, InitReportPanel>();
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly registry: ModelRegistry,
+    private readonly tensors: TensorService,
+    private readonly log: vscode.LogOutputChannel,
+  ) {}
+
+  /** Opens (or reveals) the report of a model file. */
+  show(uri: vscode.Uri): InitReportPanel {
+    const key = uri.toString();
+    const open = this.panels.get(key);
+    if (open) {
+      open.reveal();
+      return open;
+    }
+    return this.track(key, new InitReportPanel(this.extensionUri, uri, this.registry, this.tensors, this.log));
+  }
+
+  private track(key: string, panel: InitReportPanel): InitReportPanel {
+    this.panels.set(key, panel);
+    panel.onDispose(() => this.panels.delete(key));
+    return panel;
+  }
+
+  /** Brings reports back after a window reload, from the file their page saved in its state. */
+  registerSerializer(): vscode.Disposable {
+    return vscode.window.registerWebviewPanelSerializer(INIT_REPORT_VIEW_TYPE, {
+      deserializeWebviewPanel: async (webviewPanel, state: unknown) => {
+        const file = (state as { file?: unknown } | undefined)?.file;
+        if (typeof file !== 'string') {
+          webviewPanel.dispose();
+          return;
+        }
+        const uri = vscode.Uri.file(file);
+        this.track(uri.toString(), new InitReportPanel(this.extensionUri, uri, this.registry, this.tensors, this.log, webviewPanel));
+      },
+    });
+  }
+
+  /** The reports open now, by file uri (for the integration tests). */
+  get openPanels(): ReadonlyMap<string, InitReportPanel> {
+    return this.panels;
+  }
+
+  dispose(): void {
+    for (const p of [...this.panels.values()]) p.dispose();
+  }
+}
+
+/** One detection pass over a file version: what the page is shown, so a reloaded page gets it back. */
+interface Run {
+  index: ModelIndex;
+  generation: number;
+  parameters: InitReportParameter[];
+  rows: Map<string, { result?: InitReportResult; error?: string }>;
+  controller: AbortController;
+  cancelled: boolean;
+  finished: Promise<void>;
+}
+
+/**
+ * A table of every floating parameter's init scheme. Detections run in the worker pool a few at a
+ * time and each row is sent as it arrives; the statistics cache is shared with the parameter panels.
+ */
+export class InitReportPanel {
+  private readonly panel: vscode.WebviewPanel;
+  private readonly rpc: Rpc<InitReportRequests, InitReportNotifications>;
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly onDisposeHandlers: Array<() => void> = [];
+  private generation = 0;
+  private run: Run | undefined;
+
+  constructor(
+    extensionUri: vscode.Uri,
+    private readonly uri: vscode.Uri,
+    private readonly registry: ModelRegistry,
+    private readonly tensors: TensorService,
+    private readonly log: vscode.LogOutputChannel,
+    existing?: vscode.WebviewPanel,
+  ) {
+    const title = `Init report · ${fileNameOf(uri)}`;
+    this.panel = existing ?? vscode.window.createWebviewPanel(INIT_REPORT_VIEW_TYPE, title, vscode.ViewColumn.Active, webviewOptions(extensionUri));
+    this.panel.webview.options = webviewOptions(extensionUri);
+    this.panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'paramscope.svg');
+    this.panel.webview.html = webviewHtml(this.panel.webview, extensionUri, { script: 'dist/webview/initReport.js', title });
+    this.rpc = new Rpc(webviewEndpoint(this.panel.webview));
+    this.rpc.onNotify('ready', () => void this.start());
+    this.rpc.onNotify('openParameter', ({ name }) => void vscode.commands.executeCommand(CommandIds.showParameter, { uri: this.uri, name }));
+    this.disposables.push(
+      this.panel.onDidDispose(() => this.dispose()),
+      registry.onDidChange((changed) => {
+        if (!changed || changed.toString() === uri.toString()) void this.start(false);
+      }),
+    );
+  }
+
+  /** Detections so far of the current file version, by tensor name (for the integration tests). */
+  get results(): ReadonlyMap<string, { result?: InitReportResult; error?: string }> {
+    return this.run?.rows ?? new Map();
+  }
+
+  /** Settles when the current pass has detected every row (or was cancelled). */
+  get finished(): Promise<void> | undefined {
+    return this.run?.finished;
+  }
+
+  reveal(): void {
+    this.panel.reveal();
+  }
+
+  onDispose(f: () => void): void {
+    this.onDisposeHandlers.push(f);
+  }
+
+  /**
+   * Sends the report: a new pass when the file changed; when it did not, the current pass again
+   * (`replay`: a reloaded page) or nothing (the workspace's file list changed, not this file).
+   */
+  private async start(replay = true): Promise<void> {
+    const entry = await this.registry.load(this.uri);
+    if (!entry.index) {
+      this.run?.controller.abort();
+      this.run = undefined;
+      this.rpc.notify('failed', { message: shortReason(entry.error ?? 'cannot read this file'), fileName: fileNameOf(this.uri) });
+      return;
+    }
+    if (this.run?.index === entry.index) {
+      if (replay) this.replay(this.run);
+      return;
+    }
+    this.run?.controller.abort();
+    const index = entry.index;
+    const tensors = reportedTensors(index);
+    const run: Run = {
+      index,
+      generation: ++this.generation,
+      parameters: tensors.map((t) => ({ name: t.name, path: t.path, dtype: t.dtype, shape: t.shape, count: t.count })),
+      rows: new Map(),
+      controller: new AbortController(),
+      cancelled: false,
+      finished: Promise.resolve(),
+    };
+    this.run = run;
+    this.replay(run);
+    run.finished = tensors.length > NOTIFY_PROGRESS_ABOVE_TENSORS ? this.detectWithNotification(run, tensors) : this.detectAll(run, tensors);
+    await run.finished;
+  }
+
+  private replay(run: Run): void {
+    this.rpc.notify('report', { file: this.uri.fsPath, fileName: fileNameOf(this.uri), generation: run.generation, parameters: run.parameters });
+    for (const [name, r] of run.rows) this.rpc.notify('row', { generation: run.generation, name, ...r });
+    this.rpc.notify('progress', { generation: run.generation, done: run.rows.size, total: run.parameters.length, cancelled: run.cancelled });
+  }
+
+  private detectWithNotification(run: Run, tensors: TensorEntry[]): Promise<void> {
+    return Promise.resolve(
+      vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `ParamScope: init schemes of ${fileNameOf(this.uri)}`, cancellable: true }, async (progress, token) => {
+        const sub = token.onCancellationRequested(() => run.controller.abort());
+        try {
+          await this.detectAll(run, tensors, (done) => progress.report({ increment: 100 / tensors.length, message: `${done} of ${tensors.length} parameters` }));
+        } finally {
+          sub.dispose();
+        }
+      }),
+    );
+  }
+
+  /** Detects every row, DETECTIONS_AT_ONCE at a time, sending each as it arrives. */
+  private async detectAll(run: Run, tensors: TensorEntry[], onDone?: (done: number) => void): Promise<void> {
+    const { signal } = run.controller;
+    const t0 = Date.now();
+    let next = 0;
+    const lane = async (): Promise<void> => {
+      while (next < tensors.length && !signal.aborted) {
+        const t = tensors[next++]!;
+        let row: { result?: InitReportResult; error?: string };
+        try {
+          // No signal: the detection is cached for the parameter panels too, and a sample of at most
+          // MAX_INIT_SAMPLE values takes milliseconds; cancelling stops the next ones from starting.
+          row = { result: resultOf(await this.tensors.init(run.index, t, biasFanIn(run.index, t))) };
+        } catch (e) {
+          row = { error: (e as Error).message };
+        }
+        if (this.run !== run) return;
+        run.rows.set(t.name, row);
+        this.rpc.notify('row', { generation: run.generation, name: t.name, ...row });
+        this.rpc.notify('progress', { generation: run.generation, done: run.rows.size, total: tensors.length });
+        onDone?.(run.rows.size);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(DETECTIONS_AT_ONCE, tensors.length) }, lane));
+    if (signal.aborted && this.run === run) {
+      // Cancelled from the notification: the rows done stay, the others say so.
+      run.cancelled = true;
+      this.rpc.notify('progress', { generation: run.generation, done: run.rows.size, total: tensors.length, cancelled: true });
+    }
+    this.log.info(`init report of ${this.uri.fsPath}: ${run.rows.size} of ${tensors.length} parameters in ${Date.now() - t0} ms${run.cancelled ? ' (cancelled)' : ''}`);
+  }
+
+  dispose(): void {
+    this.run?.controller.abort();
+    this.rpc.dispose();
+    for (const d of this.disposables.splice(0)) d.dispose();
+    this.panel.dispose();
+    for (const f of this.onDisposeHandlers.splice(0)) f();
+  }
+}

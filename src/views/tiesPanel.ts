@@ -1,0 +1,193 @@
+import * as vscode from 'vscode';
+import { CommandIds } from '../commands/commandIds';
+import type { ModelIndex } from '../model/modelIndex';
+import type { TieReportView, TiesNotifications, TiesPageData, TiesRequests } from '../protocol/messages';
+import { Rpc } from '../protocol/rpc';
+import { DTYPE_SIZE } from '../runtime/dtypes';
+import type { WorkerPool } from '../runtime/worker/workerPool';
+import type { ModelRegistry } from './modelRegistry';
+import { shortReason } from './modelTreeProvider';
+import { tiesPageData } from './tiesSummary';
+import { webviewEndpoint, webviewHtml, webviewOptions } from './webviewHtml';
+
+export const TIES_PANEL_VIEW_TYPE = 'paramscope.tiedParameters';
+/** Models above this many bytes compare contents under a cancellable notification (it reads them). */
+const NOTIFY_CONTENT_ABOVE_BYTES = 256 * 1024 * 1024;
+
+const fileNameOf = (uri: vscode.Uri): string => uri.path.split('/').pop() ?? uri.path;
+
+/** One "Tied parameters" panel per model file. */
+export class TiesPanels implements vscode.Disposable {
+  private readonly panels = new Map<string, TiesPanel>();
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly registry: ModelRegistry,
+    private readonly pool: WorkerPool,
+    private readonly log: vscode.LogOutputChannel,
+  ) {}
+
+  /** Opens (or reveals) the panel of a model file. */
+  show(uri: vscode.Uri): TiesPanel {
+    const key = uri.toString();
+    const open = this.panels.get(key);
+    if (open) {
+      open.reveal();
+      return open;
+    }
+    return this.track(key, new TiesPanel(this.extensionUri, uri, this.registry, this.pool, this.log));
+  }
+
+  private track(key: string, panel: TiesPanel): TiesPanel {
+    this.panels.set(key, panel);
+    panel.onDispose(() => this.panels.delete(key));
+    return panel;
+  }
+
+  /** Brings panels back after a window reload, from the file their page saved in its state. */
+  registerSerializer(): vscode.Disposable {
+    return vscode.window.registerWebviewPanelSerializer(TIES_PANEL_VIEW_TYPE, {
+      deserializeWebviewPanel: async (webviewPanel, state: unknown) => {
+        const file = (state as { file?: unknown } | undefined)?.file;
+        if (typeof file !== 'string') {
+          webviewPanel.dispose();
+          return;
+        }
+        const uri = vscode.Uri.file(file);
+        this.track(uri.toString(), new TiesPanel(this.extensionUri, uri, this.registry, this.pool, this.log, webviewPanel));
+      },
+    });
+  }
+
+  /** The panels open now, by file uri (for the integration tests). */
+  get openPanels(): ReadonlyMap<string, TiesPanel> {
+    return this.panels;
+  }
+
+  dispose(): void {
+    for (const p of [...this.panels.values()]) p.dispose();
+  }
+}
+
+/**
+ * The groups `findTies` finds in one file (run in a worker: comparing contents reads tensors), as
+ * links between access paths with their evidence and the bytes a tie saves. Follows the file.
+ */
+export class TiesPanel {
+  private readonly panel: vscode.WebviewPanel;
+  private readonly rpc: Rpc<TiesRequests, TiesNotifications>;
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly onDisposeHandlers: Array<() => void> = [];
+  private running: AbortController | undefined;
+  private runningIndex: ModelIndex | undefined;
+  /** The index `lastData` was computed from: the registry replaces it when the file changes. */
+  private lastIndex: ModelIndex | undefined;
+  /** The last page data sent (for the integration tests). */
+  lastData: TiesPageData | undefined;
+
+  constructor(
+    extensionUri: vscode.Uri,
+    private readonly uri: vscode.Uri,
+    private readonly registry: ModelRegistry,
+    private readonly pool: WorkerPool,
+    private readonly log: vscode.LogOutputChannel,
+    existing?: vscode.WebviewPanel,
+  ) {
+    this.panel = existing ?? vscode.window.createWebviewPanel(TIES_PANEL_VIEW_TYPE, `Tied parameters · ${fileNameOf(uri)}`, vscode.ViewColumn.Active, webviewOptions(extensionUri));
+    this.panel.webview.options = webviewOptions(extensionUri);
+    this.panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'paramscope.svg');
+    this.panel.webview.html = webviewHtml(this.panel.webview, extensionUri, { script: 'dist/webview/tiesPanel.js', title: `Tied parameters · ${fileNameOf(uri)}` });
+    this.rpc = new Rpc(webviewEndpoint(this.panel.webview));
+    this.rpc.onNotify('ready', () => void this.send());
+    this.rpc.onNotify('openParameter', ({ name }) => void vscode.commands.executeCommand(CommandIds.showParameter, { uri: this.uri, name }));
+    this.disposables.push(
+      this.panel.onDidDispose(() => this.dispose()),
+      registry.onDidChange((changed) => {
+        if (!changed || changed.toString() === uri.toString()) void this.send(false);
+      }),
+    );
+  }
+
+  reveal(): void {
+    this.panel.reveal();
+  }
+
+  onDispose(f: () => void): void {
+    this.onDisposeHandlers.push(f);
+  }
+
+  /** Sends the ties: searched again when the file changed; else the last answer again (`replay`: a reloaded page) or nothing. */
+  private async send(replay = true): Promise<void> {
+    const fileName = fileNameOf(this.uri);
+    const entry = await this.registry.load(this.uri);
+    // A reopened page (webviews reload when shown again) gets the same answer without a new search.
+    if (entry.index && this.lastData && this.lastIndex === entry.index) {
+      if (replay) this.rpc.notify('ties', this.lastData);
+      return;
+    }
+    // The same file version is being searched: its answer will come.
+    if (entry.index && this.running && this.runningIndex === entry.index) {
+      if (replay) this.rpc.notify('searching', { fileName });
+      return;
+    }
+    this.running?.abort();
+    const controller = (this.running = new AbortController());
+    this.runningIndex = entry.index;
+    try {
+      if (!entry.index) {
+        this.rpc.notify('failed', { message: shortReason(entry.error ?? 'cannot read this file'), fileName });
+        return;
+      }
+      const index = entry.index;
+      this.rpc.notify('searching', { fileName });
+      const { report, contentCompared } = await this.findTies(index, controller.signal);
+      if (controller.signal.aborted) return;
+      this.lastData = tiesPageData(index, report, contentCompared);
+      this.lastIndex = index;
+      this.rpc.notify('ties', this.lastData);
+      this.log.info(`ties of ${this.uri.fsPath}: ${report.groups.length} group(s), ${report.views.length} view set(s)`);
+    } catch (e) {
+      if (controller.signal.aborted) return;
+      this.log.error(`ties of ${this.uri.fsPath}: ${(e as Error).message}`);
+      this.rpc.notify('failed', { message: shortReason((e as Error).message), fileName });
+    } finally {
+      if (this.running === controller) this.running = undefined;
+    }
+  }
+
+  /**
+   * Comparing contents hashes every tensor that has a same-shape peer: most of a transformer. Big
+   * models do it under a cancellable notification; cancelling keeps the other evidence.
+   */
+  private async findTies(index: ModelIndex, signal: AbortSignal): Promise<{ report: TieReportView; contentCompared: boolean }> {
+    const bytes = index.tensors.reduce((n, t) => n + t.count * DTYPE_SIZE[t.dtype], 0);
+    if (bytes <= NOTIFY_CONTENT_ABOVE_BYTES) return { report: await this.pool.run('ties', { index, content: true }, { signal }), contentCompared: true };
+    const compare = new AbortController();
+    const onAbort = (): void => compare.abort();
+    signal.addEventListener('abort', onAbort);
+    try {
+      const report = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `ParamScope: comparing the tensors of ${fileNameOf(this.uri)} for identical values`, cancellable: true },
+        (_progress, token) => {
+          token.onCancellationRequested(() => compare.abort());
+          return this.pool.run('ties', { index, content: true }, { signal: compare.signal });
+        },
+      );
+      return { report, contentCompared: true };
+    } catch (e) {
+      if (signal.aborted || !compare.signal.aborted) throw e;
+      // Cancelled by the person: storage, module and metadata ties need no tensor bytes.
+      return { report: await this.pool.run('ties', { index, content: false }, { signal }), contentCompared: false };
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  dispose(): void {
+    this.running?.abort();
+    this.rpc.dispose();
+    for (const d of this.disposables.splice(0)) d.dispose();
+    this.panel.dispose();
+    for (const f of this.onDisposeHandlers.splice(0)) f();
+  }
+}
