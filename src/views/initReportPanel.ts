@@ -8,6 +8,7 @@ import { isFloatingDType } from '../runtime/dtypes';
 import type { ModelRegistry } from './modelRegistry';
 import { shortReason } from './modelTreeProvider';
 import type { TensorService } from './tensorService';
+import { FilePanels } from './filePanels';
 import { webviewEndpoint, webviewHtml, webviewOptions } from './webviewHtml';
 
 export const INIT_REPORT_VIEW_TYPE = 'paramscope.initReport';
@@ -28,55 +29,9 @@ function resultOf(init: InitView): InitReportResult {
 }
 
 /** One init report per model file. */
-export class InitReportPanels implements vscode.Disposable {
-  private readonly panels = new Map<string, InitReportPanel>();
-
-  constructor(
-    private readonly extensionUri: vscode.Uri,
-    private readonly registry: ModelRegistry,
-    private readonly tensors: TensorService,
-    private readonly log: vscode.LogOutputChannel,
-  ) {}
-
-  /** Opens (or reveals) the report of a model file. */
-  show(uri: vscode.Uri): InitReportPanel {
-    const key = uri.toString();
-    const open = this.panels.get(key);
-    if (open) {
-      open.reveal();
-      return open;
-    }
-    return this.track(key, new InitReportPanel(this.extensionUri, uri, this.registry, this.tensors, this.log));
-  }
-
-  private track(key: string, panel: InitReportPanel): InitReportPanel {
-    this.panels.set(key, panel);
-    panel.onDispose(() => this.panels.delete(key));
-    return panel;
-  }
-
-  /** Brings reports back after a window reload, from the file their page saved in its state. */
-  registerSerializer(): vscode.Disposable {
-    return vscode.window.registerWebviewPanelSerializer(INIT_REPORT_VIEW_TYPE, {
-      deserializeWebviewPanel: async (webviewPanel, state: unknown) => {
-        const file = (state as { file?: unknown } | undefined)?.file;
-        if (typeof file !== 'string') {
-          webviewPanel.dispose();
-          return;
-        }
-        const uri = vscode.Uri.file(file);
-        this.track(uri.toString(), new InitReportPanel(this.extensionUri, uri, this.registry, this.tensors, this.log, webviewPanel));
-      },
-    });
-  }
-
-  /** The reports open now, by file uri (for the integration tests). */
-  get openPanels(): ReadonlyMap<string, InitReportPanel> {
-    return this.panels;
-  }
-
-  dispose(): void {
-    for (const p of [...this.panels.values()]) p.dispose();
+export class InitReportPanels extends FilePanels<InitReportPanel> {
+  constructor(extensionUri: vscode.Uri, registry: ModelRegistry, tensors: TensorService, log: vscode.LogOutputChannel) {
+    super(INIT_REPORT_VIEW_TYPE, (uri, existing) => new InitReportPanel(extensionUri, uri, registry, tensors, log, existing));
   }
 }
 

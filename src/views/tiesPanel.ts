@@ -8,6 +8,7 @@ import type { WorkerPool } from '../runtime/worker/workerPool';
 import type { ModelRegistry } from './modelRegistry';
 import { shortReason } from './modelTreeProvider';
 import { tiesPageData } from './tiesSummary';
+import { FilePanels } from './filePanels';
 import { webviewEndpoint, webviewHtml, webviewOptions } from './webviewHtml';
 
 export const TIES_PANEL_VIEW_TYPE = 'paramscope.tiedParameters';
@@ -17,55 +18,9 @@ const NOTIFY_CONTENT_ABOVE_BYTES = 256 * 1024 * 1024;
 const fileNameOf = (uri: vscode.Uri): string => uri.path.split('/').pop() ?? uri.path;
 
 /** One "Tied parameters" panel per model file. */
-export class TiesPanels implements vscode.Disposable {
-  private readonly panels = new Map<string, TiesPanel>();
-
-  constructor(
-    private readonly extensionUri: vscode.Uri,
-    private readonly registry: ModelRegistry,
-    private readonly pool: WorkerPool,
-    private readonly log: vscode.LogOutputChannel,
-  ) {}
-
-  /** Opens (or reveals) the panel of a model file. */
-  show(uri: vscode.Uri): TiesPanel {
-    const key = uri.toString();
-    const open = this.panels.get(key);
-    if (open) {
-      open.reveal();
-      return open;
-    }
-    return this.track(key, new TiesPanel(this.extensionUri, uri, this.registry, this.pool, this.log));
-  }
-
-  private track(key: string, panel: TiesPanel): TiesPanel {
-    this.panels.set(key, panel);
-    panel.onDispose(() => this.panels.delete(key));
-    return panel;
-  }
-
-  /** Brings panels back after a window reload, from the file their page saved in its state. */
-  registerSerializer(): vscode.Disposable {
-    return vscode.window.registerWebviewPanelSerializer(TIES_PANEL_VIEW_TYPE, {
-      deserializeWebviewPanel: async (webviewPanel, state: unknown) => {
-        const file = (state as { file?: unknown } | undefined)?.file;
-        if (typeof file !== 'string') {
-          webviewPanel.dispose();
-          return;
-        }
-        const uri = vscode.Uri.file(file);
-        this.track(uri.toString(), new TiesPanel(this.extensionUri, uri, this.registry, this.pool, this.log, webviewPanel));
-      },
-    });
-  }
-
-  /** The panels open now, by file uri (for the integration tests). */
-  get openPanels(): ReadonlyMap<string, TiesPanel> {
-    return this.panels;
-  }
-
-  dispose(): void {
-    for (const p of [...this.panels.values()]) p.dispose();
+export class TiesPanels extends FilePanels<TiesPanel> {
+  constructor(extensionUri: vscode.Uri, registry: ModelRegistry, pool: WorkerPool, log: vscode.LogOutputChannel) {
+    super(TIES_PANEL_VIEW_TYPE, (uri, existing) => new TiesPanel(extensionUri, uri, registry, pool, log, existing));
   }
 }
 

@@ -35,11 +35,20 @@ function row(models: Locator, label: RegExp, level: number): Locator {
 
 /** Runs a model command from the palette and picks `file` in the quick pick of models it opens. */
 async function runOnModel(page: Page, title: string, file: string, shot?: () => Promise<unknown>): Promise<void> {
-  await pickWhenListed(page, () => openPalette(page, title), title);
-  await page.keyboard.press('Enter');
-  // The command's own quick pick, titled like the command, lists the workspace's model files.
   const widget = page.locator('.quick-input-widget');
-  await widget.locator('.quick-input-title', { hasText: title }).waitFor({ timeout: STEP_TIMEOUT_MS });
+  // The command's own quick pick, titled like the command, lists the workspace's model files. Under
+  // load the palette can swallow the Enter while it closes: run the command once more if so.
+  for (let attempt = 1; ; attempt++) {
+    await pickWhenListed(page, () => openPalette(page, title), title);
+    await page.keyboard.press('Enter');
+    try {
+      await widget.locator('.quick-input-title', { hasText: title }).waitFor({ timeout: STEP_TIMEOUT_MS });
+      break;
+    } catch (e) {
+      if (attempt >= 2) throw e;
+      await page.keyboard.press('Escape');
+    }
+  }
   await widget.locator('input.input').fill(file);
   const pick = quickInputRow(page, exactly(file));
   await pick.waitFor({ timeout: STEP_TIMEOUT_MS });

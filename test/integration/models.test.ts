@@ -1,54 +1,20 @@
 // The Models tree, the summary editor and the parameter panel, driven through the real vscode API.
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { suite, suiteSetup, test } from 'mocha';
 import * as vscode from 'vscode';
 import type { ParamScopeApi } from '../../src/extension';
-import type { TreeNode } from '../../src/views/treeNodes';
-
-const repoRoot = path.resolve(__dirname, '..', '..');
-const expected = JSON.parse(fs.readFileSync(path.join(repoRoot, 'test', 'fixtures', 'expected.json'), 'utf8'));
-const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
+import { activateParamScope, child, expected, label, until, workspaceFile } from './helpers';
 
 let api: ParamScopeApi;
 
-function workspaceFile(rel: string): vscode.Uri {
-  return vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0]!.uri, rel);
-}
-
-async function label(node: TreeNode): Promise<string> {
-  const item = await api.tree.getTreeItem(node);
-  return typeof item.label === 'string' ? item.label : (item.label?.label ?? '');
-}
-
-async function child(parent: TreeNode, wanted: string): Promise<TreeNode> {
-  const kids = await api.tree.getChildren(parent);
-  const labels = await Promise.all(kids.map(label));
-  const i = labels.indexOf(wanted);
-  assert.ok(i >= 0, `no child '${wanted}' among ${JSON.stringify(labels)}`);
-  return kids[i]!;
-}
-
-async function until<T>(what: string, f: () => T | undefined | Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await f();
-    if (v !== undefined) return v;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 suite('models tree', () => {
   suiteSetup(async () => {
-    const ext = vscode.extensions.getExtension<ParamScopeApi>(`${manifest.publisher}.${manifest.name}`)!;
-    api = await ext.activate();
+    api = await activateParamScope();
   });
 
   test('lists the workspace model files, with format and parameter totals', async () => {
     const files = await api.tree.getChildren();
-    const labels = await Promise.all(files.map(label));
+    const labels = await Promise.all(files.map((f) => label(api, f)));
     for (const f of ['net.pt', 'rgnet.pt', 'shared.pt', 'net.safetensors', 'checkpoint.pt', 'sharded/model.safetensors.index.json']) assert.ok(labels.includes(f), `${f} missing from ${labels.join(', ')}`);
     // Shards are shown through their index only.
     assert.ok(!labels.includes('sharded/model-00001-of-00002.safetensors'));
@@ -59,11 +25,11 @@ suite('models tree', () => {
 
   test('expands rgnet.pt to 0 › block 1 › 0 › bias with types, counts and the access path', async () => {
     const files = await api.tree.getChildren();
-    const rgnet = files[(await Promise.all(files.map(label))).indexOf('rgnet.pt')]!;
-    const block = await child(await child(rgnet, '0 · Sequential'), 'block 1 · Sequential');
+    const rgnet = files[(await Promise.all(files.map((f) => label(api, f)))).indexOf('rgnet.pt')]!;
+    const block = await child(api, await child(api, rgnet, '0 · Sequential'), 'block 1 · Sequential');
     assert.equal((await api.tree.getTreeItem(block)).description, '76 params');
-    const linear = await child(block, '0 · Linear');
-    const bias = await child(linear, 'bias');
+    const linear = await child(api, block, '0 · Linear');
+    const bias = await child(api, linear, 'bias');
     const item = await api.tree.getTreeItem(bias);
     assert.equal(item.description, 'float32 [8] · 8');
     assert.match((item.tooltip as vscode.MarkdownString).value, /rgnet\[0\]\[1\]\[0\]\.bias/);
@@ -76,7 +42,7 @@ suite('models tree', () => {
 
   test('marks a broken file and keeps the others', async () => {
     const files = await api.tree.getChildren();
-    const labels = await Promise.all(files.map(label));
+    const labels = await Promise.all(files.map((f) => label(api, f)));
     const broken = files[labels.indexOf('broken/net.truncated.pt')]!;
     const item = await api.tree.getTreeItem(broken);
     assert.equal(item.description, 'cannot read');
@@ -88,8 +54,8 @@ suite('models tree', () => {
     const entry = await api.registry.load(workspaceFile('shared.pt'));
     assert.equal(entry.index?.totalParameters, expected.files['models/shared.pt'].totalParameters);
     const files = await api.tree.getChildren();
-    const shared = files[(await Promise.all(files.map(label))).indexOf('shared.pt')]!;
-    const twin = await child(await child(shared, '4 · Linear'), 'weight');
+    const shared = files[(await Promise.all(files.map((f) => label(api, f)))).indexOf('shared.pt')]!;
+    const twin = await child(api, await child(api, shared, '4 · Linear'), 'weight');
     const item = await api.tree.getTreeItem(twin);
     assert.equal(item.description, 'float32 [8, 8] · 64 · tied with shared[2].weight');
     assert.equal((item.iconPath as vscode.ThemeIcon).id, 'link');

@@ -1,50 +1,16 @@
 // The init report, the tied-parameters panel and the jump between tied twins, driven through the
 // real vscode API on the workspace copy of the fixtures.
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { suite, suiteSetup, teardown, test } from 'mocha';
 import * as vscode from 'vscode';
 import type { ParamScopeApi } from '../../src/extension';
-import type { TreeNode } from '../../src/views/treeNodes';
-
-const repoRoot = path.resolve(__dirname, '..', '..');
-const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
-const expected = JSON.parse(fs.readFileSync(path.join(repoRoot, 'test', 'fixtures', 'expected.json'), 'utf8'));
+import { activateParamScope, child, expected, label, until, workspaceFile } from './helpers';
 
 let api: ParamScopeApi;
 
-function workspaceFile(rel: string): vscode.Uri {
-  return vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0]!.uri, rel);
-}
-
-async function label(node: TreeNode): Promise<string> {
-  const item = await api.tree.getTreeItem(node);
-  return typeof item.label === 'string' ? item.label : (item.label?.label ?? '');
-}
-
-async function child(parent: TreeNode | undefined, wanted: string): Promise<TreeNode> {
-  const kids = await api.tree.getChildren(parent);
-  const labels = await Promise.all(kids.map(label));
-  const i = labels.indexOf(wanted);
-  assert.ok(i >= 0, `no child '${wanted}' among ${JSON.stringify(labels)}`);
-  return kids[i]!;
-}
-
-async function until<T>(what: string, f: () => T | undefined | Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await f();
-    if (v !== undefined) return v;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 suite('reports', () => {
   suiteSetup(async () => {
-    const ext = vscode.extensions.getExtension<ParamScopeApi>(`${manifest.publisher}.${manifest.name}`)!;
-    api = await ext.activate();
+    api = await activateParamScope();
   });
 
   teardown(async () => {
@@ -74,7 +40,7 @@ suite('reports', () => {
   });
 
   test('the init report of net.pt, opened from its row in the Models tree, names PyTorch’s default init', async () => {
-    const file = await child(undefined, 'net.pt');
+    const file = await child(api, undefined, 'net.pt');
     await vscode.commands.executeCommand('paramscope.showInitReport', file);
     const panel = await until('the init report', () => api.initReports.openPanels.get(workspaceFile('net.pt').toString()));
     const weight = await until('0.weight detected', () => panel.results.get('0.weight')?.result);
@@ -115,11 +81,11 @@ suite('reports', () => {
   });
 
   test('Go to Tied Twin selects shared[2].weight from shared[4].weight in the Models tree', async () => {
-    const shared = await child(undefined, 'shared.pt');
-    const from = await child(await child(shared, '4 · Linear'), 'weight');
+    const shared = await child(api, undefined, 'shared.pt');
+    const from = await child(api, await child(api, shared, '4 · Linear'), 'weight');
     const item = await api.tree.getTreeItem(from);
     assert.equal(item.contextValue, 'paramscope.parameter.tied');
-    const untied = await api.tree.getTreeItem(await child(await child(shared, '0 · Linear'), 'weight'));
+    const untied = await api.tree.getTreeItem(await child(api, await child(api, shared, '0 · Linear'), 'weight'));
     assert.equal(untied.contextValue, 'paramscope.parameter');
 
     await vscode.commands.executeCommand('paramscope.revealTiedTwin', from);
@@ -130,7 +96,7 @@ suite('reports', () => {
     assert.equal(selected.kind, 'param');
     assert.equal(selected.kind === 'param' && selected.name, '2.weight');
     assert.equal(selected.uri, workspaceFile('shared.pt').toString());
-    assert.equal(await label(api.tree.getParent(selected)!), '2 · Linear');
+    assert.equal(await label(api, api.tree.getParent(selected)!), '2 · Linear');
 
     // And back.
     await vscode.commands.executeCommand('paramscope.revealTiedTwin', selected);

@@ -1,0 +1,43 @@
+// Shared by the integration suites: the extension's API, workspace files, tree walking, waiting.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { ParamScopeApi } from '../../src/extension';
+import type { TreeNode } from '../../src/views/treeNodes';
+
+export const repoRoot = path.resolve(__dirname, '..', '..');
+export const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
+export const expected = JSON.parse(fs.readFileSync(path.join(repoRoot, 'test', 'fixtures', 'expected.json'), 'utf8'));
+
+export async function activateParamScope(): Promise<ParamScopeApi> {
+  return vscode.extensions.getExtension<ParamScopeApi>(`${manifest.publisher}.${manifest.name}`)!.activate();
+}
+
+export function workspaceFile(rel: string): vscode.Uri {
+  return vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0]!.uri, rel);
+}
+
+export async function label(api: ParamScopeApi, node: TreeNode): Promise<string> {
+  const item = await api.tree.getTreeItem(node);
+  return typeof item.label === 'string' ? item.label : (item.label?.label ?? '');
+}
+
+/** The child of `parent` (the root when undefined) whose label is `wanted`. */
+export async function child(api: ParamScopeApi, parent: TreeNode | undefined, wanted: string): Promise<TreeNode> {
+  const kids = await api.tree.getChildren(parent);
+  const labels = await Promise.all(kids.map((k) => label(api, k)));
+  const i = labels.indexOf(wanted);
+  assert.ok(i >= 0, `no child '${wanted}' among ${JSON.stringify(labels)}`);
+  return kids[i]!;
+}
+
+export async function until<T>(what: string, f: () => T | undefined | Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    const v = await f();
+    if (v !== undefined) return v;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
