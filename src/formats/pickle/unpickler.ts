@@ -1,21 +1,10 @@
+import { decodeLong, decodeRawUnicodeEscape, latin1, parseIntLiteral, parseIntStrict, unquotePy2String } from './literals';
 import { Op } from './opcodes';
-import { PyClass, PyCallable, PyDict, PyFloat, PyObject, PySet, PyTuple, RefusedCall, RefusedGlobal, qualifiedName } from './values';
+import { PickleError, PickleTruncatedError } from './pickleError';
+import { appendTo, describe, setItems, tupleItems } from './containerOps';
+import { PyClass, PyCallable, PyDict, PyFloat, PyObject, PySet, PyTuple, RefusedCall, RefusedGlobal } from './values';
 
-/** Malformed or unsupported pickle data. */
-export class PickleError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'PickleError';
-  }
-}
-
-/** The pickle ran past the bytes we were given: a caller may retry with a larger window. */
-export class PickleTruncatedError extends PickleError {
-  constructor(at: number) {
-    super(`pickle data ends early (at byte ${at})`);
-    this.name = 'PickleTruncatedError';
-  }
-}
+export { PickleError, PickleTruncatedError };
 
 /** Memo entries allowed: a memo index is a u32, but no real checkpoint needs anywhere near this. */
 const MAX_MEMO_ENTRIES = 50_000_000;
@@ -420,75 +409,4 @@ export function unpickle(data: Uint8Array, start: number, hooks: UnpicklerHooks)
     }
     // Tensors, refused calls and others: their Python-side state is irrelevant to us.
   }
-}
-
-function describe(v: unknown): string {
-  if (v instanceof PyObject) return qualifiedName(v.cls);
-  return typeof v;
-}
-
-function tupleItems(args: unknown, at: number): unknown[] {
-  if (args instanceof PyTuple) return args.items;
-  if (Array.isArray(args)) return args;
-  if (args === null) return [];
-  throw new PickleError(`call arguments are not a tuple at byte ${at}`);
-}
-
-function appendTo(target: unknown, items: unknown[], at: number): void {
-  if (Array.isArray(target)) target.push(...items);
-  else if (target instanceof PyObject) target.listItems.push(...items);
-  else if (target instanceof PySet) target.items.push(...items);
-  else if (!(target instanceof RefusedCall)) throw new PickleError(`APPEND to a non-list at byte ${at}`);
-}
-
-function setItems(target: unknown, kv: unknown[], at: number): void {
-  let d: PyDict;
-  if (target instanceof PyDict) d = target;
-  else if (target instanceof PyObject) d = target.dictItems;
-  else if (target instanceof RefusedCall) return;
-  else throw new PickleError(`SETITEM on a non-dict at byte ${at}`);
-  for (let i = 0; i + 1 < kv.length; i += 2) d.set(kv[i], kv[i + 1]);
-}
-
-/** Decodes a little-endian two's-complement integer (LONG1/LONG4). */
-export function decodeLong(b: Uint8Array): number | bigint {
-  if (b.length === 0) return 0;
-  let v = 0n;
-  for (let i = b.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]!);
-  if (b[b.length - 1]! & 0x80) v -= 1n << BigInt(b.length * 8);
-  return Number.isSafeInteger(Number(v)) ? Number(v) : v;
-}
-
-function parseIntLiteral(s: string, at: number): number | bigint {
-  if (!/^[-+]?\d+$/.test(s)) throw new PickleError(`bad integer literal at byte ${at}`);
-  const v = BigInt(s);
-  return Number.isSafeInteger(Number(v)) ? Number(v) : v;
-}
-
-function parseIntStrict(s: string, at: number): number {
-  const v = parseIntLiteral(s, at);
-  if (typeof v !== 'number' || v < 0) throw new PickleError(`bad memo index at byte ${at}`);
-  return v;
-}
-
-function latin1(b: Uint8Array): string {
-  let s = '';
-  for (const c of b) s += String.fromCharCode(c);
-  return s;
-}
-
-/** Protocol-0 STRING: a Python repr in quotes, with backslash escapes. */
-function unquotePy2String(s: string): string {
-  const q = s[0];
-  if ((q !== "'" && q !== '"') || s[s.length - 1] !== q || s.length < 2) throw new PickleError('bad STRING literal');
-  return s.slice(1, -1).replace(/\\(x[0-9a-fA-F]{2}|[\\'"nrt0])/g, (_, e: string) => {
-    if (e[0] === 'x') return String.fromCharCode(Number.parseInt(e.slice(1), 16));
-    return ({ n: '\n', r: '\r', t: '\t', '0': '\0' } as Record<string, string>)[e] ?? e;
-  });
-}
-
-function decodeRawUnicodeEscape(s: string): string {
-  return s.replace(/\\u([0-9a-fA-F]{4})|\\U([0-9a-fA-F]{8})/g, (_, a: string | undefined, b: string | undefined) =>
-    String.fromCodePoint(Number.parseInt((a ?? b)!, 16)),
-  );
 }

@@ -1,0 +1,32 @@
+import { PickleError } from './pickleError';
+import { PyDict, PyObject, PySet, PyTuple, RefusedCall, qualifiedName } from './values';
+
+// What APPEND, SETITEM and the call opcodes do to the values on the stack.
+
+export function describe(v: unknown): string {
+  if (v instanceof PyObject) return qualifiedName(v.cls);
+  return typeof v;
+}
+
+export function tupleItems(args: unknown, at: number): unknown[] {
+  if (args instanceof PyTuple) return args.items;
+  if (Array.isArray(args)) return args;
+  if (args === null) return [];
+  throw new PickleError(`call arguments are not a tuple at byte ${at}`);
+}
+
+export function appendTo(target: unknown, items: unknown[], at: number): void {
+  if (Array.isArray(target)) target.push(...items);
+  else if (target instanceof PyObject) target.listItems.push(...items);
+  else if (target instanceof PySet) target.items.push(...items);
+  else if (!(target instanceof RefusedCall)) throw new PickleError(`APPEND to a non-list at byte ${at}`);
+}
+
+export function setItems(target: unknown, kv: unknown[], at: number): void {
+  let d: PyDict;
+  if (target instanceof PyDict) d = target;
+  else if (target instanceof PyObject) d = target.dictItems;
+  else if (target instanceof RefusedCall) return;
+  else throw new PickleError(`SETITEM on a non-dict at byte ${at}`);
+  for (let i = 0; i + 1 < kv.length; i += 2) d.set(kv[i], kv[i + 1]);
+}

@@ -1,0 +1,46 @@
+import { PickleError } from './pickleError';
+
+/** Literal decoding for the pickle opcodes that carry text or integer payloads. */
+
+/** Decodes a little-endian two's-complement integer (LONG1/LONG4). */
+export function decodeLong(b: Uint8Array): number | bigint {
+  if (b.length === 0) return 0;
+  let v = 0n;
+  for (let i = b.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]!);
+  if (b[b.length - 1]! & 0x80) v -= 1n << BigInt(b.length * 8);
+  return Number.isSafeInteger(Number(v)) ? Number(v) : v;
+}
+
+export function parseIntLiteral(s: string, at: number): number | bigint {
+  if (!/^[-+]?\d+$/.test(s)) throw new PickleError(`bad integer literal at byte ${at}`);
+  const v = BigInt(s);
+  return Number.isSafeInteger(Number(v)) ? Number(v) : v;
+}
+
+export function parseIntStrict(s: string, at: number): number {
+  const v = parseIntLiteral(s, at);
+  if (typeof v !== 'number' || v < 0) throw new PickleError(`bad memo index at byte ${at}`);
+  return v;
+}
+
+export function latin1(b: Uint8Array): string {
+  let s = '';
+  for (const c of b) s += String.fromCharCode(c);
+  return s;
+}
+
+/** Protocol-0 STRING: a Python repr in quotes, with backslash escapes. */
+export function unquotePy2String(s: string): string {
+  const q = s[0];
+  if ((q !== "'" && q !== '"') || s[s.length - 1] !== q || s.length < 2) throw new PickleError('bad STRING literal');
+  return s.slice(1, -1).replace(/\\(x[0-9a-fA-F]{2}|[\\'"nrt0])/g, (_, e: string) => {
+    if (e[0] === 'x') return String.fromCharCode(Number.parseInt(e.slice(1), 16));
+    return ({ n: '\n', r: '\r', t: '\t', '0': '\0' } as Record<string, string>)[e] ?? e;
+  });
+}
+
+export function decodeRawUnicodeEscape(s: string): string {
+  return s.replace(/\\u([0-9a-fA-F]{4})|\\U([0-9a-fA-F]{8})/g, (_, a: string | undefined, b: string | undefined) =>
+    String.fromCodePoint(Number.parseInt((a ?? b)!, 16)),
+  );
+}
