@@ -3,27 +3,17 @@ import { join } from 'node:path';
 import type { ModelIndex, TensorEntry } from './model/modelIndex';
 import type { StatsView } from './protocol/messages';
 import { FileByteSource } from './runtime/byteSource';
-import { computeTensorStats, type TensorStats } from './runtime/stats';
+import { computeTensorStats } from './runtime/stats';
 import { WorkerPool } from './runtime/worker/workerPool';
 
 /** A parameter name the file does not have: bad usage, not a bad file. */
 export class UnknownParameterError extends Error {}
 
-export interface ParameterStatsJson {
+/** One `stats --json` entry: the tensor's name and shape, and the statistics the panel shows. */
+export interface ParameterStatsJson extends StatsView {
   name: string;
   dtype: string;
   shape: number[];
-  count: number;
-  min: number | null;
-  max: number | null;
-  mean: number | null;
-  std: number | null;
-  zeros: number;
-  nan: number;
-  inf: number;
-  l2: number | null;
-  absMax: number | null;
-  histogram: TensorStats['histogram'];
   /** Why statistics could not be computed (complex or quantized dtypes). */
   error?: string;
 }
