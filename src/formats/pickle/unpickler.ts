@@ -1,5 +1,6 @@
 import { decodeLong, decodeRawUnicodeEscape, latin1, parseIntLiteral, parseIntStrict, unquotePy2String } from './literals';
 import { Op } from './opcodes';
+import { PickleCursor } from './pickleCursor';
 import { PickleError, PickleTruncatedError } from './pickleError';
 import { appendTo, describe, setItems, tupleItems } from './containerOps';
 import { PyClass, PyCallable, PyDict, PyFloat, PyObject, PySet, PyTuple, RefusedCall, RefusedGlobal } from './values';
@@ -25,81 +26,35 @@ export interface UnpickleResult {
   end: number;
 }
 
-const textDecoder = new TextDecoder('utf-8', { fatal: false });
 
 /**
  * A pickle virtual machine that builds plain data. Only `PyCallable`s from the allow-list are
  * ever invoked; classes become `PyObject`s, refused globals become `RefusedCall` placeholders.
  */
 export function unpickle(data: Uint8Array, start: number, hooks: UnpicklerHooks): UnpickleResult {
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  let pos = start;
+  const cursor = new PickleCursor(data, start);
+  const { u8, u16, u32, i32, u64, f64be, bytes, line, text } = cursor;
   const stack: unknown[] = [];
   const marks: number[] = [];
   const memo = new Map<number, unknown>();
 
-  const need = (n: number): void => {
-    if (n < 0 || pos + n > data.length) throw new PickleTruncatedError(data.length);
-  };
-  const u8 = (): number => {
-    need(1);
-    return data[pos++]!;
-  };
-  const u16 = (): number => {
-    need(2);
-    const v = view.getUint16(pos, true);
-    pos += 2;
-    return v;
-  };
-  const u32 = (): number => {
-    need(4);
-    const v = view.getUint32(pos, true);
-    pos += 4;
-    return v;
-  };
-  const i32 = (): number => {
-    need(4);
-    const v = view.getInt32(pos, true);
-    pos += 4;
-    return v;
-  };
-  const u64 = (): number => {
-    need(8);
-    const v = view.getBigUint64(pos, true);
-    pos += 8;
-    if (v > BigInt(data.length)) throw new PickleTruncatedError(data.length);
-    return Number(v);
-  };
-  const bytes = (n: number): Uint8Array => {
-    need(n);
-    const b = data.subarray(pos, pos + n);
-    pos += n;
-    return b;
-  };
-  const line = (): string => {
-    const end = data.indexOf(0x0a, pos);
-    if (end < 0) throw new PickleTruncatedError(data.length);
-    const s = textDecoder.decode(data.subarray(pos, end));
-    pos = end + 1;
-    return s;
-  };
   const push = (v: unknown): void => {
     if (stack.length >= MAX_STACK_DEPTH) throw new PickleError('pickle stack too deep');
     stack.push(v);
   };
   const pop = (): unknown => {
     if (stack.length === 0 || (marks.length > 0 && stack.length <= marks[marks.length - 1]!)) {
-      throw new PickleError(`stack underflow at byte ${pos - 1}`);
+      throw new PickleError(`stack underflow at byte ${cursor.pos - 1}`);
     }
     return stack.pop();
   };
   const top = (): unknown => {
-    if (stack.length === 0) throw new PickleError(`stack underflow at byte ${pos - 1}`);
+    if (stack.length === 0) throw new PickleError(`stack underflow at byte ${cursor.pos - 1}`);
     return stack[stack.length - 1];
   };
   const popMark = (): unknown[] => {
     const m = marks.pop();
-    if (m === undefined) throw new PickleError(`no mark at byte ${pos - 1}`);
+    if (m === undefined) throw new PickleError(`no mark at byte ${cursor.pos - 1}`);
     return stack.splice(m);
   };
   const memoPut = (idx: number, v: unknown): void => {
@@ -107,13 +62,13 @@ export function unpickle(data: Uint8Array, start: number, hooks: UnpicklerHooks)
     memo.set(idx, v);
   };
   const memoGet = (idx: number): unknown => {
-    if (!memo.has(idx)) throw new PickleError(`memo key ${idx} missing at byte ${pos - 1}`);
+    if (!memo.has(idx)) throw new PickleError(`memo key ${idx} missing at byte ${cursor.pos - 1}`);
     return memo.get(idx);
   };
   const resolveGlobal = (module: string, name: string): unknown => hooks.resolveGlobal(module, name);
 
   for (;;) {
-    const opAt = pos;
+    const opAt = cursor.pos;
     const op = u8();
     switch (op) {
       case Op.PROTO: {
@@ -126,7 +81,7 @@ export function unpickle(data: Uint8Array, start: number, hooks: UnpicklerHooks)
         break;
       case Op.STOP:
         if (stack.length !== 1) throw new PickleError(`pickle stopped with ${stack.length} values on the stack`);
-        return { value: stack[0], end: pos };
+        return { value: stack[0], end: cursor.pos };
       case Op.MARK:
         marks.push(stack.length);
         break;
@@ -181,12 +136,9 @@ export function unpickle(data: Uint8Array, start: number, hooks: UnpicklerHooks)
       case Op.FLOAT:
         push(new PyFloat(Number.parseFloat(line())));
         break;
-      case Op.BINFLOAT: {
-        need(8);
-        push(new PyFloat(view.getFloat64(pos, false)));
-        pos += 8;
+      case Op.BINFLOAT:
+        push(new PyFloat(f64be()));
         break;
-      }
       // --- strings and bytes
       case Op.STRING:
         push(unquotePy2String(line()));
@@ -204,13 +156,13 @@ export function unpickle(data: Uint8Array, start: number, hooks: UnpicklerHooks)
         push(decodeRawUnicodeEscape(line()));
         break;
       case Op.BINUNICODE:
-        push(textDecoder.decode(bytes(u32())));
+        push(text(bytes(u32())));
         break;
       case Op.SHORT_BINUNICODE:
-        push(textDecoder.decode(bytes(u8())));
+        push(text(bytes(u8())));
         break;
       case Op.BINUNICODE8:
-        push(textDecoder.decode(bytes(u64())));
+        push(text(bytes(u64())));
         break;
       case Op.BINBYTES:
         push(bytes(u32()));
