@@ -1,0 +1,39 @@
+import * as vscode from 'vscode';
+import type { ModelRegistry } from '../views/modelRegistry';
+import type { ModelTreeProvider } from '../views/modelTreeProvider';
+import { findModule, findTensor, ownerModule, type TreeNode } from '../views/treeNodes';
+import { CommandIds } from './commandIds';
+
+/** A parameter (`name`, a state_dict key) or module (`module`, a qualified name) of a model file. */
+export interface RevealArg {
+  uri: string | vscode.Uri;
+  name?: string;
+  module?: string;
+}
+
+/** "Reveal in tree" of the hover: selects a parameter or module in the Models view. */
+export function registerRevealCommands(registry: ModelRegistry, tree: ModelTreeProvider, treeView: vscode.TreeView<TreeNode>): vscode.Disposable[] {
+  const reveal = async (arg?: RevealArg): Promise<boolean> => {
+    if (!arg?.uri) return false;
+    const uri = typeof arg.uri === 'string' ? vscode.Uri.parse(arg.uri) : arg.uri;
+    const where = vscode.workspace.asRelativePath(uri, false);
+    // The tree lists the workspace's files only; a model opened from elsewhere has no row.
+    if (!registry.get(uri)) {
+      void vscode.window.showInformationMessage(vscode.l10n.t('ParamScope: {0} is not in the Models view (it lists this workspace’s model files).', where));
+      return false;
+    }
+    const index = (await registry.load(uri)).index;
+    const key = uri.toString();
+    let node: TreeNode | undefined;
+    if (index && arg.name !== undefined) node = findTensor(index, arg.name) && tree.nodes.param(key, arg.name, ownerModule(index, arg.name));
+    else if (index && arg.module) node = findModule(index, arg.module) && tree.nodes.module(key, arg.module);
+    else if (index) node = tree.nodes.file(key);
+    if (!node) {
+      void vscode.window.showInformationMessage(vscode.l10n.t('ParamScope: {0} has no {1} any more.', where, arg.name ?? arg.module ?? ''));
+      return false;
+    }
+    await treeView.reveal(node, { select: true, focus: true, expand: false });
+    return true;
+  };
+  return [vscode.commands.registerCommand(CommandIds.revealParameter, reveal)];
+}

@@ -1,0 +1,129 @@
+import * as vscode from 'vscode';
+import { CommandIds } from '../commands/commandIds';
+import type { ModelIndex, ModuleNode, TensorEntry } from '../model/modelIndex';
+import type { InitView, StatsView } from '../protocol/messages';
+import { codeSpan, commandUri, formatStat, histogramSvg, svgDataUri } from './hoverFormat';
+import { formatCount } from './treeNodes';
+
+/** The only commands a hover's links may run (the markdown holds names read from model files). */
+export const HOVER_COMMANDS = [CommandIds.showParameter, CommandIds.revealParameter, CommandIds.bindVariable];
+
+function markdown(): vscode.MarkdownString {
+  const md = new vscode.MarkdownString('', true);
+  md.isTrusted = { enabledCommands: HOVER_COMMANDS };
+  return md;
+}
+
+/** Other files named in "same in …"; the rest are counted, so a hover stays a few lines high. */
+const MAX_LISTED_FILES = 4;
+
+const fileLabel = (uri: vscode.Uri): string => codeSpan(vscode.workspace.asRelativePath(uri, false));
+
+function whereLine(file: vscode.Uri, sameIn: readonly vscode.Uri[], same: 'values' | 'structure' | null): string {
+  if (sameIn.length === 0) return vscode.l10n.t('in {0}', fileLabel(file));
+  const listed = sameIn.slice(0, MAX_LISTED_FILES).map(fileLabel).join(', ');
+  const others = sameIn.length > MAX_LISTED_FILES ? vscode.l10n.t('{0} and {1} more', listed, sameIn.length - MAX_LISTED_FILES) : listed;
+  return same === 'structure' ? vscode.l10n.t('in {0} (same layout in {1})', fileLabel(file), others) : vscode.l10n.t('in {0} (same in {1})', fileLabel(file), others);
+}
+
+/** What the hover knows of a tensor; statistics and init may still be on their way. */
+export interface TensorHoverInfo {
+  file: vscode.Uri;
+  index: ModelIndex;
+  tensor: TensorEntry;
+  /** The expression asked for `.grad`. */
+  grad: boolean;
+  sameIn: readonly vscode.Uri[];
+  /** Statistics, or `pending` while computed in the background, or an error message. */
+  stats: StatsView | 'pending' | { error: string } | undefined;
+  init: InitView | undefined;
+  tiedWith: readonly string[];
+}
+
+const elements = (n: number): string => (n === 1 ? vscode.l10n.t('1 element') : vscode.l10n.t('{0} elements', formatCount(n)));
+
+function kindLabel(t: TensorEntry): string {
+  switch (t.kind) {
+    case 'parameter':
+      return vscode.l10n.t('parameter');
+    case 'buffer':
+      return vscode.l10n.t('buffer');
+    case 'optimizer':
+      return vscode.l10n.t('optimizer state');
+    default:
+      return vscode.l10n.t('tensor');
+  }
+}
+
+/** `xavier_uniform(gain=1, bound=0.7071)` */
+function schemeLabel(init: InitView): string {
+  const args = Object.entries(init.params).map(([k, v]) => `${k}=${typeof v === 'number' ? formatStat(v) : v}`);
+  return `${init.scheme}(${args.join(', ')})`;
+}
+
+function statsLines(md: vscode.MarkdownString, s: TensorHoverInfo['stats']): void {
+  if (s === undefined) return;
+  if (s === 'pending') {
+    md.appendMarkdown(`${vscode.l10n.t('statistics: computing…')}\n\n`);
+    return;
+  }
+  if ('error' in s) {
+    md.appendMarkdown(`${vscode.l10n.t('statistics unavailable: {0}', codeSpan(s.error))}\n\n`);
+    return;
+  }
+  const v = (x: number | null): string => codeSpan(formatStat(x));
+  md.appendMarkdown(`${vscode.l10n.t('min {0} · max {1} · mean {2} · std {3}', v(s.min), v(s.max), v(s.mean), v(s.std))}  \n`);
+  const counts = [vscode.l10n.t('zeros {0}', formatCount(s.zeros)), vscode.l10n.t('NaN {0}', formatCount(s.nan))];
+  if (s.inf > 0) counts.push(vscode.l10n.t('±inf {0}', formatCount(s.inf)));
+  md.appendMarkdown(`${counts.join(' · ')}\n\n`);
+}
+
+/** The preview of one tensor: where it is, what it is, its values' summary, and links. */
+export function tensorHover(info: TensorHoverInfo): vscode.MarkdownString {
+  const { tensor: t } = info;
+  const md = markdown();
+  md.appendMarkdown(`$(symbol-field) ${codeSpan(t.path || t.name)} · ${kindLabel(t)}\n\n`);
+  md.appendMarkdown(`${vscode.l10n.t('name {0}', codeSpan(t.name))} · ${codeSpan(t.dtype)} · ${vscode.l10n.t('shape {0}', codeSpan(`[${t.shape.join(', ')}]`))} · ${elements(t.count)}  \n`);
+  md.appendMarkdown(`${whereLine(info.file, info.sameIn, 'values')}\n\n`);
+  if (info.grad) md.appendMarkdown(`$(info) ${vscode.l10n.t('{0}: model files hold values, not gradients; these are the parameter’s values.', codeSpan('.grad'))}\n\n`);
+  md.appendMarkdown('---\n\n');
+  statsLines(md, info.stats);
+  if (info.init && info.init.scheme !== 'too_few') md.appendMarkdown(`${vscode.l10n.t('init: {0}', codeSpan(schemeLabel(info.init)))}\n\n`);
+  const stats = typeof info.stats === 'object' && !('error' in info.stats) ? info.stats : undefined;
+  if (stats?.histogram && stats.histogram.counts.some((c) => c > 0)) {
+    md.appendMarkdown(`![${vscode.l10n.t('histogram')}](${svgDataUri(histogramSvg(stats.histogram.counts))})  \n`);
+    md.appendMarkdown(`${codeSpan(formatStat(stats.histogram.min))} … ${codeSpan(formatStat(stats.histogram.max))}\n\n`);
+  }
+  if (info.tiedWith.length > 0) md.appendMarkdown(`$(link) ${vscode.l10n.t('tied with {0}', info.tiedWith.map(codeSpan).join(', '))}\n\n`);
+  md.appendMarkdown('---\n\n');
+  const target = { uri: info.file.toString(), name: t.name };
+  md.appendMarkdown(`[$(graph) ${vscode.l10n.t('Open panel')}](${commandUri(CommandIds.showParameter, target)}) · [$(list-tree) ${vscode.l10n.t('Reveal in tree')}](${commandUri(CommandIds.revealParameter, target)})`);
+  return md;
+}
+
+/** A module: its class, where it is, how many parameters it holds. */
+export function moduleHover(file: vscode.Uri, m: ModuleNode, type: string | null, sameIn: readonly vscode.Uri[]): vscode.MarkdownString {
+  const md = markdown();
+  md.appendMarkdown(`$(symbol-class) ${codeSpan(m.path || m.qualifiedName)}${type ? ` · ${codeSpan(type)}` : ''}\n\n`);
+  const count = m.parameterCount === 1 ? vscode.l10n.t('1 parameter') : vscode.l10n.t('{0} parameters', formatCount(m.parameterCount));
+  md.appendMarkdown(`${vscode.l10n.t('module {0}', (m.qualifiedName ? codeSpan(m.qualifiedName) : vscode.l10n.t('(the model itself)')))} · ${count}  \n`);
+  md.appendMarkdown(`${whereLine(file, sameIn, 'structure')}\n\n---\n\n`);
+  md.appendMarkdown(`[$(list-tree) ${vscode.l10n.t('Reveal in tree')}](${commandUri(CommandIds.revealParameter, { uri: file.toString(), module: m.qualifiedName })})`);
+  return md;
+}
+
+/** Several models fit and may differ: no values, a way to say which one is meant. */
+export function ambiguousHover(document: vscode.Uri, subject: { variable: string } | { key: string }, count: number): vscode.MarkdownString {
+  const md = markdown();
+  const bind = `[${vscode.l10n.t('Bind Variable to Model…')}](${commandUri(CommandIds.bindVariable, { document: document.toString(), ...('variable' in subject ? { variable: subject.variable } : {}) })})`;
+  const what = 'variable' in subject ? vscode.l10n.t('{0} matches {1} models', codeSpan(subject.variable), count) : vscode.l10n.t('{0} is in {1} models that differ', codeSpan(subject.key), count);
+  md.appendMarkdown(`$(question) ${what} — ${bind}`);
+  return md;
+}
+
+/** Models are still being read: say so rather than guess or stay silent. */
+export function loadingHover(): vscode.MarkdownString {
+  const md = markdown();
+  md.appendMarkdown(`$(loading~spin) ${vscode.l10n.t('ParamScope is reading the models; hover again in a moment.')}`);
+  return md;
+}
