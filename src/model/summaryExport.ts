@@ -1,0 +1,119 @@
+import type { StatsView } from '../protocol/messages';
+import type { ModelIndex, ModuleNode, TensorEntry } from './modelIndex';
+import { printModuleTree } from './printTree';
+
+/**
+ * A model's summary as a file: JSON (the CLI's `inspect --json`, with `stats` per parameter when
+ * statistics were computed, as `stats --json` gives them), Markdown (for notes and pull requests)
+ * or CSV (for spreadsheets). Column names stay English in every display language: they are data
+ * that scripts and spreadsheets key on.
+ */
+export type SummaryFormat = 'markdown' | 'csv' | 'json';
+
+export const SUMMARY_EXTENSIONS: Record<SummaryFormat, string> = { markdown: 'md', csv: 'csv', json: 'json' };
+
+/** Statistics of some tensors, by tensor name (absent: not computed or failed). */
+export type StatsByName = ReadonlyMap<string, StatsView>;
+
+interface ModuleJson {
+  name: string;
+  type: string | null;
+  path: string;
+  parameterCount: number;
+  sameAs?: string;
+  children: ModuleJson[];
+  parameters: string[];
+}
+
+function moduleJson(m: ModuleNode): ModuleJson {
+  const out: ModuleJson = { name: m.name, type: m.type, path: m.path, parameterCount: m.parameterCount, children: m.children.map(moduleJson), parameters: m.parameters };
+  if (m.sameAs !== undefined) out.sameAs = m.sameAs;
+  return out;
+}
+
+function statsJson(s: StatsView): Record<string, unknown> {
+  return { min: s.min, max: s.max, mean: s.mean, std: s.std, zeros: s.zeros, nan: s.nan, inf: s.inf, l2: s.l2, absMax: s.absMax, histogram: s.histogram };
+}
+
+/** `inspect --json`: the index without byte locations; `stats` added per parameter when given. */
+export function summaryJson(index: ModelIndex, stats?: StatsByName): unknown {
+  return {
+    file: index.file,
+    format: index.format,
+    rootName: index.rootName,
+    parameters: index.tensors.map((t) => {
+      const row: Record<string, unknown> = { name: t.name, dtype: t.dtype, shape: t.shape, path: t.path, kind: t.kind, count: t.count };
+      const s = stats?.get(t.name);
+      if (s) row.stats = statsJson(s);
+      return row;
+    }),
+    modules: moduleJson(index.modules),
+    moduleTreeSource: index.moduleTreeSource,
+    totalParameters: index.totalParameters,
+    metadata: index.metadata,
+    warnings: index.warnings,
+  };
+}
+
+const STAT_COLUMNS = ['min', 'max', 'mean', 'std', 'zeros', 'nan', 'inf', 'l2'] as const;
+
+function statCells(s: StatsView | undefined): Array<number | null | ''> {
+  return STAT_COLUMNS.map((k) => (s ? s[k] : ''));
+}
+
+const num = (v: number | null | ''): string => (v === null ? '' : v === '' ? '' : String(v));
+
+/** Markdown: a header line, the module tree as `print(model)` shows it, a parameter table. */
+export function summaryMarkdown(index: ModelIndex, stats?: StatsByName): string {
+  const withStats = stats !== undefined && stats.size > 0;
+  const name = index.file.split(/[\\/]/).pop() ?? index.file;
+  const cell = (s: string): string => s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ');
+  const lines = [
+    `# ${cell(name)}`,
+    '',
+    `- format: ${index.format}`,
+    `- parameters: ${index.totalParameters.toLocaleString('en-US')}`,
+    `- tensors: ${index.tensors.length}`,
+    '',
+    '```text',
+    printModuleTree(index).replace(/```/g, '`\u200b``'),
+    '```',
+    '',
+  ];
+  const head = ['name', 'access path', 'kind', 'dtype', 'shape', 'count', ...(withStats ? STAT_COLUMNS : [])];
+  lines.push(`| ${head.join(' | ')} |`, `|${head.map((h) => (h === 'count' || STAT_COLUMNS.includes(h as never) ? '---:' : '---')).join('|')}|`);
+  for (const t of index.tensors) {
+    const row = [cell(t.name), `\`${cell(t.path || t.name).replace(/`/g, "'")}\``, t.kind, t.dtype, `[${t.shape.join(', ')}]`, t.count.toLocaleString('en-US')];
+    if (withStats) row.push(...statCells(stats.get(t.name)).map(num));
+    lines.push(`| ${row.join(' | ')} |`);
+  }
+  if (index.warnings.length > 0) lines.push('', '## warnings', '', ...index.warnings.map((w) => `- ${cell(w)}`));
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * One CSV field (RFC 4180). Names come from files that may be hostile: a field a spreadsheet would
+ * run as a formula (starting with = + - @, tab or CR) gets a leading apostrophe (OWASP's advice).
+ */
+function csvField(v: string | number | null): string {
+  let s = v === null ? '' : String(v);
+  if (typeof v === 'string' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** CSV: one row per tensor. */
+export function summaryCsv(index: ModelIndex, stats?: StatsByName): string {
+  const withStats = stats !== undefined && stats.size > 0;
+  const head = ['name', 'path', 'kind', 'dtype', 'shape', 'count', ...(withStats ? STAT_COLUMNS : [])];
+  const rows = index.tensors.map((t: TensorEntry) => {
+    const row: Array<string | number | null> = [t.name, t.path, t.kind, t.dtype, t.shape.join('x'), t.count];
+    if (withStats) row.push(...statCells(stats.get(t.name)).map((v) => (v === '' ? null : v)));
+    return row.map(csvField).join(',');
+  });
+  return `${[head.join(','), ...rows].join('\r\n')}\r\n`;
+}
+
+export function formatSummary(format: SummaryFormat, index: ModelIndex, stats?: StatsByName): string {
+  if (format === 'json') return `${JSON.stringify(summaryJson(index, stats), null, 1)}\n`;
+  return format === 'csv' ? summaryCsv(index, stats) : summaryMarkdown(index, stats);
+}

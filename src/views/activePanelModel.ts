@@ -1,0 +1,37 @@
+import * as vscode from 'vscode';
+
+/**
+ * Which model file the active ParamScope webview panel (parameter, init report, ties, diff) shows.
+ * A webview tab says nothing of its file, so panels report themselves here; the status bar reads it.
+ * One per extension host: panels of every kind feed the same "active" slot, as there is one
+ * active editor.
+ */
+class ActivePanelModel {
+  private current: { panel: vscode.WebviewPanel; uri: vscode.Uri } | undefined;
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChange = this.changed.event;
+
+  /** Follows `panel` (showing `uri`) until it is disposed. */
+  watch(panel: vscode.WebviewPanel, uri: vscode.Uri): void {
+    const update = (): void => {
+      if (panel.active) this.current = { panel, uri };
+      else if (this.current?.panel === panel) this.current = undefined;
+      this.changed.fire();
+    };
+    const viewState = panel.onDidChangeViewState(update);
+    const disposed = panel.onDidDispose(() => {
+      viewState.dispose();
+      disposed.dispose();
+      if (this.current?.panel === panel) this.current = undefined;
+      this.changed.fire();
+    });
+    update();
+  }
+
+  /** The file of the active panel, if a ParamScope panel is the active editor. */
+  get uri(): vscode.Uri | undefined {
+    return this.current?.panel.active ? this.current.uri : undefined;
+  }
+}
+
+export const activePanelModel = new ActivePanelModel();
