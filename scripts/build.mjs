@@ -15,6 +15,7 @@ await Promise.all([
   build({ ...webview, entryPoints: ['webview/modelSummary.ts'], outfile: 'dist/webview/modelSummary.js' }),
   build({ ...webview, entryPoints: ['webview/initReport.ts'], outfile: 'dist/webview/initReport.js' }),
   build({ ...webview, entryPoints: ['webview/tiesPanel.ts'], outfile: 'dist/webview/tiesPanel.js' }),
+  build({ ...webview, entryPoints: ['webview/diffPanel.ts'], outfile: 'dist/webview/diffPanel.js' }),
 ]);
 await chmod('dist/cli.js', 0o755);
 

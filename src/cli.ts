@@ -4,10 +4,13 @@ import { openModel } from './model/openModel';
 import { printModuleTree } from './model/printTree';
 import { findTies } from './model/ties';
 import { detectModelInit } from './model/init/detectModelInit';
-import type { ModelIndex, ModuleNode } from './model/modelIndex';
+import type { ModelIndex } from './model/modelIndex';
+import { summaryJson } from './model/summaryExport';
 import { UnknownParameterError, runStats } from './cliStats';
+import { runDiff } from './cliDiff';
 
 const USAGE = `usage: paramscope <command> <file> [options]
+       paramscope diff <a> <b> [--json]
 
 commands:
   inspect <file> [--json]                 module tree, parameters, dtypes, shapes, counts
@@ -16,41 +19,13 @@ commands:
                                           (scheme, fitted parameters, KS fit, runner-up)
   ties <file> [--json] [--no-content]     tied parameters (shared storage, shared modules, declared
                                           ties) and byte-identical tensors (skip with --no-content)
+  diff <a> <b> [--json]                   parameters added, removed, reshaped, dtype-changed; for the
+                                          others relative L2 change ‖b−a‖/‖a‖, max |b−a|, cosine
 
 Files: .safetensors, *.safetensors.index.json (sharded), PyTorch .pt/.pth/.bin/.ckpt (zip or legacy).
 Exit codes: 0 ok, 1 the file cannot be read, 2 bad usage.`;
 
 class UsageError extends Error {}
-
-interface ModuleJson {
-  name: string;
-  type: string | null;
-  path: string;
-  parameterCount: number;
-  sameAs?: string;
-  children: ModuleJson[];
-  parameters: string[];
-}
-
-function moduleJson(m: ModuleNode): ModuleJson {
-  const out: ModuleJson = { name: m.name, type: m.type, path: m.path, parameterCount: m.parameterCount, children: m.children.map(moduleJson), parameters: m.parameters };
-  if (m.sameAs !== undefined) out.sameAs = m.sameAs;
-  return out;
-}
-
-export function inspectJson(index: ModelIndex): unknown {
-  return {
-    file: index.file,
-    format: index.format,
-    rootName: index.rootName,
-    parameters: index.tensors.map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape, path: t.path, kind: t.kind, count: t.count })),
-    modules: moduleJson(index.modules),
-    moduleTreeSource: index.moduleTreeSource,
-    totalParameters: index.totalParameters,
-    metadata: index.metadata,
-    warnings: index.warnings,
-  };
-}
 
 async function main(argv: string[]): Promise<number> {
   let parsed;
@@ -65,15 +40,18 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const [verb, file, ...rest] = positionals;
-  if (!verb || !file || rest.length > 0) throw new UsageError('expected a command and one file');
-  if (!['inspect', 'stats', 'ties', 'init'].includes(verb)) throw new UsageError(`unknown command '${verb}'`);
+  // diff takes two files, every other verb one.
+  if (verb === 'diff' && (!file || rest.length !== 1)) throw new UsageError('diff expects two files');
+  if (!verb || !file || (verb !== 'diff' && rest.length > 0)) throw new UsageError('expected a command and one file');
+  if (!['inspect', 'stats', 'ties', 'init', 'diff'].includes(verb)) throw new UsageError(`unknown command '${verb}'`);
   if (verb !== 'stats' && values.param) throw new UsageError('--param goes with stats');
   if (verb !== 'ties' && values['no-content']) throw new UsageError('--no-content goes with ties');
+  if (verb === 'diff') return runDiff(file, rest[0]!, values.json === true);
 
   const index = await openModel(file);
   for (const w of index.warnings) process.stderr.write(`warning: ${w}\n`);
   if (verb === 'inspect') {
-    if (values.json) process.stdout.write(`${JSON.stringify(inspectJson(index), null, 1)}\n`);
+    if (values.json) process.stdout.write(`${JSON.stringify(summaryJson(index), null, 1)}\n`);
     else process.stdout.write(`${index.file} · ${index.format} · ${index.totalParameters.toLocaleString('en-US')} parameters\n${printModuleTree(index)}\n`);
     return 0;
   }

@@ -1,17 +1,26 @@
 import * as vscode from 'vscode';
+import { registerDiffCommands } from './commands/diffCommands';
+import { registerExportSummaryCommand } from './commands/exportSummaryCommand';
+import { registerBindCommands } from './commands/bindCommands';
 import { registerModelCommands } from './commands/modelCommands';
 import { registerParameterCommands } from './commands/parameterCommands';
 import { registerReportCommands } from './commands/reportCommands';
+import { registerRevealCommands } from './commands/revealCommands';
 import { WorkerPool } from './runtime/worker/workerPool';
 import { redirectPyTorchBinFiles } from './views/binFileRedirect';
+import { DiffPanels } from './views/diffPanel';
 import { InitReportPanels } from './views/initReportPanel';
 import { ModelRegistry } from './views/modelRegistry';
+import { ModelStatusBar } from './views/modelStatusBar';
 import { ModelSummaryEditor } from './views/modelSummaryEditor';
 import { ModelTreeProvider } from './views/modelTreeProvider';
+import { ParameterHoverProvider } from './views/parameterHover';
 import { ParameterPanels } from './views/parameterPanel';
+import { TensorFingerprints } from './views/tensorFingerprints';
 import { TensorService } from './views/tensorService';
 import { TiesPanels } from './views/tiesPanel';
 import type { TreeNode } from './views/treeNodes';
+import { VariableBindings } from './views/variableBindings';
 
 export const MODELS_VIEW_ID = 'paramscope.models';
 
@@ -23,6 +32,10 @@ export interface ParamScopeApi {
   panels: ParameterPanels;
   initReports: InitReportPanels;
   ties: TiesPanels;
+  /** Which model file a Python variable holds, per document (for hovers). */
+  bindings: VariableBindings;
+  diffs: DiffPanels;
+  statusBar: ModelStatusBar;
 }
 
 /** Composition root: construct, register, and hand every disposable to the context. */
@@ -34,8 +47,11 @@ export function activate(context: vscode.ExtensionContext): ParamScopeApi {
   const panels = new ParameterPanels(context.extensionUri, registry, tensors, log);
   const initReports = new InitReportPanels(context.extensionUri, registry, tensors, log);
   const ties = new TiesPanels(context.extensionUri, registry, pool, log);
+  const diffs = new DiffPanels(context.extensionUri, registry, pool, log);
   const tree = new ModelTreeProvider(registry);
+  const bindings = new VariableBindings(context.workspaceState);
   const treeView = vscode.window.createTreeView(MODELS_VIEW_ID, { treeDataProvider: tree, showCollapseAll: true });
+  const statusBar = new ModelStatusBar(registry, treeView, bindings);
 
   context.subscriptions.push(
     log,
@@ -54,9 +70,18 @@ export function activate(context: vscode.ExtensionContext): ParamScopeApi {
     ...registerModelCommands(tree),
     ...registerParameterCommands(registry, panels),
     ...registerReportCommands({ registry, tree, treeView, initReports, ties }),
+    bindings,
+    ParameterHoverProvider.register({ registry, tensors, fingerprints: new TensorFingerprints(pool), bindings }),
+    ...registerBindCommands(registry, bindings),
+    ...registerRevealCommands(registry, tree, treeView),
+    diffs,
+    diffs.registerSerializer(),
+    ...registerDiffCommands(registry, diffs),
+    statusBar,
+    registerExportSummaryCommand(registry, tensors),
   );
   log.info('ParamScope activated');
-  return { registry, tree, treeView, panels, initReports, ties };
+  return { registry, tree, treeView, panels, initReports, ties, bindings, diffs, statusBar };
 }
 
 export function deactivate(): void {}

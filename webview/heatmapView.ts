@@ -1,3 +1,5 @@
+import './l10n';
+import * as l10n from '@vscode/l10n';
 import type { HeatmapView } from '../src/protocol/messages';
 import { el, fmtNumber } from './vscodeApi';
 
@@ -14,12 +16,12 @@ function colour(v: number, scale: number): [number, number, number] {
 /** A pooled heatmap of a 2-D slice, drawn cell by cell with a zero-centred diverging scale. */
 export class HeatmapPanel {
   readonly root: HTMLElement;
-  private readonly canvas = el('canvas', { attrs: { role: 'img', 'aria-label': 'heatmap of values' } });
+  private readonly canvas = el('canvas', { attrs: { role: 'img', 'aria-label': l10n.t('heatmap of values') } });
   private readonly caption = el('div', { class: 'readout' });
   private data: HeatmapView | null = null;
 
   constructor() {
-    this.root = el('section', { class: 'heatmap' }, el('h2', { text: 'Heatmap' }), this.canvas, this.caption);
+    this.root = el('section', { class: 'heatmap' }, el('h2', { text: l10n.t('Heatmap') }), this.canvas, this.caption);
     this.canvas.addEventListener('mousemove', (e) => this.hover(e.offsetX, e.offsetY));
   }
 
@@ -49,7 +51,10 @@ export class HeatmapPanel {
     c.style.height = `${Math.max(16, Math.round((cssW / h.width) * h.height))}px`;
     c.style.imageRendering = 'pixelated';
     c.dataset.drawn = `${h.width}x${h.height}`;
-    this.caption.textContent = `${h.rows} × ${h.cols}${h.width < h.cols || h.height < h.rows ? ` pooled into ${h.height} × ${h.width} cells (mean per cell)` : ''}; colour scale ±${fmtNumber(h.absMax)} centred at 0`;
+    this.caption.textContent =
+      h.width < h.cols || h.height < h.rows
+        ? l10n.t('{0} × {1} pooled into {2} × {3} cells (mean per cell); colour scale ±{4} centred at 0', h.rows, h.cols, h.height, h.width, fmtNumber(h.absMax))
+        : l10n.t('{0} × {1}; colour scale ±{2} centred at 0', h.rows, h.cols, fmtNumber(h.absMax));
   }
 
   private hover(x: number, y: number): void {
@@ -60,6 +65,6 @@ export class HeatmapPanel {
     const i = cy * h.width + cx;
     const r0 = Math.floor((cy * h.rows) / h.height);
     const c0 = Math.floor((cx * h.cols) / h.width);
-    this.caption.textContent = `rows ≥ ${r0}, cols ≥ ${c0}: mean ${fmtNumber(new Float32Array(h.mean)[i]!)}, min ${fmtNumber(new Float32Array(h.min)[i]!)}, max ${fmtNumber(new Float32Array(h.max)[i]!)}`;
+    this.caption.textContent = l10n.t('rows ≥ {0}, cols ≥ {1}: mean {2}, min {3}, max {4}', r0, c0, fmtNumber(new Float32Array(h.mean)[i]!), fmtNumber(new Float32Array(h.min)[i]!), fmtNumber(new Float32Array(h.max)[i]!));
   }
 }

@@ -1,3 +1,5 @@
+import './l10n';
+import * as l10n from '@vscode/l10n';
 import type { StatsView } from '../src/protocol/messages';
 import { el, fmtCount, fmtNumber } from './vscodeApi';
 
@@ -8,9 +10,9 @@ const AXIS = 16;
 /** The 256-bin histogram on a canvas: linear or log count axis, with a hover readout. */
 export class HistogramChart {
   readonly root: HTMLElement;
-  private readonly canvas = el('canvas', { attrs: { role: 'img', 'aria-label': 'histogram of values' } });
+  private readonly canvas = el('canvas', { attrs: { role: 'img', 'aria-label': l10n.t('histogram of values') } });
   private readonly readout = el('div', { class: 'readout', attrs: { 'aria-live': 'polite' } });
-  private readonly logToggle = el('button', { text: 'Log count axis', attrs: { 'aria-pressed': 'false', type: 'button' } });
+  private readonly logToggle = el('button', { text: l10n.t('Log count axis'), attrs: { 'aria-pressed': 'false', type: 'button' } });
   private hist: NonNullable<StatsView['histogram']> | null = null;
   private overlay: { counts: number[]; label: string } | null = null;
   private log = false;
@@ -18,7 +20,7 @@ export class HistogramChart {
   constructor(
     initialLog: boolean,
     private readonly onLogChange: (log: boolean) => void,
-    title = 'Histogram (256 bins)',
+    title = l10n.t('Histogram ({0} bins)', 256),
   ) {
     this.log = initialLog;
     this.logToggle.setAttribute('aria-pressed', String(initialLog));
@@ -54,8 +56,8 @@ export class HistogramChart {
   }
 
   private summary(): string {
-    if (!this.hist) return 'No finite values to plot.';
-    return `range [${fmtNumber(this.hist.min)}, ${fmtNumber(this.hist.max)}] — move the mouse over a bar for its count`;
+    if (!this.hist) return l10n.t('No finite values to plot.');
+    return l10n.t('range [{0}, {1}] — move the mouse over a bar for its count', fmtNumber(this.hist.min), fmtNumber(this.hist.max));
   }
 
   private hover(x: number): void {
@@ -64,7 +66,7 @@ export class HistogramChart {
     const w = this.canvas.clientWidth;
     const bin = Math.min(h.counts.length - 1, Math.max(0, Math.floor((x / w) * h.counts.length)));
     const step = (h.max - h.min) / h.counts.length;
-    this.readout.textContent = `bin ${bin}: [${fmtNumber(h.min + bin * step)}, ${fmtNumber(h.min + (bin + 1) * step)}) — ${fmtCount(h.counts[bin]!)} values`;
+    this.readout.textContent = l10n.t('bin {0}: [{1}, {2}) — {3} values', bin, fmtNumber(h.min + bin * step), fmtNumber(h.min + (bin + 1) * step), fmtCount(h.counts[bin]!));
   }
 
   draw(): void {

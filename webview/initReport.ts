@@ -1,3 +1,5 @@
+import './l10n';
+import * as l10n from '@vscode/l10n';
 import type { InitReportNotifications, InitReportParameter, InitReportRequests, InitReportResult, SchemeView } from '../src/protocol/messages';
 import { Rpc } from '../src/protocol/rpc';
 import { el, fmtCount, fmtNumber, hostEndpoint, vscode } from './vscodeApi';
@@ -21,31 +23,31 @@ interface ReportState {
 
 /** The columns, what a header says, and how a row sorts by it (undefined: not known yet, sorted last). */
 const COLUMNS: Array<{ key: SortKey; title: string; numeric?: boolean; value: (r: Row) => string | number | undefined }> = [
-  { key: 'name', title: 'Parameter', value: (r) => r.parameter.name },
-  { key: 'scheme', title: 'Scheme', value: (r) => r.result?.scheme ?? (r.error ? '~error' : undefined) },
-  { key: 'params', title: 'Parameters', value: (r) => (r.result ? paramsText(r.result.params) : undefined) },
-  { key: 'ks', title: 'KS distance', numeric: true, value: (r) => r.result?.fit?.ks },
-  { key: 'p', title: 'p-value', numeric: true, value: (r) => r.result?.fit?.p },
-  { key: 'runnerUp', title: 'Runner-up', value: (r) => (r.result?.runnerUp ? r.result.runnerUp.scheme : undefined) },
-  { key: 'shape', title: 'Shape', numeric: true, value: (r) => r.parameter.count },
+  { key: 'name', title: l10n.t('Parameter'), value: (r) => r.parameter.name },
+  { key: 'scheme', title: l10n.t('Scheme'), value: (r) => r.result?.scheme ?? (r.error ? '~error' : undefined) },
+  { key: 'params', title: l10n.t('Parameters'), value: (r) => (r.result ? paramsText(r.result.params) : undefined) },
+  { key: 'ks', title: l10n.t('KS distance'), numeric: true, value: (r) => r.result?.fit?.ks },
+  { key: 'p', title: l10n.t('p-value'), numeric: true, value: (r) => r.result?.fit?.p },
+  { key: 'runnerUp', title: l10n.t('Runner-up'), value: (r) => (r.result?.runnerUp ? r.result.runnerUp.scheme : undefined) },
+  { key: 'shape', title: l10n.t('Shape'), numeric: true, value: (r) => r.parameter.count },
   { key: 'dtype', title: 'dtype', value: (r) => r.parameter.dtype },
   // Last: access paths of real models are long, and the verdict should not scroll out of view.
-  { key: 'path', title: 'Access path', value: (r) => r.parameter.path },
+  { key: 'path', title: l10n.t('Access path'), value: (r) => r.parameter.path },
 ];
 
 const app = document.getElementById('app')!;
 const rpc = new Rpc<InitReportRequests, InitReportNotifications>(hostEndpoint);
 const state: ReportState = { ...vscode.getState<ReportState>() };
 
-const heading = el('h1', { text: 'Init report' });
+const heading = el('h1', { text: l10n.t('Init report') });
 const status = el('p', { class: 'readout', attrs: { role: 'status' } });
-const progress = el('progress', { attrs: { max: '1', value: '0', 'aria-label': 'detecting init schemes' } });
+const progress = el('progress', { attrs: { max: '1', value: '0', 'aria-label': l10n.t('detecting init schemes') } });
 const headRow = el('tr');
 const body = el('tbody');
-const table = el('table', { class: 'report', attrs: { 'aria-label': 'init scheme of each parameter' } }, el('thead', {}, headRow), body);
+const table = el('table', { class: 'report', attrs: { 'aria-label': l10n.t('init scheme of each parameter') } }, el('thead', {}, headRow), body);
 const intro = el('p', {
   class: 'readout',
-  text: 'The initialisation each floating parameter follows, judged on at most its first 100,000 values: the best-fitting scheme and its parameters, the Kolmogorov–Smirnov distance to it with its p-value, and the runner-up. Click a row or press Enter on it to open the parameter; click a header to sort.',
+  text: l10n.t('The initialisation each floating parameter follows, judged on at most its first 100,000 values: the best-fitting scheme and its parameters, the Kolmogorov–Smirnov distance to it with its p-value, and the runner-up. Click a row or press Enter on it to open the parameter; click a header to sort.'),
 });
 let rows: Row[] = [];
 let generation = 0;
@@ -67,7 +69,7 @@ const fmtFit = (v: number | undefined): string => (v === undefined ? '—' : fmt
 function renderHead(): void {
   headRow.replaceChildren(
     ...COLUMNS.map((c) => {
-      const button = el('button', { text: c.title, attrs: { type: 'button', title: `sort by ${c.title}` } });
+      const button = el('button', { text: c.title, attrs: { type: 'button', title: l10n.t('sort by {0}', c.title) } });
       button.addEventListener('click', () => {
         const same = state.sort?.key === c.key;
         // First click: ascending; second: descending; third: back to file order.
@@ -104,7 +106,7 @@ function fillRow(r: Row): void {
   const cells: Array<[string, string, string?]> = [[p.name, 'name'], ...verdict, [`[${p.shape.join(', ')}]`, 'num'], [p.dtype, ''], [p.path || p.name, 'path']];
   r.tr.replaceChildren(...cells.map(([text, cls, title]) => el('td', { text, class: cls, ...(title ? { title } : {}) })));
   r.tr.dataset.scheme = res?.scheme ?? '';
-  r.tr.setAttribute('aria-label', `${p.name}: ${res ? `${res.scheme} ${paramsText(res.params)}` : r.error !== undefined ? 'cannot read' : 'detecting'}`);
+  r.tr.setAttribute('aria-label', `${p.name}: ${res ? `${res.scheme} ${paramsText(res.params)}` : r.error !== undefined ? l10n.t('cannot read') : l10n.t('detecting')}`);
 }
 
 function compare(a: Row, b: Row): number {
@@ -135,9 +137,12 @@ function showStatus(done: number): void {
   const counts = new Map<string, number>();
   for (const r of rows) if (r.result) counts.set(r.result.scheme, (counts.get(r.result.scheme) ?? 0) + 1);
   const bySchemes = [...counts].sort((a, b) => b[1] - a[1]).map(([s, n]) => `${n} ${s}`).join(', ');
-  if (total === 0) status.textContent = 'This file has no floating-point parameters.';
-  else if (done < total && !cancelled) status.textContent = `Detecting: ${fmtCount(done)} of ${fmtCount(total)} parameters${bySchemes ? ` · ${bySchemes}` : ''}`;
-  else status.textContent = `${fmtCount(total)} parameters${cancelled && done < total ? ` (cancelled after ${fmtCount(done)})` : ''}${bySchemes ? ` · ${bySchemes}` : ''}${failed ? ` · ${failed} could not be read` : ''}`;
+  if (total === 0) status.textContent = l10n.t('This file has no floating-point parameters.');
+  else if (done < total && !cancelled) status.textContent = `${l10n.t('Detecting: {0} of {1} parameters', fmtCount(done), fmtCount(total))}${bySchemes ? ` · ${bySchemes}` : ''}`;
+  else {
+    const head = cancelled && done < total ? l10n.t('{0} parameters (cancelled after {1})', fmtCount(total), fmtCount(done)) : l10n.t('{0} parameters', fmtCount(total));
+    status.textContent = `${head}${bySchemes ? ` · ${bySchemes}` : ''}${failed ? ` · ${l10n.t('{0} could not be read', failed)}` : ''}`;
+  }
 }
 
 function open(r: Row): void {
@@ -150,7 +155,7 @@ rpc.onNotify('report', (report) => {
   generation = report.generation;
   total = report.parameters.length;
   cancelled = false;
-  heading.textContent = `Init report · ${report.fileName}`;
+  heading.textContent = l10n.t('Init report · {0}', report.fileName);
   rows = report.parameters.map((parameter, order) => {
     const tr = el('tr', { attrs: { tabindex: '0', 'data-name': parameter.name } });
     const r: Row = { parameter, order, tr };
@@ -194,8 +199,8 @@ rpc.onNotify('progress', (m) => {
 });
 
 rpc.onNotify('failed', ({ message, fileName }) => {
-  app.replaceChildren(el('h1', { text: `Init report · ${fileName}` }), el('p', { class: 'status error', text: message }));
+  app.replaceChildren(el('h1', { text: l10n.t('Init report · {0}', fileName) }), el('p', { class: 'status error', text: message }));
 });
 
-app.replaceChildren(heading, el('p', { class: 'readout', text: 'Reading the model…' }));
+app.replaceChildren(heading, el('p', { class: 'readout', text: l10n.t('Reading the model…') }));
 rpc.notify('ready', {});

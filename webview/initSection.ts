@@ -1,3 +1,5 @@
+import './l10n';
+import * as l10n from '@vscode/l10n';
 import type { InitView, PanelNotifications, PanelRequests, SchemeView, StatsView } from '../src/protocol/messages';
 import type { Rpc } from '../src/protocol/rpc';
 import { HistogramChart } from './histogramChart';
@@ -20,8 +22,8 @@ export class InitSection {
   readonly root: HTMLElement;
   private readonly verdict = el('p', { class: 'verdict', attrs: { 'data-init': '' } });
   private readonly detail = el('p', { class: 'readout' });
-  private readonly select = el('select', { attrs: { 'aria-label': 'scheme to overlay on the histogram' } });
-  private readonly simulateButton = el('button', { text: 'Simulate', attrs: { type: 'button', title: 'draw a fresh sample of this scheme for this shape' } });
+  private readonly select = el('select', { attrs: { 'aria-label': l10n.t('scheme to overlay on the histogram') } });
+  private readonly simulateButton = el('button', { text: l10n.t('Simulate'), attrs: { type: 'button', title: l10n.t('draw a fresh sample of this scheme for this shape') } });
   private readonly simulated: HistogramChart;
   private stats: StatsView | null = null;
   private options: SchemeView[] = [];
@@ -31,45 +33,45 @@ export class InitSection {
     private readonly rpc: Rpc<PanelRequests, PanelNotifications>,
     private readonly histogram: HistogramChart,
   ) {
-    this.simulated = new HistogramChart(false, () => undefined, 'Simulated sample');
+    this.simulated = new HistogramChart(false, () => undefined, l10n.t('Simulated sample'));
     this.simulated.root.hidden = true;
     this.select.addEventListener('change', () => void this.applyOverlay(false));
     this.simulateButton.addEventListener('click', () => void this.applyOverlay(true));
     this.root = el(
       'section',
       { class: 'init' },
-      el('h2', { text: 'Initialisation' }),
+      el('h2', { text: l10n.t('Initialisation') }),
       this.verdict,
       this.detail,
-      el('div', { class: 'toolbar' }, el('label', { text: 'Overlay ' }, this.select), this.simulateButton),
+      el('div', { class: 'toolbar' }, el('label', { text: `${l10n.t('Overlay')} ` }, this.select), this.simulateButton),
       this.simulated.root,
     );
   }
 
   async load(stats: StatsView): Promise<void> {
     this.stats = stats;
-    this.verdict.textContent = 'Detecting the initialisation scheme…';
+    this.verdict.textContent = l10n.t('Detecting the initialisation scheme…');
     try {
       const init = await this.rpc.request('init', {});
       this.render(init);
       await this.applyOverlay(false);
     } catch (e) {
-      this.verdict.textContent = `Init detection unavailable: ${(e as Error).message}`;
+      this.verdict.textContent = l10n.t('Init detection unavailable: {0}', (e as Error).message);
     }
   }
 
   private render(init: InitView): void {
-    this.verdict.textContent = init.scheme === 'too_few' ? `too_few: ${init.params.n} values are too few to tell schemes apart` : schemeLabel(init);
+    this.verdict.textContent = init.scheme === 'too_few' ? `too_few: ${l10n.t('{0} values are too few to tell schemes apart', init.params.n ?? 0)}` : schemeLabel(init);
     this.verdict.dataset.init = init.scheme;
     const parts: string[] = [];
-    if (init.fit) parts.push(`Kolmogorov–Smirnov distance ${fmtNumber(init.fit.ks)} (p = ${fmtNumber(init.fit.p)}, ${init.fit.n} values)`);
-    if (init.equivalent.length > 0) parts.push(`same distribution as ${init.equivalent.map(schemeLabel).join(', ')}`);
-    if (init.alternatives[0]) parts.push(`runner-up ${schemeLabel(init.alternatives[0])}`);
+    if (init.fit) parts.push(l10n.t('Kolmogorov–Smirnov distance {0} (p = {1}, {2} values)', fmtNumber(init.fit.ks), fmtNumber(init.fit.p), init.fit.n));
+    if (init.equivalent.length > 0) parts.push(l10n.t('same distribution as {0}', init.equivalent.map(schemeLabel).join(', ')));
+    if (init.alternatives[0]) parts.push(l10n.t('runner-up {0}', schemeLabel(init.alternatives[0])));
     this.detail.textContent = parts.join(' · ');
     const options: SchemeView[] = [init, ...init.candidates.filter((c) => c.scheme !== init.scheme || schemeLabel(c) !== schemeLabel(init))];
     this.select.replaceChildren(
-      el('option', { text: 'none', attrs: { value: '-1' } }),
-      ...options.map((o, i) => el('option', { text: `${i === 0 ? 'detected: ' : ''}${schemeLabel(o)}`, attrs: { value: String(i) } })),
+      el('option', { text: l10n.t('none'), attrs: { value: '-1' } }),
+      ...options.map((o, i) => el('option', { text: i === 0 ? l10n.t('detected: {0}', schemeLabel(o)) : schemeLabel(o), attrs: { value: String(i) } })),
     );
     this.options = options;
     this.select.value = options.length > 0 && init.scheme !== 'unknown' && init.scheme !== 'too_few' ? '0' : '-1';
@@ -91,7 +93,7 @@ export class InitSection {
       this.simulated.root.hidden = false;
       this.simulated.set({ min: h.min, max: h.max, counts: r.simulated });
       this.simulated.setOverlay(r.expected, schemeLabel(chosen));
-      this.simulateButton.textContent = 'Simulate again';
+      this.simulateButton.textContent = l10n.t('Simulate again');
     }
   }
 }

@@ -1,3 +1,5 @@
+import './l10n';
+import * as l10n from '@vscode/l10n';
 import type { ModelSummary, SummaryModule, SummaryNotifications, SummaryRequests } from '../src/protocol/messages';
 import { Rpc } from '../src/protocol/rpc';
 import { el, fmtCount, hostEndpoint } from './vscodeApi';
@@ -10,11 +12,11 @@ const fmtBytes = (n: number): string => (n >= 1 << 30 ? `${(n / (1 << 30)).toFix
 rpc.onNotify('summary', (s) => render(s));
 rpc.onNotify('failed', ({ message, fileName }) => {
   app.replaceChildren(
-    el('h1', { text: 'This file cannot be shown' }),
+    el('h1', { text: l10n.t('This file cannot be shown') }),
     el('p', { class: 'status error', text: message }),
     el('p', {
       class: 'readout',
-      text: `ParamScope read ${fileName} without running anything in it. If the file was cut short by a copy or a download, save or download it again; if it is another kind of file, use "Reopen Editor With…" to open it as text or hex.`,
+      text: l10n.t('ParamScope read {0} without running anything in it. If the file was cut short by a copy or a download, save or download it again; if it is another kind of file, use "Reopen Editor With…" to open it as text or hex.', fileName),
     }),
   );
 });
@@ -23,19 +25,19 @@ rpc.notify('ready', {});
 function render(s: ModelSummary): void {
   const dtypeTable = el(
     'table',
-    { class: 'dtypes', attrs: { 'aria-label': 'totals by dtype' } },
-    el('tr', {}, ...['dtype', 'tensors', 'elements', 'bytes'].map((h) => el('th', { text: h }))),
+    { class: 'dtypes', attrs: { 'aria-label': l10n.t('totals by dtype') } },
+    el('tr', {}, ...[l10n.t('dtype'), l10n.t('tensors'), l10n.t('elements'), l10n.t('bytes')].map((h) => el('th', { text: h }))),
     ...s.byDtype.map((d) => el('tr', {}, el('td', { text: d.dtype }), el('td', { text: fmtCount(d.tensors) }), el('td', { text: fmtCount(d.elements) }), el('td', { text: fmtBytes(d.bytes) }))),
   );
-  const tree = el('pre', { class: 'module-tree', attrs: { 'aria-label': 'module tree' } });
+  const tree = el('pre', { class: 'module-tree', attrs: { 'aria-label': l10n.t('module tree') } });
   renderModule(tree, s.modules, '', '');
   const parts: Node[] = [
     el('h1', { text: s.fileName }),
-    el('p', { class: 'chips' }, el('span', { class: 'chip', text: s.format }), el('span', { class: 'chip', text: `${fmtCount(s.totalParameters)} parameters` }), el('span', { class: 'chip', text: `${fmtCount(s.tensorCount)} tensors` })),
+    el('p', { class: 'chips' }, el('span', { class: 'chip', text: s.format }), el('span', { class: 'chip', text: l10n.t('{0} parameters', fmtCount(s.totalParameters)) }), el('span', { class: 'chip', text: l10n.t('{0} tensors', fmtCount(s.tensorCount)) })),
   ];
-  if (s.warnings.length > 0) parts.push(el('section', { class: 'warnings' }, el('h2', { text: `Warnings (${s.warnings.length})` }), el('ul', {}, ...s.warnings.map((w) => el('li', { text: w })))));
-  parts.push(el('h2', { text: 'Totals by dtype' }), dtypeTable, el('h2', { text: s.moduleTreeSource === 'pickle' ? 'Module tree (like print(model), with parameter counts)' : 'Module tree (from the state_dict names)' }), tree);
-  if (Object.keys(s.metadata).length > 0) parts.push(el('h2', { text: 'Metadata' }), el('pre', { class: 'metadata', text: JSON.stringify(s.metadata, null, 2) }));
+  if (s.warnings.length > 0) parts.push(el('section', { class: 'warnings' }, el('h2', { text: l10n.t('Warnings ({0})', s.warnings.length) }), el('ul', {}, ...s.warnings.map((w) => el('li', { text: w })))));
+  parts.push(el('h2', { text: l10n.t('Totals by dtype') }), dtypeTable, el('h2', { text: s.moduleTreeSource === 'pickle' ? l10n.t('Module tree (like print(model), with parameter counts)') : l10n.t('Module tree (from the state_dict names)') }), tree);
+  if (Object.keys(s.metadata).length > 0) parts.push(el('h2', { text: l10n.t('Metadata') }), el('pre', { class: 'metadata', text: JSON.stringify(s.metadata, null, 2) }));
   app.replaceChildren(...parts);
 }
 
@@ -43,7 +45,7 @@ function renderModule(into: HTMLElement, m: SummaryModule, indent: string, label
   const type = m.type ?? '';
   const count = el('span', { class: 'count', text: `  # ${fmtCount(m.parameterCount)}` });
   if (m.sameAs !== undefined) {
-    into.append(`${indent}${label}${type}(same module as ${m.sameAs || 'root'})`, count, '\n');
+    into.append(`${indent}${label}${type}(${l10n.t('same module as {0}', m.sameAs || l10n.t('root'))})`, count, '\n');
     return;
   }
   if (m.children.length === 0 && m.parameters.length === 0) {
@@ -52,12 +54,12 @@ function renderModule(into: HTMLElement, m: SummaryModule, indent: string, label
   }
   into.append(`${indent}${label}${type}(`, count, '\n');
   for (const p of m.parameters) {
-    const link = el('a', { text: p.local, attrs: { href: '#', role: 'button', title: `open ${p.name}` } });
+    const link = el('a', { text: p.local, attrs: { href: '#', role: 'button', title: l10n.t('open {0}', p.name) } });
     link.addEventListener('click', (e) => {
       e.preventDefault();
       rpc.notify('openParameter', { name: p.name });
     });
-    into.append(`${indent}  `, link, `: ${p.dtype}[${p.shape.join(', ')}] = ${fmtCount(p.count)}${p.kind === 'buffer' ? ' (buffer)' : ''}\n`);
+    into.append(`${indent}  `, link, `: ${p.dtype}[${p.shape.join(', ')}] = ${fmtCount(p.count)}${p.kind === 'buffer' ? ` (${l10n.t('buffer')})` : ''}\n`);
   }
   for (const c of m.children) renderModule(into, c, `${indent}  `, `(${c.name}): `);
   into.append(`${indent})\n`);

@@ -1,3 +1,5 @@
+import './l10n';
+import * as l10n from '@vscode/l10n';
 import type { PanelNotifications, PanelRequests, ParameterInfo, StatsView } from '../src/protocol/messages';
 import { Rpc } from '../src/protocol/rpc';
 import { HeatmapPanel } from './heatmapView';
@@ -20,21 +22,21 @@ const state: PanelState = { logScale: false, slice: [], ...vscode.getState<Panel
 const saveState = (): void => vscode.setState(state);
 
 const header = el('header');
-const statsTable = el('table', { class: 'stats', attrs: { 'aria-label': 'statistics' } });
-const progress = el('progress', { attrs: { max: '1', value: '0', 'aria-label': 'computing statistics' } });
+const statsTable = el('table', { class: 'stats', attrs: { 'aria-label': l10n.t('statistics') } });
+const progress = el('progress', { attrs: { max: '1', value: '0', 'aria-label': l10n.t('computing statistics') } });
 const status = el('div', { class: 'status', attrs: { role: 'status' } });
 const histogram = new HistogramChart(state.logScale, (log) => {
   state.logScale = log;
   saveState();
 });
 const initSection = new InitSection(rpc, histogram);
-const sliceBar = el('div', { class: 'slice', attrs: { role: 'group', 'aria-label': 'slice of leading dimensions' } });
+const sliceBar = el('div', { class: 'slice', attrs: { role: 'group', 'aria-label': l10n.t('slice of leading dimensions') } });
 const heatmap = new HeatmapPanel();
 const values = new ValuesTable();
 let current: ParameterInfo | null = null;
 let generation = 0;
 
-app.append(header, el('section', {}, el('h2', { text: 'Statistics' }), status, progress, statsTable), histogram.root, initSection.root, sliceBar, heatmap.root, values.root);
+app.append(header, el('section', {}, el('h2', { text: l10n.t('Statistics') }), status, progress, statsTable), histogram.root, initSection.root, sliceBar, heatmap.root, values.root);
 
 rpc.onNotify('init', ({ parameter, generation: g }) => {
   generation = g;
@@ -62,16 +64,21 @@ rpc.notify('ready', {});
 function renderHeader(p: ParameterInfo): void {
   const chips = el('div', { class: 'chips' });
   for (const [k, v] of [
-    ['dtype', p.dtype],
-    ['shape', `[${p.shape.join(', ')}]`],
-    ['elements', fmtCount(p.count)],
-    ['kind', p.kind],
-    ['file', `${p.fileName} · ${p.format}`],
+    [l10n.t('dtype'), p.dtype],
+    [l10n.t('shape'), `[${p.shape.join(', ')}]`],
+    [l10n.t('elements'), fmtCount(p.count)],
+    [l10n.t('kind'), kindLabel(p.kind)],
+    [l10n.t('file'), `${p.fileName} · ${p.format}`],
   ] as const) {
     chips.append(el('span', { class: 'chip', title: k }, el('b', { text: `${k} ` }), document.createTextNode(v)));
   }
-  header.replaceChildren(el('h1', { text: p.name }), el('code', { class: 'path', text: p.path || p.name, title: 'access path' }), chips);
-  if (p.tiedWith.length > 0) header.append(el('div', { class: 'tied', text: `Tied with ${p.tiedWith.join(', ')}: one storage, counted once` }));
+  header.replaceChildren(el('h1', { text: p.name }), el('code', { class: 'path', text: p.path || p.name, title: l10n.t('access path') }), chips);
+  if (p.tiedWith.length > 0) header.append(el('div', { class: 'tied', text: l10n.t('Tied with {0}: one storage, counted once', p.tiedWith.join(', ')) }));
+}
+
+/** What a tensor is to its model, in the display language. */
+function kindLabel(kind: ParameterInfo['kind']): string {
+  return { parameter: l10n.t('parameter'), buffer: l10n.t('buffer'), optimizer: l10n.t('optimizer state'), tensor: l10n.t('tensor') }[kind] ?? kind;
 }
 
 function renderSliceBar(p: ParameterInfo): void {
@@ -82,22 +89,22 @@ function renderSliceBar(p: ParameterInfo): void {
     return;
   }
   sliceBar.hidden = false;
-  sliceBar.append(el('span', { text: 'Slice ' }));
+  sliceBar.append(el('span', { text: `${l10n.t('Slice')} ` }));
   for (let i = 0; i < lead; i++) {
-    const input = el('input', { attrs: { type: 'number', min: '0', max: String(p.shape[i]! - 1), value: String(state.slice[i] ?? 0), 'aria-label': `index of dimension ${i}` } });
+    const input = el('input', { attrs: { type: 'number', min: '0', max: String(p.shape[i]! - 1), value: String(state.slice[i] ?? 0), 'aria-label': l10n.t('index of dimension {0}', i) } });
     input.addEventListener('change', () => {
       state.slice[i] = Math.max(0, Math.min(p.shape[i]! - 1, Math.floor(Number(input.value) || 0)));
       input.value = String(state.slice[i]);
       saveState();
       void loadSlice(generation);
     });
-    sliceBar.append(el('label', { text: `dim ${i}: ` }, input));
+    sliceBar.append(el('label', { text: `${l10n.t('dim {0}', i)}: ` }, input));
   }
   sliceBar.append(el('span', { class: 'readout', text: ` → [${state.slice.join(', ')}, :, :]` }));
 }
 
 async function loadStats(g: number): Promise<void> {
-  status.textContent = 'Computing exact statistics…';
+  status.textContent = l10n.t('Computing exact statistics…');
   status.className = 'status';
   progress.hidden = false;
   progress.value = 0;
@@ -110,7 +117,7 @@ async function loadStats(g: number): Promise<void> {
     void initSection.load(s);
   } catch (e) {
     if (g === generation) {
-      status.textContent = `Statistics unavailable: ${(e as Error).message}`;
+      status.textContent = l10n.t('Statistics unavailable: {0}', (e as Error).message);
       status.className = 'status error';
     }
   } finally {
@@ -119,19 +126,20 @@ async function loadStats(g: number): Promise<void> {
 }
 
 function renderStats(s: StatsView): void {
-  const rows: Array<[string, string]> = [
-    ['count', fmtCount(s.count)],
-    ['min', fmtNumber(s.min)],
-    ['max', fmtNumber(s.max)],
-    ['mean', fmtNumber(s.mean)],
-    ['std', fmtNumber(s.std)],
-    ['L2 norm', fmtNumber(s.l2)],
-    ['|max|', fmtNumber(s.absMax)],
-    ['zeros', fmtCount(s.zeros)],
-    ['NaN', fmtCount(s.nan)],
-    ['±Inf', fmtCount(s.inf)],
+  // data-stat keeps the English key (tests and themes select on it); the row label is translated.
+  const rows: Array<[string, string, string]> = [
+    ['count', l10n.t('count'), fmtCount(s.count)],
+    ['min', l10n.t('min'), fmtNumber(s.min)],
+    ['max', l10n.t('max'), fmtNumber(s.max)],
+    ['mean', l10n.t('mean'), fmtNumber(s.mean)],
+    ['std', l10n.t('std'), fmtNumber(s.std)],
+    ['L2 norm', l10n.t('L2 norm'), fmtNumber(s.l2)],
+    ['|max|', '|max|', fmtNumber(s.absMax)],
+    ['zeros', l10n.t('zeros'), fmtCount(s.zeros)],
+    ['NaN', 'NaN', fmtCount(s.nan)],
+    ['±Inf', '±Inf', fmtCount(s.inf)],
   ];
-  statsTable.replaceChildren(...rows.map(([k, v]) => el('tr', {}, el('th', { text: k, attrs: { scope: 'row' } }), el('td', { text: v, attrs: { 'data-stat': k } }))));
+  statsTable.replaceChildren(...rows.map(([k, label, v]) => el('tr', {}, el('th', { text: label, attrs: { scope: 'row' } }), el('td', { text: v, attrs: { 'data-stat': k } }))));
 }
 
 async function loadSlice(g: number): Promise<void> {
@@ -147,7 +155,7 @@ async function loadSlice(g: number): Promise<void> {
     await values.set((rowStart, rowCount) => rpc.request('values', { slice, rowStart, rowCount }));
   } catch (e) {
     if (g === generation) {
-      status.textContent = `Values unavailable: ${(e as Error).message}`;
+      status.textContent = l10n.t('Values unavailable: {0}', (e as Error).message);
       status.className = 'status error';
     }
   }

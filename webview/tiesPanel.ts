@@ -1,3 +1,5 @@
+import './l10n';
+import * as l10n from '@vscode/l10n';
 import type { TieEvidenceName, TieGroupRow, TieMemberView, TiesNotifications, TiesPageData, TiesRequests } from '../src/protocol/messages';
 import { Rpc } from '../src/protocol/rpc';
 import { el, fmtCount, hostEndpoint, vscode } from './vscodeApi';
@@ -7,10 +9,16 @@ const rpc = new Rpc<TiesRequests, TiesNotifications>(hostEndpoint);
 
 /** What each kind of evidence means, for the chip's tooltip and the legend. */
 const EVIDENCE: Record<TieEvidenceName, string> = {
-  storage: 'the same bytes of one storage: torch saved the tensor once and both names point at it',
-  module: 'the same module object at two places of the pickled model (net[2] is net[4])',
-  metadata: "declared by the file's metadata or a config.json beside it (tie_word_embeddings, safetensors' removed duplicates)",
-  content: 'byte-identical values found by hashing: equal, but not necessarily tied',
+  storage: l10n.t('the same bytes of one storage: torch saved the tensor once and both names point at it'),
+  module: l10n.t('the same module object at two places of the pickled model (net[2] is net[4])'),
+  metadata: l10n.t("declared by the file's metadata or a config.json beside it (tie_word_embeddings, safetensors' removed duplicates)"),
+  content: l10n.t('byte-identical values found by hashing: equal, but not necessarily tied'),
+};
+
+/** The host's English reasons for a member it could not find (src/views/tiesSummary.ts), translated here. */
+const MISSING: Record<string, string> = {
+  'not stored in this file': l10n.t('not stored in this file'),
+  'not in the module tree': l10n.t('not in the module tree'),
 };
 
 const fmtBytes = (n: number): string =>
@@ -18,7 +26,7 @@ const fmtBytes = (n: number): string =>
 
 /** A link that opens a parameter panel (an anchor, so Enter works like a click). */
 function parameterLink(name: string, label: string): HTMLAnchorElement {
-  const a = el('a', { text: label, class: 'param-link', attrs: { href: '#', title: `open ${name}`, 'data-name': name } });
+  const a = el('a', { text: label, class: 'param-link', attrs: { href: '#', title: l10n.t('open {0}', name), 'data-name': name } });
   a.addEventListener('click', (e) => {
     e.preventDefault();
     rpc.notify('openParameter', { name });
@@ -31,7 +39,8 @@ function member(m: TieMemberView): HTMLElement {
   const out = el('span', { class: `member member-${m.kind}`, attrs: { 'data-name': m.name } });
   if (m.kind === 'parameter') out.append(parameterLink(m.name, m.path));
   else out.append(el('code', { class: 'path', text: m.path }));
-  const aside = m.kind === 'module' ? m.detail : `${m.name !== m.path ? `${m.name} · ` : ''}${m.detail}`;
+  const detail = m.kind === 'missing' ? (MISSING[m.detail] ?? m.detail) : m.detail;
+  const aside = m.kind === 'module' ? detail : `${m.name !== m.path ? `${m.name} · ` : ''}${detail}`;
   out.append(el('span', { class: 'detail', text: ` ${aside}${m.kind === 'module' && m.parameters.length > 0 ? ':' : ''}` }));
   if (m.kind === 'module') m.parameters.forEach((p, i) => out.append(i > 0 ? ', ' : ' ', parameterLink(p.name, p.label)));
   return out;
@@ -41,7 +50,7 @@ function groupTable(groups: TieGroupRow[], label: string, savedTitle: string): H
   return el(
     'table',
     { class: 'ties', attrs: { 'aria-label': label } },
-    el('thead', {}, el('tr', {}, ...['Evidence', 'Members', 'Bytes each', savedTitle].map((h, i) => el('th', { text: h, class: i >= 2 ? 'num' : '', attrs: { scope: 'col' } })))),
+    el('thead', {}, el('tr', {}, ...[l10n.t('Evidence'), l10n.t('Members'), l10n.t('Bytes each'), savedTitle].map((h, i) => el('th', { text: h, class: i >= 2 ? 'num' : '', attrs: { scope: 'col' } })))),
     el(
       'tbody',
       {},
@@ -50,7 +59,7 @@ function groupTable(groups: TieGroupRow[], label: string, savedTitle: string): H
         // One member a line; the arrow says the lines are one thing.
         g.members.forEach((m, i) => {
           const line = member(m);
-          line.prepend(el('span', { class: 'tie-arrow', text: i > 0 ? '⇄ ' : '', attrs: i > 0 ? { 'aria-label': 'same as' } : {} }));
+          line.prepend(el('span', { class: 'tie-arrow', text: i > 0 ? '⇄ ' : '', attrs: i > 0 ? { 'aria-label': l10n.t('same as') } : {} }));
           members.append(line);
         });
         return el(
@@ -67,38 +76,38 @@ function groupTable(groups: TieGroupRow[], label: string, savedTitle: string): H
 }
 
 function render(d: TiesPageData): void {
-  const parts: Node[] = [el('h1', { text: `Tied parameters · ${d.fileName}` })];
+  const parts: Node[] = [el('h1', { text: l10n.t('Tied parameters · {0}', d.fileName) })];
   const summary =
     d.ties.length === 0
-      ? 'No tied parameters: every parameter in this file is its own tensor.'
+      ? l10n.t('No tied parameters: every parameter in this file is its own tensor.')
       : `${d.ties.length} tie group${d.ties.length === 1 ? '' : 's'} · storing each tied tensor once saves ${fmtBytes(d.totalSaved)}${d.ties.length > 1 ? ' in all (groups can overlap: a shared module holds tied tensors too; each tensor is counted once)' : ''}`;
   parts.push(el('p', { class: 'summary', text: summary }));
   if (d.ties.length > 0) {
-    parts.push(el('h2', { text: 'Tied: one thing at several names' }), groupTable(d.ties, 'tied parameters', 'Saved by storing once'));
+    parts.push(el('h2', { text: l10n.t('Tied: one thing at several names') }), groupTable(d.ties, l10n.t('tied parameters'), l10n.t('Saved by storing once')));
     const used = [...new Set(d.ties.map((g) => g.evidence))];
     parts.push(el('ul', { class: 'legend' }, ...used.map((e) => el('li', {}, el('span', { class: `chip evidence-${e}`, text: e }), ` ${EVIDENCE[e]}`))));
   }
-  parts.push(el('h2', { text: 'Identical values, not necessarily tied' }));
+  parts.push(el('h2', { text: l10n.t('Identical values, not necessarily tied') }));
   if (!d.contentCompared) {
-    parts.push(el('p', { class: 'readout', text: 'Not compared: comparing contents was cancelled. Reopen the panel to compare them.' }));
+    parts.push(el('p', { class: 'readout', text: l10n.t('Not compared: comparing contents was cancelled. Reopen the panel to compare them.') }));
   } else if (d.identical.length > 0) {
     parts.push(
-      el('p', { class: 'readout', text: 'Tensors with byte-identical values in different storage. Equal is not tied: zero-initialised biases of one shape are equal too, and training would make them differ.' }),
-      groupTable(d.identical, 'identical values', 'Saved if stored once'),
+      el('p', { class: 'readout', text: l10n.t('Tensors with byte-identical values in different storage. Equal is not tied: zero-initialised biases of one shape are equal too, and training would make them differ.') }),
+      groupTable(d.identical, l10n.t('identical values'), l10n.t('Saved if stored once')),
     );
-  } else parts.push(el('p', { class: 'readout', text: 'None: no two tensors of one dtype and shape hold the same bytes.' }));
+  } else parts.push(el('p', { class: 'readout', text: l10n.t('None: no two tensors of one dtype and shape hold the same bytes.') }));
   if (d.views.length > 0) {
     parts.push(
-      el('h2', { text: 'Overlapping views of one storage' }),
-      el('p', { class: 'readout', text: 'These tensors share part of one storage without being the same tensor (a transpose, a slice): writing one changes the others. Not ties.' }),
-      el('ul', { class: 'views' }, ...d.views.map((v) => el('li', {}, el('span', { class: 'detail', text: `storage ${v.storageKey}: ` }), ...v.members.map(member)))),
+      el('h2', { text: l10n.t('Overlapping views of one storage') }),
+      el('p', { class: 'readout', text: l10n.t('These tensors share part of one storage without being the same tensor (a transpose, a slice): writing one changes the others. Not ties.') }),
+      el('ul', { class: 'views' }, ...d.views.map((v) => el('li', {}, el('span', { class: 'detail', text: `${l10n.t('storage {0}', v.storageKey)}: ` }), ...v.members.map(member)))),
     );
   }
   app.replaceChildren(...parts);
 }
 
 rpc.onNotify('searching', ({ fileName }) => {
-  app.replaceChildren(el('h1', { text: `Tied parameters · ${fileName}` }), el('p', { class: 'readout', attrs: { role: 'status' }, text: 'Looking for shared storage, shared modules, declared ties and identical values…' }));
+  app.replaceChildren(el('h1', { text: l10n.t('Tied parameters · {0}', fileName) }), el('p', { class: 'readout', attrs: { role: 'status' }, text: l10n.t('Looking for shared storage, shared modules, declared ties and identical values…') }));
 });
 rpc.onNotify('ties', (d) => {
   // The host revives the panel from this after a window reload.
@@ -106,7 +115,7 @@ rpc.onNotify('ties', (d) => {
   render(d);
 });
 rpc.onNotify('failed', ({ message, fileName }) => {
-  app.replaceChildren(el('h1', { text: `Tied parameters · ${fileName}` }), el('p', { class: 'status error', text: message }));
+  app.replaceChildren(el('h1', { text: l10n.t('Tied parameters · {0}', fileName) }), el('p', { class: 'status error', text: message }));
 });
-app.replaceChildren(el('p', { class: 'readout', text: 'Reading the model…' }));
+app.replaceChildren(el('p', { class: 'readout', text: l10n.t('Reading the model…') }));
 rpc.notify('ready', {});

@@ -1,3 +1,5 @@
+import './l10n';
+import * as l10n from '@vscode/l10n';
 import type { ValuesView } from '../src/protocol/messages';
 import { el, fmtNumber } from './vscodeApi';
 
@@ -13,10 +15,10 @@ export type FetchRows = (rowStart: number, rowCount: number) => Promise<ValuesVi
 /** A virtualized table of a 2-D slice: only the rows on screen are fetched and drawn. */
 export class ValuesTable {
   readonly root: HTMLElement;
-  private readonly viewport = el('div', { class: 'values-viewport', attrs: { tabindex: '0', role: 'grid', 'aria-label': 'tensor values' } });
+  private readonly viewport = el('div', { class: 'values-viewport', attrs: { tabindex: '0', role: 'grid', 'aria-label': l10n.t('tensor values') } });
   private readonly spacer = el('div', { class: 'values-spacer' });
   private readonly body = el('div', { class: 'values-body' });
-  private readonly colInput = el('input', { attrs: { type: 'number', min: '0', value: '0', 'aria-label': 'first column shown' } });
+  private readonly colInput = el('input', { attrs: { type: 'number', min: '0', value: '0', 'aria-label': l10n.t('first column shown') } });
   private readonly info = el('span', { class: 'readout' });
   private rows = 0;
   private cols = 0;
@@ -34,7 +36,7 @@ export class ValuesTable {
       this.colInput.value = String(this.colStart);
       void this.render();
     });
-    this.root = el('section', { class: 'values' }, el('div', { class: 'toolbar' }, el('h2', { text: 'Values' }), el('label', { text: 'from column ' }, this.colInput), this.info), this.viewport);
+    this.root = el('section', { class: 'values' }, el('div', { class: 'toolbar' }, el('h2', { text: l10n.t('Values') }), el('label', { text: `${l10n.t('from column')} ` }, this.colInput), this.info), this.viewport);
   }
 
   /** Shows a new slice; `rows`/`cols` come from the first fetch. */
@@ -82,6 +84,6 @@ export class ValuesTable {
       for (let j = this.colStart; j < colEnd; j++) row.append(el('span', { text: fmtNumber(values[base + j]), attrs: { role: 'gridcell' } }));
       this.body.append(row);
     }
-    this.info.textContent = `${this.rows} × ${this.cols}; rows ${top}–${Math.max(top, end - 1)}, columns ${this.colStart}–${colEnd - 1}`;
+    this.info.textContent = l10n.t('{0} × {1}; rows {2}–{3}, columns {4}–{5}', this.rows, this.cols, top, Math.max(top, end - 1), this.colStart, colEnd - 1);
   }
 }

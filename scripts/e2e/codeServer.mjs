@@ -105,6 +105,22 @@ export function createRun(name, settings = {}) {
   return { ...dirs, env };
 }
 
+/**
+ * Makes `locale` a display language VS Code will switch to. VS Code takes `--locale` only when a
+ * language pack for it is registered in `<user-data-dir>/languagepacks.json` (vs/base/node/nls.ts,
+ * resolveNLSConfiguration); otherwise it stays English and so do extensions' l10n bundles. Microsoft's
+ * packs come from a marketplace this machine cannot reach, so tests register an empty one: the
+ * workbench's own strings stay English (every message falls back to the default), while
+ * `vscode.env.language` becomes `locale` and extensions load their `bundle.l10n.<locale>.json` and
+ * `package.nls.<locale>.json`, which is what our localization tests need.
+ */
+export function registerDisplayLanguage(run, locale) {
+  const translations = path.join(run.userDataDir, `empty-language-pack.${locale}.json`);
+  writeFileSync(translations, JSON.stringify({ version: '1.0.0', contents: {} }));
+  const packs = { [locale]: { hash: `paramscope-test-${locale}`, label: locale, extensions: [{ extensionIdentifier: { id: `paramscope-test.language-pack-${locale}` }, version: '0.0.1' }], translations: { vscode: translations } } };
+  writeFileSync(path.join(run.userDataDir, 'languagepacks.json'), JSON.stringify(packs));
+}
+
 /** Installs a packaged extension into the run's extensions dir (works before or after start). */
 export function installVsix(vsixPath, run) {
   if (!existsSync(vsixPath)) throw new Error(`${vsixPath} not found; run: npm run package`);
@@ -148,12 +164,13 @@ export function tail(file, lines = 40) {
  * and resolves once /healthz answers.
  * @param {{ name?: string, run?: ReturnType<typeof createRun>, port?: number, host?: string,
  *           settings?: object, vsix?: string[], env?: Record<string,string>,
- *           handleSignals?: boolean }} [opts] handleSignals: false when the caller handles
- *           SIGINT/SIGTERM/SIGHUP itself and calls stop().
+ *           handleSignals?: boolean, locale?: string }} [opts] handleSignals: false when the caller handles
+ *           SIGINT/SIGTERM/SIGHUP itself and calls stop(); locale: display language (`zh-cn`).
  */
 export async function startCodeServer(opts = {}) {
   assertCodeServerInstalled();
   const run = opts.run ?? createRun(opts.name ?? 'run', opts.settings);
+  if (opts.locale && !opts.locale.startsWith('en')) registerDisplayLanguage(run, opts.locale);
   for (const v of opts.vsix ?? []) installVsix(v, run);
   const host = opts.host ?? '127.0.0.1';
   const port = opts.port ?? (await freePort());
@@ -170,6 +187,7 @@ export async function startCodeServer(opts = {}) {
     '--disable-update-check',
     '--disable-workspace-trust',
     '--disable-getting-started-override',
+    ...(opts.locale ? ['--locale', opts.locale] : []),
   ];
   const child = spawn(process.execPath, args, {
     detached: true, // setsid: the child leads a new process group

@@ -72,28 +72,33 @@ async function main() {
   if (!existsSync(vsixPath)) throw new Error(`${path.relative(repoRoot, vsixPath)} missing; run: npm run package`);
   const tests = await loadTests();
   rmSync(shotsDir, { recursive: true, force: true });
-  const run = createRun('ui');
-  let server;
-  let context;
+  // Tests that set `locale` (e.g. 'zh-cn') run on a server started in that display language.
+  const locales = [...new Set(tests.map((t) => t.locale ?? 'en'))];
   const results = [];
-  try {
-    server = await startCodeServer({ run, vsix: [vsixPath] });
-    log(`code-server at ${server.url} with ${path.basename(vsixPath)} installed (run folder ${path.relative(repoRoot, run.runDir)})`);
-    context = await launchBrowser(run);
-    for (const blank of context.pages()) await blank.close();
-    for (const [i, test] of tests.entries()) {
-      const r = await runOne(test, context, server, run, i);
-      results.push(r);
-      log(`${r.ok ? 'ok  ' : 'FAIL'} ${r.name} (${r.ms} ms) — screenshots in ${path.relative(repoRoot, r.dir)}/`);
-      if (r.error) console.log(r.error.split('\n').map((l) => `         ${l}`).join('\n'));
+  for (const locale of locales) {
+    const run = createRun(locale === 'en' ? 'ui' : `ui-${locale}`);
+    let server;
+    let context;
+    try {
+      server = await startCodeServer({ run, vsix: [vsixPath], locale });
+      log(`code-server at ${server.url} (${locale}) with ${path.basename(vsixPath)} installed (run folder ${path.relative(repoRoot, run.runDir)})`);
+      context = await launchBrowser(run);
+      for (const blank of context.pages()) await blank.close();
+      for (const [i, test] of tests.entries()) {
+        if ((test.locale ?? 'en') !== locale) continue;
+        const r = await runOne(test, context, server, run, i);
+        results.push(r);
+        log(`${r.ok ? 'ok  ' : 'FAIL'} ${r.name} (${r.ms} ms) — screenshots in ${path.relative(repoRoot, r.dir)}/`);
+        if (r.error) console.log(r.error.split('\n').map((l) => `         ${l}`).join('\n'));
+      }
+    } catch (err) {
+      console.error(`ui: ${err.stack ?? err}`);
+      if (server) console.error(`--- code-server log (tail) ---\n${tail(server.logPath)}`);
+      results.push({ name: `ui runner (${locale})`, ok: false });
+    } finally {
+      await closeBrowser(context);
+      await server?.stop();
     }
-  } catch (err) {
-    console.error(`ui: ${err.stack ?? err}`);
-    if (server) console.error(`--- code-server log (tail) ---\n${tail(server.logPath)}`);
-    results.push({ name: 'ui runner', ok: false });
-  } finally {
-    await closeBrowser(context);
-    await server?.stop();
   }
   const passed = results.filter((r) => r.ok).length;
   console.log(`${passed} passed, ${results.length - passed} failed`);

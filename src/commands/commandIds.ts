@@ -8,4 +8,9 @@ export const CommandIds = {
   showInitReport: 'paramscope.showInitReport',
   showTiedParameters: 'paramscope.showTiedParameters',
   revealTiedTwin: 'paramscope.revealTiedTwin',
+  bindVariable: 'paramscope.bindVariable',
+  revealParameter: 'paramscope.revealParameter',
+  findParameter: 'paramscope.findParameter',
+  exportSummary: 'paramscope.exportSummary',
+  compareModels: 'paramscope.compareModels',
 } as const;

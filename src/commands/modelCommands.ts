@@ -12,9 +12,9 @@ export function registerModelCommands(tree: ModelTreeProvider): vscode.Disposabl
       else if (arg && 'kind' in arg) uri = vscode.Uri.parse(arg.uri);
       else {
         const picked = await vscode.window.showOpenDialog({
-          title: 'ParamScope: Open Model',
+          title: vscode.l10n.t('ParamScope: Open Model'),
           canSelectMany: false,
-          filters: { 'Model files': ['pt', 'pth', 'bin', 'ckpt', 'safetensors', 'json'] },
+          filters: { [vscode.l10n.t('Model files')]: ['pt', 'pth', 'bin', 'ckpt', 'safetensors', 'json'] },
         });
         uri = picked?.[0];
       }

@@ -12,29 +12,50 @@ function parseArg(arg: ParameterArg): { uri: vscode.Uri; name: string } | undefi
   return { uri: typeof arg.uri === 'string' ? vscode.Uri.parse(arg.uri) : arg.uri, name: arg.name };
 }
 
-/** Lets a person pick a parameter across all models when a command was run from the palette. */
-async function pickParameter(registry: ModelRegistry): Promise<{ uri: vscode.Uri; name: string } | undefined> {
-  const entries = await registry.list();
-  const loaded = await Promise.all(entries.map((e) => registry.load(e.uri)));
+/**
+ * Lets a person pick a parameter across all models (Find Parameter, and the parameter commands run
+ * from the palette). The pick opens at once and fills in as models are read, so a big workspace
+ * does not keep it blank; VS Code's filter matches the access path fuzzily, and the dtype/shape and
+ * state_dict name and file too.
+ */
+async function pickParameter(registry: ModelRegistry, title: string): Promise<{ uri: vscode.Uri; name: string } | undefined> {
   type Item = vscode.QuickPickItem & { uri: vscode.Uri; name: string };
-  const items: Item[] = loaded.flatMap((e) =>
-    (e.index?.tensors ?? []).map((t) => ({
-      label: t.name,
-      description: `${shapeText(t)} · ${formatCount(t.count)}`,
-      detail: `${t.path} — ${vscode.workspace.asRelativePath(e.uri)}`,
-      uri: e.uri,
-      name: t.name,
-    })),
-  );
-  if (items.length === 0) {
-    void vscode.window.showInformationMessage('ParamScope: no model files with parameters were found in this workspace.');
-    return undefined;
-  }
-  return vscode.window.showQuickPick(items, { title: 'ParamScope: Show Parameter', matchOnDescription: true, matchOnDetail: true, placeHolder: 'parameter name or access path' });
+  const qp = vscode.window.createQuickPick<Item>();
+  qp.title = title;
+  qp.placeholder = vscode.l10n.t('parameter name or access path (e.g. net[2].bias)');
+  qp.matchOnDescription = true;
+  qp.matchOnDetail = true;
+  qp.busy = true;
+  qp.show();
+  const loading = (async () => {
+    const entries = await registry.list();
+    const items: Item[] = [];
+    await Promise.all(
+      entries.map(async (e) => {
+        const loaded = await registry.load(e.uri);
+        const file = vscode.workspace.asRelativePath(e.uri);
+        for (const t of loaded.index?.tensors ?? []) {
+          items.push({ label: t.path || t.name, description: `${shapeText(t)} · ${formatCount(t.count)}`, detail: `${t.name} — ${file}`, uri: e.uri, name: t.name });
+        }
+        // Keep the order stable whichever file finished first: by file, then as stored.
+        items.sort((a, b) => a.uri.path.localeCompare(b.uri.path));
+        qp.items = [...items];
+      }),
+    );
+    qp.busy = false;
+    if (items.length === 0) qp.placeholder = vscode.l10n.t('No model files with parameters were found in this workspace.');
+  })();
+  loading.catch(() => (qp.busy = false));
+  const picked = await new Promise<Item | undefined>((resolve) => {
+    qp.onDidAccept(() => resolve(qp.selectedItems[0]));
+    qp.onDidHide(() => resolve(undefined));
+  });
+  qp.dispose();
+  return picked && { uri: picked.uri, name: picked.name };
 }
 
 export function registerParameterCommands(registry: ModelRegistry, panels: ParameterPanels): vscode.Disposable[] {
-  const resolve = async (arg?: ParameterArg): Promise<{ uri: vscode.Uri; name: string } | undefined> => (arg ? parseArg(arg) : pickParameter(registry));
+  const resolve = async (arg?: ParameterArg, title = vscode.l10n.t('ParamScope: Show Parameter')): Promise<{ uri: vscode.Uri; name: string } | undefined> => (arg ? parseArg(arg) : pickParameter(registry, title));
 
   const copy = async (arg: ParameterArg | undefined, what: 'path' | 'key'): Promise<void> => {
     if (arg && 'kind' in arg && arg.kind === 'module') {
@@ -49,19 +70,22 @@ export function registerParameterCommands(registry: ModelRegistry, panels: Param
     const t = index && findTensor(index, target.name);
     if (!t) return;
     await vscode.env.clipboard.writeText(what === 'path' ? t.path || t.name : t.name);
-    vscode.window.setStatusBarMessage(`Copied ${what === 'path' ? t.path : t.name}`, 3000);
+    vscode.window.setStatusBarMessage(vscode.l10n.t('Copied {0}', what === 'path' ? t.path || t.name : t.name), 3000);
+  };
+
+  const show = async (arg: ParameterArg | undefined, title?: string): Promise<void> => {
+    const target = await resolve(arg, title);
+    if (!target) return;
+    try {
+      await panels.show(target.uri, target.name);
+    } catch (e) {
+      void vscode.window.showErrorMessage(vscode.l10n.t('ParamScope: {0}', (e as Error).message));
+    }
   };
 
   return [
-    vscode.commands.registerCommand(CommandIds.showParameter, async (arg?: ParameterArg) => {
-      const target = await resolve(arg);
-      if (!target) return;
-      try {
-        await panels.show(target.uri, target.name);
-      } catch (e) {
-        void vscode.window.showErrorMessage(`ParamScope: ${(e as Error).message}`);
-      }
-    }),
+    vscode.commands.registerCommand(CommandIds.showParameter, (arg?: ParameterArg) => show(arg)),
+    vscode.commands.registerCommand(CommandIds.findParameter, () => show(undefined, vscode.l10n.t('ParamScope: Find Parameter'))),
     vscode.commands.registerCommand(CommandIds.copyAccessPath, (arg?: ParameterArg) => copy(arg, 'path')),
     vscode.commands.registerCommand(CommandIds.copyStateDictKey, (arg?: ParameterArg) => copy(arg, 'key')),
   ];

@@ -3,32 +3,9 @@ import type { InitReportPanels } from '../views/initReportPanel';
 import type { ModelRegistry } from '../views/modelRegistry';
 import type { ModelTreeProvider } from '../views/modelTreeProvider';
 import type { TiesPanels } from '../views/tiesPanel';
-import { findTensor, formatCount, ownerModule, shapeText, tiedNames, type TreeNode } from '../views/treeNodes';
+import { findTensor, ownerModule, shapeText, tiedNames, type TreeNode } from '../views/treeNodes';
 import { CommandIds } from './commandIds';
-
-/** A model file from the tree, the Explorer, a test, or another command. */
-export type ModelArg = TreeNode | vscode.Uri | { uri: string | vscode.Uri };
-
-function uriOf(arg: ModelArg): vscode.Uri {
-  if (arg instanceof vscode.Uri) return arg;
-  return typeof arg.uri === 'string' ? vscode.Uri.parse(arg.uri) : arg.uri;
-}
-
-/** Lets a person pick one of the workspace's model files (for commands run from the palette). */
-async function pickModel(registry: ModelRegistry, title: string): Promise<vscode.Uri | undefined> {
-  const entries = (await registry.list()).filter((e) => !e.error);
-  if (entries.length === 0) {
-    void vscode.window.showInformationMessage('ParamScope: no model files were found in this workspace.');
-    return undefined;
-  }
-  type Item = vscode.QuickPickItem & { uri: vscode.Uri };
-  const items: Item[] = entries.map((e) => ({
-    label: vscode.workspace.asRelativePath(e.uri, false),
-    description: e.index ? `${formatCount(e.index.totalParameters)} params · ${e.index.format}` : undefined,
-    uri: e.uri,
-  }));
-  return (await vscode.window.showQuickPick(items, { title, placeHolder: 'model file', matchOnDescription: true }))?.uri;
-}
+import { pickModel, uriOf, type ModelArg } from './modelPick';
 
 export interface ReportCommandDeps {
   registry: ModelRegistry;
@@ -46,7 +23,7 @@ export function registerReportCommands({ registry, tree, treeView, initReports, 
       if (!uri) return;
       const entry = await registry.load(uri);
       if (!entry.index) {
-        void vscode.window.showErrorMessage(`ParamScope: ${entry.error ?? `cannot read ${uri.fsPath}`}`);
+        void vscode.window.showErrorMessage(vscode.l10n.t('ParamScope: {0}', entry.error ?? vscode.l10n.t('cannot read {0}', uri.fsPath)));
         return;
       }
       open(uri);
@@ -55,13 +32,13 @@ export function registerReportCommands({ registry, tree, treeView, initReports, 
   const revealTwin = async (arg?: TreeNode): Promise<void> => {
     const node = arg && 'kind' in arg ? arg : treeView.selection[0];
     if (!node || node.kind !== 'param') {
-      void vscode.window.showInformationMessage('ParamScope: select a tied parameter (a row with a link icon) in the Models tree first.');
+      void vscode.window.showInformationMessage(vscode.l10n.t('ParamScope: select a tied parameter (a row with a link icon) in the Models tree first.'));
       return;
     }
     const index = (await registry.load(vscode.Uri.parse(node.uri))).index;
     const twins = (index && tiedNames(index).get(node.name)) ?? [];
     if (!index || twins.length === 0) {
-      void vscode.window.showInformationMessage(`ParamScope: ${node.name} is not tied to another parameter.`);
+      void vscode.window.showInformationMessage(vscode.l10n.t('ParamScope: {0} is not tied to another parameter.', node.name));
       return;
     }
     let twin = twins[0]!;
@@ -71,7 +48,7 @@ export function registerReportCommands({ registry, tree, treeView, initReports, 
           const t = findTensor(index, name);
           return { label: t?.path || name, description: name, detail: t ? shapeText(t) : undefined, name };
         }),
-        { title: `ParamScope: tied twins of ${findTensor(index, node.name)?.path || node.name}`, placeHolder: 'parameter to go to' },
+        { title: vscode.l10n.t('ParamScope: tied twins of {0}', findTensor(index, node.name)?.path || node.name), placeHolder: vscode.l10n.t('parameter to go to') },
       );
       if (!picked) return;
       twin = picked.name;
@@ -80,8 +57,8 @@ export function registerReportCommands({ registry, tree, treeView, initReports, 
   };
 
   return [
-    modelCommand(CommandIds.showInitReport, 'ParamScope: Show Init Report', (uri) => initReports.show(uri)),
-    modelCommand(CommandIds.showTiedParameters, 'ParamScope: Show Tied Parameters', (uri) => ties.show(uri)),
+    modelCommand(CommandIds.showInitReport, vscode.l10n.t('ParamScope: Show Init Report'), (uri) => initReports.show(uri)),
+    modelCommand(CommandIds.showTiedParameters, vscode.l10n.t('ParamScope: Show Tied Parameters'), (uri) => ties.show(uri)),
     vscode.commands.registerCommand(CommandIds.revealTiedTwin, revealTwin),
   ];
 }

@@ -43,8 +43,8 @@ export function childAccessByName(base: string, name: string): string {
 }
 
 /** Module types whose children are reached by position (`net[2]`), and by key. */
-const INDEXED_CONTAINERS = new Set(['Sequential', 'ModuleList']);
-const KEYED_CONTAINERS = new Set(['ModuleDict']);
+export const INDEXED_CONTAINERS: ReadonlySet<string> = new Set(['Sequential', 'ModuleList']);
+export const KEYED_CONTAINERS: ReadonlySet<string> = new Set(['ModuleDict']);
 
 /** Child access when the parent's class is known from the pickle. */
 export function childAccessByType(base: string, parentType: string | null, name: string, position: number): string {

@@ -192,6 +192,10 @@ export interface WorkerRequests {
   overlay: { params: { scheme: SchemeView; bins: HistogramBins; count: number; simulateSeed?: number }; result: { expected: number[] | null; simulated: number[] | null } };
   /** Tie groups of a model (content hashing reads tensor bytes: not on the host's thread). */
   ties: { params: { index: ModelIndex; content?: boolean }; result: TieReportView };
+  /** SHA-256 of a tensor's dtype, shape and values: equal in two files means the same tensor (hover previews). */
+  fingerprint: { params: { tensor: TensorSpec }; result: string };
+  /** How the values of two same-shape tensors differ (streams both; any files, formats and dtypes). */
+  diff: { params: { a: TensorSpec; b: TensorSpec; chunkElements?: number; progressToken?: number }; result: TensorDiffView };
 }
 
 export interface WorkerNotifications {
@@ -316,5 +320,92 @@ export interface InitReportNotifications {
 }
 
 export interface InitReportRequests {
+  [method: string]: { params: unknown; result: unknown };
+}
+
+// ---- Model diff ----------------------------------------------------------------------------
+
+/**
+ * How the values of two same-shape tensors differ (mirrors runtime/tensorDiff TensorDiff): sums
+ * over the positions where both values are finite, NaN/inf disagreements counted apart.
+ */
+export interface TensorDiffView {
+  count: number;
+  compared: number;
+  nanMismatch: number;
+  infMismatch: number;
+  sumSqA: number;
+  sumSqB: number;
+  sumSqDiff: number;
+  dot: number;
+  /** ‖b−a‖ / ‖a‖; 0 when equal; null when ‖a‖ = 0 < ‖b−a‖. */
+  relL2: number | null;
+  maxAbsDiff: number | null;
+  /** null when either norm is 0. */
+  cosine: number | null;
+  /** Same double at every position (NaN matches NaN, 0 does not match −0). */
+  identical: boolean;
+}
+
+/** What one name holds in the two files (mirrors model/diff/matchTensors DiffStatus). */
+export type DiffStatusName = 'same' | 'dtype-changed' | 'reshaped' | 'added' | 'removed';
+
+/** A row of the diff page before its values are compared. */
+export interface DiffRowView {
+  /** The second file's name (the first file's for `removed`); opens the second file's parameter. */
+  name: string;
+  nameA: string | null;
+  nameB: string | null;
+  status: DiffStatusName;
+  dtypeA: DTypeName | null;
+  dtypeB: DTypeName | null;
+  shapeA: number[] | null;
+  shapeB: number[] | null;
+}
+
+/** Counts of the header (mirrors model/diff/diffValues DiffSummary). */
+export interface DiffSummaryView {
+  matched: number;
+  identical: number;
+  changed: number;
+  failed: number;
+  added: number;
+  removed: number;
+  reshaped: number;
+  dtypeChanged: number;
+}
+
+/** Everything the diff page shows before values arrive. */
+export interface DiffPageData {
+  fileA: string;
+  fileB: string;
+  fileNameA: string;
+  fileNameB: string;
+  generation: number;
+  rows: DiffRowView[];
+  /** Wrapper prefix dropped from one side's names before matching ('' for none). */
+  prefix: { a: string; b: string };
+  /** Tensors left out on each side (optimizer state, buffers without a parameter twin). */
+  ignored: { a: number; b: number };
+  summary: DiffSummaryView;
+}
+
+export interface DiffNotifications {
+  [method: string]: unknown;
+  /** webview → host */
+  ready: Record<string, never>;
+  /** host → webview: the rows (sent on ready and when either file changes). */
+  diff: DiffPageData;
+  /** host → webview: one pair's values, or why they could not be compared. */
+  result: { generation: number; name: string; metrics?: TensorDiffView; error?: string; summary: DiffSummaryView };
+  /** host → webview: elements compared so far, of all matched pairs. */
+  progress: { generation: number; done: number; total: number; cancelled?: boolean };
+  /** host → webview: a file cannot be read. */
+  failed: { message: string; fileNameA: string; fileNameB: string };
+  /** webview → host: open a parameter of the second file. */
+  openParameter: { name: string };
+}
+
+export interface DiffRequests {
   [method: string]: { params: unknown; result: unknown };
 }

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { activePanelModel } from './activePanelModel';
 import { CommandIds } from '../commands/commandIds';
 import { biasFanIn } from '../model/init/detectModelInit';
 import type { ModelIndex, TensorEntry } from '../model/modelIndex';
@@ -66,10 +67,11 @@ export class InitReportPanel {
     private readonly log: vscode.LogOutputChannel,
     existing?: vscode.WebviewPanel,
   ) {
-    const title = `Init report · ${fileNameOf(uri)}`;
+    const title = vscode.l10n.t('Init report · {0}', fileNameOf(uri));
     this.panel = existing ?? vscode.window.createWebviewPanel(INIT_REPORT_VIEW_TYPE, title, vscode.ViewColumn.Active, webviewOptions(extensionUri));
     this.panel.webview.options = webviewOptions(extensionUri);
     this.panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'paramscope.svg');
+    activePanelModel.watch(this.panel, uri);
     this.panel.webview.html = webviewHtml(this.panel.webview, extensionUri, { script: 'dist/webview/initReport.js', title });
     this.rpc = new Rpc(webviewEndpoint(this.panel.webview));
     this.rpc.onNotify('ready', () => void this.start());
@@ -142,7 +144,7 @@ export class InitReportPanel {
 
   private detectWithNotification(run: Run, tensors: TensorEntry[]): Promise<void> {
     return Promise.resolve(
-      vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `ParamScope: init schemes of ${fileNameOf(this.uri)}`, cancellable: true }, async (progress, token) => {
+      vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('ParamScope: init schemes of {0}', fileNameOf(this.uri)), cancellable: true }, async (progress, token) => {
         const sub = token.onCancellationRequested(() => run.controller.abort());
         try {
           await this.detectAll(run, tensors, (done) => progress.report({ increment: 100 / tensors.length, message: `${done} of ${tensors.length} parameters` }));

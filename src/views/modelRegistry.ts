@@ -143,7 +143,7 @@ export class ModelRegistry implements vscode.Disposable {
     try {
       stamp = stampOf(await vscode.workspace.fs.stat(uri));
     } catch (e) {
-      return { uri, error: `cannot read ${uri.fsPath}: ${(e as Error).message}` };
+      return { uri, error: vscode.l10n.t('cannot read {0}: {1}', uri.fsPath, (e as Error).message) };
     }
     if (entry.stamp === stamp && (entry.index || entry.error)) return entry;
     const pending = this.loading.get(key);

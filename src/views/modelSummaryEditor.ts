@@ -37,7 +37,7 @@ export class ModelSummaryEditor implements vscode.CustomReadonlyEditorProvider {
     const send = async (): Promise<void> => {
       const entry = await this.registry.load(document.uri);
       if (entry.index) rpc.notify('summary', summarize(entry.index));
-      else rpc.notify('failed', { message: shortReason(entry.error ?? 'cannot read this file'), fileName: document.uri.path.split('/').pop() ?? '' });
+      else rpc.notify('failed', { message: shortReason(entry.error ?? vscode.l10n.t('cannot read this file')), fileName: document.uri.path.split('/').pop() ?? '' });
     };
     rpc.onNotify('ready', () => void send());
     rpc.onNotify('openParameter', ({ name }) => {

@@ -53,9 +53,9 @@ export class ModelTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
       const item = new vscode.TreeItem(m?.type ? `${m.name} · ${m.type}` : (m?.name ?? node.qualifiedName), vscode.TreeItemCollapsibleState.Collapsed);
       item.id = node.id;
       if (m) {
-        const count = m.parameterCount > 0 ? `${formatCount(m.parameterCount)} params` : '';
-        item.description = [count, m.sameAs !== undefined ? `same module as ${m.sameAs || 'root'}` : ''].filter(Boolean).join(' · ');
-        item.tooltip = new vscode.MarkdownString().appendCodeblock(m.path || m.qualifiedName, 'python').appendMarkdown(`\n${m.type ?? 'module'} · ${formatCount(m.parameterCount)} parameters`);
+        const count = m.parameterCount > 0 ? vscode.l10n.t('{0} params', formatCount(m.parameterCount)) : '';
+        item.description = [count, m.sameAs !== undefined ? vscode.l10n.t('same module as {0}', m.sameAs || vscode.l10n.t('root')) : ''].filter(Boolean).join(' · ');
+        item.tooltip = new vscode.MarkdownString().appendCodeblock(m.path || m.qualifiedName, 'python').appendMarkdown(`\n${vscode.l10n.t('{0} · {1} parameters', m.type ?? vscode.l10n.t('module'), formatCount(m.parameterCount))}`);
         if (m.children.length === 0 && m.parameters.length === 0) item.collapsibleState = vscode.TreeItemCollapsibleState.None;
       }
       item.iconPath = new vscode.ThemeIcon('symbol-class');
@@ -68,19 +68,19 @@ export class ModelTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     item.id = node.id;
     const tied = (index && tiedPaths(index).get(node.name)) ?? [];
     if (t) {
-      const tiedText = tied.length > 0 ? ` · tied with ${tied.join(', ')}` : '';
-      item.description = `${shapeText(t)} · ${formatCount(t.count)}${t.kind === 'buffer' ? ' · buffer' : t.kind === 'optimizer' ? ' · optimizer state' : ''}${tiedText}`;
+      const tiedText = tied.length > 0 ? ` · ${vscode.l10n.t('tied with {0}', tied.join(', '))}` : '';
+      item.description = `${shapeText(t)} · ${formatCount(t.count)}${t.kind === 'buffer' ? ` · ${vscode.l10n.t('buffer')}` : t.kind === 'optimizer' ? ` · ${vscode.l10n.t('optimizer state')}` : ''}${tiedText}`;
       const md = new vscode.MarkdownString();
       if (t.path) md.appendCodeblock(t.path, 'python');
-      md.appendMarkdown(`state_dict key \`${t.name}\`  \n${shapeText(t)} · ${formatCount(t.count)} elements`);
-      if (tied.length > 0) md.appendMarkdown(`  \n$(link) tied with \`${tied.join('`, `')}\`: one storage, counted once`);
+      md.appendMarkdown(`${vscode.l10n.t('state_dict key')} \`${t.name}\`  \n${shapeText(t)} · ${vscode.l10n.t('{0} elements', formatCount(t.count))}`);
+      if (tied.length > 0) md.appendMarkdown(`  \n$(link) ${vscode.l10n.t('tied with {0}: one storage, counted once', `\`${tied.join('`, `')}\``)}`);
       md.supportThemeIcons = true;
       item.tooltip = md;
     }
     item.iconPath = new vscode.ThemeIcon(tied.length > 0 ? 'link' : t?.kind === 'buffer' || t?.kind === 'optimizer' ? 'symbol-variable' : 'symbol-field');
     // `.tied` adds "Go to Tied Twin" to the row's menus; `^paramscope\.parameter` still matches.
     item.contextValue = tied.length > 0 ? 'paramscope.parameter.tied' : 'paramscope.parameter';
-    item.command = { command: CommandIds.showParameter, title: 'Show Parameter', arguments: [node] };
+    item.command = { command: CommandIds.showParameter, title: vscode.l10n.t('Show Parameter'), arguments: [node] };
     return item;
   }
 
@@ -95,19 +95,20 @@ export class ModelTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     if (entry.index) {
       const ix = entry.index;
       // The count first: it is what a narrow side bar should not cut off.
-      item.description = `${formatCount(ix.totalParameters)} params · ${ix.format}`;
-      item.tooltip = `${uri.fsPath}\n${ix.tensors.length} tensors${ix.warnings.length ? `\n⚠ ${ix.warnings.join('\n⚠ ')}` : ''}`;
+      item.description = vscode.l10n.t('{0} params · {1}', formatCount(ix.totalParameters), ix.format);
+      item.tooltip = `${uri.fsPath}\n${vscode.l10n.t('{0} tensors', ix.tensors.length)}${ix.warnings.length ? `\n⚠ ${ix.warnings.join('\n⚠ ')}` : ''}`;
       item.iconPath = new vscode.ThemeIcon(ix.warnings.length ? 'warning' : 'database', ix.warnings.length ? new vscode.ThemeColor('problemsWarningIcon.foreground') : undefined);
-      item.accessibilityInformation = { label: `${label}, ${ix.format}, ${formatCount(ix.totalParameters)} parameters${ix.warnings.length ? `, ${ix.warnings.length} warnings` : ''}` };
+      item.accessibilityInformation = { label: `${label}, ${ix.format}, ${vscode.l10n.t('{0} parameters', formatCount(ix.totalParameters))}${ix.warnings.length ? `, ${vscode.l10n.t('{0} warnings', ix.warnings.length)}` : ''}` };
     } else {
-      const reason = shortReason(entry.error ?? 'cannot read');
-      item.description = 'cannot read';
-      item.tooltip = entry.error ?? 'cannot read';
+      const cannotRead = vscode.l10n.t('cannot read');
+      const reason = shortReason(entry.error ?? cannotRead);
+      item.description = cannotRead;
+      item.tooltip = entry.error ?? cannotRead;
       item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('problemsErrorIcon.foreground'));
       item.collapsibleState = vscode.TreeItemCollapsibleState.None;
-      item.accessibilityInformation = { label: `${label}, cannot read: ${reason}` };
+      item.accessibilityInformation = { label: `${label}, ${cannotRead}: ${reason}` };
       // A click shows the full reason in the summary editor.
-      item.command = { command: CommandIds.openModel, title: 'Open Model', arguments: [uri] };
+      item.command = { command: CommandIds.openModel, title: vscode.l10n.t('Open Model'), arguments: [uri] };
     }
     return item;
   }

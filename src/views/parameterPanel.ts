@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { activePanelModel } from './activePanelModel';
 import { storageRegionKey } from '../model/buildIndex';
 import type { ModelIndex, TensorEntry } from '../model/modelIndex';
 import type { PanelNotifications, PanelRequests, ParameterInfo } from '../protocol/messages';
@@ -32,8 +33,8 @@ export class ParameterPanels implements vscode.Disposable {
       return;
     }
     const entry = await this.registry.load(uri);
-    if (!entry.index) throw new Error(entry.error ?? `cannot read ${uri.fsPath}`);
-    if (!findTensor(entry.index, name)) throw new Error(`${uri.fsPath} has no parameter '${name}'`);
+    if (!entry.index) throw new Error(entry.error ?? vscode.l10n.t('cannot read {0}', uri.fsPath));
+    if (!findTensor(entry.index, name)) throw new Error(vscode.l10n.t("{0} has no parameter '{1}'", uri.fsPath, name));
     this.track(key, new ParameterPanel(this.extensionUri, uri, name, this.registry, this.tensors, this.log));
   }
 
@@ -90,6 +91,7 @@ export class ParameterPanel {
     this.panel = existing ?? vscode.window.createWebviewPanel(PARAMETER_PANEL_VIEW_TYPE, `${name} · ${fileName}`, vscode.ViewColumn.Active, webviewOptions(extensionUri));
     this.panel.webview.options = webviewOptions(extensionUri);
     this.panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'paramscope.svg');
+    activePanelModel.watch(this.panel, uri);
     this.panel.webview.html = webviewHtml(this.panel.webview, extensionUri, { script: 'dist/webview/parameterPanel.js', title: name });
     this.rpc = new Rpc(webviewEndpoint(this.panel.webview), { timeoutMs: 0 });
     this.rpc.onNotify('ready', () => void this.sendInit());
@@ -125,7 +127,7 @@ export class ParameterPanel {
     if (!entry.index) throw new Error(entry.error ?? 'the file cannot be read');
     this.index = entry.index;
     const t = findTensor(entry.index, this.name);
-    if (!t) throw new Error(`'${this.name}' is no longer in ${this.uri.fsPath}`);
+    if (!t) throw new Error(vscode.l10n.t("'{0}' is no longer in {1}", this.name, this.uri.fsPath));
     return t;
   }
 
@@ -170,7 +172,7 @@ export class ParameterPanel {
     let result;
     if (t.count > NOTIFY_PROGRESS_ABOVE_ELEMENTS) {
       result = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `ParamScope: statistics of ${t.name}`, cancellable: true },
+        { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('ParamScope: statistics of {0}', t.name), cancellable: true },
         async (progress, token) => {
           const controller = new AbortController();
           token.onCancellationRequested(() => controller.abort());

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { activePanelModel } from './activePanelModel';
 import { CommandIds } from '../commands/commandIds';
 import type { ModelIndex } from '../model/modelIndex';
 import type { TieReportView, TiesNotifications, TiesPageData, TiesRequests } from '../protocol/messages';
@@ -48,10 +49,11 @@ export class TiesPanel {
     private readonly log: vscode.LogOutputChannel,
     existing?: vscode.WebviewPanel,
   ) {
-    this.panel = existing ?? vscode.window.createWebviewPanel(TIES_PANEL_VIEW_TYPE, `Tied parameters · ${fileNameOf(uri)}`, vscode.ViewColumn.Active, webviewOptions(extensionUri));
+    this.panel = existing ?? vscode.window.createWebviewPanel(TIES_PANEL_VIEW_TYPE, vscode.l10n.t('Tied parameters · {0}', fileNameOf(uri)), vscode.ViewColumn.Active, webviewOptions(extensionUri));
     this.panel.webview.options = webviewOptions(extensionUri);
     this.panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'paramscope.svg');
-    this.panel.webview.html = webviewHtml(this.panel.webview, extensionUri, { script: 'dist/webview/tiesPanel.js', title: `Tied parameters · ${fileNameOf(uri)}` });
+    activePanelModel.watch(this.panel, uri);
+    this.panel.webview.html = webviewHtml(this.panel.webview, extensionUri, { script: 'dist/webview/tiesPanel.js', title: vscode.l10n.t('Tied parameters · {0}', fileNameOf(uri)) });
     this.rpc = new Rpc(webviewEndpoint(this.panel.webview));
     this.rpc.onNotify('ready', () => void this.send());
     this.rpc.onNotify('openParameter', ({ name }) => void vscode.commands.executeCommand(CommandIds.showParameter, { uri: this.uri, name }));
@@ -122,7 +124,7 @@ export class TiesPanel {
     signal.addEventListener('abort', onAbort);
     try {
       const report = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `ParamScope: comparing the tensors of ${fileNameOf(this.uri)} for identical values`, cancellable: true },
+        { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('ParamScope: comparing the tensors of {0} for identical values', fileNameOf(this.uri)), cancellable: true },
         (_progress, token) => {
           token.onCancellationRequested(() => compare.abort());
           return this.pool.run('ties', { index, content: true }, { signal: compare.signal });

@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 
+/** Same id as webview/l10n.ts reads (the webview cannot import host code). */
+const L10N_ELEMENT_ID = 'paramscope-l10n';
+
 /**
  * Page shell for our webviews: strict CSP (`default-src 'none'`), our script only with a fresh
  * nonce, styles and the script from our own folders. All content is inserted by the script as text.
@@ -11,7 +14,7 @@ export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, o
   const styleUri = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'webview.css'));
   const csp = [`default-src 'none'`, `img-src ${webview.cspSource} data:`, `style-src ${webview.cspSource}`, `script-src 'nonce-${nonce}'`].join('; ');
   return `<!DOCTYPE html>
-<html lang="en">
+<html lang="${escapeHtml(vscode.env.language)}">
 <head>
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
@@ -21,9 +24,18 @@ export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, o
 </head>
 <body>
 <main id="app" aria-live="polite"></main>
+<script type="application/json" id="${L10N_ELEMENT_ID}">${jsonForScript(vscode.l10n.bundle ?? {})}</script>
 <script nonce="${nonce}" src="${scriptUri}"></script>
 </body>
 </html>`;
+}
+
+/**
+ * JSON that is safe inside a `<script type="application/json">` element: `<` escaped so no
+ * `</script>` or comment opener can close it (translations are ours, but stay careful).
+ */
+function jsonForScript(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, '\\u003c');
 }
 
 export function escapeHtml(s: string): string {

@@ -18,6 +18,8 @@ export interface UiContext {
 
 export interface UiTest {
   name: string;
+  /** Display language of the code-server the test runs in (default English); see runUi.mjs. */
+  locale?: string;
   run(ctx: UiContext): Promise<void>;
 }
 

@@ -2,6 +2,8 @@ import type { WorkerNotifications, WorkerRequests } from '../../protocol/message
 import type { Rpc } from '../../protocol/rpc';
 import { findTies } from '../../model/ties';
 import { FileByteSource } from '../byteSource';
+import type { DType } from '../dtypes';
+import { tensorFingerprint } from '../tensorFingerprint';
 import { initKernel, overlayKernel } from './initHandlers';
 
 async function withFile<T>(file: string, fn: (src: FileByteSource) => Promise<T>): Promise<T> {
@@ -13,9 +15,10 @@ async function withFile<T>(file: string, fn: (src: FileByteSource) => Promise<T>
   }
 }
 
-/** Worker handlers for the model analyses (init detection and its overlays, ties). */
+/** Worker handlers for the model analyses (init detection and its overlays, ties, content fingerprints). */
 export function registerModelHandlers(rpc: Rpc<WorkerRequests, WorkerNotifications>): void {
   rpc.handle('init', (p, ctx) => withFile(p.tensor.location.file, (src) => initKernel(src, p.tensor, p.biasFanIn, ctx.signal)));
   rpc.handle('overlay', (p) => overlayKernel(p.scheme, p.bins, p.count, p.simulateSeed));
   rpc.handle('ties', (p, ctx) => findTies(p.index, { content: p.content, signal: ctx.signal }));
+  rpc.handle('fingerprint', (p, ctx) => withFile(p.tensor.location.file, (src) => tensorFingerprint(src, { ...p.tensor, dtype: p.tensor.dtype as DType }, ctx.signal)));
 }

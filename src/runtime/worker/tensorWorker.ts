@@ -6,6 +6,7 @@ import { FileByteSource } from '../byteSource';
 import type { DType } from '../dtypes';
 import { f32HistogramOfRange, f32MomentsOfRange, patternCountsOfRange } from '../fastStats';
 import type { StatsPassRequests } from './statsPassMessages';
+import { registerDiffHandlers } from './diffHandlers';
 import { registerModelHandlers } from './modelHandlers';
 import { heatmapKernel, statsKernel, valuesKernel } from './tensorKernels';
 
@@ -76,3 +77,5 @@ rpc.handle('statsPatterns', (p, ctx) =>
 rpc.handle('values', (p, ctx) => withFile(p.tensor.location.file, (src) => valuesKernel(src, p.tensor, p.slice, p.rowStart, p.rowCount, ctx.signal)));
 // Model analyses (init detection, overlays) live beside the kernels.
 registerModelHandlers(rpc as unknown as Parameters<typeof registerModelHandlers>[0]);
+// The model diff streams two tensors at once and reports progress like the kernels above.
+registerDiffHandlers(rpc as unknown as Parameters<typeof registerDiffHandlers>[0], progressFor);

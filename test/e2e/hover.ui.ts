@@ -1,0 +1,101 @@
+// A person opens the d2l code beside the seed's models, binds `net` to net.pt from the editor's
+// context (palette) and hovers `net[2].bias` and `rgnet[0][1][0].bias.data`: the hover shows the
+// parameter as torch saved it, with statistics, a histogram and links to the panel and the tree.
+import * as assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Locator, Page } from 'playwright-core';
+import { expectedTensor } from './paramScope';
+import { exactly, explorerRow, moveMouseAway, pickWhenListed, openPalette, quickInputRow, STEP_TIMEOUT_MS, waitForActiveTab, waitForWorkbench, WORKBENCH_TIMEOUT_MS, type UiTest } from './workbench';
+
+/** The seed's code (demo/workspace/parameters.py), the lines the hovers land on first. */
+const CODE = `net[2].bias
+rgnet[0][1][0].bias.data
+import torch
+from torch import nn
+
+net = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 1))
+print(net[2].state_dict())
+print(rgnet[0][1][0].bias.data)
+`;
+
+/** Statistics are computed in the background on the first hover; hover again until they show. */
+const STATS_TIMEOUT_MS = 30_000;
+
+/** The token `text` on the editor line that reads `line`. */
+function token(page: Page, line: string, text: string): Locator {
+  return page.locator('.monaco-editor .view-line', { hasText: exactly(line) }).locator('span span', { hasText: exactly(text) }).first();
+}
+
+/** Hovers `target` until the hover widget's text matches `wanted`; returns that text. */
+async function hoverUntil(page: Page, target: Locator, wanted: RegExp, timeoutMs: number): Promise<string> {
+  const hover = page.locator('.monaco-hover:not(.hidden) .monaco-hover-content').first();
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    await moveMouseAway(page);
+    await target.hover();
+    try {
+      await hover.waitFor({ timeout: 5_000 });
+      const text = await hover.innerText();
+      if (wanted.test(text)) return text;
+      if (Date.now() > deadline) throw new Error(`the hover says ${JSON.stringify(text)}, not ${wanted}`);
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+    }
+    await page.waitForTimeout(500);
+  }
+}
+
+export const tests: UiTest[] = [
+  {
+    name: 'hover previews in python',
+    async run({ page, workspace, shot }) {
+      await waitForWorkbench(page, 'checkpoint.pt');
+      writeFileSync(join(workspace, 'parameters.py'), CODE);
+      const file = explorerRow(page, 'parameters.py');
+      await file.waitFor({ timeout: WORKBENCH_TIMEOUT_MS });
+      await file.click();
+      await waitForActiveTab(page, 'parameters.py');
+
+      // Unbound, `net` could be any of the net.* files: the hover says so and offers the binding.
+      const bias = token(page, 'net[2].bias', 'bias');
+      await bias.waitFor({ timeout: STEP_TIMEOUT_MS });
+      const ambiguous = await hoverUntil(page, bias, /matches \d+ models/, WORKBENCH_TIMEOUT_MS);
+      assert.match(ambiguous, /Bind Variable to Model/);
+      await shot('hover-ambiguous');
+
+      // Cursor on `net` (line 1, column 1, where the editor opened), then bind it to net.pt.
+      await token(page, 'net[2].bias', 'net').click();
+      await pickWhenListed(page, () => openPalette(page, 'ParamScope: Bind Variable to Model…'), 'ParamScope: Bind Variable to Model…');
+      await page.keyboard.press('Enter');
+      const widget = page.locator('.quick-input-widget');
+      await widget.locator('.quick-input-title', { hasText: 'ParamScope: Bind net to a Model' }).waitFor({ timeout: STEP_TIMEOUT_MS });
+      await widget.locator('input.input').fill('net.pt');
+      const pick = quickInputRow(page, exactly('net.pt'));
+      await pick.waitFor({ timeout: STEP_TIMEOUT_MS });
+      await pick.click();
+
+      // net[2].bias: name, access path, dtype and shape, torch's min, a histogram and the links.
+      const torch = expectedTensor('models/net.pt', '2.bias');
+      const text = await hoverUntil(page, bias, /min /, STATS_TIMEOUT_MS);
+      assert.match(text, /net\[2\]\.bias/);
+      assert.match(text, /float32/);
+      // The hover prints 4 significant digits.
+      const min = String(Number(torch.stats!.min!.toPrecision(4)));
+      assert.ok(text.includes(`min ${min}`), `the hover does not show torch's min ${min}: ${text}`);
+      assert.match(text, /Open panel/);
+      assert.match(text, /Reveal in tree/);
+      const image = page.locator('.monaco-hover:not(.hidden) img').first();
+      await image.waitFor({ timeout: STEP_TIMEOUT_MS });
+      assert.ok(await image.evaluate((img) => { const i = img as unknown as { complete: boolean; naturalWidth: number }; return i.complete && i.naturalWidth > 0; }), 'the histogram image did not load');
+      await shot('hover-net-2-bias');
+
+      // rgnet is unbound but every rgnet.* file holds the same values: one answer.
+      const rgnetBias = token(page, 'rgnet[0][1][0].bias.data', 'bias');
+      const rg = await hoverUntil(page, rgnetBias, /min /, STATS_TIMEOUT_MS);
+      assert.match(rg, /rgnet\[0\]\[1\]\[0\]\.bias/);
+      await shot('hover-rgnet-bias-data');
+      await moveMouseAway(page);
+    },
+  },
+];
