@@ -31,7 +31,9 @@ async function loadTests() {
     for (const t of mod.tests ?? mod.default?.tests ?? []) tests.push({ ...t, file: f });
   }
   if (tests.length === 0) throw new Error(`no UI tests exported from ${path.relative(repoRoot, compiledDir)}/*.ui.js`);
-  return tests;
+  // UI_ONLY=<regexp> runs the tests whose name matches (while working on one).
+  const only = process.env.UI_ONLY ? new RegExp(process.env.UI_ONLY, 'i') : undefined;
+  return only ? tests.filter((t) => only.test(t.name)) : tests;
 }
 
 function withTimeout(promise, ms, what) {

@@ -18,8 +18,11 @@ import {
   e2eDir,
 } from './paths.mjs';
 
-/** Debian packages: the browser, kerberos' build headers, and the rg we seed @vscode/ripgrep with. */
-const DEBIAN_PACKAGES = ['chromium', 'libkrb5-dev', 'ripgrep'];
+/**
+ * Debian packages: the browser, kerberos' build headers, the rg we seed @vscode/ripgrep with, and a
+ * CJK font (WenQuanYi Micro Hei, 1.6 MB) so the zh-cn UI test's screenshots show Chinese, not boxes.
+ */
+const DEBIAN_PACKAGES = ['chromium', 'libkrb5-dev', 'ripgrep', 'fonts-wqy-microhei'];
 
 const started = Date.now();
 const log = (msg) => console.log(`e2e-setup [${((Date.now() - started) / 1000).toFixed(1)}s] ${msg}`);

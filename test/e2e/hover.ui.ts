@@ -4,9 +4,9 @@
 import * as assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Locator, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { expectedTensor } from './paramScope';
-import { exactly, explorerRow, moveMouseAway, pickWhenListed, openPalette, quickInputRow, STEP_TIMEOUT_MS, waitForActiveTab, waitForWorkbench, WORKBENCH_TIMEOUT_MS, type UiTest } from './workbench';
+import { exactly, moveMouseAway, pickWhenListed, openPalette, quickInputRow, STEP_TIMEOUT_MS, waitForActiveTab, waitForWorkbench, WORKBENCH_TIMEOUT_MS, type UiTest } from './workbench';
 
 /** The seed's code (demo/workspace/parameters.py), the lines the hovers land on first. */
 const CODE = `net[2].bias
@@ -22,18 +22,56 @@ print(rgnet[0][1][0].bias.data)
 /** Statistics are computed in the background on the first hover; hover again until they show. */
 const STATS_TIMEOUT_MS = 30_000;
 
-/** The token `text` on the editor line that reads `line`. */
-function token(page: Page, line: string, text: string): Locator {
-  return page.locator('.monaco-editor .view-line', { hasText: exactly(line) }).locator('span span', { hasText: exactly(text) }).first();
+/** Where a person points at `text` on the editor line that reads `line`: the middle of its glyphs. */
+interface Spot {
+  page: Page;
+  line: string;
+  text: string;
+}
+
+function spot(page: Page, line: string, text: string): Spot {
+  return { page, line, text };
+}
+
+/** Screen centre of `text` in `line` (monaco splits a line into token spans; a Range spans them). */
+async function centreOf({ page, line, text }: Spot): Promise<{ x: number; y: number }> {
+  const lineEl = page.locator('.monaco-editor .view-line', { hasText: exactly(line) }).first();
+  await lineEl.waitFor({ timeout: STEP_TIMEOUT_MS });
+  return lineEl.evaluate((el, wanted) => {
+    // Browser code: the DOM types are not in this project's lib, so the few calls are typed here.
+    type TextNode = { nodeValue: string | null };
+    type DomRange = { setStart(n: TextNode, o: number): void; setEnd(n: TextNode, o: number): void; getBoundingClientRect(): { x: number; y: number; width: number; height: number } };
+    const doc = (el as unknown as { ownerDocument: { createTreeWalker(root: unknown, what: number): { nextNode(): TextNode | null }; createRange(): DomRange } }).ownerDocument;
+    const walker = doc.createTreeWalker(el, 4 /* NodeFilter.SHOW_TEXT */);
+    const nodes: TextNode[] = [];
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) nodes.push(n);
+    const full = nodes.map((n) => (n.nodeValue ?? '').replace(/\u00a0/g, ' ')).join('');
+    const at = full.indexOf(wanted);
+    if (at < 0) throw new Error(`"${wanted}" is not on the line "${full}"`);
+    const locate = (offset: number): [TextNode, number] => {
+      for (const n of nodes) {
+        const len = (n.nodeValue ?? '').length;
+        if (offset <= len) return [n, offset];
+        offset -= len;
+      }
+      throw new Error('offset past the line');
+    };
+    const range = doc.createRange();
+    range.setStart(...locate(at));
+    range.setEnd(...locate(at + wanted.length));
+    const r = range.getBoundingClientRect();
+    return { x: r.x + r.width / 2, y: r.y + r.height / 2 };
+  }, text);
 }
 
 /** Hovers `target` until the hover widget's text matches `wanted`; returns that text. */
-async function hoverUntil(page: Page, target: Locator, wanted: RegExp, timeoutMs: number): Promise<string> {
+async function hoverUntil(page: Page, target: Spot, wanted: RegExp, timeoutMs: number): Promise<string> {
   const hover = page.locator('.monaco-hover:not(.hidden) .monaco-hover-content').first();
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     await moveMouseAway(page);
-    await target.hover();
+    const { x, y } = await centreOf(target);
+    await page.mouse.move(x, y, { steps: 3 });
     try {
       await hover.waitFor({ timeout: 5_000 });
       const text = await hover.innerText();
@@ -52,20 +90,24 @@ export const tests: UiTest[] = [
     async run({ page, workspace, shot }) {
       await waitForWorkbench(page, 'checkpoint.pt');
       writeFileSync(join(workspace, 'parameters.py'), CODE);
-      const file = explorerRow(page, 'parameters.py');
-      await file.waitFor({ timeout: WORKBENCH_TIMEOUT_MS });
-      await file.click();
+      // Quick Open (Ctrl+P): the Explorer's list is virtualized, the new file may be below the fold.
+      await page.keyboard.press('Control+P');
+      const quickOpen = page.locator('.quick-input-widget');
+      await quickOpen.locator('input.input').fill('parameters.py');
+      const fileRow = quickInputRow(page, exactly('parameters.py'));
+      await fileRow.waitFor({ timeout: WORKBENCH_TIMEOUT_MS });
+      await page.keyboard.press('Enter');
       await waitForActiveTab(page, 'parameters.py');
 
       // Unbound, `net` could be any of the net.* files: the hover says so and offers the binding.
-      const bias = token(page, 'net[2].bias', 'bias');
-      await bias.waitFor({ timeout: STEP_TIMEOUT_MS });
+      const bias = spot(page, 'net[2].bias', 'bias');
       const ambiguous = await hoverUntil(page, bias, /matches \d+ models/, WORKBENCH_TIMEOUT_MS);
       assert.match(ambiguous, /Bind Variable to Model/);
       await shot('hover-ambiguous');
 
       // Cursor on `net` (line 1, column 1, where the editor opened), then bind it to net.pt.
-      await token(page, 'net[2].bias', 'net').click();
+      const net = await centreOf(spot(page, 'net[2].bias', 'net'));
+      await page.mouse.click(net.x, net.y);
       await pickWhenListed(page, () => openPalette(page, 'ParamScope: Bind Variable to Model…'), 'ParamScope: Bind Variable to Model…');
       await page.keyboard.press('Enter');
       const widget = page.locator('.quick-input-widget');
@@ -76,7 +118,7 @@ export const tests: UiTest[] = [
       await pick.click();
 
       // net[2].bias: name, access path, dtype and shape, torch's min, a histogram and the links.
-      const torch = expectedTensor('models/net.pt', '2.bias');
+      const torch = expectedTensor('net.pt', '2.bias');
       const text = await hoverUntil(page, bias, /min /, STATS_TIMEOUT_MS);
       assert.match(text, /net\[2\]\.bias/);
       assert.match(text, /float32/);
@@ -91,7 +133,7 @@ export const tests: UiTest[] = [
       await shot('hover-net-2-bias');
 
       // rgnet is unbound but every rgnet.* file holds the same values: one answer.
-      const rgnetBias = token(page, 'rgnet[0][1][0].bias.data', 'bias');
+      const rgnetBias = spot(page, 'rgnet[0][1][0].bias.data', 'bias');
       const rg = await hoverUntil(page, rgnetBias, /min /, STATS_TIMEOUT_MS);
       assert.match(rg, /rgnet\[0\]\[1\]\[0\]\.bias/);
       await shot('hover-rgnet-bias-data');

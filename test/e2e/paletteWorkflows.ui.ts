@@ -7,7 +7,7 @@ import type { Page } from 'playwright-core';
 import { assertParameterPanel, expectedFile } from './paramScope';
 import { moveMouseAway, openPalette, pickWhenListed, quickInputRow, runFromPalette, STEP_TIMEOUT_MS, visibleWebview, waitForActiveTab, waitForWorkbench, WORKBENCH_TIMEOUT_MS, exactly, type UiTest } from './workbench';
 
-const RGNET = 'models/rgnet.pt';
+const RGNET = 'rgnet.pt';
 /** Statistics and comparisons run in workers; a loaded CI box may be slow. */
 const ANALYSIS_TIMEOUT_MS = 30_000;
 
@@ -49,7 +49,7 @@ export const tests: UiTest[] = [
         .first();
       await pick.waitFor({ timeout: WORKBENCH_TIMEOUT_MS });
       const rowText = await pick.innerText();
-      assert.match(rowText, /float32\[8\]/, `the row does not show dtype and shape: ${rowText}`);
+      assert.match(rowText, /float32 \[8\]/, `the row does not show dtype and shape: ${rowText}`);
       await shot('find-parameter');
       await pick.click();
       await assertParameterPanel(page, RGNET, '0.block 1.0.bias');

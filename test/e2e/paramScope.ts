@@ -30,9 +30,11 @@ export function expectedFile(file: string): ExpectedFile {
   return f;
 }
 
-/** Every readable fixture, by path under test/fixtures/models/. */
+/** Every readable fixture, by path under test/fixtures/models/ (the model diff's pairs included). */
 export function expectedFileNames(): string[] {
-  return Object.keys(loadExpected().files).map((k) => k.replace(/^models\//, ''));
+  const diff = JSON.parse(readFileSync(path.join(repoRoot, 'test', 'fixtures', 'expected_diff.json'), 'utf8')) as { pairs: Array<{ a: string; b: string }> };
+  const files = new Set([...Object.keys(loadExpected().files), ...diff.pairs.flatMap((p) => [p.a, p.b])]);
+  return [...files].filter((k) => k.startsWith('models/')).map((k) => k.replace(/^models\//, ''));
 }
 
 /** The truncated fixtures, by path under test/fixtures/ (`models/broken/net.truncated.pt`). */

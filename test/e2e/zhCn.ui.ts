@@ -39,7 +39,7 @@ export const tests: UiTest[] = [
       const list = models.locator('.monaco-list');
       const fileRow = treeRow(models, FILE, 1);
       await scrollIntoView(page, list, fileRow, WORKBENCH_TIMEOUT_MS);
-      const total = expectedFile(`models/${FILE}`).totalParameters!.toLocaleString('en-US');
+      const total = expectedFile(FILE).totalParameters!.toLocaleString('en-US');
       assert.equal(await fileRow.locator('.label-description').innerText(), `${total} 个参数 · pytorch-zip`);
       await expandRow(fileRow);
       const layer = treeRow(models, '0 · Linear', 2);
@@ -47,7 +47,7 @@ export const tests: UiTest[] = [
       assert.equal(await layer.locator('.label-description').innerText(), '40 个参数');
       await expandRow(layer);
       const weight = treeRow(models, 'weight', 3);
-      await weight.waitFor({ timeout: STEP_TIMEOUT_MS });
+      await scrollIntoView(page, list, weight);
       await moveMouseAway(page);
       await shot('models-view');
 
@@ -66,7 +66,8 @@ export const tests: UiTest[] = [
       const row = await pickWhenListed(page, () => openPalette(page, 'ParamScope: 查找参数'), 'ParamScope: 查找参数…');
       await shot('palette');
       assert.ok(await row.isVisible());
-      assert.equal(await quickInputRow(page, 'ParamScope: 比较两个模型…').count(), 0, 'the filter should have left only Find Parameter');
+      // VS Code lists "similar commands" below the match: those are ParamScope's too, in Chinese.
+      assert.ok(await quickInputRow(page, 'ParamScope: 比较两个模型…').isVisible(), 'Compare Two Models is not among the similar commands in Chinese');
       await page.keyboard.press('Escape');
     },
   },
