@@ -2,6 +2,7 @@ import './l10n';
 import * as l10n from '@vscode/l10n';
 import type { DiffNotifications, DiffPageData, DiffRequests, DiffRowView, DiffSummaryView, TensorDiffView } from '../src/protocol/messages';
 import { Rpc } from '../src/protocol/rpc';
+import { SortableTable, type Column, type SortState } from './sortableTable';
 import { el, fmtCount, fmtNumber, hostEndpoint, vscode } from './vscodeApi';
 
 /** One row: what the names hold, and the values' comparison once it arrives. */
@@ -14,10 +15,9 @@ interface Row {
   tr: HTMLTableRowElement;
 }
 
-type SortKey = 'name' | 'status' | 'shape' | 'dtype' | 'relL2' | 'maxAbs' | 'cosine';
 /** What survives the panel being hidden, and the window being reloaded (the host revives it from the files). */
 interface DiffState {
-  sort?: { key: SortKey; descending: boolean };
+  sort?: SortState;
   fileA?: string;
   fileB?: string;
 }
@@ -38,15 +38,14 @@ function verdict(r: Row): string {
   return v.status === 'same' ? values : l10n.t('dtype-changed · {0}', values);
 }
 
-/** The columns, what a header says, and how a row sorts by it (undefined: not known yet, sorted last). */
-const COLUMNS: Array<{ key: SortKey; title: () => string; numeric?: boolean; value: (r: Row) => string | number | undefined }> = [
-  { key: 'name', title: () => l10n.t('Parameter'), value: (r) => r.view.name },
-  { key: 'status', title: () => l10n.t('Status'), value: (r) => verdict(r) },
-  { key: 'relL2', title: () => l10n.t('rel. L2'), numeric: true, value: (r) => r.metrics?.relL2 ?? undefined },
-  { key: 'maxAbs', title: () => l10n.t('max |b − a|'), numeric: true, value: (r) => r.metrics?.maxAbsDiff ?? undefined },
-  { key: 'cosine', title: () => l10n.t('cosine'), numeric: true, value: (r) => r.metrics?.cosine ?? undefined },
-  { key: 'shape', title: () => l10n.t('Shape'), value: (r) => sideBySide(shapeText(r.view.shapeA), shapeText(r.view.shapeB)) },
-  { key: 'dtype', title: () => l10n.t('dtype'), value: (r) => sideBySide(r.view.dtypeA ?? '', r.view.dtypeB ?? '') },
+const COLUMNS: Array<Column<Row>> = [
+  { key: 'name', title: l10n.t('Parameter'), value: (r) => r.view.name },
+  { key: 'status', title: l10n.t('Status'), value: (r) => verdict(r) },
+  { key: 'relL2', title: l10n.t('rel. L2'), numeric: true, value: (r) => r.metrics?.relL2 ?? undefined },
+  { key: 'maxAbs', title: l10n.t('max |b − a|'), numeric: true, value: (r) => r.metrics?.maxAbsDiff ?? undefined },
+  { key: 'cosine', title: l10n.t('cosine'), numeric: true, value: (r) => r.metrics?.cosine ?? undefined },
+  { key: 'shape', title: l10n.t('Shape'), value: (r) => sideBySide(shapeText(r.view.shapeA), shapeText(r.view.shapeB)) },
+  { key: 'dtype', title: l10n.t('dtype'), value: (r) => sideBySide(r.view.dtypeA ?? '', r.view.dtypeB ?? '') },
 ];
 
 const app = document.getElementById('app')!;
@@ -58,9 +57,7 @@ const files = el('p', { class: 'readout' });
 const chips = el('div', { class: 'chips', attrs: { role: 'status', 'aria-label': l10n.t('summary') } });
 const status = el('p', { class: 'readout', attrs: { role: 'status' } });
 const progress = el('progress', { attrs: { max: '1', value: '0', 'aria-label': l10n.t('comparing values') } });
-const headRow = el('tr');
-const body = el('tbody');
-const table = el('table', { class: 'report diff', attrs: { 'aria-label': l10n.t('parameters of both files') } }, el('thead', {}, headRow), body);
+const table = new SortableTable(COLUMNS, { label: l10n.t('parameters of both files'), className: 'report diff' }, state, () => vscode.setState(state));
 const intro = el('p', {
   class: 'readout',
   text: l10n.t(
@@ -71,25 +68,6 @@ let rows: Row[] = [];
 let generation = 0;
 /** The host stopped comparing (the progress notification's Cancel): pending rows say so. */
 let cancelled = false;
-
-function renderHead(): void {
-  headRow.replaceChildren(
-    ...COLUMNS.map((c) => {
-      const button = el('button', { text: c.title(), attrs: { type: 'button', title: l10n.t('sort by {0}', c.title()) } });
-      button.addEventListener('click', () => {
-        const same = state.sort?.key === c.key;
-        // First click: ascending; second: descending; third: back to the host's order.
-        state.sort = !same ? { key: c.key, descending: false } : state.sort!.descending ? undefined : { key: c.key, descending: true };
-        vscode.setState(state);
-        renderHead();
-        sortRows();
-        (headRow.querySelector(`th[data-key="${c.key}"] button`) as HTMLButtonElement | null)?.focus();
-      });
-      const sorted = state.sort?.key === c.key;
-      return el('th', { class: c.numeric ? 'num' : '', attrs: { scope: 'col', 'data-key': c.key, 'aria-sort': sorted ? (state.sort!.descending ? 'descending' : 'ascending') : 'none' } }, button);
-    }),
-  );
-}
 
 /** Why a comparison left positions out, for the row's tooltip. */
 function nonFiniteNote(m: TensorDiffView): string | undefined {
@@ -114,27 +92,6 @@ function fillRow(r: Row): void {
   r.tr.replaceChildren(...cells.map(([text, cls, title]) => el('td', { text, class: cls, ...(title ? { title } : {}) })));
   r.tr.dataset.status = v.status;
   r.tr.setAttribute('aria-label', `${v.name}: ${verdict(r)}`);
-}
-
-function compare(a: Row, b: Row): number {
-  const sort = state.sort;
-  if (!sort) return a.order - b.order;
-  const col = COLUMNS.find((c) => c.key === sort.key)!;
-  const [va, vb] = [col.value(a), col.value(b)];
-  // Rows without a value (not compared, still running) go last whichever the direction.
-  if (va === undefined || vb === undefined) return va === vb ? a.order - b.order : va === undefined ? 1 : -1;
-  const c = typeof va === 'number' && typeof vb === 'number' ? va - vb : String(va).localeCompare(String(vb), undefined, { numeric: true });
-  return (sort.descending ? -c : c) || a.order - b.order;
-}
-
-function sortRows(): void {
-  const focused = document.activeElement;
-  const sorted = [...rows].sort(compare);
-  // Move only when the order changed: moving rows while someone reads them is disorienting.
-  if (sorted.some((r, i) => body.children[i] !== r.tr)) {
-    body.replaceChildren(...sorted.map((r) => r.tr));
-    if (focused instanceof HTMLElement && body.contains(focused)) focused.focus();
-  }
 }
 
 function showSummary(s: DiffSummaryView): void {
@@ -173,28 +130,16 @@ function render(d: DiffPageData): void {
   if (d.ignored.a || d.ignored.b) fileLines.push(el('br'), el('span', { text: l10n.t('left out: {0} tensors of a and {1} of b (optimizer state, buffers)', d.ignored.a, d.ignored.b) }));
   files.replaceChildren(...fileLines);
   rows = d.rows.map((view, order) => {
-    const openable = view.nameB !== null;
-    const tr = el('tr', { attrs: { 'data-name': view.name, ...(openable ? { tabindex: '0' } : {}) } });
+    // Rows the second file holds open its parameter; removed ones have nothing to open.
+    const tr = SortableTable.rowElement({ 'data-name': view.name }, view.nameB !== null ? () => open(r) : undefined);
     const r: Row = { view, order, tr };
-    tr.addEventListener('click', () => open(r));
-    tr.addEventListener('keydown', (e) => {
-      if (e.key === 'Enter' || e.key === ' ') {
-        e.preventDefault();
-        open(r);
-      } else if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
-        e.preventDefault();
-        ((e.key === 'ArrowDown' ? tr.nextElementSibling : tr.previousElementSibling) as HTMLElement | null)?.focus();
-      }
-    });
     fillRow(r);
     return r;
   });
-  body.replaceChildren(...rows.map((r) => r.tr));
-  renderHead();
-  sortRows();
+  table.setRows(rows);
   showSummary(d.summary);
   const empty = d.rows.length === 0 ? [el('p', { class: 'readout', text: l10n.t('Neither file holds parameters to compare.') })] : [];
-  app.replaceChildren(heading, files, chips, status, progress, intro, ...empty, el('div', { class: 'table-scroll' }, table));
+  app.replaceChildren(heading, files, chips, status, progress, intro, ...empty, el('div', { class: 'table-scroll' }, table.table));
 }
 
 rpc.onNotify('diff', (d) => {
@@ -215,7 +160,7 @@ rpc.onNotify('result', (m) => {
   r.error = m.error;
   fillRow(r);
   showSummary(m.summary);
-  if (state.sort) sortRows();
+  if (state.sort) table.sortRows();
 });
 
 rpc.onNotify('progress', (m) => {

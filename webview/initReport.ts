@@ -2,6 +2,7 @@ import './l10n';
 import * as l10n from '@vscode/l10n';
 import type { InitReportNotifications, InitReportParameter, InitReportRequests, InitReportResult, SchemeView } from '../src/protocol/messages';
 import { Rpc } from '../src/protocol/rpc';
+import { SortableTable, type Column, type SortState } from './sortableTable';
 import { el, fmtCount, fmtNumber, hostEndpoint, vscode } from './vscodeApi';
 
 /** One row: the parameter, and its detection once it arrives. */
@@ -14,15 +15,13 @@ interface Row {
   tr: HTMLTableRowElement;
 }
 
-type SortKey = 'name' | 'path' | 'dtype' | 'shape' | 'scheme' | 'params' | 'ks' | 'p' | 'runnerUp';
 /** What survives the panel being hidden, and the window being reloaded (the host revives it from `file`). */
 interface ReportState {
-  sort?: { key: SortKey; descending: boolean };
+  sort?: SortState;
   file?: string;
 }
 
-/** The columns, what a header says, and how a row sorts by it (undefined: not known yet, sorted last). */
-const COLUMNS: Array<{ key: SortKey; title: string; numeric?: boolean; value: (r: Row) => string | number | undefined }> = [
+const COLUMNS: Array<Column<Row>> = [
   { key: 'name', title: l10n.t('Parameter'), value: (r) => r.parameter.name },
   { key: 'scheme', title: l10n.t('Scheme'), value: (r) => r.result?.scheme ?? (r.error ? '~error' : undefined) },
   { key: 'params', title: l10n.t('Parameters'), value: (r) => (r.result ? paramsText(r.result.params) : undefined) },
@@ -30,7 +29,7 @@ const COLUMNS: Array<{ key: SortKey; title: string; numeric?: boolean; value: (r
   { key: 'p', title: l10n.t('p-value'), numeric: true, value: (r) => r.result?.fit?.p },
   { key: 'runnerUp', title: l10n.t('Runner-up'), value: (r) => (r.result?.runnerUp ? r.result.runnerUp.scheme : undefined) },
   { key: 'shape', title: l10n.t('Shape'), numeric: true, value: (r) => r.parameter.count },
-  { key: 'dtype', title: 'dtype', value: (r) => r.parameter.dtype },
+  { key: 'dtype', title: l10n.t('dtype'), value: (r) => r.parameter.dtype },
   // Last: access paths of real models are long, and the verdict should not scroll out of view.
   { key: 'path', title: l10n.t('Access path'), value: (r) => r.parameter.path },
 ];
@@ -42,9 +41,7 @@ const state: ReportState = { ...vscode.getState<ReportState>() };
 const heading = el('h1', { text: l10n.t('Init report') });
 const status = el('p', { class: 'readout', attrs: { role: 'status' } });
 const progress = el('progress', { attrs: { max: '1', value: '0', 'aria-label': l10n.t('detecting init schemes') } });
-const headRow = el('tr');
-const body = el('tbody');
-const table = el('table', { class: 'report', attrs: { 'aria-label': l10n.t('init scheme of each parameter') } }, el('thead', {}, headRow), body);
+const table = new SortableTable(COLUMNS, { label: l10n.t('init scheme of each parameter'), className: 'report' }, state, () => vscode.setState(state));
 const intro = el('p', {
   class: 'readout',
   text: l10n.t('The initialisation each floating parameter follows, judged on at most its first 100,000 values: the best-fitting scheme and its parameters, the Kolmogorov–Smirnov distance to it with its p-value, and the runner-up. Click a row or press Enter on it to open the parameter; click a header to sort.'),
@@ -66,25 +63,6 @@ const schemeText = (s: SchemeView): string => `${s.scheme}(${paramsText(s.params
 /** Four significant digits: enough to compare fits, short enough for a column. */
 const fmtFit = (v: number | undefined): string => (v === undefined ? '—' : fmtNumber(Number(v.toPrecision(4))));
 
-function renderHead(): void {
-  headRow.replaceChildren(
-    ...COLUMNS.map((c) => {
-      const button = el('button', { text: c.title, attrs: { type: 'button', title: l10n.t('sort by {0}', c.title) } });
-      button.addEventListener('click', () => {
-        const same = state.sort?.key === c.key;
-        // First click: ascending; second: descending; third: back to file order.
-        state.sort = !same ? { key: c.key, descending: false } : state.sort!.descending ? undefined : { key: c.key, descending: true };
-        vscode.setState(state);
-        renderHead();
-        sortRows();
-        (headRow.querySelector(`th[data-key="${c.key}"] button`) as HTMLButtonElement | null)?.focus();
-      });
-      const sorted = state.sort?.key === c.key;
-      return el('th', { class: c.numeric ? 'num' : '', attrs: { scope: 'col', 'data-key': c.key, 'aria-sort': sorted ? (state.sort!.descending ? 'descending' : 'ascending') : 'none' } }, button);
-    }),
-  );
-}
-
 function fillRow(r: Row): void {
   const p = r.parameter;
   const res = r.result;
@@ -95,39 +73,18 @@ function fillRow(r: Row): void {
       [res.scheme, `scheme scheme-${res.scheme}`],
       [paramsText(res.params), 'params'],
       [fmtFit(res.fit?.ks), 'num'],
-      [fmtFit(res.fit?.p), 'num', res.fit ? `${fmtCount(res.fit.n)} values tested` : undefined],
+      [fmtFit(res.fit?.p), 'num', res.fit ? l10n.t('{0} values tested', fmtCount(res.fit.n)) : undefined],
       [res.runnerUp?.scheme ?? '—', 'runner-up', res.runnerUp ? schemeText(res.runnerUp) : undefined],
     ];
   } else if (r.error !== undefined) {
-    verdict = [['cannot read', 'scheme error', r.error], ['', ''], ['', 'num'], ['', 'num'], ['', '']];
+    verdict = [[l10n.t('cannot read'), 'scheme error', r.error], ['', ''], ['', 'num'], ['', 'num'], ['', '']];
   } else {
-    verdict = [[cancelled ? 'cancelled' : '…', 'scheme pending'], ['', ''], ['', 'num'], ['', 'num'], ['', '']];
+    verdict = [[cancelled ? l10n.t('cancelled') : '…', 'scheme pending'], ['', ''], ['', 'num'], ['', 'num'], ['', '']];
   }
   const cells: Array<[string, string, string?]> = [[p.name, 'name'], ...verdict, [`[${p.shape.join(', ')}]`, 'num'], [p.dtype, ''], [p.path || p.name, 'path']];
   r.tr.replaceChildren(...cells.map(([text, cls, title]) => el('td', { text, class: cls, ...(title ? { title } : {}) })));
   r.tr.dataset.scheme = res?.scheme ?? '';
   r.tr.setAttribute('aria-label', `${p.name}: ${res ? `${res.scheme} ${paramsText(res.params)}` : r.error !== undefined ? l10n.t('cannot read') : l10n.t('detecting')}`);
-}
-
-function compare(a: Row, b: Row): number {
-  const sort = state.sort;
-  if (!sort) return a.order - b.order;
-  const col = COLUMNS.find((c) => c.key === sort.key)!;
-  const [va, vb] = [col.value(a), col.value(b)];
-  // Rows still detecting go last whichever the direction.
-  if (va === undefined || vb === undefined) return va === vb ? a.order - b.order : va === undefined ? 1 : -1;
-  const c = typeof va === 'number' && typeof vb === 'number' ? va - vb : String(va).localeCompare(String(vb), undefined, { numeric: true });
-  return (sort.descending ? -c : c) || a.order - b.order;
-}
-
-function sortRows(): void {
-  const focused = document.activeElement;
-  const sorted = [...rows].sort(compare);
-  // Move only when the order changed: moving rows while someone reads them is disorienting.
-  if (sorted.some((r, i) => body.children[i] !== r.tr)) {
-    body.replaceChildren(...sorted.map((r) => r.tr));
-    if (focused instanceof HTMLElement && body.contains(focused)) focused.focus();
-  }
 }
 
 function showStatus(done: number): void {
@@ -157,26 +114,14 @@ rpc.onNotify('report', (report) => {
   cancelled = false;
   heading.textContent = l10n.t('Init report · {0}', report.fileName);
   rows = report.parameters.map((parameter, order) => {
-    const tr = el('tr', { attrs: { tabindex: '0', 'data-name': parameter.name } });
+    const tr = SortableTable.rowElement({ 'data-name': parameter.name }, () => open(r));
     const r: Row = { parameter, order, tr };
-    tr.addEventListener('click', () => open(r));
-    tr.addEventListener('keydown', (e) => {
-      if (e.key === 'Enter' || e.key === ' ') {
-        e.preventDefault();
-        open(r);
-      } else if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
-        e.preventDefault();
-        ((e.key === 'ArrowDown' ? tr.nextElementSibling : tr.previousElementSibling) as HTMLElement | null)?.focus();
-      }
-    });
     fillRow(r);
     return r;
   });
-  body.replaceChildren(...rows.map((r) => r.tr));
-  renderHead();
-  sortRows();
+  table.setRows(rows);
   showStatus(0);
-  app.replaceChildren(heading, intro, status, progress, el('div', { class: 'table-scroll' }, table));
+  app.replaceChildren(heading, intro, status, progress, el('div', { class: 'table-scroll' }, table.table));
 });
 
 rpc.onNotify('row', (m) => {
@@ -186,7 +131,7 @@ rpc.onNotify('row', (m) => {
   r.result = m.result;
   r.error = m.error;
   fillRow(r);
-  if (state.sort) sortRows();
+  if (state.sort) table.sortRows();
 });
 
 rpc.onNotify('progress', (m) => {

@@ -1,6 +1,7 @@
 import type { ByteSource } from './byteSource';
 import { assertRealDType } from './decode';
 import { streamElements, type TensorRef } from './elementStream';
+import type { TensorDiffView } from '../protocol/messages';
 
 /**
  * Elements summed in plain float64 before the block sums are folded into compensated totals: a
@@ -18,30 +19,8 @@ const BLOCK = 4096;
  * is NaN, one is infinite and the two differ (inf vs finite, +inf vs −inf). The sums can be
  * Infinity when squares overflow a double (values beyond ~1e154); the ratios are then null.
  */
-export interface TensorDiff {
-  /** Elements in each tensor. */
-  count: number;
-  /** Positions where both values are finite: those the sums cover. */
-  compared: number;
-  nanMismatch: number;
-  infMismatch: number;
-  /** Σa², Σb², Σ(b−a)², Σab over the compared positions. */
-  sumSqA: number;
-  sumSqB: number;
-  sumSqDiff: number;
-  dot: number;
-  /** ‖b−a‖ / ‖a‖; 0 when ‖b−a‖ = 0; null when ‖a‖ = 0 < ‖b−a‖ (no scale to be relative to). */
-  relL2: number | null;
-  /** max |b−a| over the compared positions; null when there are none. */
-  maxAbsDiff: number | null;
-  /** Σab / (‖a‖ ‖b‖); null when either norm is 0 (no direction). */
-  cosine: number | null;
-  /**
-   * Every position holds the same double on both sides (NaN matches NaN, +0 does not match −0).
-   * With different dtypes this says the cast lost nothing.
-   */
-  identical: boolean;
-}
+/** The protocol's shape (src/protocol/messages.ts), where each field is described. */
+export type TensorDiff = TensorDiffView;
 
 export interface TensorDiffOptions {
   /** Elements per chunk of each stream (default: the streams' default). */

@@ -3,6 +3,7 @@ import { isRealDType } from '../../runtime/decode';
 import type { TensorDiff } from '../../runtime/tensorDiff';
 import type { TensorEntry } from '../modelIndex';
 import { comparesValues, type TensorMatch, type TensorPair } from './matchTensors';
+import type { DiffSummaryView } from '../../protocol/messages';
 
 /** The values of one pair, or why they could not be compared. */
 export interface PairResult {
@@ -23,20 +24,8 @@ export interface DiffValuesOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-/** Counts for the page header and the CLI's first lines. */
-export interface DiffSummary {
-  /** Pairs of one name and shape, whose values are compared (`identical + changed + failed`, once done). */
-  matched: number;
-  identical: number;
-  changed: number;
-  /** Matched pairs whose values could not be read (complex or quantized dtypes, unreadable bytes). */
-  failed: number;
-  added: number;
-  removed: number;
-  reshaped: number;
-  /** Matched pairs stored in different dtypes (also counted as identical or changed). */
-  dtypeChanged: number;
-}
+/** Counts for the page header and the CLI's first lines (the protocol's shape). */
+export type DiffSummary = DiffSummaryView;
 
 /** The pairs whose values are compared, and the elements each reads from each file. */
 export function comparedPairs(match: TensorMatch): TensorPair[] {
