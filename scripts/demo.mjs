@@ -18,7 +18,11 @@ const SAMPLE_MODELS = [
   'rgnet.pt', 'rgnet.safetensors', 'shared.pt', 'shared.safetensors',
   'convnet.pt', 'mlp.pt', 'net_xavier.safetensors', 'net_myinit.safetensors',
   'checkpoint.pt', 'dtypes.safetensors', 'big.safetensors', 'sharded',
+  // A fine-tuning pair for "Compare Two Models…" (before.pt against after.safetensors).
+  'diff',
 ];
+/** DEMO_LOCALE=zh-cn shows ParamScope in Simplified Chinese (see registerDisplayLanguage). */
+const LOCALE = process.env.DEMO_LOCALE;
 
 const say = (msg) => console.log(`demo: ${msg}`);
 
@@ -35,7 +39,7 @@ try {
   copyFixtureModels(path.join(workspace, 'models'), SAMPLE_MODELS);
   say(`copied ${SAMPLE_MODELS.length} sample models to ${path.relative(repoRoot, workspace)}/models/`);
   const run = createRun('demo');
-  const server = await startCodeServer({ run, vsix: [vsixPath], host: HOST, port: PORT, handleSignals: false }).catch((err) => {
+  const server = await startCodeServer({ run, vsix: [vsixPath], host: HOST, port: PORT, handleSignals: false, locale: LOCALE }).catch((err) => {
     throw new Error(`could not start code-server on ${HOST}:${PORT} (set PORT to use another port): ${err.message}`);
   });
   let stopping = false;
