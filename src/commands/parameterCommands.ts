@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { ModelRegistry } from '../views/modelRegistry';
 import type { ParameterPanels } from '../views/parameterPanel';
 import { findModule, findTensor, formatCount, shapeText, type TreeNode } from '../views/treeNodes';
+import { fuzzyScoreAll } from '../model/fuzzyMatch';
 import { CommandIds } from './commandIds';
 
 /** A parameter reference from the tree, a test, or another command. */
@@ -12,41 +13,63 @@ function parseArg(arg: ParameterArg): { uri: vscode.Uri; name: string } | undefi
   return { uri: typeof arg.uri === 'string' ? vscode.Uri.parse(arg.uri) : arg.uri, name: arg.name };
 }
 
+/** Matches shown for a query: enough to scroll through, few enough to rank on every keystroke. */
+const MAX_FUZZY_RESULTS = 500;
+
+type ParameterItem = vscode.QuickPickItem & { uri: vscode.Uri; name: string; texts: string[] };
+
+/** The items a query shows: all of them for none, else the fuzzy matches, best first (model/fuzzyMatch.ts). */
+function filterItems(all: readonly ParameterItem[], query: string): ParameterItem[] {
+  if (!query.trim()) return all.map((i) => ({ ...i, alwaysShow: false }));
+  const scored: Array<[ParameterItem, number]> = [];
+  for (const item of all) {
+    const s = fuzzyScoreAll(query, item.texts);
+    if (s !== null) scored.push([item, s]);
+  }
+  scored.sort((a, b) => b[1] - a[1]);
+  // alwaysShow: VS Code's own filter takes only prefixes and contiguous substrings; ours decides.
+  return scored.slice(0, MAX_FUZZY_RESULTS).map(([i]) => ({ ...i, alwaysShow: true }));
+}
+
 /**
  * Lets a person pick a parameter across all models (Find Parameter, and the parameter commands run
  * from the palette). The pick opens at once and fills in as models are read, so a big workspace
- * does not keep it blank; VS Code's filter matches the access path fuzzily, and the dtype/shape and
- * state_dict name and file too.
+ * does not keep it blank; the query matches access paths, state_dict names and file names fuzzily
+ * (`b1bias` finds `rgnet[0][1][0].bias`), best matches first.
  */
 async function pickParameter(registry: ModelRegistry, title: string): Promise<{ uri: vscode.Uri; name: string } | undefined> {
-  type Item = vscode.QuickPickItem & { uri: vscode.Uri; name: string };
-  const qp = vscode.window.createQuickPick<Item>();
+  const qp = vscode.window.createQuickPick<ParameterItem>();
   qp.title = title;
   qp.placeholder = vscode.l10n.t('parameter name or access path (e.g. net[2].bias)');
   qp.matchOnDescription = true;
   qp.matchOnDetail = true;
   qp.busy = true;
+  const all: ParameterItem[] = [];
+  const render = (): void => {
+    qp.items = filterItems(all, qp.value);
+  };
+  qp.onDidChangeValue(render);
   qp.show();
   const loading = (async () => {
     const entries = await registry.list();
-    const items: Item[] = [];
     await Promise.all(
       entries.map(async (e) => {
         const loaded = await registry.load(e.uri);
         const file = vscode.workspace.asRelativePath(e.uri);
         for (const t of loaded.index?.tensors ?? []) {
-          items.push({ label: t.path || t.name, description: `${shapeText(t)} · ${formatCount(t.count)}`, detail: `${t.name} — ${file}`, uri: e.uri, name: t.name });
+          const label = t.path || t.name;
+          all.push({ label, description: `${shapeText(t)} · ${formatCount(t.count)}`, detail: `${t.name} — ${file}`, uri: e.uri, name: t.name, texts: [label, t.name, file] });
         }
         // Keep the order stable whichever file finished first: by file, then as stored.
-        items.sort((a, b) => a.uri.path.localeCompare(b.uri.path));
-        qp.items = [...items];
+        all.sort((a, b) => a.uri.path.localeCompare(b.uri.path));
+        render();
       }),
     );
     qp.busy = false;
-    if (items.length === 0) qp.placeholder = vscode.l10n.t('No model files with parameters were found in this workspace.');
+    if (all.length === 0) qp.placeholder = vscode.l10n.t('No model files with parameters were found in this workspace.');
   })();
   loading.catch(() => (qp.busy = false));
-  const picked = await new Promise<Item | undefined>((resolve) => {
+  const picked = await new Promise<ParameterItem | undefined>((resolve) => {
     qp.onDidAccept(() => resolve(qp.selectedItems[0]));
     qp.onDidHide(() => resolve(undefined));
   });

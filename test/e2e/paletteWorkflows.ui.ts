@@ -40,8 +40,8 @@ export const tests: UiTest[] = [
       await runFromPalette(page, 'ParamScope: Find Parameter…');
       const widget = page.locator('.quick-input-widget');
       await widget.locator('.quick-input-title', { hasText: 'ParamScope: Find Parameter' }).waitFor({ timeout: STEP_TIMEOUT_MS });
-      // Part of the access path, as a person remembers it; VS Code's filter is fuzzy.
-      await widget.locator('input.input').fill('rgnet[0][1][0].bias');
+      // Bits of the name, as a person remembers them: "block 1 … bias" in rgnet.pt.
+      await widget.locator('input.input').fill('b1bias rgnet.pt');
       // The same path exists in rgnet.pt, its legacy and protocol-4/5 twins: take the one in rgnet.pt.
       const pick = page
         .locator('.quick-input-widget .quick-input-list .monaco-list-row', { has: page.locator('.label-name', { hasText: exactly('rgnet[0][1][0].bias') }) })
