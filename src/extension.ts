@@ -8,6 +8,7 @@ import { registerReportCommands } from './commands/reportCommands';
 import { registerRevealCommands } from './commands/revealCommands';
 import { WorkerPool } from './runtime/worker/workerPool';
 import { redirectPyTorchBinFiles } from './views/binFileRedirect';
+import { localizeCore } from './views/coreL10n';
 import { DiffPanels } from './views/diffPanel';
 import { InitReportPanels } from './views/initReportPanel';
 import { ModelRegistry } from './views/modelRegistry';
@@ -40,8 +41,9 @@ export interface ParamScopeApi {
 
 /** Composition root: construct, register, and hand every disposable to the context. */
 export function activate(context: vscode.ExtensionContext): ParamScopeApi {
+  localizeCore(vscode.l10n.bundle);
   const log = vscode.window.createOutputChannel('ParamScope', { log: true });
-  const pool = new WorkerPool(vscode.Uri.joinPath(context.extensionUri, 'dist', 'tensorWorker.js').fsPath);
+  const pool = new WorkerPool(vscode.Uri.joinPath(context.extensionUri, 'dist', 'tensorWorker.js').fsPath, undefined, vscode.l10n.bundle);
   const registry = new ModelRegistry(pool, log);
   const tensors = new TensorService(pool);
   const panels = new ParameterPanels(context.extensionUri, registry, tensors, log);

@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import type { ByteSource } from '../runtime/byteSource';
 import type { FormatId, ReaderResult } from '../model/modelIndex';
 
@@ -30,5 +31,5 @@ export class FormatError extends Error {
 }
 
 export function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('cancelled');
+  if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new Error(l10n.t('cancelled'));
 }

@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import type { ByteSource } from '../runtime/byteSource';
 import { FormatError, type FormatReader } from './formatReader';
 import { pytorchLegacyReader } from './pytorch/pytorchLegacyReader';
@@ -23,5 +24,5 @@ export async function selectReader(fileName: string, src: ByteSource): Promise<F
   }
   // An unambiguous extension (`.safetensors`) gets its reader's own, more precise, complaint.
   if (claimed.length === 1) return claimed[0]!;
-  throw new FormatError('unknown', `${fileName}: not a recognised model file (expected safetensors or a PyTorch checkpoint)`);
+  throw new FormatError('unknown', l10n.t('{0}: not a recognised model file (expected safetensors or a PyTorch checkpoint)', fileName));
 }

@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import { dirname, resolve, sep } from 'node:path';
 import { FormatError, type ReaderContext } from '../formats/formatReader';
 import { selectReader } from '../formats/registry';
@@ -16,7 +17,7 @@ export async function openModel(path: string, opts: OpenModelOptions = {}): Prom
   try {
     src = await FileByteSource.open(file);
   } catch (e) {
-    throw new FormatError('unknown', `${path}: cannot open (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new FormatError('unknown', l10n.t('{0}: cannot open ({1})', path, (e as NodeJS.ErrnoException).code ?? (e as Error).message));
   }
   const siblings: FileByteSource[] = [];
   const ctx: ReaderContext = {
@@ -24,7 +25,7 @@ export async function openModel(path: string, opts: OpenModelOptions = {}): Prom
     async openSibling(rel: string) {
       const dir = dirname(file);
       const target = resolve(dir, rel);
-      if (!target.startsWith(dir + sep)) throw new Error(`${rel} is outside ${dir}`);
+      if (!target.startsWith(dir + sep)) throw new Error(l10n.t('{0} is outside {1}', rel, dir));
       const s = await FileByteSource.open(target);
       siblings.push(s);
       return s;

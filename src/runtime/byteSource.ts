@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import { open, type FileHandle } from 'node:fs/promises';
 
 /**
@@ -17,7 +18,7 @@ export interface ByteSource {
 /** Thrown when a read falls outside a source: a truncated or lying file. */
 export class OutOfRangeError extends Error {
   constructor(source: string, offset: number, length: number, size: number) {
-    super(`${source}: read of ${length} bytes at offset ${offset} is past the end (size ${size})`);
+    super(l10n.t('{0}: read of {1} bytes at offset {2} is past the end (size {3})', source, length, offset, size));
     this.name = 'OutOfRangeError';
   }
 }
@@ -79,7 +80,7 @@ export class FileByteSource implements ByteSource {
     const handle = await open(path, 'r');
     try {
       const st = await handle.stat();
-      if (!st.isFile()) throw new Error(`${path} is not a regular file`);
+      if (!st.isFile()) throw new Error(l10n.t('{0} is not a regular file', path));
       return new FileByteSource(handle, path, st.size, st.mtimeMs);
     } catch (e) {
       await handle.close();

@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import { DTYPE_SIZE, isComplexDType, type DType } from './dtypes';
 import { FLOAT8_E4M3FN_VALUES, FLOAT8_E5M2_VALUES, bfloat16Table, float16Table } from './floatTables';
 
@@ -24,8 +25,8 @@ export function isRealDType(d: DType): d is RealDType {
 
 /** Throws unless `d` is real; the message says why the others are refused. */
 export function assertRealDType(d: DType): asserts d is RealDType {
-  if (isComplexDType(d)) throw new UnsupportedDTypeError(d, 'complex values have no order; decode real and imaginary parts with decodeComplexInto');
-  if (!isRealDType(d)) throw new UnsupportedDTypeError(d, 'quantized values need the scale and zero point, which this runtime does not read');
+  if (isComplexDType(d)) throw new UnsupportedDTypeError(d, l10n.t('complex values have no order; decode real and imaginary parts with decodeComplexInto'));
+  if (!isRealDType(d)) throw new UnsupportedDTypeError(d, l10n.t('quantized values need the scale and zero point, which this runtime does not read'));
 }
 
 /** Size of the unit a byte swap reverses: one component for complex, else the whole element. */

@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import type { TensorLocation } from '../model/modelIndex';
 import { throwIfAborted } from './abort';
 import type { ByteSource } from './byteSource';
@@ -73,7 +74,7 @@ function resolveRange(numel: number, start: number | undefined, count: number | 
   const s = start ?? 0;
   const c = count ?? numel - s;
   if (!Number.isSafeInteger(s) || !Number.isSafeInteger(c) || s < 0 || c < 0 || s + c > numel) {
-    throw new RangeError(`elements ${s}..${s + c} are outside a tensor of ${numel} elements`);
+    throw new RangeError(l10n.t('elements {0}..{1} are outside a tensor of {2} elements', s, s + c, numel));
   }
   return [s, s + c];
 }

@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import { throwIfAborted } from './abort';
 import { patternValues, statsFromPatternCounts } from './bitPatternStats';
 import type { ByteSource } from './byteSource';
@@ -283,7 +284,7 @@ export async function computeFastStats(
   opts: { parts: number; bins: number; chunkElements?: number; signal?: AbortSignal; onProgress?: (done: number, total: number) => void },
 ): Promise<FastStats> {
   const path = fastPathOf(t.dtype);
-  if (!path) throw new Error(`${t.dtype} has no fast statistics path`);
+  if (!path) throw new Error(l10n.t('{0} has no fast statistics path', t.dtype));
   // Checks shape, strides and storage bounds before any work is handed out (each range checks
   // them again against the file it reads).
   const numel = planView(t.shape, t.location, DTYPE_SIZE[t.dtype], Number.MAX_SAFE_INTEGER, 'storage').numel;

@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import type { ByteSource } from './byteSource';
 import { streamElements, streamRawChunks, type StreamOptions } from './elementStream';
 import type { Matrix2D } from './tensorSlice';
@@ -136,7 +137,7 @@ export async function computeHeatmap(
   opts: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void; chunkElements?: number } = {},
 ): Promise<Heatmap> {
   for (const v of [maxWidth, maxHeight]) {
-    if (!Number.isSafeInteger(v) || v < 1 || v > MAX_HEATMAP_SIDE) throw new RangeError(`heatmap size must be 1..${MAX_HEATMAP_SIDE}`);
+    if (!Number.isSafeInteger(v) || v < 1 || v > MAX_HEATMAP_SIDE) throw new RangeError(l10n.t('heatmap size must be 1..{0}', MAX_HEATMAP_SIDE));
   }
   const { rows, cols } = m;
   const width = Math.max(1, Math.min(cols, maxWidth));

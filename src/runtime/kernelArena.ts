@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import { CHUNK_BUFFERS, CHUNK_BYTES, DATA, HIST_TABLE_COUNT, HIST_TABLE_ENTRIES, HIST_TABLES, MOMENT_FIELDS, PATTERN_TABLE_BYTES, PATTERN_TABLE_COUNT, PATTERN_TABLES, RESULTS } from './kernelLayout';
 import { f32HistcTs, f32MomentsTs, countU16Ts, countU8Ts } from './kernelsTs';
 import { loadWasmKernels, type WasmKernelExports } from './wasmKernels';
@@ -97,7 +98,7 @@ export class KernelArena {
   /** An arena with kernels of `kind` (`auto`: WASM when its binary is available). */
   static async acquire(kind: KernelKind | 'auto' = 'auto'): Promise<KernelArena> {
     const exports = kind === 'ts' ? undefined : await loadWasmKernels();
-    if (kind === 'wasm' && !exports) throw new Error('WASM kernels are not available (kernels.wasm was not found next to the bundle)');
+    if (kind === 'wasm' && !exports) throw new Error(l10n.t('WASM kernels are not available (kernels.wasm was not found next to the bundle)'));
     const resolved: KernelKind = exports ? 'wasm' : 'ts';
     const cached = KernelArena.idle.get(resolved)?.pop();
     if (cached) return cached;

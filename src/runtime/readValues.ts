@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import type { ByteSource } from './byteSource';
 import { decodeComplexInto, decodeExactIntegers, UnsupportedDTypeError } from './decode';
 import { streamElements, streamRawChunks, type TensorRef } from './elementStream';
@@ -13,7 +14,7 @@ export interface ReadRange {
 }
 
 function checkCount(count: number): void {
-  if (!Number.isSafeInteger(count) || count < 0 || count > MAX_READ_VALUES) throw new RangeError(`count must be an integer in 0..${MAX_READ_VALUES}, got ${count}`);
+  if (!Number.isSafeInteger(count) || count < 0 || count > MAX_READ_VALUES) throw new RangeError(l10n.t('count must be an integer in 0..{0}, got {1}', MAX_READ_VALUES, count));
 }
 
 /** `count` logical elements from `start` as doubles (torch's `.double()` values). */
@@ -31,7 +32,7 @@ export async function readValues(src: ByteSource, entry: TensorRef, range: ReadR
 /** Real and imaginary parts of `count` logical elements of a complex tensor. */
 export async function readComplexValues(src: ByteSource, entry: TensorRef, range: ReadRange): Promise<{ re: Float64Array; im: Float64Array }> {
   const dtype = entry.dtype;
-  if (dtype !== 'complex64' && dtype !== 'complex128') throw new UnsupportedDTypeError(dtype, 'not a complex type; use readValues');
+  if (dtype !== 'complex64' && dtype !== 'complex128') throw new UnsupportedDTypeError(dtype, l10n.t('not a complex type; use readValues'));
   checkCount(range.count);
   const re = new Float64Array(range.count);
   const im = new Float64Array(range.count);
@@ -45,7 +46,7 @@ export async function readComplexValues(src: ByteSource, entry: TensorRef, range
 /** `count` logical elements of an int64/uint64 tensor exactly, for previews beyond 2^53. */
 export async function readExactIntegers(src: ByteSource, entry: TensorRef, range: ReadRange): Promise<BigInt64Array | BigUint64Array> {
   const dtype = entry.dtype;
-  if (dtype !== 'int64' && dtype !== 'uint64') throw new UnsupportedDTypeError(dtype, 'not a 64-bit integer type; use readValues');
+  if (dtype !== 'int64' && dtype !== 'uint64') throw new UnsupportedDTypeError(dtype, l10n.t('not a 64-bit integer type; use readValues'));
   checkCount(range.count);
   const out = dtype === 'int64' ? new BigInt64Array(range.count) : new BigUint64Array(range.count);
   let at = 0;

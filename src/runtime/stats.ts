@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import { throwIfAborted } from './abort';
 import type { ByteSource } from './byteSource';
 import { assertRealDType } from './decode';
@@ -38,7 +39,7 @@ export interface TensorStatsOptions {
 
 function resolveBins(bins: number | undefined): number {
   const b = bins ?? DEFAULT_HISTOGRAM_BINS;
-  if (!Number.isSafeInteger(b) || b < 1 || b > MAX_HISTOGRAM_BINS) throw new RangeError(`bins must be an integer in 1..${MAX_HISTOGRAM_BINS}, got ${b}`);
+  if (!Number.isSafeInteger(b) || b < 1 || b > MAX_HISTOGRAM_BINS) throw new RangeError(l10n.t('bins must be an integer in 1..{0}, got {1}', MAX_HISTOGRAM_BINS, b));
   return b;
 }
 

@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import type { ByteSource } from './byteSource';
 import { assertRealDType } from './decode';
 import { streamElements, type TensorRef } from './elementStream';
@@ -139,7 +140,7 @@ export class DiffAccumulator {
  */
 export async function diffTensors(srcA: ByteSource, a: TensorRef, srcB: ByteSource, b: TensorRef, opts: TensorDiffOptions = {}): Promise<TensorDiff> {
   if (a.shape.length !== b.shape.length || a.shape.some((n, i) => n !== b.shape[i])) {
-    throw new RangeError(`shapes [${a.shape.join(', ')}] and [${b.shape.join(', ')}] differ: values are compared only between tensors of one shape`);
+    throw new RangeError(l10n.t('shapes [{0}] and [{1}] differ: values are compared only between tensors of one shape', a.shape.join(', '), b.shape.join(', ')));
   }
   assertRealDType(a.dtype);
   assertRealDType(b.dtype);

@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import type { TensorLocation } from '../model/modelIndex';
 
 /** Thrown when a tensor's shape, strides or offsets do not describe bytes inside its storage. */
@@ -30,8 +31,9 @@ export interface ViewPlan {
   readonly runLength: number;
 }
 
-function checkCount(file: string, what: string, v: number): void {
-  if (!Number.isSafeInteger(v) || v < 0) throw new InvalidViewError(file, `${what} ${v} is not a non-negative integer`);
+/** `what` names the field, translated only when the value is refused. */
+function checkCount(file: string, what: () => string, v: number): void {
+  if (!Number.isSafeInteger(v) || v < 0) throw new InvalidViewError(file, l10n.t('{0} {1} is not a non-negative integer', what(), v));
 }
 
 /**
@@ -41,22 +43,22 @@ function checkCount(file: string, what: string, v: number): void {
  */
 export function planView(shape: readonly number[], loc: TensorLocation, itemsize: number, sourceSize: number, order: IterationOrder): ViewPlan {
   const file = loc.file;
-  checkCount(file, 'storage offset', loc.storageOffset);
-  checkCount(file, 'storage length', loc.storageBytes);
+  checkCount(file, () => l10n.t('storage offset'), loc.storageOffset);
+  checkCount(file, () => l10n.t('storage length'), loc.storageBytes);
   if (loc.storageOffset + loc.storageBytes > sourceSize) {
-    throw new InvalidViewError(file, `storage of ${loc.storageBytes} bytes at ${loc.storageOffset} runs past the end of the file (${sourceSize} bytes)`);
+    throw new InvalidViewError(file, l10n.t('storage of {0} bytes at {1} runs past the end of the file ({2} bytes)', loc.storageBytes, loc.storageOffset, sourceSize));
   }
-  if (shape.length !== loc.strides.length) throw new InvalidViewError(file, `shape [${shape.join(', ')}] has ${shape.length} dims but strides [${loc.strides.join(', ')}] have ${loc.strides.length}`);
-  if (!Number.isSafeInteger(loc.elementOffset)) throw new InvalidViewError(file, `element offset ${loc.elementOffset} is not an integer`);
+  if (shape.length !== loc.strides.length) throw new InvalidViewError(file, l10n.t('shape [{0}] has {1} dims but strides [{2}] have {3}', shape.join(', '), shape.length, loc.strides.join(', '), loc.strides.length));
+  if (!Number.isSafeInteger(loc.elementOffset)) throw new InvalidViewError(file, l10n.t('element offset {0} is not an integer', loc.elementOffset));
 
   let numel = 1;
   for (const size of shape) {
-    checkCount(file, 'dimension size', size);
+    checkCount(file, () => l10n.t('dimension size'), size);
     numel *= size;
-    if (!Number.isSafeInteger(numel)) throw new InvalidViewError(file, `shape [${shape.join(', ')}] has too many elements`);
+    if (!Number.isSafeInteger(numel)) throw new InvalidViewError(file, l10n.t('shape [{0}] has too many elements', shape.join(', ')));
   }
   for (const stride of loc.strides) {
-    if (!Number.isSafeInteger(stride)) throw new InvalidViewError(file, `stride ${stride} is not an integer`);
+    if (!Number.isSafeInteger(stride)) throw new InvalidViewError(file, l10n.t('stride {0} is not an integer', stride));
   }
 
   const empty: ViewPlan = { itemsize, numel: 0, storageOffset: loc.storageOffset, base: loc.elementOffset, outerSizes: [], outerStrides: [], runLength: 1 };
@@ -71,13 +73,20 @@ export function planView(shape: readonly number[], loc: TensorLocation, itemsize
     else hi += reach;
   }
   if (!Number.isSafeInteger(lo) || !Number.isSafeInteger(hi) || !Number.isSafeInteger((hi + 1) * itemsize)) {
-    throw new InvalidViewError(file, 'view offsets overflow');
+    throw new InvalidViewError(file, l10n.t('view offsets overflow'));
   }
   if (lo < 0 || (hi + 1) * itemsize > loc.storageBytes) {
     throw new InvalidViewError(
       file,
-      `view (shape [${shape.join(', ')}], strides [${loc.strides.join(', ')}], offset ${loc.elementOffset}) reaches storage elements ${lo}..${hi}, ` +
-        `outside the storage of ${Math.floor(loc.storageBytes / itemsize)} elements`,
+      l10n.t(
+        'view (shape [{0}], strides [{1}], offset {2}) reaches storage elements {3}..{4}, outside the storage of {5} elements',
+        shape.join(', '),
+        loc.strides.join(', '),
+        loc.elementOffset,
+        lo,
+        hi,
+        Math.floor(loc.storageBytes / itemsize),
+      ),
     );
   }
 

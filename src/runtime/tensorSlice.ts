@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import type { TensorRef } from './elementStream';
 
 /** A slice index that does not fit the tensor. */
@@ -22,11 +23,11 @@ export interface Matrix2D {
 export function slice2d(t: TensorRef, lead: readonly number[]): Matrix2D {
   const rank = t.shape.length;
   const nLead = Math.max(0, rank - 2);
-  if (lead.length !== nLead) throw new SliceError(`a ${rank}-D tensor needs ${nLead} leading indices, got ${lead.length}`);
+  if (lead.length !== nLead) throw new SliceError(l10n.t('a {0}-D tensor needs {1} leading indices, got {2}', rank, nLead, lead.length));
   let offset = t.location.elementOffset;
   for (let i = 0; i < nLead; i++) {
     const idx = lead[i]!;
-    if (!Number.isSafeInteger(idx) || idx < 0 || idx >= t.shape[i]!) throw new SliceError(`index ${idx} is out of range for dimension ${i} of size ${t.shape[i]}`);
+    if (!Number.isSafeInteger(idx) || idx < 0 || idx >= t.shape[i]!) throw new SliceError(l10n.t('index {0} is out of range for dimension {1} of size {2}', idx, i, t.shape[i]!));
     offset += idx * t.location.strides[i]!;
   }
   const rows = rank >= 2 ? t.shape[rank - 2]! : 1;

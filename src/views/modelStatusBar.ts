@@ -67,7 +67,7 @@ export class ModelStatusBar implements vscode.Disposable {
     if (generation !== this.generation) return; // a newer update won
     const name = uri.path.split('/').pop() ?? uri.path;
     if (entry.index) {
-      this.item.text = `$(symbol-array) ${name} · ${formatCount(entry.index.totalParameters)}`;
+      this.item.text = `$(database) ${name} · ${formatCount(entry.index.totalParameters)}`;
       this.item.tooltip = vscode.l10n.t('{0}: {1} parameters in {2} tensors ({3}). Click to open its summary.', vscode.workspace.asRelativePath(uri), formatCount(entry.index.totalParameters), entry.index.tensors.length, entry.index.format);
     } else {
       this.item.text = `$(warning) ${name}`;

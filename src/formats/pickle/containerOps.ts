@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import { PickleError } from './pickleError';
 import { PyDict, PyObject, PySet, PyTuple, RefusedCall, qualifiedName } from './values';
 
@@ -12,14 +13,14 @@ export function tupleItems(args: unknown, at: number): unknown[] {
   if (args instanceof PyTuple) return args.items;
   if (Array.isArray(args)) return args;
   if (args === null) return [];
-  throw new PickleError(`call arguments are not a tuple at byte ${at}`);
+  throw new PickleError(l10n.t('call arguments are not a tuple at byte {0}', at));
 }
 
 export function appendTo(target: unknown, items: unknown[], at: number): void {
   if (Array.isArray(target)) target.push(...items);
   else if (target instanceof PyObject) target.listItems.push(...items);
   else if (target instanceof PySet) target.items.push(...items);
-  else if (!(target instanceof RefusedCall)) throw new PickleError(`APPEND to a non-list at byte ${at}`);
+  else if (!(target instanceof RefusedCall)) throw new PickleError(l10n.t('APPEND to a non-list at byte {0}', at));
 }
 
 export function setItems(target: unknown, kv: unknown[], at: number): void {
@@ -27,6 +28,6 @@ export function setItems(target: unknown, kv: unknown[], at: number): void {
   if (target instanceof PyDict) d = target;
   else if (target instanceof PyObject) d = target.dictItems;
   else if (target instanceof RefusedCall) return;
-  else throw new PickleError(`SETITEM on a non-dict at byte ${at}`);
+  else throw new PickleError(l10n.t('SETITEM on a non-dict at byte {0}', at));
   for (let i = 0; i + 1 < kv.length; i += 2) d.set(kv[i], kv[i + 1]);
 }

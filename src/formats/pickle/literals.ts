@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import { PickleError } from './pickleError';
 
 /** Literal decoding for the pickle opcodes that carry text or integer payloads. */
@@ -12,14 +13,14 @@ export function decodeLong(b: Uint8Array): number | bigint {
 }
 
 export function parseIntLiteral(s: string, at: number): number | bigint {
-  if (!/^[-+]?\d+$/.test(s)) throw new PickleError(`bad integer literal at byte ${at}`);
+  if (!/^[-+]?\d+$/.test(s)) throw new PickleError(l10n.t('bad integer literal at byte {0}', at));
   const v = BigInt(s);
   return Number.isSafeInteger(Number(v)) ? Number(v) : v;
 }
 
 export function parseIntStrict(s: string, at: number): number {
   const v = parseIntLiteral(s, at);
-  if (typeof v !== 'number' || v < 0) throw new PickleError(`bad memo index at byte ${at}`);
+  if (typeof v !== 'number' || v < 0) throw new PickleError(l10n.t('bad memo index at byte {0}', at));
   return v;
 }
 
@@ -32,7 +33,7 @@ export function latin1(b: Uint8Array): string {
 /** Protocol-0 STRING: a Python repr in quotes, with backslash escapes. */
 export function unquotePy2String(s: string): string {
   const q = s[0];
-  if ((q !== "'" && q !== '"') || s[s.length - 1] !== q || s.length < 2) throw new PickleError('bad STRING literal');
+  if ((q !== "'" && q !== '"') || s[s.length - 1] !== q || s.length < 2) throw new PickleError(l10n.t('bad STRING literal'));
   return s.slice(1, -1).replace(/\\(x[0-9a-fA-F]{2}|[\\'"nrt0])/g, (_, e: string) => {
     if (e[0] === 'x') return String.fromCharCode(Number.parseInt(e.slice(1), 16));
     return ({ n: '\n', r: '\r', t: '\t', '0': '\0' } as Record<string, string>)[e] ?? e;

@@ -1,3 +1,5 @@
+import * as l10n from '@vscode/l10n';
+
 /** Malformed or unsupported pickle data. */
 export class PickleError extends Error {
   constructor(message: string) {
@@ -9,7 +11,7 @@ export class PickleError extends Error {
 /** The pickle ran past the bytes we were given: a caller may retry with a larger window. */
 export class PickleTruncatedError extends PickleError {
   constructor(at: number) {
-    super(`pickle data ends early (at byte ${at})`);
+    super(l10n.t('pickle data ends early (at byte {0})', at));
     this.name = 'PickleTruncatedError';
   }
 }

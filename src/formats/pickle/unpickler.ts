@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import { decodeLong, decodeRawUnicodeEscape, latin1, parseIntLiteral, parseIntStrict, unquotePy2String } from './literals';
 import { Op } from './opcodes';
 import { PickleCursor } from './pickleCursor';
@@ -39,30 +40,30 @@ export function unpickle(data: Uint8Array, start: number, hooks: UnpicklerHooks)
   const memo = new Map<number, unknown>();
 
   const push = (v: unknown): void => {
-    if (stack.length >= MAX_STACK_DEPTH) throw new PickleError('pickle stack too deep');
+    if (stack.length >= MAX_STACK_DEPTH) throw new PickleError(l10n.t('pickle stack too deep'));
     stack.push(v);
   };
   const pop = (): unknown => {
     if (stack.length === 0 || (marks.length > 0 && stack.length <= marks[marks.length - 1]!)) {
-      throw new PickleError(`stack underflow at byte ${cursor.pos - 1}`);
+      throw new PickleError(l10n.t('stack underflow at byte {0}', cursor.pos - 1));
     }
     return stack.pop();
   };
   const top = (): unknown => {
-    if (stack.length === 0) throw new PickleError(`stack underflow at byte ${cursor.pos - 1}`);
+    if (stack.length === 0) throw new PickleError(l10n.t('stack underflow at byte {0}', cursor.pos - 1));
     return stack[stack.length - 1];
   };
   const popMark = (): unknown[] => {
     const m = marks.pop();
-    if (m === undefined) throw new PickleError(`no mark at byte ${cursor.pos - 1}`);
+    if (m === undefined) throw new PickleError(l10n.t('no mark at byte {0}', cursor.pos - 1));
     return stack.splice(m);
   };
   const memoPut = (idx: number, v: unknown): void => {
-    if (memo.size >= MAX_MEMO_ENTRIES && !memo.has(idx)) throw new PickleError('pickle memo too large');
+    if (memo.size >= MAX_MEMO_ENTRIES && !memo.has(idx)) throw new PickleError(l10n.t('pickle memo too large'));
     memo.set(idx, v);
   };
   const memoGet = (idx: number): unknown => {
-    if (!memo.has(idx)) throw new PickleError(`memo key ${idx} missing at byte ${cursor.pos - 1}`);
+    if (!memo.has(idx)) throw new PickleError(l10n.t('memo key {0} missing at byte {1}', idx, cursor.pos - 1));
     return memo.get(idx);
   };
   const resolveGlobal = (module: string, name: string): unknown => hooks.resolveGlobal(module, name);
@@ -73,14 +74,14 @@ export function unpickle(data: Uint8Array, start: number, hooks: UnpicklerHooks)
     switch (op) {
       case Op.PROTO: {
         const v = u8();
-        if (v > 5) throw new PickleError(`unsupported pickle protocol ${v}`);
+        if (v > 5) throw new PickleError(l10n.t('unsupported pickle protocol {0}', v));
         break;
       }
       case Op.FRAME:
         u64();
         break;
       case Op.STOP:
-        if (stack.length !== 1) throw new PickleError(`pickle stopped with ${stack.length} values on the stack`);
+        if (stack.length !== 1) throw new PickleError(l10n.t('pickle stopped with {0} values on the stack', stack.length));
         return { value: stack[0], end: cursor.pos };
       case Op.MARK:
         marks.push(stack.length);
@@ -129,7 +130,7 @@ export function unpickle(data: Uint8Array, start: number, hooks: UnpicklerHooks)
         break;
       case Op.LONG4: {
         const n = i32();
-        if (n < 0) throw new PickleError('negative LONG4 length');
+        if (n < 0) throw new PickleError(l10n.t('negative LONG4 length'));
         push(decodeLong(bytes(n)));
         break;
       }
@@ -145,7 +146,7 @@ export function unpickle(data: Uint8Array, start: number, hooks: UnpicklerHooks)
         break;
       case Op.BINSTRING: {
         const n = i32();
-        if (n < 0) throw new PickleError('negative BINSTRING length');
+        if (n < 0) throw new PickleError(l10n.t('negative BINSTRING length'));
         push(latin1(bytes(n)));
         break;
       }
@@ -175,7 +176,7 @@ export function unpickle(data: Uint8Array, start: number, hooks: UnpicklerHooks)
         push(bytes(u64()));
         break;
       case Op.NEXT_BUFFER:
-        throw new PickleError('out-of-band pickle buffers are not supported');
+        throw new PickleError(l10n.t('out-of-band pickle buffers are not supported'));
       case Op.READONLY_BUFFER:
         break;
       // --- containers
@@ -244,7 +245,7 @@ export function unpickle(data: Uint8Array, start: number, hooks: UnpicklerHooks)
       case Op.ADDITEMS: {
         const items = popMark();
         const s = top();
-        if (!(s instanceof PySet)) throw new PickleError(`ADDITEMS on a non-set at byte ${opAt}`);
+        if (!(s instanceof PySet)) throw new PickleError(l10n.t('ADDITEMS on a non-set at byte {0}', opAt));
         s.items.push(...items);
         break;
       }
@@ -286,7 +287,7 @@ export function unpickle(data: Uint8Array, start: number, hooks: UnpicklerHooks)
       case Op.STACK_GLOBAL: {
         const name = pop();
         const module = pop();
-        if (typeof module !== 'string' || typeof name !== 'string') throw new PickleError(`STACK_GLOBAL needs two strings at byte ${opAt}`);
+        if (typeof module !== 'string' || typeof name !== 'string') throw new PickleError(l10n.t('STACK_GLOBAL needs two strings at byte {0}', opAt));
         push(resolveGlobal(module, name));
         break;
       }
@@ -299,7 +300,7 @@ export function unpickle(data: Uint8Array, start: number, hooks: UnpicklerHooks)
       }
       case Op.OBJ: {
         const items = popMark();
-        if (items.length === 0) throw new PickleError(`OBJ without a class at byte ${opAt}`);
+        if (items.length === 0) throw new PickleError(l10n.t('OBJ without a class at byte {0}', opAt));
         push(call(items[0], items.slice(1), undefined, opAt));
         break;
       }
@@ -336,9 +337,9 @@ export function unpickle(data: Uint8Array, start: number, hooks: UnpicklerHooks)
       case Op.EXT1:
       case Op.EXT2:
       case Op.EXT4:
-        throw new PickleError(`pickle extension registry codes are not supported (byte ${opAt})`);
+        throw new PickleError(l10n.t('pickle extension registry codes are not supported (byte {0})', opAt));
       default:
-        throw new PickleError(`unknown pickle opcode 0x${op.toString(16).padStart(2, '0')} at byte ${opAt}`);
+        throw new PickleError(l10n.t('unknown pickle opcode 0x{0} at byte {1}', op.toString(16).padStart(2, '0'), opAt));
     }
   }
 
@@ -348,7 +349,7 @@ export function unpickle(data: Uint8Array, start: number, hooks: UnpicklerHooks)
     if (fn instanceof RefusedGlobal) return new RefusedCall(fn, args);
     if (fn instanceof RefusedCall) return new RefusedCall(fn.callee, args);
     // Calling something that is not a global (a stub instance, a string): record, never run.
-    hooks.warn(`pickle asked to call a non-callable value at byte ${at}; ignored`);
+    hooks.warn(l10n.t('pickle asked to call a non-callable value at byte {0}; ignored', at));
     return new RefusedCall({ module: '?', name: describe(fn) }, args);
   }
 

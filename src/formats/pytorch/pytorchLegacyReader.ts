@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import type { ReaderResult } from '../../model/modelIndex';
 import type { ByteSource } from '../../runtime/byteSource';
 import { DTYPE_SIZE } from '../../runtime/dtypes';
@@ -40,7 +41,7 @@ export const pytorchLegacyReader: FormatReader = {
       return await openLegacy(src, ctx);
     } catch (e) {
       if (e instanceof FormatError) throw e;
-      throw new FormatError('pytorch-legacy', `${src.name}: not a readable legacy PyTorch file: ${(e as Error).message}`);
+      throw new FormatError('pytorch-legacy', l10n.t('{0}: not a readable legacy PyTorch file: {1}', src.name, (e as Error).message));
     }
   },
 };
@@ -54,8 +55,8 @@ async function openLegacy(src: ByteSource, ctx: ReaderContext): Promise<ReaderRe
       return await parseLegacy(src, data, ctx);
     } catch (e) {
       if (!(e instanceof PickleTruncatedError)) throw e;
-      if (windowSize >= src.size) throw new FormatError('pytorch-legacy', `${src.name}: the file ends inside its pickle data (truncated)`);
-      if (windowSize >= MAX_LEGACY_PICKLE_BYTES) throw new FormatError('pytorch-legacy', `${src.name}: pickle data exceeds ${MAX_LEGACY_PICKLE_BYTES} bytes`);
+      if (windowSize >= src.size) throw new FormatError('pytorch-legacy', l10n.t('{0}: the file ends inside its pickle data (truncated)', src.name));
+      if (windowSize >= MAX_LEGACY_PICKLE_BYTES) throw new FormatError('pytorch-legacy', l10n.t('{0}: pickle data exceeds {1} bytes', src.name, MAX_LEGACY_PICKLE_BYTES));
       windowSize = Math.min(src.size, windowSize * 4, MAX_LEGACY_PICKLE_BYTES);
     }
   }
@@ -67,18 +68,18 @@ async function parseLegacy(src: ByteSource, data: Uint8Array, ctx: ReaderContext
   const plain: UnpicklerHooks = {
     resolveGlobal: createTorchGlobalResolver({ warn: (m) => warnings.push(m) }),
     persistentLoad: () => {
-      throw new FormatError('pytorch-legacy', 'unexpected persistent id in a header pickle');
+      throw new FormatError('pytorch-legacy', l10n.t('unexpected persistent id in a header pickle'));
     },
     warn: (m) => warnings.push(m),
   };
   const magic = unpickle(data, 0, plain);
   const version = unpickle(data, magic.end, plain);
-  if (version.value !== LEGACY_PROTOCOL_VERSION) throw new FormatError('pytorch-legacy', `${src.name}: unsupported legacy protocol version ${String(version.value)}`);
+  if (version.value !== LEGACY_PROTOCOL_VERSION) throw new FormatError('pytorch-legacy', l10n.t('{0}: unsupported legacy protocol version {1}', src.name, String(version.value)));
   const sysInfo = unpickle(data, version.end, plain);
   const littleEndian = !(sysInfo.value instanceof PyDict) || sysInfo.value.get('little_endian') !== false;
   const main = unpickle(data, sysInfo.end, { ...plain, persistentLoad: (pid) => collector.persistentLoad(pid) });
   const keys = unpickle(data, main.end, plain);
-  if (!Array.isArray(keys.value)) throw new FormatError('pytorch-legacy', `${src.name}: storage key list is missing`);
+  if (!Array.isArray(keys.value)) throw new FormatError('pytorch-legacy', l10n.t('{0}: storage key list is missing', src.name));
 
   // Walk the storage records: only their 8-byte headers are read.
   const located = new Map<string, StorageBytes>();
@@ -87,13 +88,13 @@ async function parseLegacy(src: ByteSource, data: Uint8Array, ctx: ReaderContext
     throwIfAborted(ctx.signal);
     const key = String(rawKey);
     const ref = collector.storages.get(key);
-    if (!ref) throw new FormatError('pytorch-legacy', `${src.name}: storage ${key} is listed but never used`);
-    if (pos + STORAGE_HEADER_BYTES > src.size) throw new FormatError('pytorch-legacy', `${src.name}: storage ${key} starts past the end of the file (truncated)`);
+    if (!ref) throw new FormatError('pytorch-legacy', l10n.t('{0}: storage {1} is listed but never used', src.name, key));
+    if (pos + STORAGE_HEADER_BYTES > src.size) throw new FormatError('pytorch-legacy', l10n.t('{0}: storage {1} starts past the end of the file (truncated)', src.name, key));
     const head = await src.read(pos, STORAGE_HEADER_BYTES);
     const numel = new DataView(head.buffer, head.byteOffset, 8).getBigInt64(0, littleEndian);
     const bytes = numel * BigInt(DTYPE_SIZE[ref.dtype]);
     if (numel < 0n || BigInt(pos + STORAGE_HEADER_BYTES) + bytes > BigInt(src.size)) {
-      throw new FormatError('pytorch-legacy', `${src.name}: storage ${key} claims ${numel} elements, more than the file holds (truncated)`);
+      throw new FormatError('pytorch-legacy', l10n.t('{0}: storage {1} claims {2} elements, more than the file holds (truncated)', src.name, key, String(numel)));
     }
     located.set(key, { file: src.name, offset: pos + STORAGE_HEADER_BYTES, bytes: Number(bytes), byteOrder: littleEndian ? 'little' : 'big' });
     pos += STORAGE_HEADER_BYTES + Number(bytes);

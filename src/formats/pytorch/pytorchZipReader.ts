@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import type { ReaderResult } from '../../model/modelIndex';
 import type { ByteSource } from '../../runtime/byteSource';
 import { DTYPE_SIZE } from '../../runtime/dtypes';
@@ -29,7 +30,7 @@ export const pytorchZipReader: FormatReader = {
       return await openZip(src, ctx);
     } catch (e) {
       if (e instanceof FormatError) throw e;
-      throw new FormatError('pytorch-zip', `${src.name}: not a readable PyTorch file: ${(e as Error).message}`);
+      throw new FormatError('pytorch-zip', l10n.t('{0}: not a readable PyTorch file: {1}', src.name, (e as Error).message));
     }
   },
 };
@@ -37,10 +38,10 @@ export const pytorchZipReader: FormatReader = {
 async function openZip(src: ByteSource, ctx: ReaderContext): Promise<ReaderResult> {
   const zip = await ZipReader.open(src);
   const pkl = [...zip.entries.values()].find((e) => e.name === 'data.pkl' || e.name.endsWith('/data.pkl'));
-  if (!pkl) throw new FormatError('pytorch-zip', `${src.name}: zip archive without data.pkl, so not a torch.save file`);
+  if (!pkl) throw new FormatError('pytorch-zip', l10n.t('{0}: zip archive without data.pkl, so not a torch.save file', src.name));
   const prefix = pkl.name.slice(0, pkl.name.length - 'data.pkl'.length);
   const warnings: string[] = [];
-  if (zip.entries.has(`${prefix}constants.pkl`)) warnings.push('TorchScript archive: module code is not run; tensors shown from its data');
+  if (zip.entries.has(`${prefix}constants.pkl`)) warnings.push(l10n.t('TorchScript archive: module code is not run; tensors shown from its data'));
 
   const byteorderEntry = zip.entries.get(`${prefix}byteorder`);
   const byteOrder = byteorderEntry ? (new TextDecoder().decode(await zip.readEntry(byteorderEntry, 16)).trim() === 'big' ? 'big' : 'little') : 'little';
@@ -59,12 +60,12 @@ async function openZip(src: ByteSource, ctx: ReaderContext): Promise<ReaderResul
     const entry: ZipEntry | undefined = zip.entries.get(`${prefix}data/${ref.key}`);
     if (!entry) continue; // reported per tensor by interpretTorchObject
     if (entry.method !== 0) {
-      warnings.push(`storage ${ref.key} is compressed inside the zip; its tensors cannot be read lazily and are skipped`);
+      warnings.push(l10n.t('storage {0} is compressed inside the zip; its tensors cannot be read lazily and are skipped', ref.key));
       continue;
     }
     const offset = await zip.dataOffset(entry);
     const claimed = ref.numel * DTYPE_SIZE[ref.dtype];
-    if (claimed > entry.uncompressedSize) warnings.push(`storage ${ref.key} claims ${claimed} bytes but its record holds ${entry.uncompressedSize}`);
+    if (claimed > entry.uncompressedSize) warnings.push(l10n.t('storage {0} claims {1} bytes but its record holds {2}', ref.key, claimed, entry.uncompressedSize));
     located.set(ref, { file: src.name, offset, bytes: entry.uncompressedSize, byteOrder });
   }
   return interpretTorchObject(value, 'pytorch-zip', located, warnings);

@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import { PyTuple } from '../pickle/values';
 import { StorageClass } from './torchGlobals';
 import { STORAGE_DTYPES, StorageRef } from './torchValues';
@@ -12,15 +13,15 @@ export class StorageCollector {
   private readonly views = new Map<string, StorageRef>();
 
   persistentLoad(pid: unknown): unknown {
-    if (!(pid instanceof PyTuple)) throw new TypeError('persistent id is not a tuple');
+    if (!(pid instanceof PyTuple)) throw new TypeError(l10n.t('persistent id is not a tuple'));
     const [tag, cls, key, , numel, view] = pid.items;
     if (tag === 'module') return cls; // legacy files name module classes this way (with source text)
-    if (tag !== 'storage') throw new TypeError(`unknown persistent id kind ${String(tag)}`);
-    if (!(cls instanceof StorageClass)) throw new TypeError('persistent id names no storage class');
+    if (tag !== 'storage') throw new TypeError(l10n.t('unknown persistent id kind {0}', String(tag)));
+    if (!(cls instanceof StorageClass)) throw new TypeError(l10n.t('persistent id names no storage class'));
     const dtype = STORAGE_DTYPES[cls.name]!;
     const k = String(key);
     const n = typeof numel === 'number' ? numel : Number(numel);
-    if (!Number.isSafeInteger(n) || n < 0) throw new TypeError(`storage ${k} has a bad element count`);
+    if (!Number.isSafeInteger(n) || n < 0) throw new TypeError(l10n.t('storage {0} has a bad element count', k));
     let root = this.storages.get(k);
     if (!root) this.storages.set(k, (root = new StorageRef(k, dtype, n)));
     // Legacy storage views: (view_key, offset, view_size) into the root storage.

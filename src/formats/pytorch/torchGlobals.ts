@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import { PyCallable, PyClass, PyDict, PyFloat, PyObject, PySet, PyTuple, RefusedGlobal } from '../pickle/values';
 import { STORAGE_DTYPES, StorageRef, TORCH_DTYPE_NAMES, TensorRef, UnsupportedTensor } from './torchValues';
 
@@ -35,21 +36,21 @@ function num(v: unknown): number {
   if (typeof v === 'bigint') return Number(v);
   if (v instanceof PyFloat) return v.value;
   if (typeof v === 'boolean') return v ? 1 : 0;
-  throw new TypeError(`expected a number, got ${typeof v}`);
+  throw new TypeError(l10n.t('expected a number, got {0}', typeof v));
 }
 
 function intList(v: unknown): number[] {
   const items = v instanceof PyTuple ? v.items : Array.isArray(v) ? v : null;
-  if (!items) throw new TypeError('expected a tuple of ints');
+  if (!items) throw new TypeError(l10n.t('expected a tuple of ints'));
   return items.map((x) => {
     const n = num(x);
-    if (!Number.isSafeInteger(n)) throw new TypeError(`bad size or stride ${String(x)}`);
+    if (!Number.isSafeInteger(n)) throw new TypeError(l10n.t('bad size or stride {0}', String(x)));
     return n;
   });
 }
 
 function rebuildTensor(storage: unknown, offset: unknown, size: unknown, stride: unknown): TensorRef | UnsupportedTensor {
-  if (!(storage instanceof StorageRef)) return new UnsupportedTensor('tensor without a readable storage');
+  if (!(storage instanceof StorageRef)) return new UnsupportedTensor(l10n.t('tensor without a readable storage'));
   return new TensorRef(storage, num(offset) + storage.viewOffset, intList(size), intList(stride));
 }
 
@@ -92,16 +93,16 @@ export function createTorchGlobalResolver(opts: GlobalResolverOptions): (module:
       // (func, new_type, args, state): func is itself allow-listed (e.g. _rebuild_tensor_v2).
       const fn = a[0];
       const inner = a[2] instanceof PyTuple ? a[2].items : [];
-      return fn instanceof PyCallable ? fn.call(inner) : new UnsupportedTensor('tensor subclass with an unknown rebuild function');
+      return fn instanceof PyCallable ? fn.call(inner) : new UnsupportedTensor(l10n.t('tensor subclass with an unknown rebuild function'));
     },
-    'torch._utils._rebuild_qtensor': () => new UnsupportedTensor('quantized tensor'),
-    'torch._utils._rebuild_sparse_tensor': () => new UnsupportedTensor('sparse tensor'),
-    'torch._utils._rebuild_sparse_csr_tensor': () => new UnsupportedTensor('sparse tensor'),
-    'torch._utils._rebuild_meta_tensor_no_storage': () => new UnsupportedTensor('meta tensor (no data saved)'),
-    'torch._utils._rebuild_wrapper_subclass': () => new UnsupportedTensor('tensor subclass without data'),
-    'torch._utils._rebuild_device_tensor_from_numpy': () => new UnsupportedTensor('device tensor from NumPy'),
-    'torch._utils._rebuild_xla_tensor': () => new UnsupportedTensor('XLA tensor'),
-    'torch._utils._rebuild_mps_tensor': () => new UnsupportedTensor('MPS tensor'),
+    'torch._utils._rebuild_qtensor': () => new UnsupportedTensor(l10n.t('quantized tensor')),
+    'torch._utils._rebuild_sparse_tensor': () => new UnsupportedTensor(l10n.t('sparse tensor')),
+    'torch._utils._rebuild_sparse_csr_tensor': () => new UnsupportedTensor(l10n.t('sparse tensor')),
+    'torch._utils._rebuild_meta_tensor_no_storage': () => new UnsupportedTensor(l10n.t('meta tensor (no data saved)')),
+    'torch._utils._rebuild_wrapper_subclass': () => new UnsupportedTensor(l10n.t('tensor subclass without data')),
+    'torch._utils._rebuild_device_tensor_from_numpy': () => new UnsupportedTensor(l10n.t('device tensor from NumPy')),
+    'torch._utils._rebuild_xla_tensor': () => new UnsupportedTensor(l10n.t('XLA tensor')),
+    'torch._utils._rebuild_mps_tensor': () => new UnsupportedTensor(l10n.t('MPS tensor')),
     'torch.Size': (args) => new PyTuple(args[0] === undefined ? [] : listFrom(args[0])),
     'torch.device': (args) => args.map(String).join(':'),
     'numpy.core.multiarray.scalar': (args) => numpyScalar(args[0], args[1]),
@@ -129,16 +130,16 @@ export function createTorchGlobalResolver(opts: GlobalResolverOptions): (module:
     if (q === 'numpy.ndarray') return new PyClass(module, name);
     const top = module.split('.')[0]!;
     if (DANGEROUS_MODULES.has(module) || DANGEROUS_MODULES.has(top)) {
-      warnOnce(q, `refused ${asWritten}: pickle globals from '${rawModule.split('.')[0]}' are never resolved (nothing was called)`);
+      warnOnce(q, l10n.t("refused {0}: pickle globals from '{1}' are never resolved (nothing was called)", asWritten, rawModule.split('.')[0]!));
       return new RefusedGlobal(module, name);
     }
     if (/^_*[A-Z]/.test(name)) {
       if (!KNOWN_CLASS_PREFIXES.some((p) => q.startsWith(p))) {
-        warnOnce(q, `unknown class ${asWritten}: shown as a stub (its code is not run)`);
+        warnOnce(q, l10n.t('unknown class {0}: shown as a stub (its code is not run)', asWritten));
       }
       return new PyClass(module, name);
     }
-    warnOnce(q, `refused ${asWritten}: not on the allow-list (nothing was called)`);
+    warnOnce(q, l10n.t('refused {0}: not on the allow-list (nothing was called)', asWritten));
     return new RefusedGlobal(module, name);
   };
 }

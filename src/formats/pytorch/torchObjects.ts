@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import type { FormatId, PathStep, RawModule, RawTensor, ReaderResult, TensorKind, TensorLocation } from '../../model/modelIndex';
 import { kindFromName } from '../../model/tensorKinds';
 import { DTYPE_SIZE } from '../../runtime/dtypes';
@@ -33,7 +34,7 @@ export const MAX_SHARED_REVISITS = 10_000;
 /** The object graph is too large to name: almost certainly a pickle bomb. */
 export class ObjectGraphTooLargeError extends Error {
   constructor() {
-    super('the pickle reaches the same objects through too many shared references (a pickle bomb?)');
+    super(l10n.t('the pickle reaches the same objects through too many shared references (a pickle bomb?)'));
     this.name = 'ObjectGraphTooLargeError';
   }
 }
@@ -68,19 +69,19 @@ export function interpretTorchObject(
   const locate = (t: TensorRef, name: string): TensorLocation | undefined => {
     const s = storages.get(t.storage);
     if (!s) {
-      warnings.push(`${name}: its storage ${t.storage.key} is missing from the file; skipped`);
+      warnings.push(l10n.t('{0}: its storage {1} is missing from the file; skipped', name, t.storage.key));
       return undefined;
     }
     const itemsize = DTYPE_SIZE[t.storage.dtype];
     const numel = Math.floor(s.bytes / itemsize);
     if (t.shape.length !== t.strides.length || t.shape.some((d) => d < 0) || t.strides.some((d) => d < 0) || t.storageOffset < 0) {
-      warnings.push(`${name}: inconsistent shape ${JSON.stringify(t.shape)} / strides ${JSON.stringify(t.strides)}; skipped`);
+      warnings.push(l10n.t('{0}: inconsistent shape {1} / strides {2}; skipped', name, JSON.stringify(t.shape), JSON.stringify(t.strides)));
       return undefined;
     }
     const empty = t.shape.some((d) => d === 0);
     const last = empty ? -1 : t.storageOffset + t.shape.reduce((acc, d, i) => acc + (d - 1) * t.strides[i]!, 0);
     if (last >= numel) {
-      warnings.push(`${name}: view reaches element ${last} of a storage with ${numel} elements; skipped`);
+      warnings.push(l10n.t('{0}: view reaches element {1} of a storage with {2} elements; skipped', name, last, numel));
       return undefined;
     }
     return {
@@ -114,7 +115,7 @@ export function interpretTorchObject(
           addTensor(v, name, kind, steps && [...steps, { kind: 'attr', name: local }]);
           into.push([local, name]);
         } else if (v instanceof UnsupportedTensor) {
-          warnings.push(`${name}: ${v.reason}, not shown`);
+          warnings.push(notShown(name, v));
         }
       }
     };
@@ -127,7 +128,7 @@ export function interpretTorchObject(
         const local = String(k);
         if (!isModule(child)) continue;
         if (ancestors.has(child)) {
-          warnings.push(`${prefix}${local}: module contains itself; the cycle is cut here`);
+          warnings.push(l10n.t('{0}: module contains itself; the cycle is cut here', `${prefix}${local}`));
           continue;
         }
         ancestors.add(child);
@@ -148,7 +149,7 @@ export function interpretTorchObject(
       return;
     }
     if (v instanceof UnsupportedTensor) {
-      warnings.push(`${dotted}: ${v.reason}, not shown`);
+      warnings.push(notShown(dotted, v));
       return;
     }
     if (!containsTensor(v, new Set())) {
@@ -183,14 +184,14 @@ export function interpretTorchObject(
       const name = keyName(k);
       const steps: PathStep[] | undefined = fromStateDict ? undefined : [{ kind: 'key', key: keyValue(k) }];
       if (v instanceof TensorRef) addTensor(v, name, v.isParameter ? 'parameter' : guessKind(name), steps);
-      else if (v instanceof UnsupportedTensor) warnings.push(`${name}: ${v.reason}, not shown`);
+      else if (v instanceof UnsupportedTensor) warnings.push(notShown(name, v));
     }
   } else if (root instanceof TensorRef) {
     addTensor(root, 'tensor', 'tensor', []);
   } else {
     walk(root, [], [], new Set());
   }
-  if (tensors.length === 0 && warnings.length === 0) warnings.push('no tensors found in this file');
+  if (tensors.length === 0 && warnings.length === 0) warnings.push(l10n.t('no tensors found in this file'));
   return { format, tensors, moduleTree, metadata, warnings };
 }
 
@@ -209,6 +210,11 @@ function isFlatStateDict(d: PyDict): boolean {
 }
 
 const guessKind = kindFromName;
+
+/** The warning for a tensor kind we recognise but cannot show (its reason is already translated). */
+function notShown(name: string, t: UnsupportedTensor): string {
+  return l10n.t('{0}: {1}, not shown', name, t.reason);
+}
 
 function keyName(k: unknown): string {
   if (k instanceof PyTuple) return `(${k.items.map(keyName).join(', ')})`;

@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import type { RawTensor, ReaderResult } from '../../model/modelIndex';
 import type { ByteSource } from '../../runtime/byteSource';
 import { kindFromName } from '../../model/tensorKinds';
@@ -22,22 +23,22 @@ const fail = (src: ByteSource, msg: string): FormatError => new FormatError('saf
 
 /** Reads and validates a safetensors header; tensor bytes stay on disk. */
 export async function readSafetensorsHeader(src: ByteSource): Promise<SafetensorsHeader> {
-  if (src.size < LENGTH_PREFIX_BYTES) throw fail(src, 'file is too small to be safetensors');
+  if (src.size < LENGTH_PREFIX_BYTES) throw fail(src, l10n.t('file is too small to be safetensors'));
   const prefix = await src.read(0, LENGTH_PREFIX_BYTES);
   const n = new DataView(prefix.buffer, prefix.byteOffset, 8).getBigUint64(0, true);
-  if (n > BigInt(MAX_HEADER_LENGTH)) throw fail(src, `header length ${n} exceeds the ${MAX_HEADER_LENGTH}-byte limit`);
+  if (n > BigInt(MAX_HEADER_LENGTH)) throw fail(src, l10n.t('header length {0} exceeds the {1}-byte limit', String(n), MAX_HEADER_LENGTH));
   const headerLen = Number(n);
   if (LENGTH_PREFIX_BYTES + headerLen > src.size) {
-    throw fail(src, `the file is truncated: its JSON header needs bytes 8 to ${LENGTH_PREFIX_BYTES + headerLen}, but the file has only ${src.size} bytes`);
+    throw fail(src, l10n.t('the file is truncated: its JSON header needs bytes 8 to {0}, but the file has only {1} bytes', LENGTH_PREFIX_BYTES + headerLen, src.size));
   }
   const raw = await src.read(LENGTH_PREFIX_BYTES, headerLen);
   let header: unknown;
   try {
     header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw));
   } catch (e) {
-    throw fail(src, `header is not valid UTF-8 JSON (${(e as Error).message})`);
+    throw fail(src, l10n.t('header is not valid UTF-8 JSON ({0})', (e as Error).message));
   }
-  if (typeof header !== 'object' || header === null || Array.isArray(header)) throw fail(src, 'header is not a JSON object');
+  if (typeof header !== 'object' || header === null || Array.isArray(header)) throw fail(src, l10n.t('header is not a JSON object'));
 
   const dataStart = LENGTH_PREFIX_BYTES + headerLen;
   const dataSize = src.size - dataStart;
@@ -45,7 +46,7 @@ export async function readSafetensorsHeader(src: ByteSource): Promise<Safetensor
   let metadata: Record<string, string> = {};
   for (const [name, info] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') {
-      if (typeof info !== 'object' || info === null || Array.isArray(info)) throw fail(src, '__metadata__ is not an object');
+      if (typeof info !== 'object' || info === null || Array.isArray(info)) throw fail(src, l10n.t('__metadata__ is not an object'));
       metadata = Object.fromEntries(Object.entries(info).map(([k, v]) => [k, String(v)]));
       continue;
     }
@@ -55,19 +56,19 @@ export async function readSafetensorsHeader(src: ByteSource): Promise<Safetensor
 }
 
 function parseEntry(src: ByteSource, name: string, info: unknown, dataStart: number, dataSize: number): RawTensor {
-  const bad = (what: string): FormatError => fail(src, `tensor '${name}': ${what}`);
-  if (typeof info !== 'object' || info === null) throw bad('entry is not an object');
+  const bad = (what: string): FormatError => fail(src, l10n.t("tensor '{0}': {1}", name, what));
+  if (typeof info !== 'object' || info === null) throw bad(l10n.t('entry is not an object'));
   const { dtype: code, shape, data_offsets: offsets } = info as Record<string, unknown>;
   const dtype = typeof code === 'string' ? SAFETENSORS_DTYPES[code] : undefined;
-  if (!dtype) throw bad(`unknown dtype ${JSON.stringify(code)}`);
-  if (!Array.isArray(shape) || shape.length > MAX_RANK || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw bad(`bad shape ${JSON.stringify(shape)}`);
-  if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((d) => Number.isSafeInteger(d) && d >= 0)) throw bad(`bad data_offsets ${JSON.stringify(offsets)}`);
+  if (!dtype) throw bad(l10n.t('unknown dtype {0}', String(JSON.stringify(code))));
+  if (!Array.isArray(shape) || shape.length > MAX_RANK || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw bad(l10n.t('bad shape {0}', String(JSON.stringify(shape))));
+  if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((d) => Number.isSafeInteger(d) && d >= 0)) throw bad(l10n.t('bad data_offsets {0}', String(JSON.stringify(offsets))));
   const [begin, end] = offsets as [number, number];
-  if (begin > end || end > dataSize) throw bad(`data_offsets [${begin}, ${end}] lie outside the ${dataSize}-byte data section`);
+  if (begin > end || end > dataSize) throw bad(l10n.t('data_offsets [{0}, {1}] lie outside the {2}-byte data section', begin, end, dataSize));
   let numel = 1n;
   for (const d of shape as number[]) numel *= BigInt(d);
   const expected = numel * BigInt(DTYPE_SIZE[dtype]);
-  if (expected !== BigInt(end - begin)) throw bad(`shape ${JSON.stringify(shape)} of ${code} needs ${expected} bytes but data_offsets span ${end - begin}`);
+  if (expected !== BigInt(end - begin)) throw bad(l10n.t('shape {0} of {1} needs {2} bytes but data_offsets span {3}', JSON.stringify(shape), String(code), String(expected), end - begin));
   const dims = shape as number[];
   const strides = new Array<number>(dims.length);
   let s = 1;

@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import type { RawTensor, ReaderResult } from '../../model/modelIndex';
 import type { ByteSource } from '../../runtime/byteSource';
 import { FormatError, type FormatReader, type ReaderContext, throwIfAborted } from '../formatReader';
@@ -23,21 +24,21 @@ export const shardedSafetensorsReader: FormatReader = {
   },
 
   async open(src: ByteSource, ctx: ReaderContext): Promise<ReaderResult> {
-    if (src.size > MAX_INDEX_BYTES) throw fail(src, `index is ${src.size} bytes, over the ${MAX_INDEX_BYTES}-byte limit`);
+    if (src.size > MAX_INDEX_BYTES) throw fail(src, l10n.t('index is {0} bytes, over the {1}-byte limit', src.size, MAX_INDEX_BYTES));
     let index: unknown;
     try {
       index = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(await src.read(0, src.size)));
     } catch (e) {
-      throw fail(src, `index is not valid JSON (${(e as Error).message})`);
+      throw fail(src, l10n.t('index is not valid JSON ({0})', (e as Error).message));
     }
     const weightMap = (index as { weight_map?: unknown } | null)?.weight_map;
-    if (typeof weightMap !== 'object' || weightMap === null || Array.isArray(weightMap)) throw fail(src, 'index has no weight_map object');
+    if (typeof weightMap !== 'object' || weightMap === null || Array.isArray(weightMap)) throw fail(src, l10n.t('index has no weight_map object'));
     const entries = Object.entries(weightMap as Record<string, unknown>);
     const shardNames = [...new Set(entries.map(([, f]) => f))];
     for (const f of shardNames) {
       // Shards live beside the index: no absolute paths, no climbing out of the folder.
       if (typeof f !== 'string' || f === '' || f.startsWith('/') || f.includes('\\') || f.split('/').includes('..')) {
-        throw fail(src, `weight_map names an unsafe shard path ${JSON.stringify(f)}`);
+        throw fail(src, l10n.t('weight_map names an unsafe shard path {0}', String(JSON.stringify(f))));
       }
     }
     const byName = new Map<string, RawTensor>();
@@ -52,11 +53,11 @@ export const shardedSafetensorsReader: FormatReader = {
       try {
         shardSrc = await ctx.openSibling(shard);
       } catch (e) {
-        throw fail(src, `cannot open shard ${shard}: ${(e as Error).message}`);
+        throw fail(src, l10n.t('cannot open shard {0}: {1}', shard, (e as Error).message));
       }
       const header = await readSafetensorsHeader(shardSrc);
       for (const t of header.tensors) {
-        if (byName.has(t.name)) warnings.push(`${t.name} appears in both ${shardOf.get(t.name)} and ${shard}; the first is shown`);
+        if (byName.has(t.name)) warnings.push(l10n.t('{0} appears in both {1} and {2}; the first is shown', t.name, String(shardOf.get(t.name)), shard));
         else {
           byName.set(t.name, t);
           shardOf.set(t.name, shard);
@@ -67,13 +68,13 @@ export const shardedSafetensorsReader: FormatReader = {
     const tensors: RawTensor[] = [];
     for (const [name, shard] of entries) {
       const t = byName.get(name);
-      if (!t) throw fail(src, `weight_map puts '${name}' in ${String(shard)}, which does not contain it`);
-      if (shardOf.get(name) !== shard) warnings.push(`'${name}' is mapped to ${String(shard)} but found in ${shardOf.get(name)}`);
+      if (!t) throw fail(src, l10n.t("weight_map puts '{0}' in {1}, which does not contain it", name, String(shard)));
+      if (shardOf.get(name) !== shard) warnings.push(l10n.t("'{0}' is mapped to {1} but found in {2}", name, String(shard), String(shardOf.get(name))));
       tensors.push(t);
     }
     const mapped = new Set(entries.map(([n]) => n));
     const extra = [...byName.keys()].filter((n) => !mapped.has(n));
-    if (extra.length > 0) warnings.push(`${extra.length} tensor(s) in the shards are missing from weight_map (e.g. ${extra[0]}); shown anyway`);
+    if (extra.length > 0) warnings.push(l10n.t('{0} tensor(s) in the shards are missing from weight_map (e.g. {1}); shown anyway', extra.length, extra[0]!));
     for (const n of extra) tensors.push(byName.get(n)!);
     return { format: 'safetensors-sharded', tensors, metadata, warnings };
   },

@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import type { ByteSource } from '../../runtime/byteSource';
 
 /** A zip archive we cannot use: truncated, lying about sizes, or compressed where we read raw. */
@@ -45,7 +46,7 @@ export class ZipReader {
   ) {}
 
   static async open(src: ByteSource): Promise<ZipReader> {
-    if (src.size < EOCD_SIZE) throw new ZipError('file is too small to be a zip archive');
+    if (src.size < EOCD_SIZE) throw new ZipError(l10n.t('file is too small to be a zip archive'));
     const tailLen = Math.min(src.size, MAX_EOCD_SEARCH);
     const tail = await src.read(src.size - tailLen, tailLen);
     const tv = view(tail);
@@ -56,7 +57,7 @@ export class ZipReader {
         break;
       }
     }
-    if (eocd < 0) throw new ZipError('no end-of-central-directory record: the zip is truncated or not a zip');
+    if (eocd < 0) throw new ZipError(l10n.t('no end-of-central-directory record: the zip is truncated or not a zip'));
     let count = tv.getUint16(eocd + 10, true);
     let cdSize = tv.getUint32(eocd + 12, true);
     let cdOffset = tv.getUint32(eocd + 16, true);
@@ -64,20 +65,20 @@ export class ZipReader {
 
     if (count === 0xffff || cdSize === 0xffffffff || cdOffset === 0xffffffff) {
       const locAbs = eocdAbs - EOCD64_LOCATOR_SIZE;
-      if (locAbs < 0) throw new ZipError('zip64 locator missing');
+      if (locAbs < 0) throw new ZipError(l10n.t('zip64 locator missing'));
       const loc = view(await src.read(locAbs, EOCD64_LOCATOR_SIZE));
-      if (loc.getUint32(0, true) !== EOCD64_LOCATOR_SIG) throw new ZipError('zip64 locator missing');
-      const rec64 = safeNumber(loc.getBigUint64(8, true), 'zip64 record offset');
-      if (rec64 + 56 > src.size) throw new ZipError('zip64 record offset is past the end of the file');
+      if (loc.getUint32(0, true) !== EOCD64_LOCATOR_SIG) throw new ZipError(l10n.t('zip64 locator missing'));
+      const rec64 = safeNumber(loc.getBigUint64(8, true), () => l10n.t('zip64 record offset'));
+      if (rec64 + 56 > src.size) throw new ZipError(l10n.t('zip64 record offset is past the end of the file'));
       const r = view(await src.read(rec64, 56));
-      if (r.getUint32(0, true) !== EOCD64_SIG) throw new ZipError('bad zip64 end-of-central-directory record');
-      count = safeNumber(r.getBigUint64(32, true), 'entry count');
-      cdSize = safeNumber(r.getBigUint64(40, true), 'central directory size');
-      cdOffset = safeNumber(r.getBigUint64(48, true), 'central directory offset');
+      if (r.getUint32(0, true) !== EOCD64_SIG) throw new ZipError(l10n.t('bad zip64 end-of-central-directory record'));
+      count = safeNumber(r.getBigUint64(32, true), () => l10n.t('entry count'));
+      cdSize = safeNumber(r.getBigUint64(40, true), () => l10n.t('central directory size'));
+      cdOffset = safeNumber(r.getBigUint64(48, true), () => l10n.t('central directory offset'));
     }
-    if (cdSize > MAX_CENTRAL_DIRECTORY_BYTES) throw new ZipError(`central directory of ${cdSize} bytes exceeds the ${MAX_CENTRAL_DIRECTORY_BYTES}-byte limit`);
-    if (cdOffset + cdSize > src.size) throw new ZipError('central directory lies past the end of the file (truncated zip)');
-    if (count * CENTRAL_SIZE > cdSize) throw new ZipError(`zip claims ${count} entries but its directory holds fewer`);
+    if (cdSize > MAX_CENTRAL_DIRECTORY_BYTES) throw new ZipError(l10n.t('central directory of {0} bytes exceeds the {1}-byte limit', cdSize, MAX_CENTRAL_DIRECTORY_BYTES));
+    if (cdOffset + cdSize > src.size) throw new ZipError(l10n.t('central directory lies past the end of the file (truncated zip)'));
+    if (count * CENTRAL_SIZE > cdSize) throw new ZipError(l10n.t('zip claims {0} entries but its directory holds fewer', count));
 
     const cd = await src.read(cdOffset, cdSize);
     const cv = view(cd);
@@ -85,7 +86,7 @@ export class ZipReader {
     const decoder = new TextDecoder();
     let p = 0;
     for (let i = 0; i < count; i++) {
-      if (p + CENTRAL_SIZE > cd.length || cv.getUint32(p, true) !== CENTRAL_SIG) throw new ZipError(`bad central directory entry ${i}`);
+      if (p + CENTRAL_SIZE > cd.length || cv.getUint32(p, true) !== CENTRAL_SIG) throw new ZipError(l10n.t('bad central directory entry {0}', i));
       const method = cv.getUint16(p + 10, true);
       let compressedSize = cv.getUint32(p + 20, true);
       let uncompressedSize = cv.getUint32(p + 24, true);
@@ -94,7 +95,7 @@ export class ZipReader {
       const commentLen = cv.getUint16(p + 32, true);
       let localHeaderOffset = cv.getUint32(p + 42, true);
       const end = p + CENTRAL_SIZE + nameLen + extraLen + commentLen;
-      if (end > cd.length) throw new ZipError(`central directory entry ${i} runs past the directory`);
+      if (end > cd.length) throw new ZipError(l10n.t('central directory entry {0} runs past the directory', i));
       const name = decoder.decode(cd.subarray(p + CENTRAL_SIZE, p + CENTRAL_SIZE + nameLen));
       // Zip64 extra field: the 64-bit values appear only for fields saturated at 0xffffffff.
       let e = p + CENTRAL_SIZE + nameLen;
@@ -105,8 +106,8 @@ export class ZipReader {
         if (id === ZIP64_EXTRA_ID) {
           let q = e + 4;
           const take = (): number => {
-            if (q + 8 > e + 4 + size) throw new ZipError(`bad zip64 extra field in ${name}`);
-            const v = safeNumber(cv.getBigUint64(q, true), 'zip64 size');
+            if (q + 8 > e + 4 + size) throw new ZipError(l10n.t('bad zip64 extra field in {0}', name));
+            const v = safeNumber(cv.getBigUint64(q, true), () => l10n.t('zip64 size'));
             q += 8;
             return v;
           };
@@ -117,7 +118,7 @@ export class ZipReader {
         e += 4 + size;
       }
       if (localHeaderOffset + LOCAL_SIZE + compressedSize > src.size) {
-        throw new ZipError(`record ${name} lies past the end of the file (truncated zip)`);
+        throw new ZipError(l10n.t('record {0} lies past the end of the file (truncated zip)', name));
       }
       entries.set(name, { name, method, compressedSize, uncompressedSize, localHeaderOffset });
       p = end;
@@ -131,25 +132,25 @@ export class ZipReader {
    */
   async dataOffset(entry: ZipEntry): Promise<number> {
     const h = view(await this.src.read(entry.localHeaderOffset, LOCAL_SIZE));
-    if (h.getUint32(0, true) !== LOCAL_SIG) throw new ZipError(`bad local header for ${entry.name}`);
+    if (h.getUint32(0, true) !== LOCAL_SIG) throw new ZipError(l10n.t('bad local header for {0}', entry.name));
     const start = entry.localHeaderOffset + LOCAL_SIZE + h.getUint16(26, true) + h.getUint16(28, true);
-    if (start + entry.compressedSize > this.src.size) throw new ZipError(`record ${entry.name} lies past the end of the file (truncated zip)`);
+    if (start + entry.compressedSize > this.src.size) throw new ZipError(l10n.t('record {0} lies past the end of the file (truncated zip)', entry.name));
     return start;
   }
 
   /** Reads a whole (small) record, inflating it if needed. */
   async readEntry(entry: ZipEntry, maxBytes: number): Promise<Uint8Array> {
-    if (entry.uncompressedSize > maxBytes) throw new ZipError(`${entry.name} is ${entry.uncompressedSize} bytes, over the ${maxBytes}-byte limit`);
+    if (entry.uncompressedSize > maxBytes) throw new ZipError(l10n.t('{0} is {1} bytes, over the {2}-byte limit', entry.name, entry.uncompressedSize, maxBytes));
     const start = await this.dataOffset(entry);
     const raw = await this.src.read(start, entry.compressedSize);
     if (entry.method === 0) return raw;
     if (entry.method === 8) {
       const { inflateRaw } = await import('node:zlib');
       return new Promise((resolve, reject) =>
-        inflateRaw(raw, { maxOutputLength: maxBytes }, (err, out) => (err ? reject(new ZipError(`cannot inflate ${entry.name}: ${err.message}`)) : resolve(new Uint8Array(out)))),
+        inflateRaw(raw, { maxOutputLength: maxBytes }, (err, out) => (err ? reject(new ZipError(l10n.t('cannot inflate {0}: {1}', entry.name, err.message))) : resolve(new Uint8Array(out)))),
       );
     }
-    throw new ZipError(`${entry.name} uses zip compression method ${entry.method}, which is not supported`);
+    throw new ZipError(l10n.t('{0} uses zip compression method {1}, which is not supported', entry.name, entry.method));
   }
 }
 
@@ -157,7 +158,8 @@ function view(b: Uint8Array): DataView {
   return new DataView(b.buffer, b.byteOffset, b.byteLength);
 }
 
-function safeNumber(v: bigint, what: string): number {
-  if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new ZipError(`${what} is out of range`);
+/** `what` names the field, translated only when the value is refused. */
+function safeNumber(v: bigint, what: () => string): number {
+  if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new ZipError(l10n.t('{0} is out of range', what()));
   return Number(v);
 }

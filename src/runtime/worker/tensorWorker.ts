@@ -1,4 +1,5 @@
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
+import * as l10n from '@vscode/l10n';
 import type { TensorSpec, WorkerNotifications, WorkerRequests } from '../../protocol/messages';
 import { Rpc } from '../../protocol/rpc';
 import { openModel } from '../../model/openModel';
@@ -9,6 +10,7 @@ import type { StatsPassRequests } from './statsPassMessages';
 import { registerDiffHandlers } from './diffHandlers';
 import { registerModelHandlers } from './modelHandlers';
 import { heatmapKernel, statsKernel, valuesKernel } from './tensorKernels';
+import type { TensorWorkerData } from './workerPool';
 
 /**
  * Worker thread entry: runs tensor kernels off the extension host's main thread. Each request
@@ -16,6 +18,11 @@ import { heatmapKernel, statsKernel, valuesKernel } from './tensorKernels';
  */
 if (!parentPort) throw new Error('tensorWorker must run in a worker thread');
 const port = parentPort;
+
+// The display language's translations, before any request: every message the core builds here
+// (reader errors, warnings, refusals) is looked up when it is thrown or pushed. No bundle: English.
+const l10nBundle = (workerData as TensorWorkerData | null)?.l10nBundle;
+if (l10nBundle) l10n.config({ contents: l10nBundle });
 
 const rpc = new Rpc<WorkerRequests & StatsPassRequests, WorkerNotifications>(
   {

@@ -10,6 +10,12 @@ import type { StatsPassRequests } from './statsPassMessages';
 
 type PoolRequests = WorkerRequests & StatsPassRequests;
 
+/** What each worker receives as `workerData` (tensorWorker.ts reads it before handling anything). */
+export interface TensorWorkerData {
+  /** Translations of the core's messages (keys: the English text); absent for English. */
+  l10nBundle?: Record<string, string>;
+}
+
 interface PooledWorker {
   worker: Worker;
   rpc: Rpc<PoolRequests, WorkerNotifications>;
@@ -40,9 +46,14 @@ export class WorkerPool {
   private nextToken = 1;
   private disposed = false;
 
+  /**
+   * @param l10nBundle translations for the messages the workers build (reader errors, warnings,
+   *   refusals): the extension passes `vscode.l10n.bundle`; the CLI and tests pass nothing (English).
+   */
   constructor(
     private readonly workerScript: string,
     readonly size = Math.max(1, Math.min(availableParallelism(), 4)),
+    private readonly l10nBundle?: Record<string, string>,
   ) {}
 
   /** Starts every worker now, so their start-up overlaps the caller's own (the CLI parsing a header). */
@@ -111,7 +122,7 @@ export class WorkerPool {
   }
 
   private spawn(): PooledWorker {
-    const worker = new Worker(this.workerScript);
+    const worker = new Worker(this.workerScript, { workerData: { l10nBundle: this.l10nBundle } satisfies TensorWorkerData });
     // A worker must not keep the process (the CLI, a test) alive on its own.
     worker.unref();
     const rpc = new Rpc<PoolRequests, WorkerNotifications>({
