@@ -1,9 +1,17 @@
 // Every user-facing string goes through vscode.l10n / @vscode/l10n and package.nls.json, and the
 // zh-cn translation covers all of them with the same placeholders.
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as l10n from '@vscode/l10n';
 import { getL10nJson } from '@vscode/l10n-dev';
-import { describe, expect, it } from 'vitest';
+import { build } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readSafetensorsHeader } from '../../src/formats/safetensors/safetensorsReader';
+import { MemoryByteSource } from '../../src/runtime/byteSource';
+import { computeFastStats, type StatsPassRunner } from '../../src/runtime/fastStats';
+import { WorkerPool } from '../../src/runtime/worker/workerPool';
+import { FIXTURES } from './fixtureFiles';
 
 const root = join(__dirname, '..', '..');
 const read = (rel: string): string => readFileSync(join(root, rel), 'utf8');
@@ -17,6 +25,9 @@ function sources(dir: string): string[] {
 
 /** `{0}`, `{1}`… of a message, sorted. */
 const placeholders = (s: string): string[] => [...s.matchAll(/\{\d+\}/g)].map((m) => m[0]).sort();
+
+/** A message as `l10n.t` fills it in. */
+const fill = (template: string, ...args: Array<string | number>): string => template.replace(/\{(\d+)\}/g, (m, i: string) => String(args[Number(i)] ?? m));
 
 /** Strings of package.json that VS Code shows: command titles and categories, view names, settings. */
 interface Contributes {
@@ -56,6 +67,16 @@ describe('localization', () => {
     expect(Object.keys(json('l10n/bundle.l10n.json')).sort()).toEqual([...strings].sort());
   });
 
+  it('the core keeps `path: ` in front of its translated messages', async () => {
+    // Messages of formats/model/runtime that start with their file keep the ASCII `{0}: `, as those
+    // the core prefixes itself do: the views cut that prefix off for short reasons (shortReason).
+    const files = ['src/formats', 'src/model', 'src/runtime'].flatMap(sources).map((f) => ({ extension: '.ts', contents: readFileSync(f, 'utf8') }));
+    const core = Object.keys(await getL10nJson(files));
+    expect(core.length).toBeGreaterThan(100);
+    const zh = json('l10n/bundle.l10n.zh-cn.json');
+    expect(core.filter((k) => k.startsWith('{0}: ') && !zh[k]?.startsWith('{0}: '))).toEqual([]);
+  });
+
   it('package.json shows only %keys%, and package.nls.json and its zh-cn twin have the same keys', () => {
     const pkg = json('package.json') as unknown as Record<string, unknown>;
     const shown = manifestStrings(pkg);
@@ -78,5 +99,88 @@ describe('localization', () => {
     expect(english).toEqual([]);
     const han = Object.values(zh).filter((t) => /[\u4e00-\u9fff]/.test(t)).length;
     expect(han / Object.values(zh).length).toBeGreaterThan(0.9);
+  });
+});
+
+describe('the core (readers, model, runtime) in the display language', () => {
+  const zh = json('l10n/bundle.l10n.zh-cn.json');
+  let script: string;
+  beforeAll(async () => {
+    // The worker as shipped (what `npm run build` writes to dist/tensorWorker.js), bundled by esbuild
+    // and started as a real worker thread.
+    script = join(mkdtempSync(join(tmpdir(), 'paramscope-l10n-worker-')), 'tensorWorker.js');
+    await build({ entryPoints: [join(root, 'src/runtime/worker/tensorWorker.ts')], outfile: script, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'silent' });
+  });
+  const pools: WorkerPool[] = [];
+  afterAll(() => Promise.all(pools.map((p) => p.dispose())));
+  const pool = (bundle?: Record<string, string>): WorkerPool => {
+    const p = new WorkerPool(script, 1, bundle);
+    pools.push(p);
+    return p;
+  };
+  const indexError = (p: WorkerPool, rel: string): Promise<string> =>
+    p.run('index', { file: join(FIXTURES, rel) }).then(
+      () => 'opened',
+      (e: Error) => e.message,
+    );
+
+  it('a worker given the zh-cn bundle reports broken files in Chinese; without a bundle, in English', async () => {
+    const [zhPool, enPool] = [pool(zh), pool()];
+    const safetensors = join(FIXTURES, 'models/broken/net.truncated.safetensors');
+    const truncated = 'the file is truncated: its JSON header needs bytes 8 to {0}, but the file has only {1} bytes';
+    expect(await indexError(enPool, 'models/broken/net.truncated.safetensors')).toBe(`${safetensors}: ${fill(truncated, 296, 295)}`);
+    expect(await indexError(zhPool, 'models/broken/net.truncated.safetensors')).toBe(`${safetensors}: ${fill(zh[truncated]!, 296, 295)}`);
+    expect(zh[truncated]).toMatch(/[\u4e00-\u9fff]/);
+
+    // A zip error wrapped by the PyTorch reader: both levels translated.
+    const pt = join(FIXTURES, 'models/broken/net.truncated.pt');
+    const [wrap, noEocd] = ['{0}: not a readable PyTorch file: {1}', 'no end-of-central-directory record: the zip is truncated or not a zip'];
+    expect(await indexError(enPool, 'models/broken/net.truncated.pt')).toBe(fill(wrap, pt, noEocd));
+    expect(await indexError(zhPool, 'models/broken/net.truncated.pt')).toBe(fill(zh[wrap]!, pt, zh[noEocd]!));
+  });
+
+  it('warnings built in a worker (the torch globals resolver) follow its bundle', async () => {
+    const stub = 'unknown class {0}: shown as a stub (its code is not run)';
+    const file = join(FIXTURES, 'models/mlp.pt');
+    expect((await pool().run('index', { file })).warnings).toEqual([fill(stub, '__main__.MLP')]);
+    expect((await pool(zh).run('index', { file })).warnings).toEqual([fill(zh[stub]!, '__main__.MLP')]);
+  });
+
+  it('core code on the calling thread follows l10n.config (the extension host configures it in activate)', async () => {
+    const refuse = (): Promise<string> => {
+      const runner = {} as StatsPassRunner; // never reached: the dtype is refused first
+      const t = { dtype: 'complex64' as const, shape: [2], location: { file: 'x', storageOffset: 0, storageBytes: 16, storageKey: 'x', elementOffset: 0, strides: [1], byteOrder: 'little' as const } };
+      return computeFastStats(t, runner, { parts: 1, bins: 8 }).then(
+        () => 'computed',
+        (e: Error) => e.message,
+      );
+    };
+    const noFastPath = '{0} has no fast statistics path';
+    expect(await refuse()).toBe(fill(noFastPath, 'complex64'));
+    l10n.config({ contents: zh });
+    try {
+      expect(await refuse()).toBe(fill(zh[noFastPath]!, 'complex64'));
+    } finally {
+      l10n.config({ contents: {} });
+    }
+    expect(await refuse()).toBe(fill(noFastPath, 'complex64'));
+  });
+
+  it('braces in hostile data stay data: names and values are arguments, not templates', async () => {
+    const header = new TextEncoder().encode(JSON.stringify({ '{1}': { dtype: 'Q{0}', shape: [1], data_offsets: [0, 4] } }));
+    const bytes = new Uint8Array(8 + header.length + 4);
+    new DataView(bytes.buffer).setBigUint64(0, BigInt(header.length), true);
+    bytes.set(header, 8);
+    const read = (): Promise<string> => readSafetensorsHeader(new MemoryByteSource(bytes, 'h{0}.safetensors')).then(
+      () => 'read',
+      (e: Error) => e.message,
+    );
+    expect(await read()).toBe(`h{0}.safetensors: tensor '{1}': unknown dtype "Q{0}"`);
+    l10n.config({ contents: zh });
+    try {
+      expect(await read()).toBe(`h{0}.safetensors: ${fill(zh["tensor '{0}': {1}"]!, '{1}', fill(zh['unknown dtype {0}']!, '"Q{0}"'))}`);
+    } finally {
+      l10n.config({ contents: {} });
+    }
   });
 });
