@@ -37,7 +37,7 @@ function filterItems(all: readonly ParameterItem[], query: string): ParameterIte
  * does not keep it blank; the query matches access paths, state_dict names and file names fuzzily
  * (`b1bias` finds `rgnet[0][1][0].bias`), best matches first.
  */
-async function pickParameter(registry: ModelRegistry, title: string): Promise<{ uri: vscode.Uri; name: string } | undefined> {
+async function pickParameter(registry: ModelRegistry, title: string, query = ''): Promise<{ uri: vscode.Uri; name: string } | undefined> {
   const qp = vscode.window.createQuickPick<ParameterItem>();
   qp.title = title;
   qp.placeholder = vscode.l10n.t('parameter name or access path (e.g. net[2].bias)');
@@ -49,6 +49,7 @@ async function pickParameter(registry: ModelRegistry, title: string): Promise<{ 
     qp.items = filterItems(all, qp.value);
   };
   qp.onDidChangeValue(render);
+  qp.value = query;
   qp.show();
   const loading = (async () => {
     const entries = await registry.list();
@@ -96,8 +97,8 @@ export function registerParameterCommands(registry: ModelRegistry, panels: Param
     vscode.window.setStatusBarMessage(vscode.l10n.t('Copied {0}', what === 'path' ? t.path || t.name : t.name), 3000);
   };
 
-  const show = async (arg: ParameterArg | undefined, title?: string): Promise<void> => {
-    const target = await resolve(arg, title);
+  const show = async (arg: ParameterArg | undefined, title?: string, query?: string): Promise<void> => {
+    const target = query !== undefined ? await pickParameter(registry, title!, query) : await resolve(arg, title);
     if (!target) return;
     try {
       await panels.show(target.uri, target.name);
@@ -108,7 +109,8 @@ export function registerParameterCommands(registry: ModelRegistry, panels: Param
 
   return [
     vscode.commands.registerCommand(CommandIds.showParameter, (arg?: ParameterArg) => show(arg)),
-    vscode.commands.registerCommand(CommandIds.findParameter, () => show(undefined, vscode.l10n.t('ParamScope: Find Parameter'))),
+    // `{ query }` opens the pick with a search already typed (links, tests).
+    vscode.commands.registerCommand(CommandIds.findParameter, (arg?: { query?: string }) => show(undefined, vscode.l10n.t('ParamScope: Find Parameter'), typeof arg?.query === 'string' ? arg.query : '')),
     vscode.commands.registerCommand(CommandIds.copyAccessPath, (arg?: ParameterArg) => copy(arg, 'path')),
     vscode.commands.registerCommand(CommandIds.copyStateDictKey, (arg?: ParameterArg) => copy(arg, 'key')),
   ];

@@ -83,3 +83,30 @@ suite('palette workflows', () => {
     assert.ok(manifest.contributes.commands.every((c: { category: string }) => c.category === '%category%'));
   });
 });
+
+suite('find parameter', () => {
+  suiteSetup(async () => {
+    api = await activateParamScope();
+    // Every model read, so the pick is complete the moment it opens.
+    await Promise.all((await api.registry.list()).map((e) => api.registry.load(e.uri)));
+  });
+
+  teardown(async () => {
+    for (const p of [...api.panels.openPanels.values()]) p.dispose();
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  test('Find Parameter matches bits of a name fuzzily, best first, and opens the panel with torch’s statistics', async () => {
+    // "block 1 … bias" in rgnet.pt, typed the way a person remembers it.
+    void vscode.commands.executeCommand('paramscope.findParameter', { query: 'b1bias rgnet.pt' });
+    // Give the pick a moment to show and rank its items, then accept the first, as Enter does.
+    await new Promise((r) => setTimeout(r, 1500));
+    await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+    const key = `${workspaceFile('rgnet.pt').toString()}#0.block 1.0.bias`;
+    const panel = await until('the panel of rgnet.pt’s 0.block 1.0.bias', () => api.panels.openPanels.get(key));
+    const stats = (await until('its statistics', () => panel.lastStats)) as { min: number; max: number };
+    const torch = expected.files['models/rgnet.pt'].tensors.find((t: TorchTensor) => t.name === '0.block 1.0.bias')!;
+    assert.equal(stats.min, torch.stats.min);
+    assert.equal(stats.max, torch.stats.max);
+  });
+});
