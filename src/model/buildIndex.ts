@@ -41,12 +41,18 @@ export function buildModelIndex(result: ReaderResult, file: string): ModelIndex 
   if (result.moduleTree) {
     const firstPlace = new Map<number, string>();
     const convert = (raw: RawModule, name: string, qualifiedName: string, path: string): ModuleNode => {
-      const sameAs = firstPlace.get(raw.id);
-      if (sameAs === undefined) firstPlace.set(raw.id, qualifiedName);
+      const sameAs = raw.id === null ? undefined : firstPlace.get(raw.id);
+      if (raw.id !== null && sameAs === undefined) firstPlace.set(raw.id, qualifiedName);
       const own = [...raw.parameters, ...raw.buffers];
-      for (const [local, tensorName] of own) paths.set(tensorName, attrAccess(path, local));
+      // A container level's own tensors are reached by their containerPath (below).
+      if (raw.id !== null) for (const [local, tensorName] of own) paths.set(tensorName, attrAccess(path, local));
       const children = raw.children.map(([childName, child], i) =>
-        convert(child, childName, qualifiedName ? `${qualifiedName}.${childName}` : childName, childAccessByType(path, raw.type, childName, i)),
+        convert(
+          child,
+          childName,
+          qualifiedName ? `${qualifiedName}.${childName}` : childName,
+          child.step ? renderSteps(path, [child.step]) : childAccessByType(path, raw.type, childName, i),
+        ),
       );
       const node: ModuleNode = { name, qualifiedName, type: raw.type, path, children, parameters: own.map(([, n]) => n), parameterCount: 0 };
       if (sameAs !== undefined) node.sameAs = sameAs;

@@ -44,33 +44,46 @@ export interface RawTensor {
   kind: TensorKind;
   /**
    * Steps from the root object when the tensor sits in a plain container (checkpoint dicts).
-   * Undefined when the tensor belongs to a module tree or a top-level state_dict.
+   * Undefined when the tensor belongs to a pickled module (wherever it sits) or a top-level state_dict.
    */
   containerPath?: PathStep[];
 }
 
-/** A module object recovered from a pickle (`torch.save(net)`). */
+/**
+ * A module object recovered from a pickle (`torch.save(net)`), or a container level (dict, list,
+ * tuple, plain object) of a checkpoint on the way to pickled modules (`{'model': net, …}`).
+ */
 export interface RawModule {
-  /** Identity of the pickled object: the same module met twice has the same id. */
-  id: number;
-  /** Class name (`Sequential`), or null if the pickle did not name one. */
+  /** Identity of the pickled module: the same module met twice has the same id. Null for a container level. */
+  id: number | null;
+  /** Class name (`Sequential`); null for a container level, or if the pickle did not name one. */
   type: string | null;
   /** Python module of the class (`torch.nn.modules.container`). */
   typeModule: string | null;
   children: Array<[string, RawModule]>;
-  /** Own parameters: local name → tensor name in `tensors` (None parameters are left out). */
+  /**
+   * Own parameters: local name → tensor name in `tensors` (None parameters are left out). A
+   * container level lists the tensors it holds directly here; they carry their `containerPath`.
+   */
   parameters: Array<[string, string]>;
   buffers: Array<[string, string]>;
+  /**
+   * How a container level reaches this node (`['model']`, `[1]`); absent for the root and for a
+   * module's children, which their parent's class reaches (`net[0]`, `block.fc`).
+   */
+  step?: PathStep;
 }
 
 /** What a `FormatReader` returns. */
 export interface ReaderResult {
   format: FormatId;
   tensors: RawTensor[];
-  /** The module tree when the file pickles modules; otherwise the model layer derives one. */
+  /**
+   * The module tree when the file pickles modules, at the top (`torch.save(net)`) or inside
+   * containers (its root and the levels above the modules are then container levels); otherwise
+   * the model layer derives one from the tensor names.
+   */
   moduleTree?: RawModule;
-  /** Name of the module tree's owner inside a checkpoint (`model`), empty at top level. */
-  moduleTreePrefix?: string;
   /** Scalars and config found beside the tensors (safetensors `__metadata__`, epochs, …). */
   metadata: Record<string, unknown>;
   /** Non-fatal problems: stubbed classes, refused globals, skipped objects. */
@@ -83,7 +96,7 @@ export interface ModuleNode {
   name: string;
   /** Dotted name from the root, as `named_modules()` gives it. */
   qualifiedName: string;
-  /** Class name, or null where the file does not say. */
+  /** Class name, or null where the file does not say (state_dict names, a checkpoint's dict keys and list indices). */
   type: string | null;
   /** Python expression that reaches this module (`rgnet[0][1]`). */
   path: string;

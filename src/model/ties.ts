@@ -104,7 +104,10 @@ export function findModuleTies(index: ModelIndex): TieGroup[] {
     for (const c of m.children) b += moduleBytes(c);
     return b;
   };
-  return [...byFirst.entries()].map(([first, others]) => ({ names: [first, ...others.map((o) => o.qualifiedName)], evidence: 'module', bytes: all.has(first) ? moduleBytes(all.get(first)!) : 0 }));
+  const groups: TieGroup[] = [...byFirst.entries()].map(([first, others]) => ({ names: [first, ...others.map((o) => o.qualifiedName)], evidence: 'module', bytes: all.has(first) ? moduleBytes(all.get(first)!) : 0 }));
+  // `nets.0 is nets.2` already says `nets.0.1 is nets.2.1`: keep only the outermost repeats.
+  const inside = (name: string, outer: TieGroup): boolean => outer.names.some((o) => name.startsWith(`${o}.`));
+  return groups.filter((g) => !groups.some((h) => h !== g && g.names.every((n) => inside(n, h))));
 }
 
 /** Ties the file's metadata or a `config.json` beside it declare. */

@@ -49,6 +49,8 @@ export function interpretTorchObject(
   const tensors: RawTensor[] = [];
   const metadata: Record<string, unknown> = {};
   let moduleTree: RawModule | undefined;
+  /** Whether the walk through containers met a module: only then is its tree of containers kept. */
+  let metModule = false;
   const moduleIds = new Map<PyObject, number>();
   let visits = 0;
   let revisits = 0;
@@ -101,7 +103,9 @@ export function interpretTorchObject(
     return id;
   };
 
-  const walkModule = (o: PyObject, prefix: string, steps: PathStep[] | undefined, ancestors: Set<PyObject>): RawModule => {
+  // A module's tensors get no container path, wherever it sits: the tree reaches them by the
+  // classes' rules (`ck['model'][0].weight`: Sequential children by position).
+  const walkModule = (o: PyObject, prefix: string, ancestors: Set<PyObject>): RawModule => {
     visit(o);
     const d = o.dict!;
     const node: RawModule = { id: moduleId(o), type: o.cls.name, typeModule: o.cls.module, children: [], parameters: [], buffers: [] };
@@ -112,7 +116,7 @@ export function interpretTorchObject(
         if (v === null || skip?.has(local)) continue;
         const name = prefix + local;
         if (v instanceof TensorRef) {
-          addTensor(v, name, kind, steps && [...steps, { kind: 'attr', name: local }]);
+          addTensor(v, name, kind, undefined);
           into.push([local, name]);
         } else if (v instanceof UnsupportedTensor) {
           warnings.push(notShown(name, v));
@@ -132,50 +136,66 @@ export function interpretTorchObject(
           continue;
         }
         ancestors.add(child);
-        const childSteps = steps && [...steps, /^\d+$/.test(local) ? ({ kind: 'key', key: Number(local) } as const) : ({ kind: 'attr', name: local } as const)];
-        node.children.push([local, walkModule(child, `${prefix}${local}.`, childSteps, ancestors)]);
+        node.children.push([local, walkModule(child, `${prefix}${local}.`, ancestors)]);
         ancestors.delete(child);
       }
     }
     return node;
   };
 
-  const walk = (v: unknown, name: string[], steps: PathStep[], ancestors: Set<unknown>): void => {
+  /**
+   * Names every tensor below a container value and returns its node: the module's tree for a
+   * module, a container level (no id, no type) for a dict, list, tuple or plain object holding
+   * tensors or modules, undefined for a tensor (added to `tensors`) or a value that holds neither
+   * (kept as metadata).
+   */
+  const walk = (v: unknown, name: string[], steps: PathStep[], ancestors: Set<unknown>): RawModule | undefined => {
     visit(typeof v === 'object' && v !== null ? v : undefined);
     const dotted = name.join('.');
     if (v instanceof TensorRef) {
       const training = steps.some((st) => st.kind === 'key' && typeof st.key === 'string' && TRAINING_STATE_KEY.test(st.key));
       addTensor(v, dotted, training ? 'optimizer' : v.isParameter ? 'parameter' : guessKind(dotted), steps);
-      return;
+      return undefined;
     }
     if (v instanceof UnsupportedTensor) {
       warnings.push(notShown(dotted, v));
-      return;
+      return undefined;
     }
-    if (!containsTensor(v, new Set())) {
+    if (!holdsTensorOrModule(v, new Set())) {
       if (name.length > 0) metadata[dotted] = toJson(v);
-      return;
+      return undefined;
     }
-    if (ancestors.has(v)) return;
-    ancestors.add(v);
+    if (ancestors.has(v)) return undefined;
     if (isModule(v)) {
-      walkModule(v, dotted ? `${dotted}.` : '', steps, new Set([v]));
-    } else if (v instanceof PyDict) {
-      for (const [k, val] of v.items()) walk(val, [...name, keyName(k)], [...steps, { kind: 'key', key: keyValue(k) }], ancestors);
+      metModule = true;
+      return walkModule(v, dotted ? `${dotted}.` : '', new Set([v]));
+    }
+    ancestors.add(v);
+    const node: RawModule = { id: null, type: null, typeModule: null, children: [], parameters: [], buffers: [] };
+    const item = (val: unknown, key: string, step: PathStep): void => {
+      const before = tensors.length;
+      const child = walk(val, [...name, key], [...steps, step], ancestors);
+      if (child) node.children.push([key, { ...child, step }]);
+      // A tensor the walk skipped (storage missing, bad view) has a warning and no place here.
+      else if (val instanceof TensorRef && tensors.length > before) node.parameters.push([key, tensors[tensors.length - 1]!.name]);
+    };
+    if (v instanceof PyDict) {
+      for (const [k, val] of v.items()) item(val, keyName(k), { kind: 'key', key: keyValue(k) });
     } else if (Array.isArray(v) || v instanceof PyTuple) {
       const items = Array.isArray(v) ? v : v.items;
-      items.forEach((item, i) => walk(item, [...name, String(i)], [...steps, { kind: 'key', key: i }], ancestors));
+      items.forEach((val, i) => item(val, String(i), { kind: 'key', key: i }));
     } else if (v instanceof PyObject) {
       const d = v.dict;
-      if (d) for (const [k, val] of d.items()) walk(val, [...name, keyName(k)], [...steps, { kind: 'attr', name: keyName(k) }], ancestors);
-      for (const [k, val] of v.dictItems.items()) walk(val, [...name, keyName(k)], [...steps, { kind: 'key', key: keyValue(k) }], ancestors);
-      v.listItems.forEach((item, i) => walk(item, [...name, String(i)], [...steps, { kind: 'key', key: i }], ancestors));
+      if (d) for (const [k, val] of d.items()) item(val, keyName(k), { kind: 'attr', name: keyName(k) });
+      for (const [k, val] of v.dictItems.items()) item(val, keyName(k), { kind: 'key', key: keyValue(k) });
+      v.listItems.forEach((val, i) => item(val, String(i), { kind: 'key', key: i }));
     }
     ancestors.delete(v);
+    return node;
   };
 
   if (isModule(root)) {
-    moduleTree = walkModule(root, '', undefined, new Set([root]));
+    moduleTree = walkModule(root, '', new Set([root]));
   } else if (root instanceof PyDict && isFlatStateDict(root)) {
     // Only `Module.state_dict()` output (an OrderedDict carrying `_metadata`) is named as module
     // paths (`net[0].weight`); any other dict of tensors is reached by subscript (`d['w']`).
@@ -189,7 +209,9 @@ export function interpretTorchObject(
   } else if (root instanceof TensorRef) {
     addTensor(root, 'tensor', 'tensor', []);
   } else {
-    walk(root, [], [], new Set());
+    // Containers without modules keep the tree the model layer derives from the dotted names.
+    const tree = walk(root, [], [], new Set());
+    if (metModule) moduleTree = tree;
   }
   if (tensors.length === 0 && warnings.length === 0) warnings.push(l10n.t('no tensors found in this file'));
   return { format, tensors, moduleTree, metadata, warnings };
@@ -228,18 +250,19 @@ function keyValue(k: unknown): string | number {
   return keyName(k);
 }
 
-function containsTensor(v: unknown, seen: Set<unknown>): boolean {
-  if (v instanceof TensorRef || v instanceof UnsupportedTensor) return true;
+/** Whether a value is or holds a tensor or a module (a parameterless `nn.ReLU()` is still part of the model). */
+function holdsTensorOrModule(v: unknown, seen: Set<unknown>): boolean {
+  if (v instanceof TensorRef || v instanceof UnsupportedTensor || isModule(v)) return true;
   if (v === null || typeof v !== 'object' || seen.has(v)) return false;
   seen.add(v);
   if (v instanceof PyDict) {
-    for (const [, val] of v.items()) if (containsTensor(val, seen)) return true;
+    for (const [, val] of v.items()) if (holdsTensorOrModule(val, seen)) return true;
   } else if (Array.isArray(v)) {
-    return v.some((x) => containsTensor(x, seen));
+    return v.some((x) => holdsTensorOrModule(x, seen));
   } else if (v instanceof PyTuple) {
-    return v.items.some((x) => containsTensor(x, seen));
+    return v.items.some((x) => holdsTensorOrModule(x, seen));
   } else if (v instanceof PyObject) {
-    return containsTensor(v.dict ?? null, seen) || containsTensor(v.dictItems, seen) || v.listItems.some((x) => containsTensor(x, seen));
+    return holdsTensorOrModule(v.dict ?? null, seen) || holdsTensorOrModule(v.dictItems, seen) || v.listItems.some((x) => holdsTensorOrModule(x, seen));
   }
   return false;
 }
