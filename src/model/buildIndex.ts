@@ -56,6 +56,7 @@ export function buildModelIndex(result: ReaderResult, file: string): ModelIndex 
       );
       const node: ModuleNode = { name, qualifiedName, type: raw.type, path, children, parameters: own.map(([, n]) => n), parameterCount: 0 };
       if (sameAs !== undefined) node.sameAs = sameAs;
+      if (raw.step) node.step = raw.step;
       return node;
     };
     modules = convert(result.moduleTree, '', '', rootName);

@@ -106,6 +106,8 @@ export interface ModuleNode {
   /** Parameter count including descendants, storage shared between tensors counted once. */
   parameterCount: number;
   /** When this is the same module object as one met earlier: that place's qualified name. */
+  /** How a checkpoint's container level reaches this node (`['model']`, `[1]`), as in RawModule. */
+  step?: PathStep;
   sameAs?: string;
 }
 

@@ -91,6 +91,20 @@ function ownTensor(index: ModelIndex, node: ModuleNode, local: string): TensorEn
 
 const childNamed = (node: ModuleNode, name: string): ModuleNode | undefined => node.children.find((c) => c.name === name);
 
+/**
+ * Whether `s` is how Python reaches `child`: a checkpoint's dict keys and list indices only by
+ * their own subscript (`ck['model']`, `ck['nets'][1]`, never `ck.model`); modules' children as
+ * their parent's class allows (checked by the callers).
+ */
+function reachedBy(child: ModuleNode, s: ExprStep): boolean {
+  const step = child.step;
+  if (!step) return true;
+  if (step.kind === 'attr') return s.kind === 'attr' && s.name === step.name;
+  if (s.kind === 'index') return typeof step.key === 'number' && step.key === s.index;
+  if (s.kind === 'item') return typeof step.key === 'string' && step.key === s.key;
+  return false;
+}
+
 type Step = { module: ModuleNode } | { tensor: TensorEntry };
 
 /** `node[i]`: by position where the pickle says the class indexes by position, else by name. */
@@ -111,7 +125,7 @@ function indexed(index: ModelIndex, node: ModuleNode, i: number): Step | undefin
   // unknown; only a child literally named `i` (Sequential and ModuleList name them so) is certain.
   if (i < 0) return undefined;
   const child = childNamed(node, String(i));
-  if (child) return { module: child };
+  if (child) return reachedBy(child, { kind: 'index', index: i }) ? { module: child } : undefined;
   const t = ownTensor(index, node, String(i));
   return t && { tensor: t };
 }
@@ -126,7 +140,7 @@ function walk(index: ModelIndex, node: ModuleNode, s: ExprStep): Step | undefine
   switch (s.kind) {
     case 'attr': {
       const child = childNamed(node, s.name);
-      if (child) return { module: child };
+      if (child) return reachedBy(child, s) ? { module: child } : undefined;
       const t = ownTensor(index, node, s.name);
       return t && { tensor: t };
     }
@@ -140,7 +154,7 @@ function walk(index: ModelIndex, node: ModuleNode, s: ExprStep): Step | undefine
       }
       if (node.type !== null && !KEYED_CONTAINERS.has(node.type) && node.type !== 'ParameterDict') return undefined;
       const child = childNamed(node, s.key);
-      if (child) return { module: child };
+      if (child) return reachedBy(child, s) ? { module: child } : undefined;
       const t = ownTensor(index, node, s.key);
       return t && { tensor: t };
     }

@@ -97,6 +97,12 @@ describe('modules pickled inside checkpoint containers', () => {
     expect(resolve('ckpt_gan', "ckpt_gan['generator'][0]")).toBeUndefined();
   });
 
+  it('refuse chains Python would refuse: attributes of a dict, an index for a dict key', () => {
+    expect(resolve('ckpt_module', 'ckpt_module.model[0].weight')).toBeUndefined();
+    expect(resolve('ckpt_list', "ckpt_list['nets']['1']")).toBeUndefined();
+    expect(resolve('ckpt_list', 'ckpt_list.nets[1]')).toBeUndefined();
+  });
+
   it('leave a state_dict inside a checkpoint as before: a tree from its names', () => {
     const ix = index('checkpoint');
     expect(ix.moduleTreeSource).toBe('names');
