@@ -1,16 +1,14 @@
 import * as vscode from 'vscode';
-import { activePanelModel } from './activePanelModel';
+import { WebviewPanelHost } from './webviewPanelHost';
 import { CommandIds } from '../commands/commandIds';
 import { comparedPairs, diffValues, summarizeDiff, type DiffSummary, type PairDiffRunner, type PairResult } from '../model/diff/diffValues';
 import { matchTensors, pairRow, type TensorMatch } from '../model/diff/matchTensors';
 import type { ModelIndex, TensorEntry } from '../model/modelIndex';
 import type { DiffNotifications, DiffPageData, DiffRequests, TensorSpec } from '../protocol/messages';
-import { Rpc } from '../protocol/rpc';
 import { DTYPE_SIZE } from '../runtime/dtypes';
 import type { WorkerPool } from '../runtime/worker/workerPool';
 import type { ModelRegistry } from './modelRegistry';
 import { shortReason } from './modelTreeProvider';
-import { webviewEndpoint, webviewHtml, webviewOptions } from './webviewHtml';
 
 export const DIFF_PANEL_VIEW_TYPE = 'paramscope.modelDiff';
 /** Pairs streamed at once: enough to keep the pool's workers reading, few enough to leave one for a panel. */
@@ -100,11 +98,7 @@ interface Run {
  * of one shape how their values differ. Names are matched here (cheap); values stream in the
  * worker pool a few pairs at a time and each row is sent as it arrives. Follows both files.
  */
-export class DiffPanel {
-  private readonly panel: vscode.WebviewPanel;
-  private readonly rpc: Rpc<DiffRequests, DiffNotifications>;
-  private readonly disposables: vscode.Disposable[] = [];
-  private readonly onDisposeHandlers: Array<() => void> = [];
+export class DiffPanel extends WebviewPanelHost<DiffRequests, DiffNotifications> {
   private generation = 0;
   private run: Run | undefined;
   private lastProgressAt = 0;
@@ -118,19 +112,11 @@ export class DiffPanel {
     private readonly log: vscode.LogOutputChannel,
     existing?: vscode.WebviewPanel,
   ) {
-    const title = vscode.l10n.t('Diff · {0} ↔ {1}', fileNameOf(a), fileNameOf(b));
-    this.panel = existing ?? vscode.window.createWebviewPanel(DIFF_PANEL_VIEW_TYPE, title, vscode.ViewColumn.Active, webviewOptions(extensionUri));
-    this.panel.title = title;
-    this.panel.webview.options = webviewOptions(extensionUri);
-    this.panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'paramscope.svg');
     // The status bar names the second file: the one the rows open.
-    activePanelModel.watch(this.panel, b);
-    this.panel.webview.html = webviewHtml(this.panel.webview, extensionUri, { script: 'dist/webview/diffPanel.js', title });
-    this.rpc = new Rpc(webviewEndpoint(this.panel.webview));
+    super(extensionUri, { viewType: DIFF_PANEL_VIEW_TYPE, title: vscode.l10n.t('Diff · {0} ↔ {1}', fileNameOf(a), fileNameOf(b)), script: 'dist/webview/diffPanel.js', model: b, existing });
     this.rpc.onNotify('ready', () => void this.start());
     this.rpc.onNotify('openParameter', ({ name }) => this.openParameter(name));
     this.disposables.push(
-      this.panel.onDidDispose(() => this.dispose()),
       registry.onDidChange((changed) => {
         if (!changed || changed.toString() === a.toString() || changed.toString() === b.toString()) void this.start(false);
       }),
@@ -154,14 +140,6 @@ export class DiffPanel {
   /** Settles when every matched pair of the current versions is compared (or the person cancelled). */
   get finished(): Promise<void> | undefined {
     return this.run?.finished;
-  }
-
-  reveal(): void {
-    this.panel.reveal();
-  }
-
-  onDispose(f: () => void): void {
-    this.onDisposeHandlers.push(f);
   }
 
   /** Only rows the second file holds open a parameter panel: the page asks by row name. */
@@ -292,11 +270,8 @@ export class DiffPanel {
     if (this.run === run && run.total === 0) this.rpc.notify('progress', { generation: run.generation, done: 0, total: 0 });
   }
 
-  dispose(): void {
+  override dispose(): void {
     this.run?.controller.abort();
-    this.rpc.dispose();
-    for (const d of this.disposables.splice(0)) d.dispose();
-    this.panel.dispose();
-    for (const f of this.onDisposeHandlers.splice(0)) f();
+    super.dispose();
   }
 }

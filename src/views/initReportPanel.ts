@@ -1,16 +1,14 @@
 import * as vscode from 'vscode';
-import { activePanelModel } from './activePanelModel';
+import { WebviewPanelHost } from './webviewPanelHost';
 import { CommandIds } from '../commands/commandIds';
 import { biasFanIn } from '../model/init/detectModelInit';
 import type { ModelIndex, TensorEntry } from '../model/modelIndex';
 import type { InitReportNotifications, InitReportParameter, InitReportRequests, InitReportResult, InitView } from '../protocol/messages';
-import { Rpc } from '../protocol/rpc';
 import { isFloatingDType } from '../runtime/dtypes';
 import type { ModelRegistry } from './modelRegistry';
 import { shortReason } from './modelTreeProvider';
 import type { TensorService } from './tensorService';
 import { FilePanels } from './filePanels';
-import { webviewEndpoint, webviewHtml, webviewOptions } from './webviewHtml';
 
 export const INIT_REPORT_VIEW_TYPE = 'paramscope.initReport';
 /** Detections in flight at once: enough to keep the pool's workers busy, few enough to leave one for a panel. */
@@ -51,11 +49,7 @@ interface Run {
  * A table of every floating parameter's init scheme. Detections run in the worker pool a few at a
  * time and each row is sent as it arrives; the statistics cache is shared with the parameter panels.
  */
-export class InitReportPanel {
-  private readonly panel: vscode.WebviewPanel;
-  private readonly rpc: Rpc<InitReportRequests, InitReportNotifications>;
-  private readonly disposables: vscode.Disposable[] = [];
-  private readonly onDisposeHandlers: Array<() => void> = [];
+export class InitReportPanel extends WebviewPanelHost<InitReportRequests, InitReportNotifications> {
   private generation = 0;
   private run: Run | undefined;
 
@@ -67,17 +61,10 @@ export class InitReportPanel {
     private readonly log: vscode.LogOutputChannel,
     existing?: vscode.WebviewPanel,
   ) {
-    const title = vscode.l10n.t('Init report · {0}', fileNameOf(uri));
-    this.panel = existing ?? vscode.window.createWebviewPanel(INIT_REPORT_VIEW_TYPE, title, vscode.ViewColumn.Active, webviewOptions(extensionUri));
-    this.panel.webview.options = webviewOptions(extensionUri);
-    this.panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'paramscope.svg');
-    activePanelModel.watch(this.panel, uri);
-    this.panel.webview.html = webviewHtml(this.panel.webview, extensionUri, { script: 'dist/webview/initReport.js', title });
-    this.rpc = new Rpc(webviewEndpoint(this.panel.webview));
+    super(extensionUri, { viewType: INIT_REPORT_VIEW_TYPE, title: vscode.l10n.t('Init report · {0}', fileNameOf(uri)), script: 'dist/webview/initReport.js', model: uri, existing });
     this.rpc.onNotify('ready', () => void this.start());
     this.rpc.onNotify('openParameter', ({ name }) => void vscode.commands.executeCommand(CommandIds.showParameter, { uri: this.uri, name }));
     this.disposables.push(
-      this.panel.onDidDispose(() => this.dispose()),
       registry.onDidChange((changed) => {
         if (!changed || changed.toString() === uri.toString()) void this.start(false);
       }),
@@ -92,14 +79,6 @@ export class InitReportPanel {
   /** Settles when the current pass has detected every row (or was cancelled). */
   get finished(): Promise<void> | undefined {
     return this.run?.finished;
-  }
-
-  reveal(): void {
-    this.panel.reveal();
-  }
-
-  onDispose(f: () => void): void {
-    this.onDisposeHandlers.push(f);
   }
 
   /**
@@ -187,11 +166,8 @@ export class InitReportPanel {
     this.log.info(`init report of ${this.uri.fsPath}: ${run.rows.size} of ${tensors.length} parameters in ${Date.now() - t0} ms${run.cancelled ? ' (cancelled)' : ''}`);
   }
 
-  dispose(): void {
+  override dispose(): void {
     this.run?.controller.abort();
-    this.rpc.dispose();
-    for (const d of this.disposables.splice(0)) d.dispose();
-    this.panel.dispose();
-    for (const f of this.onDisposeHandlers.splice(0)) f();
+    super.dispose();
   }
 }

@@ -1,14 +1,12 @@
 import * as vscode from 'vscode';
-import { activePanelModel } from './activePanelModel';
+import { WebviewPanelHost } from './webviewPanelHost';
 import { storageRegionKey } from '../model/buildIndex';
 import type { ModelIndex, TensorEntry } from '../model/modelIndex';
 import type { PanelNotifications, PanelRequests, ParameterInfo } from '../protocol/messages';
-import { Rpc } from '../protocol/rpc';
 import type { ModelRegistry } from './modelRegistry';
 import type { TensorService } from './tensorService';
 import { biasFanIn } from '../model/init/detectModelInit';
 import { findTensor } from './treeNodes';
-import { webviewEndpoint, webviewHtml, webviewOptions } from './webviewHtml';
 
 export const PARAMETER_PANEL_VIEW_TYPE = 'paramscope.parameterPanel';
 /** Tensors above this many elements also show a cancellable progress notification. */
@@ -68,11 +66,7 @@ export class ParameterPanels implements vscode.Disposable {
   }
 }
 
-export class ParameterPanel {
-  private readonly panel: vscode.WebviewPanel;
-  private readonly rpc: Rpc<PanelRequests, PanelNotifications>;
-  private readonly disposables: vscode.Disposable[] = [];
-  private readonly onDisposeHandlers: Array<() => void> = [];
+export class ParameterPanel extends WebviewPanelHost<PanelRequests, PanelNotifications> {
   private generation = 0;
   private index: ModelIndex | undefined;
   /** The last statistics sent, for tests and the integration harness. */
@@ -87,13 +81,7 @@ export class ParameterPanel {
     private readonly log: vscode.LogOutputChannel,
     existing?: vscode.WebviewPanel,
   ) {
-    const fileName = uri.path.split('/').pop() ?? uri.path;
-    this.panel = existing ?? vscode.window.createWebviewPanel(PARAMETER_PANEL_VIEW_TYPE, `${name} · ${fileName}`, vscode.ViewColumn.Active, webviewOptions(extensionUri));
-    this.panel.webview.options = webviewOptions(extensionUri);
-    this.panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'paramscope.svg');
-    activePanelModel.watch(this.panel, uri);
-    this.panel.webview.html = webviewHtml(this.panel.webview, extensionUri, { script: 'dist/webview/parameterPanel.js', title: name });
-    this.rpc = new Rpc(webviewEndpoint(this.panel.webview), { timeoutMs: 0 });
+    super(extensionUri, { viewType: PARAMETER_PANEL_VIEW_TYPE, title: `${name} · ${uri.path.split('/').pop() ?? uri.path}`, script: 'dist/webview/parameterPanel.js', model: uri, existing, rpcTimeoutMs: 0 });
     this.rpc.onNotify('ready', () => void this.sendInit());
     this.rpc.handle('stats', (_p, ctx) => this.stats(ctx.signal));
     this.rpc.handle('heatmap', async (p, ctx) => this.tensors.heatmap(await this.tensor(), p.slice, p.maxWidth, p.maxHeight, { signal: ctx.signal }));
@@ -107,24 +95,15 @@ export class ParameterPanel {
       return this.tensors.overlay(p.scheme, p.bins, s.count - s.nan - s.inf, p.simulateSeed, { signal: ctx.signal });
     });
     this.disposables.push(
-      this.panel.onDidDispose(() => this.dispose()),
       registry.onDidChange((changed) => {
         if (!changed || changed.toString() === uri.toString()) void this.sendInit();
       }),
     );
   }
 
-  reveal(): void {
-    this.panel.reveal();
-  }
-
-  onDispose(f: () => void): void {
-    this.onDisposeHandlers.push(f);
-  }
-
   private async tensor(): Promise<TensorEntry> {
     const entry = await this.registry.load(this.uri);
-    if (!entry.index) throw new Error(entry.error ?? 'the file cannot be read');
+    if (!entry.index) throw new Error(entry.error ?? vscode.l10n.t('cannot read this file'));
     this.index = entry.index;
     const t = findTensor(entry.index, this.name);
     if (!t) throw new Error(vscode.l10n.t("'{0}' is no longer in {1}", this.name, this.uri.fsPath));
@@ -192,10 +171,4 @@ export class ParameterPanel {
     return (this.lastStats = result);
   }
 
-  dispose(): void {
-    this.rpc.dispose();
-    for (const d of this.disposables.splice(0)) d.dispose();
-    this.panel.dispose();
-    for (const f of this.onDisposeHandlers.splice(0)) f();
-  }
 }

@@ -1,16 +1,14 @@
 import * as vscode from 'vscode';
-import { activePanelModel } from './activePanelModel';
+import { WebviewPanelHost } from './webviewPanelHost';
 import { CommandIds } from '../commands/commandIds';
 import type { ModelIndex } from '../model/modelIndex';
 import type { TieReportView, TiesNotifications, TiesPageData, TiesRequests } from '../protocol/messages';
-import { Rpc } from '../protocol/rpc';
 import { DTYPE_SIZE } from '../runtime/dtypes';
 import type { WorkerPool } from '../runtime/worker/workerPool';
 import type { ModelRegistry } from './modelRegistry';
 import { shortReason } from './modelTreeProvider';
 import { tiesPageData } from './tiesSummary';
 import { FilePanels } from './filePanels';
-import { webviewEndpoint, webviewHtml, webviewOptions } from './webviewHtml';
 
 export const TIES_PANEL_VIEW_TYPE = 'paramscope.tiedParameters';
 /** Models above this many bytes compare contents under a cancellable notification (it reads them). */
@@ -29,11 +27,7 @@ export class TiesPanels extends FilePanels<TiesPanel> {
  * The groups `findTies` finds in one file (run in a worker: comparing contents reads tensors), as
  * links between access paths with their evidence and the bytes a tie saves. Follows the file.
  */
-export class TiesPanel {
-  private readonly panel: vscode.WebviewPanel;
-  private readonly rpc: Rpc<TiesRequests, TiesNotifications>;
-  private readonly disposables: vscode.Disposable[] = [];
-  private readonly onDisposeHandlers: Array<() => void> = [];
+export class TiesPanel extends WebviewPanelHost<TiesRequests, TiesNotifications> {
   private running: AbortController | undefined;
   private runningIndex: ModelIndex | undefined;
   /** The index `lastData` was computed from: the registry replaces it when the file changes. */
@@ -49,28 +43,14 @@ export class TiesPanel {
     private readonly log: vscode.LogOutputChannel,
     existing?: vscode.WebviewPanel,
   ) {
-    this.panel = existing ?? vscode.window.createWebviewPanel(TIES_PANEL_VIEW_TYPE, vscode.l10n.t('Tied parameters · {0}', fileNameOf(uri)), vscode.ViewColumn.Active, webviewOptions(extensionUri));
-    this.panel.webview.options = webviewOptions(extensionUri);
-    this.panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'paramscope.svg');
-    activePanelModel.watch(this.panel, uri);
-    this.panel.webview.html = webviewHtml(this.panel.webview, extensionUri, { script: 'dist/webview/tiesPanel.js', title: vscode.l10n.t('Tied parameters · {0}', fileNameOf(uri)) });
-    this.rpc = new Rpc(webviewEndpoint(this.panel.webview));
+    super(extensionUri, { viewType: TIES_PANEL_VIEW_TYPE, title: vscode.l10n.t('Tied parameters · {0}', fileNameOf(uri)), script: 'dist/webview/tiesPanel.js', model: uri, existing });
     this.rpc.onNotify('ready', () => void this.send());
     this.rpc.onNotify('openParameter', ({ name }) => void vscode.commands.executeCommand(CommandIds.showParameter, { uri: this.uri, name }));
     this.disposables.push(
-      this.panel.onDidDispose(() => this.dispose()),
       registry.onDidChange((changed) => {
         if (!changed || changed.toString() === uri.toString()) void this.send(false);
       }),
     );
-  }
-
-  reveal(): void {
-    this.panel.reveal();
-  }
-
-  onDispose(f: () => void): void {
-    this.onDisposeHandlers.push(f);
   }
 
   /** Sends the ties: searched again when the file changed; else the last answer again (`replay`: a reloaded page) or nothing. */
@@ -140,11 +120,8 @@ export class TiesPanel {
     }
   }
 
-  dispose(): void {
+  override dispose(): void {
     this.running?.abort();
-    this.rpc.dispose();
-    for (const d of this.disposables.splice(0)) d.dispose();
-    this.panel.dispose();
-    for (const f of this.onDisposeHandlers.splice(0)) f();
+    super.dispose();
   }
 }
