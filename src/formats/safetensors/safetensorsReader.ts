@@ -13,10 +13,26 @@ const LENGTH_PREFIX_BYTES = 8;
 /** Dimensions per tensor: far above any real model, and bounds shape-product work. */
 const MAX_RANK = 64;
 
+/** Names of missing tensors a message spells out; the rest are counted. */
+export const MAX_NAMED_MISSING = 3;
+
+/** A data section shorter than its header says: an interrupted download or copy. */
+export interface SafetensorsTruncation {
+  /** Data-section bytes the file holds. */
+  presentBytes: number;
+  /** Data-section bytes the header's offsets need (the largest end offset). */
+  expectedBytes: number;
+  /** Tensors whose bytes reach past the end of the file, in data order; left out of `tensors`. */
+  missing: string[];
+}
+
 /** Parsed header of one safetensors file: used alone and by the sharded reader. */
 export interface SafetensorsHeader {
+  /** Tensors whose bytes lie wholly inside the file, in header order. */
   tensors: RawTensor[];
   metadata: Record<string, string>;
+  /** Set when the file is cut short inside its data section but some tensors are intact. */
+  truncation?: SafetensorsTruncation;
 }
 
 const fail = (src: ByteSource, msg: string): FormatError => new FormatError('safetensors', `${src.name}: ${msg}`);
@@ -43,6 +59,9 @@ export async function readSafetensorsHeader(src: ByteSource): Promise<Safetensor
   const dataStart = LENGTH_PREFIX_BYTES + headerLen;
   const dataSize = src.size - dataStart;
   const tensors: RawTensor[] = [];
+  // Every entry is validated (the header must be whole and valid); only then are the tensors whose
+  // bytes reach past the end of the file set aside. Nothing outside the file is ever read.
+  const cut: HeaderEntry[] = [];
   let metadata: Record<string, string> = {};
   for (const [name, info] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') {
@@ -50,12 +69,47 @@ export async function readSafetensorsHeader(src: ByteSource): Promise<Safetensor
       metadata = Object.fromEntries(Object.entries(info).map(([k, v]) => [k, String(v)]));
       continue;
     }
-    tensors.push(parseEntry(src, name, info, dataStart, dataSize));
+    const entry = parseEntry(src, name, info);
+    if (entry.end <= dataSize) tensors.push(rawTensor(src, entry, dataStart));
+    else cut.push(entry);
   }
-  return { tensors, metadata };
+  if (cut.length === 0) return { tensors, metadata };
+  cut.sort((a, b) => a.begin - b.begin);
+  const expectedBytes = cut.reduce((m, c) => Math.max(m, c.end), 0);
+  if (tensors.length === 0) {
+    const first = cut[0]!;
+    throw fail(src, l10n.t('the file is cut short: {0} of {1} data bytes present, and no tensor is whole (the first, {2}, needs data bytes {3} to {4})', formatBytes(dataSize), formatBytes(expectedBytes), first.name, formatBytes(first.begin), formatBytes(first.end)));
+  }
+  return { tensors, metadata, truncation: { presentBytes: dataSize, expectedBytes, missing: cut.map((c) => c.name) } };
 }
 
-function parseEntry(src: ByteSource, name: string, info: unknown, dataStart: number, dataSize: number): RawTensor {
+/** `1,234`: byte counts in messages, grouped the same way in every language. */
+export const formatBytes = (n: number): string => n.toLocaleString('en-US');
+
+/** `a, b, c, …`: the first few of a list of names (names are data: pass the result as an argument). */
+export function firstNames(names: readonly string[]): string {
+  return names.length > MAX_NAMED_MISSING ? `${names.slice(0, MAX_NAMED_MISSING).join(', ')}, …` : names.join(', ');
+}
+
+/** The warning of a file cut short inside its data section, whose intact tensors are listed. */
+export function truncationWarning(t: SafetensorsTruncation): string {
+  const [present, needed] = [formatBytes(t.presentBytes), formatBytes(t.expectedBytes)];
+  return t.missing.length === 1
+    ? l10n.t('file is cut short: {0} of {1} data bytes present; 1 tensor missing: {2}', present, needed, firstNames(t.missing))
+    : l10n.t('file is cut short: {0} of {1} data bytes present; {2} tensors missing: {3}', present, needed, t.missing.length, firstNames(t.missing));
+}
+
+/** One validated header entry; `begin`/`end` are offsets in the data section, not yet checked against the file. */
+interface HeaderEntry {
+  name: string;
+  dtype: RawTensor['dtype'];
+  shape: number[];
+  begin: number;
+  end: number;
+}
+
+/** Validates one header entry; its byte range is checked against the file by the caller. */
+function parseEntry(src: ByteSource, name: string, info: unknown): HeaderEntry {
   const bad = (what: string): FormatError => fail(src, l10n.t("tensor '{0}': {1}", name, what));
   if (typeof info !== 'object' || info === null) throw bad(l10n.t('entry is not an object'));
   const { dtype: code, shape, data_offsets: offsets } = info as Record<string, unknown>;
@@ -64,12 +118,17 @@ function parseEntry(src: ByteSource, name: string, info: unknown, dataStart: num
   if (!Array.isArray(shape) || shape.length > MAX_RANK || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw bad(l10n.t('bad shape {0}', String(JSON.stringify(shape))));
   if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((d) => Number.isSafeInteger(d) && d >= 0)) throw bad(l10n.t('bad data_offsets {0}', String(JSON.stringify(offsets))));
   const [begin, end] = offsets as [number, number];
-  if (begin > end || end > dataSize) throw bad(l10n.t('data_offsets [{0}, {1}] lie outside the {2}-byte data section', begin, end, dataSize));
+  if (begin > end) throw bad(l10n.t('bad data_offsets {0}', String(JSON.stringify(offsets))));
   let numel = 1n;
   for (const d of shape as number[]) numel *= BigInt(d);
   const expected = numel * BigInt(DTYPE_SIZE[dtype]);
   if (expected !== BigInt(end - begin)) throw bad(l10n.t('shape {0} of {1} needs {2} bytes but data_offsets span {3}', JSON.stringify(shape), String(code), String(expected), end - begin));
-  const dims = shape as number[];
+  return { name, dtype, shape: shape as number[], begin, end };
+}
+
+/** A tensor whose bytes lie inside the file (`end` ≤ data size): contiguous, row-major. */
+function rawTensor(src: ByteSource, e: HeaderEntry, dataStart: number): RawTensor {
+  const dims = e.shape;
   const strides = new Array<number>(dims.length);
   let s = 1;
   for (let i = dims.length - 1; i >= 0; i--) {
@@ -77,11 +136,11 @@ function parseEntry(src: ByteSource, name: string, info: unknown, dataStart: num
     s *= Math.max(dims[i]!, 1);
   }
   return {
-    name,
-    dtype,
+    name: e.name,
+    dtype: e.dtype,
     shape: dims,
-    kind: kindFromName(name),
-    location: { file: src.name, storageOffset: dataStart + begin, storageBytes: end - begin, storageKey: name, elementOffset: 0, strides, byteOrder: 'little' },
+    kind: kindFromName(e.name),
+    location: { file: src.name, storageOffset: dataStart + e.begin, storageBytes: e.end - e.begin, storageKey: e.name, elementOffset: 0, strides, byteOrder: 'little' },
   };
 }
 
@@ -99,7 +158,7 @@ export const safetensorsReader: FormatReader = {
   },
 
   async open(src: ByteSource): Promise<ReaderResult> {
-    const { tensors, metadata } = await readSafetensorsHeader(src);
-    return { format: 'safetensors', tensors, metadata, warnings: [] };
+    const { tensors, metadata, truncation } = await readSafetensorsHeader(src);
+    return { format: 'safetensors', tensors, metadata, warnings: truncation ? [truncationWarning(truncation)] : [] };
   },
 };

@@ -2,12 +2,37 @@ import * as l10n from '@vscode/l10n';
 import type { RawTensor, ReaderResult } from '../../model/modelIndex';
 import type { ByteSource } from '../../runtime/byteSource';
 import { FormatError, type FormatReader, type ReaderContext, throwIfAborted } from '../formatReader';
-import { readSafetensorsHeader } from './safetensorsReader';
+import { firstNames, formatBytes, readSafetensorsHeader, type SafetensorsHeader, type SafetensorsTruncation } from './safetensorsReader';
 
 /** Index JSON cap: a 1,000-shard, 100k-tensor index is ~10 MB (CWE-770). */
 export const MAX_INDEX_BYTES = 64 * 1024 * 1024;
 
 const fail = (src: ByteSource, msg: string): FormatError => new FormatError('safetensors-sharded', `${src.name}: ${msg}`);
+
+/** Why a shard file could not be opened, in words (a missing file is the usual case). */
+function openFailure(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return l10n.t('the file does not exist');
+  return code ?? (e as Error).message;
+}
+
+/** A shard's missing tensors: how many, and the first few names. */
+type Missing = readonly string[];
+
+/** The warning of a shard that cannot be opened or read: which shard, why, what it costs. */
+function unreadableShardWarning(shard: string, reason: string, missing: Missing): string {
+  if (missing.length === 0) return l10n.t('shard {0} cannot be read ({1})', shard, reason);
+  if (missing.length === 1) return l10n.t('shard {0} cannot be read ({1}); 1 tensor of weight_map missing: {2}', shard, reason, firstNames(missing));
+  return l10n.t('shard {0} cannot be read ({1}); {2} tensors of weight_map missing: {3}', shard, reason, missing.length, firstNames(missing));
+}
+
+/** The warning of a shard cut short inside its data section: its intact tensors are listed. */
+function truncatedShardWarning(shard: string, cut: SafetensorsTruncation, missing: Missing): string {
+  const [present, needed] = [formatBytes(cut.presentBytes), formatBytes(cut.expectedBytes)];
+  if (missing.length === 0) return l10n.t('shard {0} is cut short: {1} of {2} data bytes present', shard, present, needed);
+  if (missing.length === 1) return l10n.t('shard {0} is cut short: {1} of {2} data bytes present; 1 tensor of weight_map missing: {3}', shard, present, needed, firstNames(missing));
+  return l10n.t('shard {0} is cut short: {1} of {2} data bytes present; {3} tensors of weight_map missing: {4}', shard, present, needed, missing.length, firstNames(missing));
+}
 
 /**
  * `model.safetensors.index.json` (Hugging Face sharded checkpoints): `weight_map` names the shard
@@ -47,15 +72,29 @@ export const shardedSafetensorsReader: FormatReader = {
     if (indexMeta && typeof indexMeta === 'object') Object.assign(metadata, indexMeta);
     const warnings: string[] = [];
     const shardOf = new Map<string, string>();
+    // A shard that is missing or unreadable, or cut short, costs only its own tensors (an
+    // interrupted download): the others are listed, and each problem shard gets one warning.
+    const unavailable = new Map<string, { reason: string; error: unknown }>();
+    const truncated = new Map<string, SafetensorsTruncation>();
     for (const shard of shardNames as string[]) {
       throwIfAborted(ctx.signal);
       let shardSrc: ByteSource;
       try {
         shardSrc = await ctx.openSibling(shard);
       } catch (e) {
-        throw fail(src, l10n.t('cannot open shard {0}: {1}', shard, (e as Error).message));
+        unavailable.set(shard, { reason: openFailure(e), error: fail(src, l10n.t('cannot open shard {0}: {1}', shard, (e as Error).message)) });
+        continue;
       }
-      const header = await readSafetensorsHeader(shardSrc);
+      let header: SafetensorsHeader;
+      try {
+        header = await readSafetensorsHeader(shardSrc);
+      } catch (e) {
+        if (!(e instanceof FormatError)) throw e;
+        // The shard's own message without its path: the warning names the shard already.
+        unavailable.set(shard, { reason: e.message.startsWith(`${shardSrc.name}: `) ? e.message.slice(shardSrc.name.length + 2) : e.message, error: e });
+        continue;
+      }
+      if (header.truncation) truncated.set(shard, header.truncation);
       for (const t of header.tensors) {
         if (byName.has(t.name)) warnings.push(l10n.t('{0} appears in both {1} and {2}; the first is shown', t.name, String(shardOf.get(t.name)), shard));
         else {
@@ -65,12 +104,30 @@ export const shardedSafetensorsReader: FormatReader = {
       }
       for (const [k, v] of Object.entries(header.metadata)) metadata[`${shard}:${k}`] = v;
     }
+    // Nothing readable: the first shard's error, as when any one failure stopped the model.
+    if (shardNames.length > 0 && unavailable.size === shardNames.length) throw unavailable.get(shardNames[0] as string)!.error;
+
     const tensors: RawTensor[] = [];
+    const missingIn = new Map<string, string[]>();
     for (const [name, shard] of entries) {
       const t = byName.get(name);
-      if (!t) throw fail(src, l10n.t("weight_map puts '{0}' in {1}, which does not contain it", name, String(shard)));
+      if (!t) {
+        const f = shard as string;
+        if (unavailable.has(f) || truncated.get(f)?.missing.includes(name)) {
+          missingIn.set(f, [...(missingIn.get(f) ?? []), name]);
+          continue;
+        }
+        throw fail(src, l10n.t("weight_map puts '{0}' in {1}, which does not contain it", name, f));
+      }
       if (shardOf.get(name) !== shard) warnings.push(l10n.t("'{0}' is mapped to {1} but found in {2}", name, String(shard), String(shardOf.get(name))));
       tensors.push(t);
+    }
+    for (const shard of shardNames as string[]) {
+      const missing = missingIn.get(shard) ?? [];
+      const u = unavailable.get(shard);
+      const cut = truncated.get(shard);
+      if (u) warnings.push(unreadableShardWarning(shard, u.reason, missing));
+      else if (cut) warnings.push(truncatedShardWarning(shard, cut, missing));
     }
     const mapped = new Set(entries.map(([n]) => n));
     const extra = [...byName.keys()].filter((n) => !mapped.has(n));
