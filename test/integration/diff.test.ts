@@ -8,26 +8,11 @@ import * as vscode from 'vscode';
 import type { ParamScopeApi } from '../../src/extension';
 import type { TensorDiff } from '../../src/runtime/tensorDiff';
 import type { DiffPanel } from '../../src/views/diffPanel';
+import type { ExpectedDiffPair } from '../unit/diffFixtures';
 import { activateParamScope, child, repoRoot, until, workspaceFile } from './helpers';
 
-interface ExpectedRow {
-  name: string;
-  nameA: string | null;
-  nameB: string | null;
-  status: string;
-  dtypeA: string | null;
-  dtypeB: string | null;
-  shapeA: number[] | null;
-  shapeB: number[] | null;
-  metrics: TensorDiff | null;
-}
-interface ExpectedPair {
-  a: string;
-  b: string;
-  prefix: { a: string; b: string };
-  summary: Record<string, number>;
-  tensors: ExpectedRow[];
-}
+// The expected rows' shape is shared with the unit tests (types only: nothing of vitest is loaded).
+type ExpectedPair = ExpectedDiffPair;
 const expectedDiff: { pairs: ExpectedPair[] } = JSON.parse(fs.readFileSync(path.join(repoRoot, 'test', 'fixtures', 'expected_diff.json'), 'utf8'));
 const expectedPair = (a: string, b: string): ExpectedPair => expectedDiff.pairs.find((p) => p.a === `models/${a}` && p.b === `models/${b}`)!;
 
