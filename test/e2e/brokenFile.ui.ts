@@ -1,11 +1,14 @@
-// A workspace holds truncated model files next to good ones. A person sees them in the Models view
-// marked "cannot read" while every other model is still listed and read, and opening one in the
-// summary editor explains the problem in words, not with a stack trace.
+// A workspace holds truncated model files next to good ones. A person sees those with nothing to
+// show in the Models view marked "cannot read", and a safetensors file cut inside its data (an
+// interrupted download) listed with a warning and the tensors that are intact, while every other
+// model is still listed and read; opening an unreadable one in the summary editor explains the
+// problem in words, not with a stack trace.
 import * as assert from 'node:assert/strict';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { expectedBroken, expectedFile, expectedFileNames, openModelsView } from './paramScope';
+import { elementCount, expectedBroken, expectedFile, expectedFileNames, expectedPartial, isPartlyReadable, openModelsView } from './paramScope';
 import {
+  exactly,
   expandRow,
   explorerRow,
   hoverText,
@@ -24,8 +27,14 @@ import {
   type UiTest,
 } from './workbench';
 
-/** The truncated copies make_fixtures.py writes into broken/, as the Models view labels them: by relative path. */
-const BROKEN = Object.keys(expectedBroken()).map((k) => k.replace(/^models\//, ''));
+/** The Models view labels files by relative path: `models/broken/x.pt` → `broken/x.pt`. */
+const viewLabel = (rel: string): string => rel.replace(/^models\//, '');
+/** The truncated copies make_fixtures.py writes into broken/, as the Models view labels them. */
+const BROKEN = Object.keys(expectedBroken()).map(viewLabel);
+/** Those with nothing to show (a cut zip, a cut safetensors header): marked "cannot read". */
+const UNREADABLE = Object.entries(expectedBroken()).filter(([, b]) => !isPartlyReadable(b)).map(([k]) => viewLabel(k));
+/** Safetensors files cut inside their data: listed with their intact tensors and a warning, by fixture path. */
+const PARTIAL = Object.keys(expectedBroken()).filter((k) => isPartlyReadable(expectedBroken()[k]!));
 /** Readable fixtures whose totals torch knows, listed next to the broken ones. */
 const GOOD = ['net.pt', 'rgnet.pt', 'shared.pt', 'convnet.pt', 'mlp.pt', 'rgnet.proto5.pt', 'net.legacy.pt'];
 
@@ -58,10 +67,11 @@ export const tests: UiTest[] = [
       const list = models.locator('.monaco-list');
 
       // The broken files are listed, each with its own mark.
-      await scrollIntoView(page, list, treeRow(models, BROKEN[0]!, 1), WORKBENCH_TIMEOUT_MS);
+      assert.ok(UNREADABLE.length > 0 && PARTIAL.length > 0, 'expected.json lists no unreadable or no partly readable broken file');
+      await scrollIntoView(page, list, treeRow(models, UNREADABLE[0]!, 1), WORKBENCH_TIMEOUT_MS);
       await moveMouseAway(page);
       await shot('models-view-broken-files');
-      for (const file of BROKEN) {
+      for (const file of UNREADABLE) {
         const row = treeRow(models, file, 1);
         await scrollIntoView(page, list, row);
         assert.equal(await row.locator('.label-description').innerText(), 'cannot read', `description of ${file}`);
@@ -73,17 +83,61 @@ export const tests: UiTest[] = [
       }
 
       // Its hover says why.
-      const reason = await hoverText(page, treeRow(models, BROKEN[0]!, 1).locator('.label-name'));
+      const reason = await hoverText(page, treeRow(models, UNREADABLE[0]!, 1).locator('.label-name'));
       await shot('broken-file-hover');
-      assert.ok(reason.includes(path.join(workspace, BROKEN[0]!)), `the hover does not name the file: ${reason}`);
+      assert.ok(reason.includes(path.join(workspace, UNREADABLE[0]!)), `the hover does not name the file: ${reason}`);
       assert.match(reason, /truncated|not a zip/i, `the hover does not say what is wrong: ${reason}`);
       assert.doesNotMatch(reason, STACK_TRACE, 'the hover shows a stack trace');
       await moveMouseAway(page);
 
+      // A safetensors file cut inside its data: listed with a warning icon, its intact tensors counted.
+      for (const rel of PARTIAL) {
+        const file = viewLabel(rel);
+        const { intact } = expectedPartial(rel);
+        const count = intact.reduce((n, t) => n + elementCount(t.shape), 0);
+        const row = treeRow(models, file, 1);
+        await scrollIntoView(page, list, row);
+        assert.equal(await row.locator('.label-description').innerText(), `${fmt(count)} params · safetensors`, `description of ${file}`);
+        assert.equal(await row.locator('.codicon-warning').count(), 1, `${file} has no warning icon`);
+        assert.equal(await row.locator('.codicon-error').count(), 0, `${file} is marked as an error`);
+        assert.equal(await row.getAttribute('aria-expanded'), 'false', `${file} does not offer to expand`);
+        const spoken = (await row.getAttribute('aria-label')) ?? '';
+        assert.ok(spoken.includes(file), `a screen reader does not hear the name of ${file}: ${spoken}`);
+        assert.match(spoken, /warning/, `a screen reader does not hear that ${file} has a warning: ${spoken}`);
+      }
+      // Its hover says what is missing.
+      const partial = expectedPartial(PARTIAL[0]!);
+      const partialRow = treeRow(models, viewLabel(PARTIAL[0]!), 1);
+      const warning = await hoverText(page, partialRow.locator('.label-name'));
+      await shot('partial-file-hover');
+      const missingText = `${partial.missing.length} tensor${partial.missing.length === 1 ? '' : 's'} missing: ${partial.missing.slice(0, 3).join(', ')}${partial.missing.length > 3 ? ', …' : ''}`;
+      assert.ok(
+        warning.includes(`file is cut short: ${fmt(partial.presentBytes)} of ${fmt(partial.expectedBytes)} data bytes present; ${missingText}`),
+        `the hover does not say what is missing: ${warning}`,
+      );
+      assert.doesNotMatch(warning, STACK_TRACE, 'the hover shows a stack trace');
+      await moveMouseAway(page);
+      // It expands to the tensors that are intact (a state_dict: module `0`, then the leaves).
+      await expandRow(partialRow);
+      const block = treeRow(models, '0', 2);
+      await scrollIntoView(page, list, block);
+      await expandRow(block);
+      const intactHere = partial.intact.filter((t) => t.name.startsWith('0.'));
+      assert.ok(intactHere.length > 0, `no intact tensor under module 0 of ${PARTIAL[0]}`);
+      for (const t of intactHere) {
+        const leaf = treeRow(models, t.name.slice(2), 3);
+        await scrollIntoView(page, list, leaf);
+        assert.equal(await leaf.locator('.label-description').innerText(), `${t.dtype} [${t.shape.join(', ')}] · ${fmt(elementCount(t.shape))}`, `${t.name} of ${PARTIAL[0]}`);
+      }
+      const leaves = (await readAllRows(page, list)).filter((r) => r.level === 3).map((r) => r.label);
+      assert.deepEqual(leaves.sort(), intactHere.map((t) => t.name.slice(2)).sort(), `the leaves under 0 of ${PARTIAL[0]}: missing tensors are not listed`);
+      await moveMouseAway(page);
+      await shot('partial-file-expanded');
+
       // One broken file never breaks the tree: every fixture is listed, the good ones read.
       const rows = (await readAllRows(page, list)).filter((r) => r.level === 1);
       const unreadable = rows.filter((r) => r.description === 'cannot read').map((r) => r.label);
-      assert.deepEqual(unreadable.sort(), [...BROKEN].sort(), 'files marked "cannot read"');
+      assert.deepEqual(unreadable.sort(), [...UNREADABLE].sort(), 'files marked "cannot read"');
       const labels = rows.map((r) => r.label);
       assert.deepEqual(labels.filter((l) => !BROKEN.includes(l)).sort(), expectedFileNames().sort(), 'the readable models listed');
       for (const file of GOOD) {
@@ -114,6 +168,21 @@ export const tests: UiTest[] = [
       assert.equal(pt.heading, 'This file cannot be shown');
       assert.match(pt.message, /truncated|not a zip/i, `the summary does not say what is wrong: ${pt.message}`);
       assert.doesNotMatch(pt.message, STACK_TRACE, 'the summary shows a stack trace');
+
+      // A safetensors file cut inside its data opens as a summary of what is intact, with the warning.
+      const partialName = path.basename(PARTIAL[0]!);
+      const partialFile = explorerRow(page, partialName);
+      await scrollIntoView(page, explorerList, partialFile);
+      await partialFile.dblclick();
+      await waitForActiveTab(page, partialName);
+      const partialSummary = visibleWebview(page);
+      await partialSummary.locator('h1').filter({ hasText: exactly(partialName) }).waitFor({ timeout: STEP_TIMEOUT_MS });
+      await moveMouseAway(page);
+      await shot('partial-safetensors-summary');
+      const summaryWarnings = await partialSummary.locator('section.warnings li').allInnerTexts();
+      assert.equal(summaryWarnings.length, 1, `warnings in the summary of ${partialName}: ${summaryWarnings.join(' | ')}`);
+      assert.match(summaryWarnings[0]!, /^file is cut short: /, `the summary's warning: ${summaryWarnings[0]}`);
+      assert.deepEqual(await partialSummary.locator('.chips .chip').allInnerTexts(), ['safetensors', `${fmt(partial.intact.reduce((n, t) => n + elementCount(t.shape), 0))} parameters`, `${partial.intact.length} tensors`]);
 
       const st = await openBrokenInSummary(page, 'net.truncated.safetensors');
       await shot('broken-safetensors-summary');

@@ -42,6 +42,36 @@ export function expectedBroken(): Expected['broken'] {
   return loadExpected().broken;
 }
 
+/** A broken fixture ParamScope still lists: a safetensors file cut inside its data section. */
+export function isPartlyReadable(info: Expected['broken'][string]): boolean {
+  return info.format === 'safetensors' && info.cutInside === 'data';
+}
+
+/**
+ * What a safetensors fixture cut inside its data still holds, from the header of the torch-made
+ * file it was cut from: the tensors wholly before the cut (torch's entries), the names of the
+ * others in data order, and the data bytes present and promised.
+ */
+export function expectedPartial(brokenRel: string): { intact: ExpectedTensor[]; missing: string[]; presentBytes: number; expectedBytes: number } {
+  const info = loadExpected().broken[brokenRel];
+  if (!info || !isPartlyReadable(info)) throw new Error(`expected.json has no safetensors file cut inside its data at ${brokenRel}`);
+  const original = readFileSync(path.join(repoRoot, 'test', 'fixtures', info.from));
+  const headerBytes = 8 + Number(original.readBigUInt64LE(0));
+  const header = JSON.parse(original.subarray(8, headerBytes).toString('utf8')) as Record<string, { data_offsets?: [number, number] }>;
+  const spans = Object.entries(header)
+    .filter(([name]) => name !== '__metadata__')
+    .map(([name, e]) => ({ name, begin: e.data_offsets![0], end: e.data_offsets![1] }))
+    .sort((a, b) => a.begin - b.begin);
+  const presentBytes = info.bytes - headerBytes;
+  const intact = new Set(spans.filter((s) => s.end <= presentBytes).map((s) => s.name));
+  return {
+    intact: expectedFile(info.from.replace(/^models\//, '')).tensors.filter((t) => intact.has(t.name)),
+    missing: spans.filter((s) => !intact.has(s.name)).map((s) => s.name),
+    presentBytes,
+    expectedBytes: Math.max(...spans.map((s) => s.end)),
+  };
+}
+
 export function expectedTensor(file: string, name: string): ExpectedTensor {
   const t = expectedFile(file).tensors.find((x) => x.name === name);
   if (!t) throw new Error(`expected.json has no tensor '${name}' in models/${file}`);

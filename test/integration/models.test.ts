@@ -43,11 +43,32 @@ suite('models tree', () => {
   test('marks a broken file and keeps the others', async () => {
     const files = await api.tree.getChildren();
     const labels = await Promise.all(files.map((f) => label(api, f)));
-    const broken = files[labels.indexOf('broken/net.truncated.pt')]!;
-    const item = await api.tree.getTreeItem(broken);
-    assert.equal(item.description, 'cannot read');
-    assert.match(String(item.tooltip), /truncated/);
+    // A truncated zip, and a safetensors file cut inside its header: nothing to show.
+    for (const file of ['broken/net.truncated.pt', 'broken/net.truncated.safetensors']) {
+      const item = await api.tree.getTreeItem(files[labels.indexOf(file)]!);
+      assert.equal(item.description, 'cannot read', file);
+      assert.equal((item.iconPath as vscode.ThemeIcon).id, 'error', file);
+      assert.match(String(item.tooltip), /truncated/, file);
+    }
     assert.ok(labels.includes('net.pt'));
+  });
+
+  test('lists the intact tensors of a safetensors file cut inside its data, marked with a warning', async () => {
+    // net.truncated90.safetensors: 90% of net.safetensors, which keeps 0.weight whole.
+    const files = await api.tree.getChildren();
+    const labels = await Promise.all(files.map((f) => label(api, f)));
+    const cut = files[labels.indexOf('broken/net.truncated90.safetensors')]!;
+    const weight = expected.files['models/net.safetensors'].tensors.find((t: { name: string }) => t.name === '0.weight');
+    const count = weight.shape.reduce((a: number, b: number) => a * b, 1);
+    const item = await api.tree.getTreeItem(cut);
+    assert.equal(item.description, `${count} params · safetensors`);
+    assert.equal((item.iconPath as vscode.ThemeIcon).id, 'warning');
+    assert.match(String(item.tooltip), /⚠ file is cut short: 146 of 196 data bytes present; 3 tensors missing: 0\.bias, 2\.weight, 2\.bias/);
+    const block = await child(api, cut, '0');
+    assert.deepEqual(await Promise.all((await api.tree.getChildren(block)).map((k) => label(api, k))), ['weight']);
+    const leaf = await api.tree.getTreeItem(await child(api, block, 'weight'));
+    assert.equal(leaf.description, `${weight.dtype} [${weight.shape.join(', ')}] · ${count}`);
+    assert.match((leaf.tooltip as vscode.MarkdownString).value, /net\[0\]\.weight/);
   });
 
   test('shows a tied layer once in the totals, with a link to its twin', async () => {

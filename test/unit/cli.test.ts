@@ -53,6 +53,17 @@ describe('paramscope inspect', () => {
     expect(r.stderr).toContain('warning: refused posix.system');
     expect(JSON.parse(r.stdout).warnings.join('\n')).toContain('refused posix.system');
   });
+
+  it('lists the intact tensors of a safetensors file cut inside its data, warns, and exits 0', () => {
+    const r = run('inspect', join(FIXTURES, 'models/broken/net.truncated90.safetensors'), '--json');
+    expect(r.code).toBe(0);
+    const warning = 'file is cut short: 146 of 196 data bytes present; 3 tensors missing: 0.bias, 2.weight, 2.bias';
+    expect(r.stderr).toBe(`warning: ${warning}\n`);
+    const out = JSON.parse(r.stdout);
+    expect(out.parameters.map((p: { name: string; path: string }) => [p.name, p.path])).toEqual([['0.weight', 'net[0].weight']]);
+    expect(out.totalParameters).toBe(32);
+    expect(out.warnings).toEqual([warning]);
+  });
 });
 
 describe('paramscope stats', () => {

@@ -50,7 +50,8 @@ export interface ExpectedFile {
 export interface Expected {
   torchVersion: string;
   files: Record<string, ExpectedFile>;
-  broken: Record<string, { format: string; cutInside: string }>;
+  /** Truncated copies: `bytes` of `from` (`originalBytes` long); safetensors also give where the data starts. */
+  broken: Record<string, { from: string; format: string; originalBytes: number; bytes: number; headerBytes?: number; cutInside: string }>;
   hostile: Record<string, { format: string; refused: string; marker: string; tensors: string[] }>;
 }
 

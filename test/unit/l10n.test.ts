@@ -146,6 +146,14 @@ describe('the core (readers, model, runtime) in the display language', () => {
     expect((await pool(zh).run('index', { file })).warnings).toEqual([fill(zh[stub]!, '__main__.MLP')]);
   });
 
+  it('the warning of a safetensors file cut inside its data follows the bundle; names stay arguments', async () => {
+    const cut = 'file is cut short: {0} of {1} data bytes present; {2} tensors missing: {3}';
+    const file = join(FIXTURES, 'models/broken/net.truncated90.safetensors');
+    expect((await pool().run('index', { file })).warnings).toEqual([fill(cut, '146', '196', 3, '0.bias, 2.weight, 2.bias')]);
+    expect((await pool(zh).run('index', { file })).warnings).toEqual([fill(zh[cut]!, '146', '196', 3, '0.bias, 2.weight, 2.bias')]);
+    expect(zh[cut]).toMatch(/截断.*张量/);
+  });
+
   it('core code on the calling thread follows l10n.config (the extension host configures it in activate)', async () => {
     const refuse = (): Promise<string> => {
       const runner = {} as StatsPassRunner; // never reached: the dtype is refused first

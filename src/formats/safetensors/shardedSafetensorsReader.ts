@@ -16,18 +16,15 @@ function openFailure(e: unknown): string {
   return code ?? (e as Error).message;
 }
 
-/** A shard's missing tensors: how many, and the first few names. */
-type Missing = readonly string[];
-
 /** The warning of a shard that cannot be opened or read: which shard, why, what it costs. */
-function unreadableShardWarning(shard: string, reason: string, missing: Missing): string {
+function unreadableShardWarning(shard: string, reason: string, missing: readonly string[]): string {
   if (missing.length === 0) return l10n.t('shard {0} cannot be read ({1})', shard, reason);
   if (missing.length === 1) return l10n.t('shard {0} cannot be read ({1}); 1 tensor of weight_map missing: {2}', shard, reason, firstNames(missing));
   return l10n.t('shard {0} cannot be read ({1}); {2} tensors of weight_map missing: {3}', shard, reason, missing.length, firstNames(missing));
 }
 
 /** The warning of a shard cut short inside its data section: its intact tensors are listed. */
-function truncatedShardWarning(shard: string, cut: SafetensorsTruncation, missing: Missing): string {
+function truncatedShardWarning(shard: string, cut: SafetensorsTruncation, missing: readonly string[]): string {
   const [present, needed] = [formatBytes(cut.presentBytes), formatBytes(cut.expectedBytes)];
   if (missing.length === 0) return l10n.t('shard {0} is cut short: {1} of {2} data bytes present', shard, present, needed);
   if (missing.length === 1) return l10n.t('shard {0} is cut short: {1} of {2} data bytes present; 1 tensor of weight_map missing: {3}', shard, present, needed, firstNames(missing));
@@ -75,7 +72,7 @@ export const shardedSafetensorsReader: FormatReader = {
     // A shard that is missing or unreadable, or cut short, costs only its own tensors (an
     // interrupted download): the others are listed, and each problem shard gets one warning.
     const unavailable = new Map<string, { reason: string; error: unknown }>();
-    const truncated = new Map<string, SafetensorsTruncation>();
+    const truncated = new Map<string, { cut: SafetensorsTruncation; missing: Set<string> }>();
     for (const shard of shardNames as string[]) {
       throwIfAborted(ctx.signal);
       let shardSrc: ByteSource;
@@ -94,7 +91,7 @@ export const shardedSafetensorsReader: FormatReader = {
         unavailable.set(shard, { reason: e.message.startsWith(`${shardSrc.name}: `) ? e.message.slice(shardSrc.name.length + 2) : e.message, error: e });
         continue;
       }
-      if (header.truncation) truncated.set(shard, header.truncation);
+      if (header.truncation) truncated.set(shard, { cut: header.truncation, missing: new Set(header.truncation.missing) });
       for (const t of header.tensors) {
         if (byName.has(t.name)) warnings.push(l10n.t('{0} appears in both {1} and {2}; the first is shown', t.name, String(shardOf.get(t.name)), shard));
         else {
@@ -113,8 +110,10 @@ export const shardedSafetensorsReader: FormatReader = {
       const t = byName.get(name);
       if (!t) {
         const f = shard as string;
-        if (unavailable.has(f) || truncated.get(f)?.missing.includes(name)) {
-          missingIn.set(f, [...(missingIn.get(f) ?? []), name]);
+        if (unavailable.has(f) || truncated.get(f)?.missing.has(name)) {
+          const list = missingIn.get(f);
+          if (list) list.push(name);
+          else missingIn.set(f, [name]);
           continue;
         }
         throw fail(src, l10n.t("weight_map puts '{0}' in {1}, which does not contain it", name, f));
@@ -122,17 +121,19 @@ export const shardedSafetensorsReader: FormatReader = {
       if (shardOf.get(name) !== shard) warnings.push(l10n.t("'{0}' is mapped to {1} but found in {2}", name, String(shard), String(shardOf.get(name))));
       tensors.push(t);
     }
+    // The problem shards first: they explain the gaps in the model.
+    const shardWarnings: string[] = [];
     for (const shard of shardNames as string[]) {
       const missing = missingIn.get(shard) ?? [];
       const u = unavailable.get(shard);
-      const cut = truncated.get(shard);
-      if (u) warnings.push(unreadableShardWarning(shard, u.reason, missing));
-      else if (cut) warnings.push(truncatedShardWarning(shard, cut, missing));
+      const t = truncated.get(shard);
+      if (u) shardWarnings.push(unreadableShardWarning(shard, u.reason, missing));
+      else if (t) shardWarnings.push(truncatedShardWarning(shard, t.cut, missing));
     }
     const mapped = new Set(entries.map(([n]) => n));
     const extra = [...byName.keys()].filter((n) => !mapped.has(n));
     if (extra.length > 0) warnings.push(l10n.t('{0} tensor(s) in the shards are missing from weight_map (e.g. {1}); shown anyway', extra.length, extra[0]!));
     for (const n of extra) tensors.push(byName.get(n)!);
-    return { format: 'safetensors-sharded', tensors, metadata, warnings };
+    return { format: 'safetensors-sharded', tensors, metadata, warnings: [...shardWarnings, ...warnings] };
   },
 };
