@@ -49,7 +49,10 @@ export class ModelRegistry implements vscode.Disposable {
     private readonly log: vscode.LogOutputChannel,
   ) {
     const watcher = vscode.workspace.createFileSystemWatcher(this.includeGlob());
-    watcher.onDidCreate(() => this.refresh(), this, this.disposables);
+    watcher.onDidCreate((uri) => {
+      this.invalidateShardedIndexesBeside(uri);
+      this.refresh();
+    }, this, this.disposables);
     watcher.onDidDelete((uri) => {
       this.invalidate(uri);
       this.cache.delete(uri.toString());
@@ -86,12 +89,31 @@ export class ModelRegistry implements vscode.Disposable {
   }
 
   private invalidate(uri: vscode.Uri): void {
+    this.invalidateShardedIndexesBeside(uri);
     const e = this.cache.get(uri.toString());
     if (!e) return;
     e.index = undefined;
     e.error = undefined;
     e.stamp = undefined;
     this.changed.fire(uri);
+  }
+
+  /**
+   * A sharded model's index is cached by the index file's own size and mtime, but its view depends
+   * on the shards beside it (a shard finishing its download, cut short, deleted): a change to any
+   * `.safetensors` file in the folder re-reads the indexes there.
+   */
+  private invalidateShardedIndexesBeside(uri: vscode.Uri): void {
+    if (!uri.path.endsWith('.safetensors')) return;
+    const folder = uri.path.slice(0, uri.path.lastIndexOf('/') + 1);
+    for (const [key, e] of this.cache) {
+      if (!e.uri.path.endsWith('.safetensors.index.json') || e.uri.path.slice(0, e.uri.path.lastIndexOf('/') + 1) !== folder || key === uri.toString()) continue;
+      if (e.index === undefined && e.error === undefined) continue;
+      e.index = undefined;
+      e.error = undefined;
+      e.stamp = undefined;
+      this.changed.fire(e.uri);
+    }
   }
 
   private async scan(): Promise<void> {
