@@ -30,5 +30,7 @@ export async function pickModel(registry: ModelRegistry, title: string, opts: Pi
     description: e.index ? vscode.l10n.t('{0} params · {1}', formatCount(e.index.totalParameters), e.index.format) : undefined,
     uri: e.uri,
   }));
-  return (await vscode.window.showQuickPick(items, { title, placeHolder: opts.placeHolder ?? vscode.l10n.t('model file'), matchOnDescription: true }))?.uri;
+  // ignoreFocusOut: a webview beside (a panel finishing its render) can take focus back right after
+  // the palette closes, which would dismiss the pick before a person sees it; Escape still closes it.
+  return (await vscode.window.showQuickPick(items, { title, placeHolder: opts.placeHolder ?? vscode.l10n.t('model file'), matchOnDescription: true, ignoreFocusOut: true }))?.uri;
 }

@@ -46,6 +46,7 @@ async function runOnModel(page: Page, title: string, file: string, shot?: () => 
       break;
     } catch (e) {
       if (attempt >= 2) throw e;
+      console.log(`ui: "${title}" showed no model pick within ${STEP_TIMEOUT_MS} ms; running it again`);
       await page.keyboard.press('Escape');
     }
   }
