@@ -86,8 +86,8 @@ function fillRow(r: Row): void {
     [m ? fmtNumber(m.relL2) : '', 'num'],
     [m ? fmtNumber(m.maxAbsDiff) : '', 'num'],
     [m ? fmtCosine(m.cosine) : '', 'num'],
-    [sideBySide(shapeText(v.shapeA), shapeText(v.shapeB)), ''],
-    [sideBySide(v.dtypeA ?? '', v.dtypeB ?? ''), ''],
+    [sideBySide(shapeText(v.shapeA), shapeText(v.shapeB)), 'sides'],
+    [sideBySide(v.dtypeA ?? '', v.dtypeB ?? ''), 'sides'],
   ];
   r.tr.replaceChildren(...cells.map(([text, cls, title]) => el('td', { text, class: cls, ...(title ? { title } : {}) })));
   r.tr.dataset.status = v.status;
