@@ -3,7 +3,6 @@
  * file (`import type` in the webview). Types here are plain data: no Node or DOM types.
  */
 
-import type { ModelIndex } from '../model/modelIndex';
 
 /** Element types as torch spells them (mirrors runtime/dtypes without importing it). */
 export type DTypeName = string;
@@ -175,32 +174,6 @@ export interface SummaryNotifications {
   failed: { message: string; fileName: string };
   /** webview → host: open the parameter panel for a tensor name. */
   openParameter: { name: string };
-}
-
-// ---- Workers -----------------------------------------------------------------------------
-
-export interface WorkerRequests {
-  [method: string]: { params: unknown; result: unknown };
-  /** Parses a model file into its index (pickles can be megabytes: not on the host's thread). */
-  index: { params: { file: string }; result: ModelIndex };
-  stats: { params: { tensor: TensorSpec; bins?: number; progressToken?: number }; result: StatsView };
-  heatmap: { params: { tensor: TensorSpec; slice: SliceIndex; maxWidth: number; maxHeight: number; progressToken?: number }; result: HeatmapView };
-  values: { params: { tensor: TensorSpec; slice: SliceIndex; rowStart: number; rowCount: number }; result: ValuesView };
-  /** Init detection on a sample of the tensor. */
-  init: { params: { tensor: TensorSpec; biasFanIn?: number }; result: InitView };
-  /** Expected counts of a scheme for `count` values in these bins, and a seeded simulated sample's counts. */
-  overlay: { params: { scheme: SchemeView; bins: HistogramBins; count: number; simulateSeed?: number }; result: { expected: number[] | null; simulated: number[] | null } };
-  /** Tie groups of a model (content hashing reads tensor bytes: not on the host's thread). */
-  ties: { params: { index: ModelIndex; content?: boolean }; result: TieReportView };
-  /** SHA-256 of a tensor's dtype, shape and values: equal in two files means the same tensor (hover previews). */
-  fingerprint: { params: { tensor: TensorSpec }; result: string };
-  /** How the values of two same-shape tensors differ (streams both; any files, formats and dtypes). */
-  diff: { params: { a: TensorSpec; b: TensorSpec; chunkElements?: number; progressToken?: number }; result: TensorDiffView };
-}
-
-export interface WorkerNotifications {
-  [method: string]: unknown;
-  progress: { token: number; done: number; total: number };
 }
 
 // ---- Tied parameters (worker request and panel) -------------------------------------------

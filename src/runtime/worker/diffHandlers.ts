@@ -1,4 +1,5 @@
-import type { TensorSpec, WorkerNotifications, WorkerRequests } from '../../protocol/messages';
+import type { TensorSpec } from '../../protocol/messages';
+import type { WorkerNotifications, WorkerRequests } from '../../protocol/workerMessages';
 import type { Rpc } from '../../protocol/rpc';
 import { FileByteSource } from '../byteSource';
 import type { DType } from '../dtypes';

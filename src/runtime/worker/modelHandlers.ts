@@ -1,4 +1,4 @@
-import type { WorkerNotifications, WorkerRequests } from '../../protocol/messages';
+import type { WorkerNotifications, WorkerRequests } from '../../protocol/workerMessages';
 import type { Rpc } from '../../protocol/rpc';
 import { findTies } from '../../model/ties';
 import { FileByteSource } from '../byteSource';

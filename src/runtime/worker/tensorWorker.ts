@@ -1,12 +1,13 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import * as l10n from '@vscode/l10n';
-import type { TensorSpec, WorkerNotifications, WorkerRequests } from '../../protocol/messages';
+import type { TensorSpec } from '../../protocol/messages';
+import type { WorkerNotifications, WorkerRequests } from '../../protocol/workerMessages';
 import { Rpc } from '../../protocol/rpc';
 import { openModel } from '../../model/openModel';
 import { FileByteSource } from '../byteSource';
 import type { DType } from '../dtypes';
 import { f32HistogramOfRange, f32MomentsOfRange, patternCountsOfRange } from '../fastStats';
-import type { StatsPassRequests } from './statsPassMessages';
+import type { StatsPassRequests } from '../../protocol/workerMessages';
 import { registerDiffHandlers } from './diffHandlers';
 import { registerModelHandlers } from './modelHandlers';
 import { heatmapKernel, statsKernel, valuesKernel } from './tensorKernels';

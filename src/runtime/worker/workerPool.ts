@@ -1,12 +1,13 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { StatsView, TensorSpec, WorkerNotifications, WorkerRequests } from '../../protocol/messages';
+import type { StatsView, TensorSpec } from '../../protocol/messages';
+import type { WorkerNotifications, WorkerRequests } from '../../protocol/workerMessages';
 import { Rpc } from '../../protocol/rpc';
 import type { DType } from '../dtypes';
 import { chunkElementsOf, computeFastStats, fastPathOf, type StatsPassRunner } from '../fastStats';
 import { DEFAULT_HISTOGRAM_BINS } from '../histc';
 import { StatsCache } from '../statsCache';
-import type { StatsPassRequests } from './statsPassMessages';
+import type { StatsPassRequests } from '../../protocol/workerMessages';
 
 type PoolRequests = WorkerRequests & StatsPassRequests;
 

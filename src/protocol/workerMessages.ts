@@ -1,0 +1,55 @@
+// Messages between the extension host (WorkerPool) and the tensor workers (tensorWorker.ts).
+// The host↔webview messages are in messages.ts; the views the workers answer with are defined
+// there too, so a page and a worker speak of the same StatsView.
+import type { ModelIndex } from '../model/modelIndex';
+import type { HeatmapView, HistogramBins, InitView, SchemeView, SliceIndex, StatsView, TensorDiffView, TensorSpec, TieReportView, ValuesView } from './messages';
+
+export interface WorkerRequests {
+  [method: string]: { params: unknown; result: unknown };
+  /** Parses a model file into its index (pickles can be megabytes: not on the host's thread). */
+  index: { params: { file: string }; result: ModelIndex };
+  stats: { params: { tensor: TensorSpec; bins?: number; progressToken?: number }; result: StatsView };
+  heatmap: { params: { tensor: TensorSpec; slice: SliceIndex; maxWidth: number; maxHeight: number; progressToken?: number }; result: HeatmapView };
+  values: { params: { tensor: TensorSpec; slice: SliceIndex; rowStart: number; rowCount: number }; result: ValuesView };
+  /** Init detection on a sample of the tensor. */
+  init: { params: { tensor: TensorSpec; biasFanIn?: number }; result: InitView };
+  /** Expected counts of a scheme for `count` values in these bins, and a seeded simulated sample's counts. */
+  overlay: { params: { scheme: SchemeView; bins: HistogramBins; count: number; simulateSeed?: number }; result: { expected: number[] | null; simulated: number[] | null } };
+  /** Tie groups of a model (content hashing reads tensor bytes: not on the host's thread). */
+  ties: { params: { index: ModelIndex; content?: boolean }; result: TieReportView };
+  /** SHA-256 of a tensor's dtype, shape and values: equal in two files means the same tensor (hover previews). */
+  fingerprint: { params: { tensor: TensorSpec }; result: string };
+  /** How the values of two same-shape tensors differ (streams both; any files, formats and dtypes). */
+  diff: { params: { a: TensorSpec; b: TensorSpec; chunkElements?: number; progressToken?: number }; result: TensorDiffView };
+}
+
+export interface WorkerNotifications {
+  [method: string]: unknown;
+  progress: { token: number; done: number; total: number };
+}
+
+
+// ---- A tensor split across the pool ----------------------------------------------------------
+
+/**
+ * Worker requests for one range of a tensor split across the pool (see fastStats.ts): the pool
+ * sends each worker its range, merges the results in chunk order, and answers the `stats`
+ * request itself. Ranges are element ranges in storage order, starting on chunk boundaries.
+ * Results carry their numbers as ArrayBuffers, which the worker transfers instead of copying.
+ */
+export interface StatsPassRequests {
+  [method: string]: { params: unknown; result: unknown };
+  /** float32 pass 1: one moments record per chunk (Float64Array of MOMENT_FIELDS each). */
+  statsMoments: { params: RangeParams; result: { data: ArrayBuffer } };
+  /** float32 pass 2: torch.histc counts on [left, right] (Float64Array of `bins`). */
+  statsHistogram: { params: RangeParams & { left: number; right: number; bins: number; inRange: ArrayBuffer }; result: { data: ArrayBuffer } };
+  /** 1- and 2-byte types: how often each bit pattern occurs (Float64Array of 256 or 65,536). */
+  statsPatterns: { params: RangeParams; result: { data: ArrayBuffer } };
+}
+
+export interface RangeParams {
+  tensor: TensorSpec;
+  start: number;
+  count: number;
+  progressToken?: number;
+}
