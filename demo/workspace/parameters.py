@@ -11,7 +11,13 @@ from torch import nn
 torch.manual_seed(1)
 net = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 1))
 print(net[2].state_dict())
+# Targeted parameters: hover any of these for the values net.pt holds.
+print(type(net[2].bias))
+print(net[2].bias)
+print(net[2].bias.data)
+print(net[2].weight.grad == None)
 print(*[(name, param.shape) for name, param in net.named_parameters()])
+print(net.state_dict()['2.bias'].data)
 
 
 # Nested blocks: rgnet[0][1][0].bias is the bias of the first layer in the second block.

@@ -1,42 +1,19 @@
 // Hover previews of parameter expressions in a Python file (and a notebook cell) with the seed's
 // code, answered from the workspace's torch-made models.
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { suite, suiteSetup, suiteTeardown, test } from 'mocha';
 import * as vscode from 'vscode';
 import type { ParamScopeApi } from '../../src/extension';
 import { codeSpan, formatStat } from '../../src/views/hoverFormat';
-import { activateParamScope, expected, until, workspaceFile } from './helpers';
+import { activateParamScope, expected, repoRoot, until, workspaceFile } from './helpers';
 
-/** Lines of demo/workspace/parameters.py and of the d2l chapter it follows. */
-const SEED = `import torch
-from torch import nn
-
-torch.manual_seed(1)
-net = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 1))
-print(net[2].state_dict())
-print(type(net[2].bias))
-print(net[2].bias)
-print(net[2].bias.data)
-print(net[2].weight.grad == None)
-print(*[(name, param.shape) for name, param in net.named_parameters()])
-print(net.state_dict()['2.bias'].data)
-
-
-def block1():
-    return nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 4), nn.ReLU())
-
-
-def block2():
-    net = nn.Sequential()
-    for i in range(4):
-        net.add_module(f'block {i}', block1())
-    return net
-
-
-torch.manual_seed(2)
-rgnet = nn.Sequential(block2(), nn.Linear(4, 1))
-print(rgnet)
-print(rgnet[0][1][0].bias.data)
+/**
+ * The seed's code as the demo ships it (demo/workspace/parameters.py: the d2l chapter's models and
+ * parameter accesses), plus two lines no model answers.
+ */
+const SEED = `${fs.readFileSync(path.join(repoRoot, 'demo', 'workspace', 'parameters.py'), 'utf8')}
 mystery = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 1))
 print(mystery[2].bias, unknown_model.encoder.weight)
 `;
