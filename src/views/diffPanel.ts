@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { KeyedPanels } from './filePanels';
 import { WebviewPanelHost } from './webviewPanelHost';
 import { CommandIds } from '../commands/commandIds';
 import { comparedPairs, diffValues, summarizeDiff, type DiffSummary, type PairDiffRunner, type PairResult } from '../model/diff/diffValues';
@@ -23,14 +24,19 @@ const spec = (t: TensorEntry): TensorSpec => ({ dtype: t.dtype, shape: t.shape, 
 
 /** One diff panel per ordered pair of files; brought back after a window reload from the pair its page saved. */
 export class DiffPanels implements vscode.Disposable {
-  private readonly panels = new Map<string, DiffPanel>();
+  private readonly panels: KeyedPanels<[vscode.Uri, vscode.Uri], DiffPanel>;
 
-  constructor(
-    private readonly extensionUri: vscode.Uri,
-    private readonly registry: ModelRegistry,
-    private readonly pool: WorkerPool,
-    private readonly log: vscode.LogOutputChannel,
-  ) {}
+  constructor(extensionUri: vscode.Uri, registry: ModelRegistry, pool: WorkerPool, log: vscode.LogOutputChannel) {
+    this.panels = new KeyedPanels({
+      viewType: DIFF_PANEL_VIEW_TYPE,
+      keyOf: ([a, b]) => DiffPanels.keyOf(a, b),
+      create: ([a, b], existing) => new DiffPanel(extensionUri, a, b, registry, pool, log, existing),
+      fromState: (state) => {
+        const s = state as { fileA?: unknown; fileB?: unknown } | undefined;
+        return typeof s?.fileA === 'string' && typeof s.fileB === 'string' ? [vscode.Uri.file(s.fileA), vscode.Uri.file(s.fileB)] : undefined;
+      },
+    });
+  }
 
   /** The key of a pair in `openPanels`. */
   static keyOf(a: vscode.Uri, b: vscode.Uri): string {
@@ -39,42 +45,20 @@ export class DiffPanels implements vscode.Disposable {
 
   /** Opens (or reveals) the diff of `a` (before) and `b` (after). */
   show(a: vscode.Uri, b: vscode.Uri): DiffPanel {
-    const open = this.panels.get(DiffPanels.keyOf(a, b));
-    if (open) {
-      open.reveal();
-      return open;
-    }
-    return this.track(a, b, new DiffPanel(this.extensionUri, a, b, this.registry, this.pool, this.log));
-  }
-
-  private track(a: vscode.Uri, b: vscode.Uri, panel: DiffPanel): DiffPanel {
-    const key = DiffPanels.keyOf(a, b);
-    this.panels.set(key, panel);
-    panel.onDispose(() => this.panels.delete(key));
-    return panel;
+    return this.panels.show([a, b]);
   }
 
   registerSerializer(): vscode.Disposable {
-    return vscode.window.registerWebviewPanelSerializer(DIFF_PANEL_VIEW_TYPE, {
-      deserializeWebviewPanel: async (webviewPanel, state: unknown) => {
-        const s = state as { fileA?: unknown; fileB?: unknown } | undefined;
-        if (typeof s?.fileA !== 'string' || typeof s.fileB !== 'string') {
-          webviewPanel.dispose();
-          return;
-        }
-        const [a, b] = [vscode.Uri.file(s.fileA), vscode.Uri.file(s.fileB)];
-        this.track(a, b, new DiffPanel(this.extensionUri, a, b, this.registry, this.pool, this.log, webviewPanel));
-      },
-    });
+    return this.panels.registerSerializer();
   }
 
   /** The panels open now, by `keyOf(a, b)` (for the integration tests). */
   get openPanels(): ReadonlyMap<string, DiffPanel> {
-    return this.panels;
+    return this.panels.openPanels;
   }
 
   dispose(): void {
-    for (const p of [...this.panels.values()]) p.dispose();
+    this.panels.dispose();
   }
 }
 

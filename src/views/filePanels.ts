@@ -7,55 +7,76 @@ export interface TrackedPanel {
   dispose(): void;
 }
 
+/** How a kind of panel is keyed, made, and brought back from the state its page saved. */
+export interface PanelKind<K, P extends TrackedPanel> {
+  viewType: string;
+  /** One panel per key: a file, a file's tensor, a pair of files. */
+  keyOf(key: K): string;
+  create(key: K, existing?: vscode.WebviewPanel): P;
+  /** The key a page saved with `setState`, or undefined when the state is not one of ours. */
+  fromState(state: unknown): K | undefined;
+}
+
 /**
- * One webview panel per model file: opens or reveals it, forgets it when closed, and brings it
- * back after a window reload from the `file` its page saved with `setState`.
+ * One webview panel per key: opens or reveals it, forgets it when closed, and brings it back after
+ * a window reload from the key its page saved with `setState`.
  */
-export class FilePanels<P extends TrackedPanel> implements vscode.Disposable {
+export class KeyedPanels<K, P extends TrackedPanel> implements vscode.Disposable {
   private readonly panels = new Map<string, P>();
 
-  constructor(
-    private readonly viewType: string,
-    private readonly create: (uri: vscode.Uri, existing?: vscode.WebviewPanel) => P,
-  ) {}
+  constructor(private readonly kind: PanelKind<K, P>) {}
 
-  /** Opens (or reveals) the panel of a model file. */
-  show(uri: vscode.Uri): P {
-    const open = this.panels.get(uri.toString());
+  /** Opens (or reveals) the panel of `key`. */
+  show(key: K): P {
+    const open = this.panels.get(this.kind.keyOf(key));
     if (open) {
       open.reveal();
       return open;
     }
-    return this.track(uri, this.create(uri));
+    return this.track(key, this.kind.create(key));
   }
 
-  private track(uri: vscode.Uri, panel: P): P {
-    const key = uri.toString();
-    this.panels.set(key, panel);
-    panel.onDispose(() => this.panels.delete(key));
+  private track(key: K, panel: P): P {
+    const k = this.kind.keyOf(key);
+    this.panels.set(k, panel);
+    panel.onDispose(() => this.panels.delete(k));
     return panel;
   }
 
   registerSerializer(): vscode.Disposable {
-    return vscode.window.registerWebviewPanelSerializer(this.viewType, {
+    return vscode.window.registerWebviewPanelSerializer(this.kind.viewType, {
       deserializeWebviewPanel: async (webviewPanel, state: unknown) => {
-        const file = (state as { file?: unknown } | undefined)?.file;
-        if (typeof file !== 'string') {
+        const key = this.kind.fromState(state);
+        if (key === undefined) {
           webviewPanel.dispose();
           return;
         }
-        const uri = vscode.Uri.file(file);
-        this.track(uri, this.create(uri, webviewPanel));
+        this.track(key, this.kind.create(key, webviewPanel));
       },
     });
   }
 
-  /** The panels open now, by file uri (for the integration tests). */
+  /** The panels open now, by `keyOf` (for the integration tests). */
   get openPanels(): ReadonlyMap<string, P> {
     return this.panels;
   }
 
   dispose(): void {
     for (const p of [...this.panels.values()]) p.dispose();
+  }
+}
+
+/** One panel per model file (init report, tied parameters), revived from the `file` its page saved. */
+export class FilePanels<P extends TrackedPanel> extends KeyedPanels<vscode.Uri, P> {
+  constructor(viewType: string, create: (uri: vscode.Uri, existing?: vscode.WebviewPanel) => P) {
+    super({
+      viewType,
+      keyOf: (uri) => uri.toString(),
+      create,
+      fromState: (state) => {
+        const file = (state as { file?: unknown } | undefined)?.file;
+        return typeof file === 'string' ? vscode.Uri.file(file) : undefined;
+      },
+    });
   }
 }

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { KeyedPanels } from './filePanels';
 import { WebviewPanelHost } from './webviewPanelHost';
 import { storageRegionKey } from '../model/buildIndex';
 import type { ModelIndex, TensorEntry } from '../model/modelIndex';
@@ -14,55 +15,47 @@ const NOTIFY_PROGRESS_ABOVE_ELEMENTS = 16 * 1024 * 1024;
 
 /** Opens one panel per parameter and keeps it in step with its file. */
 export class ParameterPanels implements vscode.Disposable {
-  private readonly panels = new Map<string, ParameterPanel>();
+  private readonly panels: KeyedPanels<{ uri: vscode.Uri; name: string }, ParameterPanel>;
 
   constructor(
-    private readonly extensionUri: vscode.Uri,
+    extensionUri: vscode.Uri,
     private readonly registry: ModelRegistry,
-    private readonly tensors: TensorService,
-    private readonly log: vscode.LogOutputChannel,
-  ) {}
-
-  async show(uri: vscode.Uri, name: string): Promise<void> {
-    const key = `${uri.toString()}#${name}`;
-    const open = this.panels.get(key);
-    if (open) {
-      open.reveal();
-      return;
-    }
-    const entry = await this.registry.load(uri);
-    if (!entry.index) throw new Error(entry.error ?? vscode.l10n.t('cannot read {0}', uri.fsPath));
-    if (!findTensor(entry.index, name)) throw new Error(vscode.l10n.t("{0} has no parameter '{1}'", uri.fsPath, name));
-    this.track(key, new ParameterPanel(this.extensionUri, uri, name, this.registry, this.tensors, this.log));
-  }
-
-  private track(key: string, panel: ParameterPanel): void {
-    this.panels.set(key, panel);
-    panel.onDispose(() => this.panels.delete(key));
-  }
-
-  /** Brings panels back after a window reload, from the state their page saved. */
-  registerSerializer(): vscode.Disposable {
-    return vscode.window.registerWebviewPanelSerializer(PARAMETER_PANEL_VIEW_TYPE, {
-      deserializeWebviewPanel: async (webviewPanel, state: unknown) => {
+    tensors: TensorService,
+    log: vscode.LogOutputChannel,
+  ) {
+    this.panels = new KeyedPanels({
+      viewType: PARAMETER_PANEL_VIEW_TYPE,
+      keyOf: ({ uri, name }) => `${uri.toString()}#${name}`,
+      create: ({ uri, name }, existing) => new ParameterPanel(extensionUri, uri, name, registry, tensors, log, existing),
+      fromState: (state) => {
         const s = state as { file?: unknown; name?: unknown } | undefined;
-        if (typeof s?.file !== 'string' || typeof s.name !== 'string') {
-          webviewPanel.dispose();
-          return;
-        }
-        const uri = vscode.Uri.file(s.file);
-        this.track(`${uri.toString()}#${s.name}`, new ParameterPanel(this.extensionUri, uri, s.name, this.registry, this.tensors, this.log, webviewPanel));
+        return typeof s?.file === 'string' && typeof s.name === 'string' ? { uri: vscode.Uri.file(s.file), name: s.name } : undefined;
       },
     });
   }
 
-  /** The panels open now (for tests and the active-panel commands). */
+  /** Opens (or reveals) the panel of a parameter; refuses a file that cannot be read or lacks it. */
+  async show(uri: vscode.Uri, name: string): Promise<void> {
+    if (!this.panels.openPanels.has(`${uri.toString()}#${name}`)) {
+      const entry = await this.registry.load(uri);
+      if (!entry.index) throw new Error(entry.error ?? vscode.l10n.t('cannot read {0}', uri.fsPath));
+      if (!findTensor(entry.index, name)) throw new Error(vscode.l10n.t("{0} has no parameter '{1}'", uri.fsPath, name));
+    }
+    this.panels.show({ uri, name });
+  }
+
+  /** Brings panels back after a window reload, from the state their page saved. */
+  registerSerializer(): vscode.Disposable {
+    return this.panels.registerSerializer();
+  }
+
+  /** The panels open now, by `${uri}#${name}` (for tests). */
   get openPanels(): ReadonlyMap<string, ParameterPanel> {
-    return this.panels;
+    return this.panels.openPanels;
   }
 
   dispose(): void {
-    for (const p of [...this.panels.values()]) p.dispose();
+    this.panels.dispose();
   }
 }
 
