@@ -18,9 +18,3 @@ if (data && data !== '{}') {
     // A broken bundle leaves the English strings, which is better than no page.
   }
 }
-
-/**
- * @deprecated Use `l10n.t` from '@vscode/l10n' (see above): strings passed through this wrapper are
- * invisible to the extractor. Kept only until the callers are moved.
- */
-export const t = (message: string, ...args: Array<string | number | boolean>): string => l10n.t(message, ...args);

@@ -8,8 +8,6 @@ const SVG_HEIGHT = 40;
 /** Bars readable on light, dark and high-contrast hover backgrounds alike (an image cannot use theme colours). */
 const BAR_COLOR = '#3794ff';
 const AXIS_COLOR = '#888888';
-/** Unicode block elements, lowest to highest, for the text sparkline. */
-const SPARK_LEVELS = '▁▂▃▄▅▆▇█';
 
 /** A statistic as the hover prints it: 4 significant digits, `—` when there is none. */
 export function formatStat(v: number | null | undefined): string {
@@ -53,13 +51,6 @@ export function histogramSvg(counts: readonly number[], bars = HOVER_HISTOGRAM_B
 /** An image URI for markdown: base64, since hovers drop data URIs with spaces or unescaped markup. */
 export function svgDataUri(svg: string): string {
   return `data:image/svg+xml;base64,${Buffer.from(svg, 'utf8').toString('base64')}`;
-}
-
-/** The same histogram as a line of block characters, for places that show no images. */
-export function sparkline(counts: readonly number[], width = 32): string {
-  const pooled = poolBins(counts, width);
-  const max = Math.max(0, ...pooled);
-  return pooled.map((c) => (c <= 0 || max <= 0 ? ' ' : SPARK_LEVELS[Math.min(SPARK_LEVELS.length - 1, Math.floor((c / max) * SPARK_LEVELS.length))])).join('');
 }
 
 /** A markdown code span holding any text: the fence is longer than any backtick run inside. */

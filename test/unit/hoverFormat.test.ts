@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { codeSpan, commandUri, formatStat, histogramSvg, poolBins, sparkline, svgDataUri } from '../../src/views/hoverFormat';
+import { codeSpan, commandUri, formatStat, histogramSvg, poolBins, svgDataUri } from '../../src/views/hoverFormat';
 import { expected } from './fixtureFiles';
 
 describe('hover text and images', () => {
@@ -32,7 +32,6 @@ describe('hover text and images', () => {
     const uri = svgDataUri(svg);
     expect(uri.startsWith('data:image/svg+xml;base64,')).toBe(true);
     expect(Buffer.from(uri.split(',')[1]!, 'base64').toString('utf8')).toBe(svg);
-    expect(sparkline(counts, 4)).toBe('█  ▁');
   });
 
   it('keeps names with backticks inside code spans and encodes command arguments', () => {
