@@ -3,9 +3,17 @@ import tseslint from 'typescript-eslint';
 
 /** The core layers never see the editor: they run in the CLI and in workers too. */
 const coreMustNotImportVscode = {
-  files: ['src/formats/**', 'src/runtime/**', 'src/model/**', 'src/protocol/**', 'src/cli.ts'],
+  files: ['src/formats/**', 'src/runtime/**', 'src/model/**', 'src/protocol/**', 'src/cli.ts', 'src/cliStats.ts', 'src/cliDiff.ts'],
   rules: {
     'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'Core layers must not import vscode (see ../shared/STYLE.md).' }] }],
+  },
+};
+
+/** The ground floor imports nothing of ours, nor vscode: every layer may import it. */
+const coreImportsNothing = {
+  files: ['src/core/**'],
+  rules: {
+    'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'src/core imports nothing (see ../shared/STYLE.md).' }], patterns: [{ regex: '^\\.\\./', message: 'src/core imports nothing of the other layers.' }] }],
   },
 };
 
@@ -27,5 +35,6 @@ export default tseslint.config(
     },
   },
   coreMustNotImportVscode,
+  coreImportsNothing,
   webviewImportsOnlyProtocol,
 );

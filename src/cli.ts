@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { terminalText as show } from './core/displayText';
 import { FormatError } from './formats/formatReader';
 import { openModel } from './model/openModel';
 import { printModuleTree } from './model/printTree';
@@ -49,10 +50,10 @@ async function main(argv: string[]): Promise<number> {
   if (verb === 'diff') return runDiff(file, rest[0]!, values.json === true);
 
   const index = await openModel(file);
-  for (const w of index.warnings) process.stderr.write(`warning: ${w}\n`);
+  for (const w of index.warnings) process.stderr.write(`warning: ${show(w)}\n`);
   if (verb === 'inspect') {
     if (values.json) process.stdout.write(`${JSON.stringify(summaryJson(index), null, 1)}\n`);
-    else process.stdout.write(`${index.file} · ${index.format} · ${index.totalParameters.toLocaleString('en-US')} parameters\n${printModuleTree(index)}\n`);
+    else process.stdout.write(`${show(index.file)} · ${index.format} · ${index.totalParameters.toLocaleString('en-US')} parameters\n${printModuleTree(index)}\n`);
     return 0;
   }
   if (verb === 'ties') return runTies(index, values['no-content'] !== true, values.json === true);
@@ -71,7 +72,7 @@ async function runInit(index: ModelIndex, json: boolean): Promise<number> {
   const lines = results.map((r) => {
     const fit = r.fit ? `  KS ${r.fit.ks} (p ${r.fit.p}, n ${r.fit.n})` : '';
     const alt = r.alternatives[0] ? `  runner-up ${r.alternatives[0].scheme}` : '';
-    return `${r.name.padEnd(28)} ${r.scheme}(${fmt(r.params)})${fit}${alt}`;
+    return `${show(r.name).padEnd(28)} ${r.scheme}(${fmt(r.params)})${fit}${alt}`;
   });
   process.stdout.write(`${lines.join('\n')}\n`);
   return 0;
@@ -83,10 +84,19 @@ async function runTies(index: ModelIndex, content: boolean, json: boolean): Prom
     process.stdout.write(`${JSON.stringify(report)}\n`);
     return 0;
   }
-  const lines = report.groups.map((g) => `${g.evidence.padEnd(8)} ${g.names.join(' = ')}  (${g.bytes.toLocaleString('en-US')} bytes each)`);
-  for (const v of report.views) lines.push(`views    ${v.names.join(', ')} share storage ${v.storageKey} (overlapping views, not ties)`);
+  const lines = report.groups.map((g) => `${g.evidence.padEnd(8)} ${g.names.map(show).join(' = ')}  (${g.bytes.toLocaleString('en-US')} bytes each)`);
+  for (const v of report.views) lines.push(`views    ${v.names.map(show).join(', ')} share storage ${show(v.storageKey)} (overlapping views, not ties)`);
   process.stdout.write(`${lines.length > 0 ? lines.join('\n') : 'no tied or identical parameters'}\n`);
   return 0;
+}
+
+// `paramscope inspect big.pt | head -1`: the reader went away, which is not an error of ours. Stop
+// quietly (as `git log | head` does) instead of letting Node print an EPIPE stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
 }
 
 main(process.argv.slice(2)).then(
@@ -95,12 +105,12 @@ main(process.argv.slice(2)).then(
   },
   (e: unknown) => {
     if (e instanceof UsageError || e instanceof UnknownParameterError) {
-      process.stderr.write(`paramscope: ${e.message}\n${USAGE}\n`);
+      process.stderr.write(`paramscope: ${show(e.message)}\n${USAGE}\n`);
       process.exitCode = 2;
     } else {
       // A person reads this: one line saying what is wrong, never a stack trace.
       const msg = e instanceof FormatError ? e.message : `error: ${(e as Error)?.message ?? String(e)}`;
-      process.stderr.write(`paramscope: ${msg}\n`);
+      process.stderr.write(`paramscope: ${show(msg)}\n`);
       process.exitCode = 1;
     }
   },

@@ -1,3 +1,4 @@
+import { terminalText as show } from './core/displayText';
 import type { ModelIndex, TensorEntry } from './model/modelIndex';
 import { openModel } from './model/openModel';
 import { diffValues, summarizeDiff, type DiffSummary, type PairDiffRunner, type PairResult } from './model/diff/diffValues';
@@ -102,19 +103,20 @@ export function summaryText(s: DiffSummary): string {
 /** The text report: both files, the counts, then one aligned row per name. */
 export function formatDiffText(d: DiffJson): string {
   const lines = [`a  ${d.a.file}  (${d.a.format}, ${d.a.totalParameters.toLocaleString('en-US')} parameters)`, `b  ${d.b.file}  (${d.b.format}, ${d.b.totalParameters.toLocaleString('en-US')} parameters)`];
-  if (d.prefix.a) lines.push(`names in a matched without their '${d.prefix.a}' prefix`);
-  if (d.prefix.b) lines.push(`names in b matched without their '${d.prefix.b}' prefix`);
+  if (d.prefix.a) lines.push(`names in a matched without their '${show(d.prefix.a)}' prefix`);
+  if (d.prefix.b) lines.push(`names in b matched without their '${show(d.prefix.b)}' prefix`);
   lines.push(summaryText(d.summary));
   if (d.ignored.a || d.ignored.b) lines.push(`left out: ${d.ignored.a} tensor(s) of a, ${d.ignored.b} of b (optimizer state, buffers)`);
   const table = [['name', 'status', 'shape', 'dtype', 'relL2', 'max|b-a|', 'cosine']];
   const notes: string[] = [];
   for (const r of d.tensors) {
     const m = r.metrics;
-    table.push([r.name, verdictText(r), sideBySide(shapeText(r.shapeA), shapeText(r.shapeB)), sideBySide(r.dtypeA ?? '', r.dtypeB ?? ''), m ? fmtRatio(m.relL2) : '', m ? fmtRatio(m.maxAbsDiff) : '', m ? fmtCosine(m.cosine) : '']);
-    if (r.error !== undefined) notes.push(`${r.name}: ${r.error}`);
-    if (m && m.compared < m.count) notes.push(`${r.name}: ${m.count - m.compared} position(s) with NaN or ±inf left out of the sums (${m.nanMismatch} NaN on one side only, ${m.infMismatch} differing infinities)`);
+    table.push([show(r.name), verdictText(r), sideBySide(shapeText(r.shapeA), shapeText(r.shapeB)), sideBySide(r.dtypeA ?? '', r.dtypeB ?? ''), m ? fmtRatio(m.relL2) : '', m ? fmtRatio(m.maxAbsDiff) : '', m ? fmtCosine(m.cosine) : '']);
+    if (r.error !== undefined) notes.push(`${show(r.name)}: ${show(r.error)}`);
+    if (m && m.compared < m.count) notes.push(`${show(r.name)}: ${m.count - m.compared} position(s) with NaN or ±inf left out of the sums (${m.nanMismatch} NaN on one side only, ${m.infMismatch} differing infinities)`);
   }
-  const widths = table[0]!.map((_, c) => Math.max(...table.map((row) => row[c]!.length)));
+  // A loop, not Math.max(...rows): a model can have more rows than a call takes arguments.
+  const widths = table[0]!.map((_, c) => table.reduce((w, row) => Math.max(w, row[c]!.length), 0));
   const numeric = new Set([4, 5, 6]);
   lines.push('', ...table.map((row) => row.map((cell, c) => (numeric.has(c) ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  ').trimEnd()));
   if (notes.length > 0) lines.push('', ...notes);
@@ -126,10 +128,10 @@ export async function runDiff(fileA: string, fileB: string, json: boolean): Prom
   const pool = await openWorkerPool();
   try {
     const [a, b] = await Promise.all([openModel(fileA), openModel(fileB)]);
-    for (const [m, label] of [[a, 'a'], [b, 'b']] as const) for (const w of m.warnings) process.stderr.write(`warning: ${label}: ${w}\n`);
+    for (const [m, label] of [[a, 'a'], [b, 'b']] as const) for (const w of m.warnings) process.stderr.write(`warning: ${label}: ${show(w)}\n`);
     const { match, results } = await diffModels(a, b, pool);
     const out = diffJson(a, b, match, results);
-    for (const r of out.tensors) if (r.error !== undefined) process.stderr.write(`warning: ${r.name}: ${r.error}\n`);
+    for (const r of out.tensors) if (r.error !== undefined) process.stderr.write(`warning: ${show(r.name)}: ${show(r.error)}\n`);
     process.stdout.write(json ? `${JSON.stringify(out)}\n` : `${formatDiffText(out)}\n`);
     return 0;
   } finally {

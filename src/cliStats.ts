@@ -1,5 +1,6 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
+import { terminalText as show } from './core/displayText';
 import type { ModelIndex, TensorEntry } from './model/modelIndex';
 import type { StatsView } from './protocol/messages';
 import { FileByteSource } from './runtime/byteSource';
@@ -105,8 +106,9 @@ export function sparkline(counts: readonly number[]): string {
 const num = (v: number | null): string => (v === null ? '—' : Number.isInteger(v) ? String(v) : v.toPrecision(6));
 
 export function formatStatsText(p: ParameterStatsJson): string {
-  const head = `${p.name}  ${p.dtype}[${p.shape.join(', ')}]  n=${p.count}`;
-  if (p.error) return `${head}\n  no statistics: ${p.error}`;
+  // Names and messages from the file: control characters shown escaped, never sent to the terminal.
+  const head = `${show(p.name)}  ${p.dtype}[${p.shape.join(', ')}]  n=${p.count}`;
+  if (p.error) return `${head}\n  no statistics: ${show(p.error)}`;
   const lines = [
     head,
     `  min ${num(p.min)}  max ${num(p.max)}  mean ${num(p.mean)}  std ${num(p.std)}  l2 ${num(p.l2)}`,
@@ -126,7 +128,7 @@ export async function runStats(index: ModelIndex, params: string[], json: boolea
   } finally {
     await pool?.dispose();
   }
-  for (const r of results) if (r.error) process.stderr.write(`warning: ${r.name}: ${r.error}\n`);
+  for (const r of results) if (r.error) process.stderr.write(`warning: ${show(r.name)}: ${show(r.error)}\n`);
   if (json) process.stdout.write(`${JSON.stringify({ file: index.file, format: index.format, parameters: results })}\n`);
   else process.stdout.write(`${results.map(formatStatsText).join('\n\n')}\n`);
   return 0;

@@ -7,11 +7,14 @@ import { formatCount } from '../views/treeNodes';
 import type { VariableBindings } from '../views/variableBindings';
 import { CommandIds } from './commandIds';
 
-/** Arguments for tests, hovers and other commands; what is missing is asked for. `model: null` removes the binding. */
+/**
+ * Arguments from hover links and other commands; what is missing is asked for. There is no model
+ * argument: a hover's link carries names read from a file, so the model is always the person's
+ * pick in the quick pick (tests bind through the extension's API).
+ */
 export interface BindVariableArgs {
   document?: string | vscode.Uri;
   variable?: string;
-  model?: string | vscode.Uri | null;
 }
 
 const toUri = (u: string | vscode.Uri): vscode.Uri => (typeof u === 'string' ? vscode.Uri.parse(u) : u);
@@ -77,13 +80,9 @@ async function bindVariable(registry: ModelRegistry, bindings: VariableBindings,
     return false;
   }
   const current = bindings.get(document, variable);
-  let model: vscode.Uri | undefined;
-  if (args.model !== undefined) model = args.model === null ? undefined : toUri(args.model);
-  else {
-    const picked = await pickBindingModel(registry, variable, atCursor.steps, current);
-    if (!picked) return false;
-    model = picked.remove ? undefined : picked.uri;
-  }
+  const picked = await pickBindingModel(registry, variable, atCursor.steps, current);
+  if (!picked) return false;
+  const model = picked.remove ? undefined : picked.uri;
   await bindings.set(document, variable, model);
   vscode.window.setStatusBarMessage(
     model ? vscode.l10n.t('ParamScope: {0} is bound to {1}', variable, vscode.workspace.asRelativePath(model, false)) : vscode.l10n.t('ParamScope: {0} is no longer bound', variable),
@@ -94,5 +93,5 @@ async function bindVariable(registry: ModelRegistry, bindings: VariableBindings,
 
 export function registerBindCommands(registry: ModelRegistry, bindings: VariableBindings): vscode.Disposable[] {
   // The editor's context menu passes the document's URI; hover links and tests pass BindVariableArgs.
-  return [vscode.commands.registerCommand(CommandIds.bindVariable, (args?: BindVariableArgs | vscode.Uri) => bindVariable(registry, bindings, args instanceof vscode.Uri ? { document: args } : args))];
+  return [vscode.commands.registerCommand(CommandIds.bindVariable, (args?: BindVariableArgs | vscode.Uri) => bindVariable(registry, bindings, args instanceof vscode.Uri ? { document: args } : { document: args?.document, variable: args?.variable }))];
 }

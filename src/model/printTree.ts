@@ -1,3 +1,4 @@
+import { terminalText as show } from '../core/displayText';
 import type { ModelIndex, ModuleNode, TensorEntry } from './modelIndex';
 
 const fmt = (n: number): string => n.toLocaleString('en-US');
@@ -9,11 +10,12 @@ const fmt = (n: number): string => n.toLocaleString('en-US');
 export function printModuleTree(index: ModelIndex): string {
   const byName = new Map<string, TensorEntry>(index.tensors.map((t) => [t.name, t]));
   const lines: string[] = [];
+  // Names and class names come from the file: one line each, control characters shown escaped.
   const visit = (node: ModuleNode, indent: string, label: string): void => {
-    const type = node.type ?? '';
+    const type = show(node.type ?? '');
     const count = `  # ${fmt(node.parameterCount)} params`;
     if (node.sameAs !== undefined) {
-      lines.push(`${indent}${label}${type}(same module as ${node.sameAs || 'root'})${count}`);
+      lines.push(`${indent}${label}${type}(same module as ${node.sameAs ? show(node.sameAs) : 'root'})${count}`);
       return;
     }
     if (node.children.length === 0 && node.parameters.length === 0) {
@@ -26,9 +28,9 @@ export function printModuleTree(index: ModelIndex): string {
       if (!t) continue;
       const local = node.qualifiedName ? name.slice(node.qualifiedName.length + 1) : name;
       const kind = t.kind === 'buffer' ? ' (buffer)' : t.kind === 'optimizer' ? ' (optimizer state)' : '';
-      lines.push(`${indent}  ${local}: ${t.dtype}[${t.shape.join(', ')}] = ${fmt(t.count)}${kind}`);
+      lines.push(`${indent}  ${show(local)}: ${t.dtype}[${t.shape.join(', ')}] = ${fmt(t.count)}${kind}`);
     }
-    for (const c of node.children) visit(c, `${indent}  `, `(${c.name}): `);
+    for (const c of node.children) visit(c, `${indent}  `, `(${show(c.name)}): `);
     lines.push(`${indent})`);
   };
   visit(index.modules, '', '');

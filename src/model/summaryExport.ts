@@ -1,3 +1,4 @@
+import { markdownCode, markdownCodeBlock, markdownText } from '../core/displayText';
 import type { StatsView } from '../protocol/messages';
 import type { ModelIndex, ModuleNode, TensorEntry } from './modelIndex';
 import { printModuleTree } from './printTree';
@@ -67,27 +68,26 @@ const num = (v: number | null | ''): string => (v === null ? '' : v === '' ? '' 
 export function summaryMarkdown(index: ModelIndex, stats?: StatsByName): string {
   const withStats = stats !== undefined && stats.size > 0;
   const name = index.file.split(/[\\/]/).pop() ?? index.file;
-  const cell = (s: string): string => s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ');
+  // Strings from the file reach Markdown only through core/displayText (docs/security.md).
+  const code = (s: string): string => markdownCode(s, { inTable: true });
   const lines = [
-    `# ${cell(name)}`,
+    `# ${markdownCode(name)}`,
     '',
     `- format: ${index.format}`,
     `- parameters: ${index.totalParameters.toLocaleString('en-US')}`,
     `- tensors: ${index.tensors.length}`,
     '',
-    '```text',
-    printModuleTree(index).replace(/```/g, '`\u200b``'),
-    '```',
+    markdownCodeBlock(printModuleTree(index), 'text'),
     '',
   ];
   const head = ['name', 'access path', 'kind', 'dtype', 'shape', 'count', ...(withStats ? STAT_COLUMNS : [])];
   lines.push(`| ${head.join(' | ')} |`, `|${head.map((h) => (h === 'count' || STAT_COLUMNS.includes(h as never) ? '---:' : '---')).join('|')}|`);
   for (const t of index.tensors) {
-    const row = [cell(t.name), `\`${cell(t.path || t.name).replace(/`/g, "'")}\``, t.kind, t.dtype, `[${t.shape.join(', ')}]`, t.count.toLocaleString('en-US')];
-    if (withStats) row.push(...statCells(stats.get(t.name)).map(num));
+    const row = [code(t.name), code(t.path || t.name), t.kind, t.dtype, `[${t.shape.join(', ')}]`, t.count.toLocaleString('en-US')];
+    for (const v of withStats ? statCells(stats.get(t.name)) : []) row.push(num(v));
     lines.push(`| ${row.join(' | ')} |`);
   }
-  if (index.warnings.length > 0) lines.push('', '## warnings', '', ...index.warnings.map((w) => `- ${cell(w)}`));
+  if (index.warnings.length > 0) lines.push('', '## warnings', '', ...index.warnings.map((w) => `- ${markdownText(w)}`));
   return `${lines.join('\n')}\n`;
 }
 
@@ -107,7 +107,7 @@ export function summaryCsv(index: ModelIndex, stats?: StatsByName): string {
   const head = ['name', 'path', 'kind', 'dtype', 'shape', 'count', ...(withStats ? STAT_COLUMNS : [])];
   const rows = index.tensors.map((t: TensorEntry) => {
     const row: Array<string | number | null> = [t.name, t.path, t.kind, t.dtype, t.shape.join('x'), t.count];
-    if (withStats) row.push(...statCells(stats.get(t.name)).map((v) => (v === '' ? null : v)));
+    for (const v of withStats ? statCells(stats.get(t.name)) : []) row.push(v === '' ? null : v);
     return row.map(csvField).join(',');
   });
   return `${[head.join(','), ...rows].join('\r\n')}\r\n`;

@@ -2,7 +2,8 @@ import * as vscode from 'vscode';
 import { CommandIds } from '../commands/commandIds';
 import type { ModelIndex, ModuleNode, TensorEntry } from '../model/modelIndex';
 import type { InitView, StatsView } from '../protocol/messages';
-import { codeSpan, commandUri, formatStat, histogramSvg, svgDataUri } from './hoverFormat';
+import { markdownCode as codeSpan } from '../core/displayText';
+import { commandUri, formatStat, histogramSvg, svgDataUri } from './hoverFormat';
 import { formatCount } from './treeNodes';
 
 /** The only commands a hover's links may run (the markdown holds names read from model files). */
@@ -94,7 +95,7 @@ export function tensorHover(info: TensorHoverInfo): vscode.MarkdownString {
     md.appendMarkdown(`![${vscode.l10n.t('histogram')}](${svgDataUri(histogramSvg(stats.histogram.counts))})  \n`);
     md.appendMarkdown(`${codeSpan(formatStat(stats.histogram.min))} … ${codeSpan(formatStat(stats.histogram.max))}\n\n`);
   }
-  if (info.tiedWith.length > 0) md.appendMarkdown(`$(link) ${vscode.l10n.t('tied with {0}', info.tiedWith.map(codeSpan).join(', '))}\n\n`);
+  if (info.tiedWith.length > 0) md.appendMarkdown(`$(link) ${vscode.l10n.t('tied with {0}', info.tiedWith.map((p) => codeSpan(p)).join(', '))}\n\n`);
   md.appendMarkdown('---\n\n');
   const target = { uri: info.file.toString(), name: t.name };
   md.appendMarkdown(`[$(graph) ${vscode.l10n.t('Open panel')}](${commandUri(CommandIds.showParameter, target)}) · [$(list-tree) ${vscode.l10n.t('Reveal in tree')}](${commandUri(CommandIds.revealParameter, target)})`);

@@ -53,15 +53,6 @@ export function svgDataUri(svg: string): string {
   return `data:image/svg+xml;base64,${Buffer.from(svg, 'utf8').toString('base64')}`;
 }
 
-/** A markdown code span holding any text: the fence is longer than any backtick run inside. */
-export function codeSpan(s: string): string {
-  const text = s.replace(/\r?\n/g, ' ');
-  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((r) => r.length));
-  const fence = '`'.repeat(longest + 1);
-  const pad = text.startsWith('`') || text.endsWith('`') ? ' ' : '';
-  return `${fence}${pad}${text}${pad}${fence}`;
-}
-
 /**
  * A `command:` link target with JSON arguments, as VS Code's markdown links expect. Parentheses
  * are escaped too: a tensor named `a)b` must not end the markdown link early.

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { markdownCode, markdownCodeBlock } from '../core/displayText';
 import { CommandIds } from '../commands/commandIds';
 import type { ModelIndex } from '../model/modelIndex';
 import type { ModelRegistry } from './modelRegistry';
@@ -55,7 +56,7 @@ export class ModelTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
       if (m) {
         const count = m.parameterCount > 0 ? vscode.l10n.t('{0} params', formatCount(m.parameterCount)) : '';
         item.description = [count, m.sameAs !== undefined ? vscode.l10n.t('same module as {0}', m.sameAs || vscode.l10n.t('root')) : ''].filter(Boolean).join(' · ');
-        item.tooltip = new vscode.MarkdownString().appendCodeblock(m.path || m.qualifiedName, 'python').appendMarkdown(`\n${vscode.l10n.t('{0} · {1} parameters', m.type ?? vscode.l10n.t('module'), formatCount(m.parameterCount))}`);
+        item.tooltip = new vscode.MarkdownString(`${markdownCodeBlock(m.path || m.qualifiedName, 'python')}\n\n${vscode.l10n.t('{0} · {1} parameters', m.type ? markdownCode(m.type) : vscode.l10n.t('module'), formatCount(m.parameterCount))}`);
         if (m.children.length === 0 && m.parameters.length === 0) item.collapsibleState = vscode.TreeItemCollapsibleState.None;
       }
       item.iconPath = new vscode.ThemeIcon('symbol-class');
@@ -70,10 +71,11 @@ export class ModelTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     if (t) {
       const tiedText = tied.length > 0 ? ` · ${vscode.l10n.t('tied with {0}', tied.join(', '))}` : '';
       item.description = `${shapeText(t)} · ${formatCount(t.count)}${t.kind === 'buffer' ? ` · ${vscode.l10n.t('buffer')}` : t.kind === 'optimizer' ? ` · ${vscode.l10n.t('optimizer state')}` : ''}${tiedText}`;
+      // Every string from the file goes through markdownCode/markdownCodeBlock (docs/security.md).
       const md = new vscode.MarkdownString();
-      if (t.path) md.appendCodeblock(t.path, 'python');
-      md.appendMarkdown(`${vscode.l10n.t('state_dict key')} \`${t.name}\`  \n${shapeText(t)} · ${vscode.l10n.t('{0} elements', formatCount(t.count))}`);
-      if (tied.length > 0) md.appendMarkdown(`  \n$(link) ${vscode.l10n.t('tied with {0}: one storage, counted once', `\`${tied.join('`, `')}\``)}`);
+      if (t.path) md.appendMarkdown(`${markdownCodeBlock(t.path, 'python')}\n\n`);
+      md.appendMarkdown(`${vscode.l10n.t('state_dict key')} ${markdownCode(t.name)}  \n${markdownCode(shapeText(t))} · ${vscode.l10n.t('{0} elements', formatCount(t.count))}`);
+      if (tied.length > 0) md.appendMarkdown(`  \n$(link) ${vscode.l10n.t('tied with {0}: one storage, counted once', tied.map((p) => markdownCode(p)).join(', '))}`);
       md.supportThemeIcons = true;
       item.tooltip = md;
     }

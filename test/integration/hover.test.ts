@@ -6,7 +6,8 @@ import * as path from 'node:path';
 import { suite, suiteSetup, suiteTeardown, test } from 'mocha';
 import * as vscode from 'vscode';
 import type { ParamScopeApi } from '../../src/extension';
-import { codeSpan, formatStat } from '../../src/views/hoverFormat';
+import { markdownCode as codeSpan } from '../../src/core/displayText';
+import { formatStat } from '../../src/views/hoverFormat';
 import { activateParamScope, expected, repoRoot, until, workspaceFile } from './helpers';
 
 /**
@@ -77,7 +78,7 @@ suite('parameter hovers', () => {
   });
 
   suiteTeardown(async () => {
-    await vscode.commands.executeCommand('paramscope.bindVariable', { document: doc.uri.toString(), variable: 'net', model: null });
+    await api.bindings.set(doc.uri, 'net', undefined);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     await vscode.workspace.fs.delete(doc.uri);
   });
@@ -91,9 +92,22 @@ suite('parameter hovers', () => {
     assert.doesNotMatch(text, /min `|data:image/);
   });
 
-  test('Bind Variable to Model… with arguments binds net to net.pt for this file', async () => {
-    const ok = await vscode.commands.executeCommand('paramscope.bindVariable', { document: doc.uri.toString(), variable: 'net', model: workspaceFile('net.pt').toString() });
-    assert.equal(ok, true);
+  test('a bindVariable link cannot bind a model the person did not pick', async () => {
+    // A hover link's arguments may come from a hostile file: a `model` in them is ignored, and the
+    // command asks with its quick pick; dismissing it binds nothing.
+    const run = vscode.commands.executeCommand('paramscope.bindVariable', { document: doc.uri.toString(), variable: 'net', model: workspaceFile('net.pt').toString() });
+    let done = false;
+    void Promise.resolve(run).finally(() => (done = true));
+    for (let i = 0; i < 50 && !done; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+    }
+    assert.equal(await run, false);
+    assert.equal(api.bindings.get(doc.uri, 'net'), undefined);
+  });
+
+  test('binding net to net.pt for this file', async () => {
+    await api.bindings.set(doc.uri, 'net', workspaceFile('net.pt'));
     assert.equal(api.bindings.get(doc.uri, 'net')?.toString(), workspaceFile('net.pt').toString());
   });
 
@@ -161,10 +175,10 @@ suite('parameter hovers', () => {
     }
     const cell = notebook.cellAt(0).document;
     assert.equal(cell.uri.scheme, 'vscode-notebook-cell');
-    await vscode.commands.executeCommand('paramscope.bindVariable', { document: cell.uri.toString(), variable: 'net', model: workspaceFile('net.safetensors').toString() });
+    await api.bindings.set(cell.uri, 'net', workspaceFile('net.safetensors'));
     assert.equal(api.bindings.get(notebook.uri, 'net')?.toString(), workspaceFile('net.safetensors').toString());
     const text = await hoverWithStats(cell, 'net[2].bias', 'net[2].b'.length);
     assertTensorHover(text, tensorOf('net.safetensors', '2.bias'), 'net.safetensors');
-    await vscode.commands.executeCommand('paramscope.bindVariable', { document: notebook.uri.toString(), variable: 'net', model: null });
+    await api.bindings.set(notebook.uri, 'net', undefined);
   });
 });

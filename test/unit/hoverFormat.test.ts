@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { codeSpan, commandUri, formatStat, histogramSvg, poolBins, svgDataUri } from '../../src/views/hoverFormat';
+import { markdownCode as codeSpan } from '../../src/core/displayText';
+import { commandUri, formatStat, histogramSvg, poolBins, svgDataUri } from '../../src/views/hoverFormat';
 import { expected } from './fixtureFiles';
 
 describe('hover text and images', () => {

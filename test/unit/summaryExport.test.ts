@@ -65,12 +65,12 @@ describe('summary export', () => {
   it('Markdown has the print(model) tree and one table row per tensor', async () => {
     const index = await openModel(join(FIXTURES, RGNET));
     const md = summaryMarkdown(index, torchStats(RGNET));
-    expect(md).toContain('# rgnet.pt');
+    expect(md).toContain('# `rgnet.pt`');
     expect(md).toContain('- parameters: 309');
     expect(md).toContain('(block 0): Sequential');
-    const rows = md.split('\n').filter((l) => l.startsWith('| 0.'));
+    const rows = md.split('\n').filter((l) => l.startsWith('| `0.'));
     expect(rows).toHaveLength(expected.files[RGNET]!.tensors.length - 2); // all but the last Linear's two
-    expect(md).toContain('| 0.block 1.0.bias | `rgnet[0][1][0].bias` | parameter | float32 | [8] | 8 |');
+    expect(md).toContain('| `0.block 1.0.bias` | `rgnet[0][1][0].bias` | parameter | float32 | [8] | 8 |');
     const header = md.split('\n').find((l) => l.startsWith('| name'))!;
     expect(header).toBe('| name | access path | kind | dtype | shape | count | min | max | mean | std | zeros | nan | inf | l2 |');
   });
@@ -96,7 +96,8 @@ describe('summary export', () => {
     const row = csvRecord(summaryCsv(index).split('\r\n')[1]!);
     expect(row[0]).toBe(`'=HYPERLINK("http://x","a,b")`);
     const md = formatSummary('markdown', index);
-    expect(md).toContain('# x\\|y.safetensors');
+    expect(md).toContain('# `x|y.safetensors`');
     expect(md).toContain('- a \\| b');
+    expect(md).toContain('| `=HYPERLINK("http://x","a,b")` |');
   });
 });
