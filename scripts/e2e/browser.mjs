@@ -1,6 +1,5 @@
 // Debian's Chromium driven by playwright-core (no browser download), with the flags from
 // shared/E2E.md. Playwright refuses --user-data-dir in args, hence the persistent context.
-import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { chromiumPath } from './paths.mjs';
 
@@ -20,7 +19,7 @@ export const VIEWPORT = { width: 1280, height: 800 };
 
 /** Opens a headless Chromium with a fresh profile inside the run folder. */
 export async function launchBrowser(run) {
-  return chromium.launchPersistentContext(path.join(run.runDir, 'chromium-profile'), {
+  return chromium.launchPersistentContext(run.profileDir, {
     executablePath: chromiumPath,
     headless: true,
     args: CHROMIUM_ARGS,

@@ -1,8 +1,9 @@
 // Starts and stops a real VS Code (code-server) for tests and the demo. Each run gets its own
-// folder under .e2e/runs/<id>/ holding user data, extensions, XDG dirs and TMPDIR, so runs never
-// share state with each other or with the machine's $HOME.
+// folder under .e2e/runs/<id>/ holding extensions, XDG dirs, logs and workspaces, plus a short
+// folder under /tmp for what holds unix sockets (user data, TMPDIR, the Chromium profile), so runs
+// never share state with each other or with the machine's $HOME, from any checkout path.
 import { spawn, spawnSync } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -56,6 +57,19 @@ export function freePort() {
   });
 }
 
+/** Names the run's short folder for sockets (see createRun). */
+const SOCKET_DIR_FILE = 'socket-dir.txt';
+
+/** `/tmp` where it exists (short whatever TMPDIR says), else the system's temporary directory. */
+function shortTmpBase() {
+  try {
+    if (process.platform !== 'win32' && statSync('/tmp').isDirectory()) return '/tmp';
+  } catch {
+    // no /tmp
+  }
+  return os.tmpdir();
+}
+
 function pruneOldRuns() {
   if (!existsSync(runsDir)) return;
   const runs = readdirSync(runsDir)
@@ -63,7 +77,13 @@ function pruneOldRuns() {
     .sort((a, b) => b.mtime - a.mtime);
   for (const { name } of runs.slice(KEEP_RUNS - 1)) {
     const dir = path.join(runsDir, name);
-    if (!ownerAlive(dir)) rmSync(dir, { recursive: true, force: true });
+    if (ownerAlive(dir)) continue;
+    try {
+      rmSync(readFileSync(path.join(dir, SOCKET_DIR_FILE), 'utf8'), { recursive: true, force: true });
+    } catch {
+      // an older run without a short folder
+    }
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -80,17 +100,25 @@ function ownerAlive(dir) {
 /** Makes a fresh run folder and the environment every code-server process of this run uses. */
 export function createRun(name, settings = {}) {
   pruneOldRuns();
-  // Short: code-server puts a unix socket in the user-data dir, and those paths max out at 107 bytes.
   const id = `${name}-${Date.now().toString(36)}-${process.pid}`;
   const runDir = path.join(runsDir, id);
+  // Unix socket paths max out at 107 bytes (sun_path): code-server's IPC sockets live in the
+  // user-data dir and TMPDIR, Chromium's SingletonSocket in TMPDIR. A checkout a few folders deep
+  // would pass that limit inside runDir, so those folders go under a short temporary directory
+  // (linked from runDir for inspection) and are removed with the run.
+  const socketDir = mkdtempSync(path.join(shortTmpBase(), 'ps-'));
+  mkdirSync(runDir, { recursive: true });
+  writeFileSync(path.join(runDir, SOCKET_DIR_FILE), socketDir);
   const dirs = {
     runDir,
-    userDataDir: path.join(runDir, 'ud'),
+    userDataDir: path.join(socketDir, 'ud'),
     extensionsDir: path.join(runDir, 'exts'),
-    tmpDir: path.join(runDir, 'tmp'),
+    tmpDir: path.join(socketDir, 'tmp'),
+    profileDir: path.join(socketDir, 'chromium'),
   };
   for (const d of Object.values(dirs)) mkdirSync(d, { recursive: true });
   writeFileSync(path.join(runDir, 'owner.pid'), String(process.pid));
+  symlinkSync(socketDir, path.join(runDir, 'short'));
   mkdirSync(path.join(dirs.userDataDir, 'User'), { recursive: true });
   writeFileSync(path.join(dirs.userDataDir, 'User', 'settings.json'), JSON.stringify({ ...DEFAULT_SETTINGS, ...settings }, null, 2));
   const env = {
