@@ -1,5 +1,6 @@
 import type { ModelIndex, TensorEntry } from '../model/modelIndex';
 import type { HeatmapView, HistogramBins, InitView, SchemeView, SliceIndex, StatsView, TensorSpec, ValuesView } from '../protocol/messages';
+import { SharedComputations } from '../runtime/sharedComputations';
 import type { RunOptions, WorkerPool } from '../runtime/worker/workerPool';
 
 /** Entries kept in the statistics cache; each is ~3 KB (histogram included). */
@@ -14,8 +15,9 @@ function spec(t: TensorEntry): TensorSpec {
  * (the index object is replaced when the file changes), so reopening a panel is instant.
  */
 export class TensorService {
-  private readonly statsCache = new Map<string, Promise<StatsView>>();
-  private readonly initCache = new Map<string, Promise<InitView>>();
+  // Owned by the service: a waiter that leaves (a panel closed) never cancels another's result.
+  private readonly statsCache = new SharedComputations<StatsView>(MAX_CACHED_STATS);
+  private readonly initCache = new SharedComputations<InitView>(MAX_CACHED_STATS);
   private readonly versions = new WeakMap<ModelIndex, number>();
   private nextVersion = 1;
 
@@ -29,31 +31,16 @@ export class TensorService {
 
   /** Cached statistics, if already computed (or being computed) for this file version. */
   peekStats(index: ModelIndex, t: TensorEntry): Promise<StatsView> | undefined {
-    return this.statsCache.get(this.key(index, t));
+    return this.statsCache.peek(this.key(index, t));
   }
 
   stats(index: ModelIndex, t: TensorEntry, opts: RunOptions = {}): Promise<StatsView> {
-    const k = this.key(index, t);
-    const have = this.statsCache.get(k);
-    if (have) return have;
-    const p = this.pool.run('stats', { tensor: spec(t) }, opts);
-    this.statsCache.set(k, p);
-    // A failed or cancelled computation is not cached.
-    p.catch(() => this.statsCache.delete(k));
-    if (this.statsCache.size > MAX_CACHED_STATS) this.statsCache.delete(this.statsCache.keys().next().value!);
-    return p;
+    return this.statsCache.get(this.key(index, t), (o) => this.pool.run('stats', { tensor: spec(t) }, o), opts);
   }
 
   /** Init detection (cached like statistics: it reads a sample of the tensor). */
   init(index: ModelIndex, t: TensorEntry, biasFanIn: number | undefined, opts: RunOptions = {}): Promise<InitView> {
-    const k = this.key(index, t);
-    const have = this.initCache.get(k);
-    if (have) return have;
-    const p = this.pool.run('init', { tensor: spec(t), biasFanIn }, opts);
-    this.initCache.set(k, p);
-    p.catch(() => this.initCache.delete(k));
-    if (this.initCache.size > MAX_CACHED_STATS) this.initCache.delete(this.initCache.keys().next().value!);
-    return p;
+    return this.initCache.get(this.key(index, t), (o) => this.pool.run('init', { tensor: spec(t), biasFanIn }, o), opts);
   }
 
   overlay(scheme: SchemeView, bins: HistogramBins, count: number, simulateSeed: number | undefined, opts: RunOptions = {}): Promise<{ expected: number[] | null; simulated: number[] | null }> {
