@@ -3,16 +3,31 @@ import { PickleError } from './pickleError';
 
 /** Literal decoding for the pickle opcodes that carry text or integer payloads. */
 
-/** Decodes a little-endian two's-complement integer (LONG1/LONG4). */
+/**
+ * Integer literals up to this many bytes (LONG1/LONG4 payloads, protocol-0 INT/LONG digits). Real
+ * pickles hold 64-bit ints (sizes, seeds, step counts), and CPython refuses to print ints past
+ * 4300 digits; 8 KiB keeps decoding and printing a hostile literal in microseconds (CWE-407).
+ */
+export const MAX_INT_LITERAL_BYTES = 8192;
+
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
+/**
+ * Decodes a little-endian two's-complement integer (LONG1/LONG4) in linear time: the bytes become
+ * one hex string (most significant first) parsed by a single `BigInt`, instead of a shift per byte.
+ */
 export function decodeLong(b: Uint8Array): number | bigint {
   if (b.length === 0) return 0;
-  let v = 0n;
-  for (let i = b.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]!);
+  if (b.length > MAX_INT_LITERAL_BYTES) throw new PickleError(l10n.t('integer literal of {0} bytes exceeds the {1}-byte limit', b.length, MAX_INT_LITERAL_BYTES));
+  const hex: string[] = new Array<string>(b.length);
+  for (let i = 0; i < b.length; i++) hex[i] = HEX[b[b.length - 1 - i]!]!;
+  let v = BigInt(`0x${hex.join('')}`);
   if (b[b.length - 1]! & 0x80) v -= 1n << BigInt(b.length * 8);
   return Number.isSafeInteger(Number(v)) ? Number(v) : v;
 }
 
 export function parseIntLiteral(s: string, at: number): number | bigint {
+  if (s.length > MAX_INT_LITERAL_BYTES) throw new PickleError(l10n.t('integer literal of {0} bytes exceeds the {1}-byte limit', s.length, MAX_INT_LITERAL_BYTES));
   if (!/^[-+]?\d+$/.test(s)) throw new PickleError(l10n.t('bad integer literal at byte {0}', at));
   const v = BigInt(s);
   return Number.isSafeInteger(Number(v)) ? Number(v) : v;
