@@ -30,7 +30,7 @@ export function keyAccess(base: string, key: string | number): string {
 /** Applies container steps (checkpoint dicts, lists, object attributes) to a root expression. */
 export function renderSteps(root: string, steps: readonly PathStep[]): string {
   let p = root;
-  for (const s of steps) p = s.kind === 'key' ? keyAccess(p, s.key) : attrAccess(p, s.name);
+  for (const s of steps) p = s.kind === 'key' ? (s.literal !== undefined ? `${p}[${s.literal}]` : keyAccess(p, s.key)) : attrAccess(p, s.name);
   return p;
 }
 

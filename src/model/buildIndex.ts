@@ -80,12 +80,20 @@ export function buildModelIndex(result: ReaderResult, file: string): ModelIndex 
   };
 }
 
+/**
+ * Levels of the module tree: below this, a tensor name's remaining parts stay one leaf name. The
+ * tree is walked recursively (counts, `printModuleTree`, exports); pickled trees are already
+ * bounded by the reader (MAX_NESTING_DEPTH), dotted names are not (a key of a million dots).
+ */
+export const MAX_TREE_DEPTH = 1000;
+
 /** Without pickled modules, dotted names give the nesting (`0.block 1.0.bias`). */
 function treeFromNames(tensors: readonly RawTensor[], rootName: string, paths: Map<string, string>): ModuleNode {
   const root: ModuleNode = { name: '', qualifiedName: '', type: null, path: rootName, children: [], parameters: [], parameterCount: 0 };
   const index = new Map<string, ModuleNode>([['', root]]);
   for (const t of tensors) {
-    const parts = t.name.split('.');
+    let parts = t.name.split('.');
+    if (parts.length > MAX_TREE_DEPTH) parts = [...parts.slice(0, MAX_TREE_DEPTH - 1), parts.slice(MAX_TREE_DEPTH - 1).join('.')];
     let node = root;
     let pathKnown = !t.containerPath;
     // In containers, a block is a real object only while its name part is one subscript step.
@@ -121,7 +129,8 @@ function stepName(step: PathStep | undefined): string | undefined {
 /** Per-module parameter counts over the subtree, each storage region once. */
 function fillCounts(node: ModuleNode, byName: ReadonlyMap<string, RawTensor>): RawTensor[] {
   const all: RawTensor[] = node.parameters.map((n) => byName.get(n)).filter((t): t is RawTensor => !!t);
-  for (const c of node.children) all.push(...fillCounts(c, byName));
+  // One by one: spreading a child's 150,000 tensors into push() overflows the call stack.
+  for (const c of node.children) for (const t of fillCounts(c, byName)) all.push(t);
   node.parameterCount = uniqueCount(all);
   return all;
 }

@@ -32,7 +32,10 @@ export interface TensorLocation {
 export type TensorKind = 'parameter' | 'buffer' | 'optimizer' | 'tensor';
 
 /** One subscript or attribute step on the way from the file's root object to a tensor. */
-export type PathStep = { kind: 'key'; key: string | number } | { kind: 'attr'; name: string };
+export type PathStep =
+  /** `literal`: the key as Python writes it when it is neither a str nor an int (`True`, `(1, 2)`, `2**70`); `key` is then its printed name. */
+  | { kind: 'key'; key: string | number; literal?: string }
+  | { kind: 'attr'; name: string };
 
 /** A tensor as a reader found it, before the model layer adds paths and trees. */
 export interface RawTensor {

@@ -97,7 +97,7 @@ function inText(text: string, from: number, to: number, offset: number, depth: n
     if (tok.plain && looksLikeKey(tok.value)) found.push({ kind: 'key', key: tok.value, start: tok.start, end: tok.end });
     else if (!chain && tok.plain && depth < MAX_PROSE_DEPTH && offset >= tok.contentStart && offset < tok.contentEnd) {
       // A docstring or printed text: look for expressions and keys inside it.
-      found.push(...inText(text, tok.contentStart, tok.contentEnd, offset, depth + 1, true));
+      for (const f of inText(text, tok.contentStart, tok.contentEnd, offset, depth + 1, true)) found.push(f); // a docstring can hold more chains than a call takes arguments
     }
     return found;
   }

@@ -188,7 +188,7 @@ export async function findContentTies(index: ModelIndex, signal?: AbortSignal): 
 export async function findTies(index: ModelIndex, opts: { content?: boolean; signal?: AbortSignal } = {}): Promise<TieReport> {
   const storage = findStorageTies(index);
   const groups = [...storage.groups, ...findModuleTies(index), ...(await findMetadataTies(index))];
-  if (opts.content !== false) groups.push(...(await findContentTies(index, opts.signal)));
+  if (opts.content !== false) for (const g of await findContentTies(index, opts.signal)) groups.push(g); // no spread: one group per tensor can pass the argument limit
   return { groups, views: storage.views };
 }
 

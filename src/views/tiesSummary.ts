@@ -65,7 +65,7 @@ export function bytesSavedByTies(index: ModelIndex, groups: readonly TieGroupVie
     if (!firstModule) continue;
     const below: string[] = [];
     const walk = (m: ModuleNode): void => {
-      below.push(...m.parameters);
+      for (const p of m.parameters) below.push(p); // a flat state_dict's root holds every tensor: no spread
       m.children.forEach(walk);
     };
     walk(firstModule);

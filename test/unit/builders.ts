@@ -5,23 +5,52 @@
 
 const enc = new TextEncoder();
 
-/** Assembles pickle opcodes; each method appends one op. */
+/**
+ * Assembles pickle opcodes; each method appends one op. Bytes go into a growable buffer (never
+ * spread into a call), so builders of multi-megabyte hostile pickles stay linear.
+ */
 export class PickleBuilder {
-  private readonly parts: number[] = [0x80, 0x02];
+  private buf = new Uint8Array(1024);
+  private len = 0;
 
+  constructor(protocol = 2) {
+    this.raw(0x80, protocol);
+  }
+
+  private reserve(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    const next = new Uint8Array(Math.max(this.buf.length * 2, this.len + n));
+    next.set(this.buf.subarray(0, this.len));
+    this.buf = next;
+  }
   private raw(...bytes: number[]): this {
-    this.parts.push(...bytes);
+    this.reserve(bytes.length);
+    for (const b of bytes) this.buf[this.len++] = b;
+    return this;
+  }
+  /** Appends bytes as they are (opcodes with their operands). */
+  rawBytes(b: Uint8Array): this {
+    this.reserve(b.length);
+    this.buf.set(b, this.len);
+    this.len += b.length;
+    return this;
+  }
+  /** Appends the same op `times` times (deep nesting, long runs of MARKs). */
+  repeat(code: number, times: number): this {
+    this.reserve(times);
+    this.buf.fill(code, this.len, this.len + times);
+    this.len += times;
     return this;
   }
   op(code: number): this {
     return this.raw(code);
   }
   global(module: string, name: string): this {
-    return this.raw(0x63, ...enc.encode(`${module}\n${name}\n`));
+    return this.rawBytes(enc.encode(`c${module}\n${name}\n`));
   }
   str(s: string): this {
     const b = enc.encode(s);
-    return this.raw(0x58, b.length & 0xff, (b.length >> 8) & 0xff, (b.length >> 16) & 0xff, b.length >>> 24, ...b);
+    return this.raw(0x58, b.length & 0xff, (b.length >> 8) & 0xff, (b.length >> 16) & 0xff, b.length >>> 24).rawBytes(b);
   }
   int(n: number): this {
     return this.raw(0x4a, n & 0xff, (n >> 8) & 0xff, (n >> 16) & 0xff, (n >>> 24) & 0xff);
@@ -68,6 +97,34 @@ export class PickleBuilder {
   get(i: number): this {
     return this.raw(0x6a, i & 0xff, (i >> 8) & 0xff, (i >> 16) & 0xff, i >>> 24);
   }
+  /** An int of any size: BININT when it fits in 31 bits, else LONG1 (little-endian two's complement). */
+  anyInt(n: number | bigint): this {
+    const v = BigInt(n);
+    if (v >= 0n && v < 2n ** 31n) return this.int(Number(v));
+    const bytes: number[] = [];
+    let x = v;
+    for (;;) {
+      bytes.push(Number(BigInt.asUintN(8, x)));
+      x >>= 8n;
+      if ((x === 0n && !(bytes[bytes.length - 1]! & 0x80)) || (x === -1n && bytes[bytes.length - 1]! & 0x80)) break;
+    }
+    return this.raw(0x8a, bytes.length, ...bytes);
+  }
+  /**
+   * Pushes a tensor of `storage` (a torch `dtype`Storage of `storageNumel` elements, persistent key
+   * `key`) viewed at `offset` with `shape` and `strides`: stride 0 is torch's `expand`.
+   */
+  tensorView(key: string, storageNumel: number, offset: number, shape: Array<number | bigint>, strides: number[], storageClass = 'FloatStorage'): this {
+    this.global('torch._utils', '_rebuild_tensor_v2').mark();
+    this.mark().str('storage').global('torch', storageClass).str(key).str('cpu').int(storageNumel).tuple().binpersid();
+    this.int(offset).mark();
+    for (const d of shape) this.anyInt(d);
+    this.tuple().mark();
+    for (const d of strides) this.int(d);
+    this.tuple().false();
+    this.global('collections', 'OrderedDict').emptyTuple().reduce();
+    return this.tuple().reduce();
+  }
   /** Pushes `torch._utils._rebuild_tensor_v2(<FloatStorage key numel>, 0, (n,), (1,), False, OrderedDict())`. */
   floatTensor(key: string, n: number): this {
     this.global('torch._utils', '_rebuild_tensor_v2').mark();
@@ -76,11 +133,37 @@ export class PickleBuilder {
     this.global('collections', 'OrderedDict').emptyTuple().reduce();
     return this.tuple().reduce();
   }
+  /** LONG4 with `n` payload bytes of `fill` (a huge integer literal). */
+  long4(n: number, fill = 0x7f): this {
+    this.raw(0x8b, n & 0xff, (n >> 8) & 0xff, (n >> 16) & 0xff, n >>> 24);
+    this.reserve(n);
+    this.buf.fill(fill, this.len, this.len + n);
+    this.len += n;
+    return this;
+  }
+  binfloat(x: number): this {
+    const b = new Uint8Array(8);
+    new DataView(b.buffer).setFloat64(0, x, false);
+    return this.op(0x47).rawBytes(b);
+  }
+  true(): this {
+    return this.raw(0x88);
+  }
+  setitems(): this {
+    return this.raw(0x75);
+  }
+  memoize(): this {
+    return this.raw(0x94);
+  }
+  /** The pickle so far followed by STOP (the builder itself is left as it was). */
   stop(): Uint8Array {
-    return Uint8Array.from([...this.parts, 0x2e]);
+    const out = new Uint8Array(this.len + 1);
+    out.set(this.buf.subarray(0, this.len));
+    out[this.len] = 0x2e;
+    return out;
   }
   bytes(): Uint8Array {
-    return Uint8Array.from(this.parts);
+    return this.buf.slice(0, this.len);
   }
 }
 

@@ -16,10 +16,18 @@ export function tupleItems(args: unknown, at: number): unknown[] {
   throw new PickleError(l10n.t('call arguments are not a tuple at byte {0}', at));
 }
 
+/**
+ * Appends one by one: a spread (`push(...items)`) passes every item as an argument, and a batch
+ * of a million (one APPENDS) overflows the call stack.
+ */
+export function pushAll(target: unknown[], items: readonly unknown[]): void {
+  for (const v of items) target.push(v);
+}
+
 export function appendTo(target: unknown, items: unknown[], at: number): void {
-  if (Array.isArray(target)) target.push(...items);
-  else if (target instanceof PyObject) target.listItems.push(...items);
-  else if (target instanceof PySet) target.items.push(...items);
+  if (Array.isArray(target)) pushAll(target, items);
+  else if (target instanceof PyObject) pushAll(target.listItems, items);
+  else if (target instanceof PySet) pushAll(target.items, items);
   else if (!(target instanceof RefusedCall)) throw new PickleError(l10n.t('APPEND to a non-list at byte {0}', at));
 }
 

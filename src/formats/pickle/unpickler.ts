@@ -1,17 +1,35 @@
 import * as l10n from '@vscode/l10n';
 import { decodeLong, decodeRawUnicodeEscape, latin1, parseIntLiteral, parseIntStrict, unquotePy2String } from './literals';
-import { Op } from './opcodes';
+import { Op as OPCODES } from './opcodes';
 import { PickleCursor } from './pickleCursor';
 import { PickleError, PickleTruncatedError } from './pickleError';
-import { appendTo, describe, setItems, tupleItems } from './containerOps';
-import { PyClass, PyCallable, PyDict, PyFloat, PyObject, PySet, PyTuple, RefusedCall, RefusedGlobal } from './values';
+import { appendTo, describe, pushAll, setItems, tupleItems } from './containerOps';
+import { MAX_NESTING_DEPTH, PyClass, PyCallable, PyDict, PyFloat, PyObject, PySet, PyTuple, RefusedCall, RefusedGlobal } from './values';
 
 export { PickleError, PickleTruncatedError };
 
-/** Memo entries allowed: a memo index is a u32, but no real checkpoint needs anywhere near this. */
-const MAX_MEMO_ENTRIES = 50_000_000;
-/** Stack + mark depth cap: bounds memory for hostile pickles that only push. */
-const MAX_STACK_DEPTH = 10_000_000;
+/**
+ * The opcode table as a local constant: `case Op.X` then reads a constant object, not an import
+ * binding (which unbundled loaders such as vitest's resolve through a getter, per case, per op).
+ */
+const Op = OPCODES;
+
+/**
+ * Memo entries allowed (each costs at least one pickle byte, so never more than the pickle's
+ * length either). torch.save writes ~6 per tensor, so 2^22 is ~700k tensors; a V8 Map holds at
+ * most 2^24, and filling 2^22 takes well under a second (CWE-770).
+ */
+export const MAX_MEMO_ENTRIES = 1 << 22;
+/**
+ * Memo entries at indices other than the next one. CPython's picklers number the memo densely
+ * (those entries live in an array); only hand-made pickles skip, and a Map of them is slower.
+ */
+export const MAX_SPARSE_MEMO_ENTRIES = 1 << 20;
+/**
+ * Values on the stack at once (each push costs a pickle byte too). CPython batches APPENDS and
+ * SETITEMS by 1000, so real stacks stay tiny; only a tuple of millions would come near (CWE-770).
+ */
+export const MAX_STACK_ITEMS = 1 << 22;
 
 export interface UnpicklerHooks {
   /** Resolves GLOBAL/STACK_GLOBAL/INST names; must never import or run anything. */
@@ -37,10 +55,14 @@ export function unpickle(data: Uint8Array, start: number, hooks: UnpicklerHooks)
   const { u8, u16, u32, i32, u64, f64be, bytes, line, text } = cursor;
   const stack: unknown[] = [];
   const marks: number[] = [];
-  const memo = new Map<number, unknown>();
+  // Dense memo indices (what CPython writes) go to an array, any others to a small Map.
+  const memo: unknown[] = [];
+  const sparseMemo = new Map<number, unknown>();
+  const maxMemo = Math.min(MAX_MEMO_ENTRIES, data.length);
+  const maxStack = Math.min(MAX_STACK_ITEMS, data.length);
 
   const push = (v: unknown): void => {
-    if (stack.length >= MAX_STACK_DEPTH) throw new PickleError(l10n.t('pickle stack too deep'));
+    if (stack.length >= maxStack) throw new PickleError(l10n.t('the pickle keeps more than {0} values on its stack', maxStack));
     stack.push(v);
   };
   const pop = (): unknown => {
@@ -59,12 +81,22 @@ export function unpickle(data: Uint8Array, start: number, hooks: UnpicklerHooks)
     return stack.splice(m);
   };
   const memoPut = (idx: number, v: unknown): void => {
-    if (memo.size >= MAX_MEMO_ENTRIES && !memo.has(idx)) throw new PickleError(l10n.t('pickle memo too large'));
-    memo.set(idx, v);
+    if (idx < memo.length) memo[idx] = v;
+    else if (idx === memo.length && !sparseMemo.has(idx)) {
+      if (memo.length + sparseMemo.size >= maxMemo) throw new PickleError(l10n.t('the pickle memo needs more than {0} entries', maxMemo));
+      memo.push(v);
+    } else {
+      if (!sparseMemo.has(idx) && (sparseMemo.size >= MAX_SPARSE_MEMO_ENTRIES || memo.length + sparseMemo.size >= maxMemo)) {
+        if (sparseMemo.size >= MAX_SPARSE_MEMO_ENTRIES) throw new PickleError(l10n.t('the pickle memo skips indices more than {0} times', MAX_SPARSE_MEMO_ENTRIES));
+        throw new PickleError(l10n.t('the pickle memo needs more than {0} entries', maxMemo));
+      }
+      sparseMemo.set(idx, v);
+    }
   };
   const memoGet = (idx: number): unknown => {
-    if (!memo.has(idx)) throw new PickleError(l10n.t('memo key {0} missing at byte {1}', idx, cursor.pos - 1));
-    return memo.get(idx);
+    if (idx < memo.length) return memo[idx];
+    if (!sparseMemo.has(idx)) throw new PickleError(l10n.t('memo key {0} missing at byte {1}', idx, cursor.pos - 1));
+    return sparseMemo.get(idx);
   };
   const resolveGlobal = (module: string, name: string): unknown => hooks.resolveGlobal(module, name);
 
@@ -84,6 +116,8 @@ export function unpickle(data: Uint8Array, start: number, hooks: UnpicklerHooks)
         if (stack.length !== 1) throw new PickleError(l10n.t('pickle stopped with {0} values on the stack', stack.length));
         return { value: stack[0], end: cursor.pos };
       case Op.MARK:
+        // Marks nest as the containers they build do: CPython's pickler cannot go deeper.
+        if (marks.length >= MAX_NESTING_DEPTH) throw new PickleError(l10n.t('the pickle nests more than {0} levels deep at byte {1}', MAX_NESTING_DEPTH, opAt));
         marks.push(stack.length);
         break;
       case Op.POP:
@@ -246,12 +280,12 @@ export function unpickle(data: Uint8Array, start: number, hooks: UnpicklerHooks)
         const items = popMark();
         const s = top();
         if (!(s instanceof PySet)) throw new PickleError(l10n.t('ADDITEMS on a non-set at byte {0}', opAt));
-        s.items.push(...items);
+        pushAll(s.items, items);
         break;
       }
       case Op.FROZENSET: {
         const s = new PySet(true);
-        s.items.push(...popMark());
+        pushAll(s.items, popMark());
         push(s);
         break;
       }
@@ -266,7 +300,7 @@ export function unpickle(data: Uint8Array, start: number, hooks: UnpicklerHooks)
         memoPut(u32(), top());
         break;
       case Op.MEMOIZE:
-        memoPut(memo.size, top());
+        memoPut(memo.length + sparseMemo.size, top());
         break;
       case Op.GET:
         push(memoGet(parseIntStrict(line(), opAt)));

@@ -1,7 +1,26 @@
+import * as l10n from '@vscode/l10n';
+import { PickleError } from './pickleError';
+
 /**
  * The Python values our unpickler builds. Nothing here can run code: classes we do not know
  * become `PyObject`s that merely record what the pickle asked for.
  */
+
+/**
+ * Nesting of pickled values that anything recursing over them (dict keys, the torch object walk,
+ * metadata, the module tree) accepts. CPython's pickler recurses per level and stops at
+ * `sys.getrecursionlimit()` (1000), so torch.save cannot write deeper; our own recursion stays
+ * far from the JS stack's limit (CWE-674).
+ */
+export const MAX_NESTING_DEPTH = 1000;
+
+/** A structure nested deeper than MAX_NESTING_DEPTH. */
+export class NestingTooDeepError extends PickleError {
+  constructor() {
+    super(l10n.t('the pickle nests values more than {0} levels deep', MAX_NESTING_DEPTH));
+    this.name = 'NestingTooDeepError';
+  }
+}
 
 /** A Python tuple (kept apart from lists: REDUCE arguments and persistent ids are tuples). */
 export class PyTuple {
@@ -19,8 +38,11 @@ export class PyDict {
   attrs: unknown = undefined;
   constructor(readonly className = 'dict') {}
 
+  /** As Python: a key equal to one already there (`1`, `1.0`, `True`) keeps that key and its place, and takes the new value. */
   set(key: unknown, value: unknown): void {
-    this.entries.set(dictKey(key), [key, value]);
+    const k = dictKey(key);
+    const old = this.entries.get(k);
+    this.entries.set(k, [old ? old[0] : key, value]);
   }
   get(key: unknown): unknown {
     return this.entries.get(dictKey(key))?.[1];
@@ -37,10 +59,14 @@ export class PyDict {
 }
 
 /** Map key for Python hashables: primitives by value, tuples by their printed form. */
-function dictKey(key: unknown): unknown {
-  if (key instanceof PyTuple) return `tuple:${key.items.map((k) => String(dictKey(k))).join(',')}`;
+function dictKey(key: unknown, depth = 0): unknown {
+  if (key instanceof PyTuple) {
+    if (depth >= MAX_NESTING_DEPTH) throw new NestingTooDeepError();
+    return `tuple:${key.items.map((k) => String(dictKey(k, depth + 1))).join(',')}`;
+  }
   if (key instanceof PyFloat) return Number.isInteger(key.value) ? key.value : `float:${key.value}`;
   if (typeof key === 'bigint') return Number.isSafeInteger(Number(key)) ? Number(key) : `int:${key}`;
+  if (typeof key === 'boolean') return key ? 1 : 0; // True == 1 in Python
   return key;
 }
 

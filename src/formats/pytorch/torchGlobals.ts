@@ -1,4 +1,5 @@
 import * as l10n from '@vscode/l10n';
+import { pushAll } from '../pickle/containerOps';
 import { PyCallable, PyClass, PyDict, PyFloat, PyObject, PySet, PyTuple, RefusedGlobal } from '../pickle/values';
 import { STORAGE_DTYPES, StorageRef, TORCH_DTYPE_NAMES, TensorRef, UnsupportedTensor } from './torchValues';
 
@@ -177,7 +178,7 @@ function dictFrom(v: unknown, className: string): PyDict {
 
 function setFrom(v: unknown, frozen: boolean): PySet {
   const s = new PySet(frozen);
-  s.items.push(...listFrom(v));
+  pushAll(s.items, listFrom(v));
   return s;
 }
 

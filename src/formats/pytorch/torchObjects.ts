@@ -1,8 +1,9 @@
 import * as l10n from '@vscode/l10n';
 import type { FormatId, PathStep, RawModule, RawTensor, ReaderResult, TensorKind, TensorLocation } from '../../model/modelIndex';
+import { pyStringLiteral } from '../../model/accessPath';
 import { kindFromName } from '../../model/tensorKinds';
 import { DTYPE_SIZE } from '../../runtime/dtypes';
-import { PyDict, PyFloat, PyObject, PySet, PyTuple, RefusedCall, qualifiedName } from '../pickle/values';
+import { MAX_NESTING_DEPTH, NestingTooDeepError, PyDict, PyFloat, PyObject, PySet, PyTuple, RefusedCall, qualifiedName } from '../pickle/values';
 import { StorageRef, TensorRef, UnsupportedTensor } from './torchValues';
 
 /** Where a storage's bytes are, resolved by the container reader (zip record or legacy offset). */
@@ -31,6 +32,12 @@ export const MAX_WALK_NODES = 2_000_000;
  */
 export const MAX_SHARED_REVISITS = 10_000;
 
+/**
+ * Elements a file's tensors may total: counts are doubles, exact up to 2^53 − 1. Only broadcast
+ * views (stride 0, torch's `expand`) get there, since stored elements are bounded by the file.
+ */
+const MAX_SAFE_ELEMENTS = BigInt(Number.MAX_SAFE_INTEGER);
+
 /** The object graph is too large to name: almost certainly a pickle bomb. */
 export class ObjectGraphTooLargeError extends Error {
   constructor() {
@@ -49,6 +56,12 @@ export function interpretTorchObject(
   const tensors: RawTensor[] = [];
   const metadata: Record<string, unknown> = {};
   let moduleTree: RawModule | undefined;
+  /** Tensor names given so far: a name met again (keys `1` and `'1'`, `'a.b'` beside `a` → `b`) gets `#2`, `#3`… */
+  const usedNames = new Set<string>();
+  const holds = new HoldsCache();
+  /** Elements of the tensors kept so far, exact: every count (and sum of counts) later stays a safe integer. */
+  let totalElements = 0n;
+  const metadataSummaries = new Map<object, unknown>();
   /** Whether the walk through containers met a module: only then is its tree of containers kept. */
   let metModule = false;
   const moduleIds = new Map<PyObject, number>();
@@ -63,9 +76,22 @@ export function interpretTorchObject(
     } else visited.add(container);
   };
 
-  const addTensor = (t: TensorRef, name: string, kind: TensorKind, containerPath: PathStep[] | undefined): void => {
+  /** Adds a tensor under a name no other tensor has; returns that name, or undefined if skipped. */
+  const addTensor = (t: TensorRef, wanted: string, kind: TensorKind, containerPath: PathStep[] | undefined): string | undefined => {
+    let name = wanted;
+    for (let n = 2; usedNames.has(name); n++) name = `${wanted}#${n}`;
     const loc = locate(t, name);
-    if (loc) tensors.push({ name, dtype: t.storage.dtype, shape: t.shape, location: loc, kind, containerPath });
+    if (!loc) return undefined;
+    usedNames.add(name);
+    tensors.push({ name, dtype: t.storage.dtype, shape: t.shape, location: loc, kind, containerPath });
+    return name;
+  };
+  /** Metadata summaries, one per shared object: a list referenced 10,000 times is summarised once. */
+  const summary = (v: unknown): unknown => {
+    if (typeof v !== 'object' || v === null) return toJson(v);
+    let out = metadataSummaries.get(v);
+    if (out === undefined) metadataSummaries.set(v, (out = toJson(v)));
+    return out;
   };
 
   const locate = (t: TensorRef, name: string): TensorLocation | undefined => {
@@ -80,12 +106,18 @@ export function interpretTorchObject(
       warnings.push(l10n.t('{0}: inconsistent shape {1} / strides {2}; skipped', name, JSON.stringify(t.shape), JSON.stringify(t.strides)));
       return undefined;
     }
+    const numelExact = t.shape.reduce((a, d) => a * BigInt(d), 1n);
+    if (numelExact > MAX_SAFE_ELEMENTS || totalElements + numelExact > MAX_SAFE_ELEMENTS) {
+      warnings.push(l10n.t('{0}: {1} elements (a broadcast view) would take the file past 2^53 - 1 elements, the most ParamScope counts exactly; skipped', name, numelExact.toString()));
+      return undefined;
+    }
     const empty = t.shape.some((d) => d === 0);
     const last = empty ? -1 : t.storageOffset + t.shape.reduce((acc, d, i) => acc + (d - 1) * t.strides[i]!, 0);
     if (last >= numel) {
       warnings.push(l10n.t('{0}: view reaches element {1} of a storage with {2} elements; skipped', name, last, numel));
       return undefined;
     }
+    totalElements += numelExact;
     return {
       file: s.file,
       storageOffset: s.offset,
@@ -105,7 +137,8 @@ export function interpretTorchObject(
 
   // A module's tensors get no container path, wherever it sits: the tree reaches them by the
   // classes' rules (`ck['model'][0].weight`: Sequential children by position).
-  const walkModule = (o: PyObject, prefix: string, ancestors: Set<PyObject>): RawModule => {
+  const walkModule = (o: PyObject, prefix: string, ancestors: Set<PyObject>, depth: number): RawModule => {
+    if (depth > MAX_NESTING_DEPTH) throw new NestingTooDeepError();
     visit(o);
     const d = o.dict!;
     const node: RawModule = { id: moduleId(o), type: o.cls.name, typeModule: o.cls.module, children: [], parameters: [], buffers: [] };
@@ -116,8 +149,8 @@ export function interpretTorchObject(
         if (v === null || skip?.has(local)) continue;
         const name = prefix + local;
         if (v instanceof TensorRef) {
-          addTensor(v, name, kind, undefined);
-          into.push([local, name]);
+          const added = addTensor(v, name, kind, undefined);
+          if (added !== undefined) into.push([local, added]);
         } else if (v instanceof UnsupportedTensor) {
           warnings.push(notShown(name, v));
         }
@@ -136,7 +169,7 @@ export function interpretTorchObject(
           continue;
         }
         ancestors.add(child);
-        node.children.push([local, walkModule(child, `${prefix}${local}.`, ancestors)]);
+        node.children.push([local, walkModule(child, `${prefix}${local}.`, ancestors, depth + 1)]);
         ancestors.delete(child);
       }
     }
@@ -150,6 +183,7 @@ export function interpretTorchObject(
    * (kept as metadata).
    */
   const walk = (v: unknown, name: string[], steps: PathStep[], ancestors: Set<unknown>): RawModule | undefined => {
+    if (steps.length > MAX_NESTING_DEPTH) throw new NestingTooDeepError();
     visit(typeof v === 'object' && v !== null ? v : undefined);
     const dotted = name.join('.');
     if (v instanceof TensorRef) {
@@ -161,14 +195,14 @@ export function interpretTorchObject(
       warnings.push(notShown(dotted, v));
       return undefined;
     }
-    if (!holdsTensorOrModule(v, new Set())) {
-      if (name.length > 0) metadata[dotted] = toJson(v);
+    if (!holds.get(v)) {
+      if (name.length > 0) metadata[dotted] = summary(v);
       return undefined;
     }
     if (ancestors.has(v)) return undefined;
     if (isModule(v)) {
       metModule = true;
-      return walkModule(v, dotted ? `${dotted}.` : '', new Set([v]));
+      return walkModule(v, dotted ? `${dotted}.` : '', new Set([v]), steps.length);
     }
     ancestors.add(v);
     const node: RawModule = { id: null, type: null, typeModule: null, children: [], parameters: [], buffers: [] };
@@ -180,29 +214,29 @@ export function interpretTorchObject(
       else if (val instanceof TensorRef && tensors.length > before) node.parameters.push([key, tensors[tensors.length - 1]!.name]);
     };
     if (v instanceof PyDict) {
-      for (const [k, val] of v.items()) item(val, keyName(k), { kind: 'key', key: keyValue(k) });
+      for (const [k, val] of v.items()) item(val, keyName(k), keyStep(k));
     } else if (Array.isArray(v) || v instanceof PyTuple) {
       const items = Array.isArray(v) ? v : v.items;
-      items.forEach((val, i) => item(val, String(i), { kind: 'key', key: i }));
+      for (let i = 0; i < items.length; i++) item(items[i], String(i), { kind: 'key', key: i });
     } else if (v instanceof PyObject) {
       const d = v.dict;
       if (d) for (const [k, val] of d.items()) item(val, keyName(k), { kind: 'attr', name: keyName(k) });
-      for (const [k, val] of v.dictItems.items()) item(val, keyName(k), { kind: 'key', key: keyValue(k) });
-      v.listItems.forEach((val, i) => item(val, String(i), { kind: 'key', key: i }));
+      for (const [k, val] of v.dictItems.items()) item(val, keyName(k), keyStep(k));
+      for (let i = 0; i < v.listItems.length; i++) item(v.listItems[i], String(i), { kind: 'key', key: i });
     }
     ancestors.delete(v);
     return node;
   };
 
   if (isModule(root)) {
-    moduleTree = walkModule(root, '', new Set([root]));
+    moduleTree = walkModule(root, '', new Set([root]), 0);
   } else if (root instanceof PyDict && isFlatStateDict(root)) {
     // Only `Module.state_dict()` output (an OrderedDict carrying `_metadata`) is named as module
     // paths (`net[0].weight`); any other dict of tensors is reached by subscript (`d['w']`).
     const fromStateDict = root.attrs instanceof PyDict && root.attrs.has('_metadata');
     for (const [k, v] of root.items()) {
       const name = keyName(k);
-      const steps: PathStep[] | undefined = fromStateDict ? undefined : [{ kind: 'key', key: keyValue(k) }];
+      const steps: PathStep[] | undefined = fromStateDict ? undefined : [keyStep(k)];
       if (v instanceof TensorRef) addTensor(v, name, v.isParameter ? 'parameter' : guessKind(name), steps);
       else if (v instanceof UnsupportedTensor) warnings.push(notShown(name, v));
     }
@@ -238,33 +272,86 @@ function notShown(name: string, t: UnsupportedTensor): string {
   return l10n.t('{0}: {1}, not shown', name, t.reason);
 }
 
+/**
+ * The name part of a dict key: a str as it is (ordinary state_dict names), an int by its digits,
+ * other keys as Python prints them (`True`, `None`, `1.5`, `(1, 2)`). Keys that print alike (`1`
+ * and `'1'`) are told apart by `addTensor`'s `#2`; their access paths show the real key.
+ */
 function keyName(k: unknown): string {
-  if (k instanceof PyTuple) return `(${k.items.map(keyName).join(', ')})`;
-  if (k instanceof PyFloat) return String(k.value);
+  if (k instanceof PyTuple) return k.items.length === 1 ? `(${keyName(k.items[0])},)` : `(${k.items.map(keyName).join(', ')})`;
+  if (k instanceof PyFloat) return pyFloatRepr(k.value);
+  if (k === true) return 'True';
+  if (k === false) return 'False';
+  if (k === null || k === undefined) return 'None';
   return String(k);
 }
 
-function keyValue(k: unknown): string | number {
-  if (typeof k === 'number') return k;
-  if (typeof k === 'bigint') return Number(k);
+/** Python's repr of a float, for the cases keys use (`1.0`, `0.5`, `inf`, `nan`, `1e+20`). */
+function pyFloatRepr(x: number): string {
+  if (Number.isNaN(x)) return 'nan';
+  if (!Number.isFinite(x)) return x > 0 ? 'inf' : '-inf';
+  if (Number.isInteger(x) && Math.abs(x) < 1e16) return `${x}.0`;
+  return String(x).replace(/e([+-])(\d)$/, 'e$10$2');
+}
+
+/** A key as a Python literal (`True`, `('a', 1)`), for subscripts. */
+function pyLiteral(k: unknown): string {
+  if (typeof k === 'string') return pyStringLiteral(k);
+  if (k instanceof PyTuple) return k.items.length === 1 ? `(${pyLiteral(k.items[0])},)` : `(${k.items.map(pyLiteral).join(', ')})`;
   return keyName(k);
 }
 
-/** Whether a value is or holds a tensor or a module (a parameterless `nn.ReLU()` is still part of the model). */
-function holdsTensorOrModule(v: unknown, seen: Set<unknown>): boolean {
-  if (v instanceof TensorRef || v instanceof UnsupportedTensor || isModule(v)) return true;
-  if (v === null || typeof v !== 'object' || seen.has(v)) return false;
-  seen.add(v);
-  if (v instanceof PyDict) {
-    for (const [, val] of v.items()) if (holdsTensorOrModule(val, seen)) return true;
-  } else if (Array.isArray(v)) {
-    return v.some((x) => holdsTensorOrModule(x, seen));
-  } else if (v instanceof PyTuple) {
-    return v.items.some((x) => holdsTensorOrModule(x, seen));
-  } else if (v instanceof PyObject) {
-    return holdsTensorOrModule(v.dict ?? null, seen) || holdsTensorOrModule(v.dictItems, seen) || v.listItems.some((x) => holdsTensorOrModule(x, seen));
+/** The subscript step that reaches a dict key: str and small int keys by value, others by their Python literal. */
+function keyStep(k: unknown): PathStep {
+  if (typeof k === 'string') return { kind: 'key', key: k };
+  if (typeof k === 'number' && Number.isSafeInteger(k)) return { kind: 'key', key: k };
+  return { kind: 'key', key: keyName(k), literal: pyLiteral(k) };
+}
+
+/**
+ * Whether a value is or holds a tensor or a module (a parameterless `nn.ReLU()` is still part of
+ * the model), answered once per object: a million-item list met through 10,000 references is
+ * scanned once, not 10,000 times. A "no" found while a cycle was cut (an ancestor still being
+ * scanned) may be wrong from another starting point, so only those are not kept.
+ */
+class HoldsCache {
+  private readonly known = new Map<object, boolean>();
+  private readonly inProgress = new Set<object>();
+
+  get(v: unknown): boolean {
+    return this.scan(v, 0).holds;
   }
-  return false;
+
+  private scan(v: unknown, depth: number): { holds: boolean; cut: boolean } {
+    if (v instanceof TensorRef || v instanceof UnsupportedTensor || isModule(v)) return { holds: true, cut: false };
+    if (v === null || typeof v !== 'object') return { holds: false, cut: false };
+    const cached = this.known.get(v);
+    if (cached !== undefined) return { holds: cached, cut: false };
+    if (this.inProgress.has(v)) return { holds: false, cut: true };
+    if (depth > MAX_NESTING_DEPTH) throw new NestingTooDeepError();
+    this.inProgress.add(v);
+    let cut = false;
+    let holds = false;
+    const each = (items: Iterable<unknown>): boolean => {
+      for (const x of items) {
+        const r = this.scan(x, depth + 1);
+        cut ||= r.cut;
+        if (r.holds) return true;
+      }
+      return false;
+    };
+    if (v instanceof PyDict) holds = each(dictValues(v));
+    else if (Array.isArray(v)) holds = each(v);
+    else if (v instanceof PyTuple) holds = each(v.items);
+    else if (v instanceof PyObject) holds = each([v.dict ?? null, v.dictItems]) || each(v.listItems);
+    this.inProgress.delete(v);
+    if (holds || !cut) this.known.set(v, holds);
+    return { holds, cut: !holds && cut };
+  }
+}
+
+function* dictValues(d: PyDict): IterableIterator<unknown> {
+  for (const [, v] of d.items()) yield v;
 }
 
 /** A JSON-friendly summary of a pickled value, for metadata (bounded in size, cycles cut). */
