@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { FileByteSource } from '../runtime/byteSource';
 import { DTYPE_SIZE } from '../runtime/dtypes';
 import { streamRawChunks } from '../runtime/elementStream';
+import { broadcastReduction } from '../runtime/tensorLayout';
 import { storageRegionKey } from './buildIndex';
 import type { ModelIndex, ModuleNode, TensorEntry } from './modelIndex';
 
@@ -172,7 +173,12 @@ export async function findContentTies(index: ModelIndex, signal?: AbortSignal): 
         let src = sources.get(t.location.file);
         if (!src) sources.set(t.location.file, (src = await FileByteSource.open(t.location.file)));
         const h = createHash('sha256');
-        for await (const chunk of streamRawChunks(src, t.dtype, t.shape, t.location, { signal })) h.update(chunk.bytes);
+        // A broadcast view (stride 0) is hashed as its distinct elements plus which dims repeat:
+        // two views of one shape with the same repeated dims are equal exactly when those are.
+        const b = broadcastReduction(t.shape, t.location.strides);
+        if (b) h.update(`broadcast ${t.shape.map((d, i) => (d > 1 && t.location.strides[i] === 0 ? 'b' : '.')).join('')}\u0000`);
+        const view = b ? { shape: b.shape, location: { ...t.location, strides: b.strides } } : t;
+        for await (const chunk of streamRawChunks(src, t.dtype, view.shape, view.location, { signal })) h.update(chunk.bytes);
         const digest = h.digest('hex');
         byHash.set(digest, [...(byHash.get(digest) ?? []), t]);
       }

@@ -4,7 +4,7 @@ import { throwIfAborted } from './abort';
 import type { ByteSource } from './byteSource';
 import { assertRealDType, decodeAlignedInto, toAlignedLittleEndian } from './decode';
 import { DTYPE_SIZE, type DType } from './dtypes';
-import { fillPieces, planView, type IterationOrder, type ViewPlan } from './tensorLayout';
+import { broadcastReduction, fillPieces, planView, type IterationOrder, type ViewPlan } from './tensorLayout';
 
 /** What the streaming kernels need to know about a tensor (a `RawTensor` or `TensorEntry` fits). */
 export interface TensorRef {
@@ -27,6 +27,21 @@ const CLUSTER_GAP_BYTES = 64 * 1024;
 const MAX_CLUSTER_BYTES = 16 * 1024 * 1024;
 /** Pieces shorter than this are copied byte by byte: cheaper than making a subarray for each. */
 const SMALL_COPY_BYTES = 64;
+/**
+ * Elements a stream may produce from a broadcast view (stride 0: `expand`), where a few stored
+ * bytes describe up to 2^53 elements. 2^28 is what a 1 GiB float32 tensor streams (a second or
+ * two); statistics never stream a broadcast view whole (they weight its distinct elements), and
+ * value windows are far smaller, so only whole-view passes (heatmap, diff, hashing) meet it.
+ */
+export const MAX_BROADCAST_STREAM_ELEMENTS = 2 ** 28;
+
+/** A pass over more elements of a broadcast view than MAX_BROADCAST_STREAM_ELEMENTS. */
+export class BroadcastTooLargeError extends Error {
+  constructor(file: string, elements: number, stored: number) {
+    super(l10n.t('{0}: this broadcast view (stride 0) would read {1} elements of {2} stored ones, more than the {3} read element by element', file, elements, stored, MAX_BROADCAST_STREAM_ELEMENTS));
+    this.name = 'BroadcastTooLargeError';
+  }
+}
 
 export interface StreamOptions {
   /** Elements per chunk (default `DEFAULT_CHUNK_ELEMENTS`). */
@@ -162,6 +177,10 @@ export async function* streamRawChunks(src: ByteSource, dtype: DType, shape: rea
   const plan = planView(shape, loc, DTYPE_SIZE[dtype], src.size, opts.order ?? 'logical');
   const [first, end] = resolveRange(plan.numel, opts.start, opts.count);
   const total = end - first;
+  if (total > MAX_BROADCAST_STREAM_ELEMENTS) {
+    const reduced = broadcastReduction(shape, loc.strides);
+    if (reduced) throw new BroadcastTooLargeError(loc.file, total, plan.numel / reduced.weight);
+  }
   const size = plan.itemsize;
   const chunkCap = Math.min(chunkElements, Math.max(total, 1));
   const buffers = opts.buffers && opts.buffers.length > 0 ? opts.buffers : [new Uint8Array(chunkCap * size)];

@@ -6,6 +6,8 @@ import { streamElements, type TensorRef } from './elementStream';
 import { computeFastStats, fastPathOf, localRunner } from './fastStats';
 import { DEFAULT_HISTOGRAM_BINS, HistcCounter, MAX_HISTOGRAM_BINS, histcEdges } from './histc';
 import { RunningStats, type MomentStats } from './runningStats';
+import { DTYPE_SIZE } from './dtypes';
+import { broadcastReduction, planView } from './tensorLayout';
 
 /** torch.histc(x.double(), bins, min, max) over the finite values; min/max are the range binned. */
 export interface Histogram {
@@ -62,6 +64,41 @@ export async function computeStatsFromStream(makeStream: (pass: 0 | 1) => AsyncI
 }
 
 /**
+ * A broadcast view (stride 0, torch's `expand`) as the view of its distinct elements and their
+ * multiplicity, after checking the whole view (shape, strides, element count ≤ 2^53, storage
+ * bounds); null for any other view. Statistics then read each stored element once.
+ */
+export function broadcastOf(entry: TensorRef): { distinct: TensorRef; weight: number } | null {
+  const { dtype, shape, location } = entry;
+  planView(shape, location, DTYPE_SIZE[dtype], Number.MAX_SAFE_INTEGER, 'storage');
+  const reduced = broadcastReduction(shape, location.strides);
+  if (!reduced) return null;
+  return { distinct: { dtype, shape: reduced.shape, location: { ...location, strides: reduced.strides } }, weight: reduced.weight };
+}
+
+/**
+ * The statistics of a broadcast view from those of its distinct elements, each repeated `weight`
+ * times: counts and histogram bins multiply, min/max/mean stay, the sum of squared deviations
+ * and of squares multiply (so the sample std divides by weight·n − 1, as torch's over the view).
+ */
+export function weightStats(s: TensorStats, weight: number): TensorStats {
+  const finite = s.count - s.nan - s.inf;
+  const n = finite * weight;
+  // Σ(x − mean)² over the distinct finite values: 0 for a single one.
+  const m2 = finite >= 2 && s.std !== null ? s.std * s.std * (finite - 1) : 0;
+  return {
+    ...s,
+    count: s.count * weight,
+    zeros: s.zeros * weight,
+    nan: s.nan * weight,
+    inf: s.inf * weight,
+    std: finite >= 1 && n >= 2 ? Math.sqrt((m2 * weight) / (n - 1)) : null,
+    l2: s.l2 === null ? null : s.l2 * Math.sqrt(weight),
+    histogram: s.histogram && { ...s.histogram, counts: s.histogram.counts.map((c) => c * weight) },
+  };
+}
+
+/**
  * Exact statistics and histogram of a stored tensor, streamed in bounded chunks. `src` is the
  * source of the file `entry.location.file`. Throws `UnsupportedDTypeError` for complex and
  * quantized tensors, `InvalidViewError` for views outside their storage, `AbortError` on abort.
@@ -71,6 +108,9 @@ export async function computeTensorStats(src: ByteSource, entry: TensorRef, opts
   assertRealDType(dtype);
   const bins = resolveBins(opts.bins);
   throwIfAborted(opts.signal);
+
+  const broadcast = broadcastOf(entry);
+  if (broadcast) return weightStats(await computeTensorStats(src, broadcast.distinct, opts), broadcast.weight);
 
   if (fastPathOf(dtype)) {
     // float32 through the moment/histogram kernels, 1- and 2-byte types by bit-pattern counts.

@@ -119,6 +119,33 @@ export function planView(shape: readonly number[], loc: TensorLocation, itemsize
 }
 
 /**
+ * A broadcast view (torch's `expand`: stride 0 on a dimension of size > 1) as the view of its
+ * distinct elements and how often each repeats: `x.expand(3, 2**40)` of a (3, 1) tensor is the 3
+ * stored values, each `weight` = 2^40 times. Null when no dimension repeats (or the view is
+ * empty). Order-free statistics of the view are those of the distinct elements, weighted.
+ */
+export interface BroadcastReduction {
+  /** The view without its stride-0 dimensions. */
+  shape: number[];
+  strides: number[];
+  /** The product of the sizes of the stride-0 dimensions: each distinct element's multiplicity. */
+  weight: number;
+}
+
+/** `shape`/`strides` must be a validated view (planView): its element count is a safe integer. */
+export function broadcastReduction(shape: readonly number[], strides: readonly number[]): BroadcastReduction | null {
+  if (shape.some((d) => d === 0)) return null;
+  let weight = 1;
+  const kept: number[] = [];
+  for (let d = 0; d < shape.length; d++) {
+    if (strides[d] === 0 && shape[d] > 1) weight *= shape[d];
+    else kept.push(d);
+  }
+  if (weight === 1) return null;
+  return { shape: kept.map((d) => shape[d]), strides: kept.map((d) => strides[d]), weight };
+}
+
+/**
  * Lists the storage pieces holding elements `[e0, e1)` of the traversal: piece `p` is `len[p]`
  * storage elements from `off[p]`, landing at position `dst[p]` of the chunk. Returns the count,
  * at most `e1 - e0`. The arrays are the caller's, reused across chunks.

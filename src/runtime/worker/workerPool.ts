@@ -5,6 +5,7 @@ import type { WorkerNotifications, WorkerRequests } from '../../protocol/workerM
 import { Rpc } from '../../protocol/rpc';
 import type { DType } from '../dtypes';
 import { chunkElementsOf, computeFastStats, fastPathOf, type StatsPassRunner } from '../fastStats';
+import { broadcastOf, weightStats } from '../stats';
 import { DEFAULT_HISTOGRAM_BINS } from '../histc';
 import { StatsCache } from '../statsCache';
 import type { StatsPassRequests } from '../../protocol/workerMessages';
@@ -76,9 +77,20 @@ export class WorkerPool {
       opts.onProgress?.(1, 1);
       return cached;
     }
-    const result = this.shouldSplit(params.tensor) ? await this.splitStats(params.tensor, params.bins ?? DEFAULT_HISTOGRAM_BINS, opts) : await this.request('stats', params, opts);
+    const result = await this.uncachedStats(params, opts);
     if (key !== undefined) this.cache.set(key, result);
     return result;
+  }
+
+  private async uncachedStats(params: WorkerRequests['stats']['params'], opts: RunOptions): Promise<StatsView> {
+    // A broadcast view (stride 0): the statistics of its distinct elements, weighted, so a
+    // 2^40-element expand of 3 stored values reads 3 values (and is never split).
+    const broadcast = broadcastOf({ dtype: params.tensor.dtype as DType, shape: params.tensor.shape, location: params.tensor.location });
+    if (broadcast) {
+      const distinct = { ...params.tensor, shape: [...broadcast.distinct.shape], location: broadcast.distinct.location };
+      return weightStats(await this.uncachedStats({ ...params, tensor: distinct }, opts), broadcast.weight);
+    }
+    return this.shouldSplit(params.tensor) ? this.splitStats(params.tensor, params.bins ?? DEFAULT_HISTOGRAM_BINS, opts) : this.request('stats', params, opts);
   }
 
   private shouldSplit(t: TensorSpec): boolean {
