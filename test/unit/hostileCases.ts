@@ -1,9 +1,45 @@
 // Builders for the rows of test/cases.json whose inputs are generated rather than committed
 // (too big, or easier to read as code). Each returns the bytes of one file.
-import { safetensorsBytes } from './builders';
+import { PickleBuilder, safetensorsBytes, torchZip } from './builders';
 
 export const CASE_BUILDERS: Record<string, { name: string; bytes: () => Uint8Array }> = {
   headerLengthBomb: { name: 'bomb.safetensors', bytes: () => safetensorsBytes({}, new Uint8Array(8), 1n << 60n) },
+  // Pickle and torch-object bombs (see pickleBombs.test.ts for the measured versions).
+  sharedListBomb: {
+    name: 'sharedlist.pt',
+    bytes: () => {
+      const b = new PickleBuilder().emptyList().floatTensor('0', 1).append().emptyList().memoize().mark();
+      for (let i = 0; i < 1_000_000; i++) b.op(0x4b).op(i & 0x7f); // BININT1
+      b.appends().append().mark();
+      for (let i = 0; i < 9_999; i++) b.get(0);
+      return torchZip(b.appends().stop(), { '0': 1 });
+    },
+  },
+  long4Bomb: { name: 'long4.pt', bytes: () => torchZip(new PickleBuilder().long4(1_000_000).stop()) },
+  memoBomb: { name: 'memo.pt', bytes: () => torchZip(new PickleBuilder(4).none().repeat(0x94, (1 << 22) + 10).stop()) }, // MEMOIZE
+  stackBomb: { name: 'stack.pt', bytes: () => torchZip(new PickleBuilder(4).repeat(0x4e, (1 << 22) + 10).stop()) }, // NONE
+  nestedLists: { name: 'lists.pt', bytes: () => torchZip(new PickleBuilder().repeat(0x5d, 1_000_000).repeat(0x61, 999_999).stop()) }, // EMPTY_LIST, APPEND
+  nestedDicts: {
+    name: 'dicts.pt',
+    bytes: () => {
+      const b = new PickleBuilder();
+      for (let i = 0; i < 1_000_000; i++) b.emptyDict().op(0x4b).op(0);
+      b.emptyDict();
+      for (let i = 0; i < 1_000_000; i++) b.setitem();
+      return torchZip(b.stop());
+    },
+  },
+  nestedMarks: { name: 'tuples.pt', bytes: () => torchZip(new PickleBuilder().repeat(0x28, 1_000_000).repeat(0x74, 1_000_000).stop()) }, // MARK, TUPLE
+  nestedTupleKey: { name: 'tuplekey.pt', bytes: () => torchZip(new PickleBuilder().emptyDict().emptyTuple().repeat(0x85, 100_000).none().setitem().stop()) }, // TUPLE1
+  intAndStrKeys: {
+    name: 'keys.pt',
+    bytes: () => {
+      const b = new PickleBuilder().emptyDict().mark();
+      b.int(1).tensorView('0', 4, 0, [1], [1]).str('1').tensorView('0', 4, 1, [1], [1]);
+      b.true().tensorView('0', 4, 2, [1], [1]).str('True').tensorView('0', 4, 3, [1], [1]);
+      return torchZip(b.setitems().stop(), { '0': 4 });
+    },
+  },
   controlCharacterNames: {
     name: 'names.safetensors',
     bytes: () =>

@@ -4,7 +4,7 @@ import { Op as OPCODES } from './opcodes';
 import { PickleCursor } from './pickleCursor';
 import { PickleError, PickleTruncatedError } from './pickleError';
 import { appendTo, describe, pushAll, setItems, tupleItems } from './containerOps';
-import { MAX_NESTING_DEPTH, PyClass, PyCallable, PyDict, PyFloat, PyObject, PySet, PyTuple, RefusedCall, RefusedGlobal } from './values';
+import { MAX_NESTING_DEPTH, NestingTooDeepError, PyClass, PyCallable, PyDict, PyFloat, PyObject, PySet, PyTuple, RefusedCall, RefusedGlobal } from './values';
 
 export { PickleError, PickleTruncatedError };
 
@@ -99,6 +99,20 @@ export function unpickle(data: Uint8Array, start: number, hooks: UnpicklerHooks)
     return sparseMemo.get(idx);
   };
   const resolveGlobal = (module: string, name: string): unknown => hooks.resolveGlobal(module, name);
+
+  // Nesting as containers are filled: a million nested lists or dicts is refused at its 1000th
+  // level, before the rest are filled. Only a first check (a shared list can still be appended to
+  // after it was put into another): everything that recurses over the values bounds depth itself.
+  const depths = new WeakMap<object, number>();
+  const depthOf = (v: unknown): number => (typeof v === 'object' && v !== null ? (depths.get(v) ?? 1) : 0);
+  const nest = <T>(container: T, items: readonly unknown[]): T => {
+    if (typeof container !== 'object' || container === null) return container;
+    let d = depthOf(container);
+    for (const item of items) d = Math.max(d, depthOf(item) + 1);
+    if (d > MAX_NESTING_DEPTH) throw new NestingTooDeepError();
+    if (d > 1) depths.set(container, d);
+    return container;
+  };
 
   for (;;) {
     const opAt = cursor.pos;
@@ -217,39 +231,45 @@ export function unpickle(data: Uint8Array, start: number, hooks: UnpicklerHooks)
       case Op.EMPTY_TUPLE:
         push(new PyTuple([]));
         break;
-      case Op.TUPLE1:
-        push(new PyTuple([pop()]));
+      case Op.TUPLE1: {
+        const a = pop();
+        push(nest(new PyTuple([a]), [a]));
         break;
+      }
       case Op.TUPLE2: {
         const b = pop();
         const a = pop();
-        push(new PyTuple([a, b]));
+        push(nest(new PyTuple([a, b]), [a, b]));
         break;
       }
       case Op.TUPLE3: {
         const c = pop();
         const b = pop();
         const a = pop();
-        push(new PyTuple([a, b, c]));
+        push(nest(new PyTuple([a, b, c]), [a, b, c]));
         break;
       }
-      case Op.TUPLE:
-        push(new PyTuple(popMark()));
+      case Op.TUPLE: {
+        const items = popMark();
+        push(nest(new PyTuple(items), items));
         break;
+      }
       case Op.EMPTY_LIST:
         push([]);
         break;
-      case Op.LIST:
-        push(popMark());
+      case Op.LIST: {
+        const items = popMark();
+        push(nest(items, items));
         break;
+      }
       case Op.APPEND: {
         const v = pop();
-        appendTo(top(), [v], opAt);
+        appendTo(nest(top(), [v]), [v], opAt);
         break;
       }
       case Op.APPENDS: {
         const items = popMark();
-        appendTo(top(), items, opAt);
+        appendTo(nest(top(), items), items, opAt);
         break;
       }
       case Op.EMPTY_DICT:
@@ -259,18 +279,19 @@ export function unpickle(data: Uint8Array, start: number, hooks: UnpicklerHooks)
         const items = popMark();
         const d = new PyDict();
         for (let i = 0; i + 1 < items.length; i += 2) d.set(items[i], items[i + 1]);
+        nest(d, items);
         push(d);
         break;
       }
       case Op.SETITEM: {
         const v = pop();
         const k = pop();
-        setItems(top(), [k, v], opAt);
+        setItems(nest(top(), [k, v]), [k, v], opAt);
         break;
       }
       case Op.SETITEMS: {
         const items = popMark();
-        setItems(top(), items, opAt);
+        setItems(nest(top(), items), items, opAt);
         break;
       }
       case Op.EMPTY_SET:

@@ -34,27 +34,29 @@ export class PyFloat {
 
 /** A dict (also OrderedDict/defaultdict). Keeps insertion order; `attrs` holds BUILD state. */
 export class PyDict {
-  readonly entries = new Map<unknown, [unknown, unknown]>();
+  /** Made on the first item: most dicts a pickle builds stay empty, and a bomb builds millions. */
+  private entries: Map<unknown, [unknown, unknown]> | undefined;
   attrs: unknown = undefined;
   constructor(readonly className = 'dict') {}
 
   /** As Python: a key equal to one already there (`1`, `1.0`, `True`) keeps that key and its place, and takes the new value. */
   set(key: unknown, value: unknown): void {
     const k = dictKey(key);
+    this.entries ??= new Map();
     const old = this.entries.get(k);
     this.entries.set(k, [old ? old[0] : key, value]);
   }
   get(key: unknown): unknown {
-    return this.entries.get(dictKey(key))?.[1];
+    return this.entries?.get(dictKey(key))?.[1];
   }
   has(key: unknown): boolean {
-    return this.entries.has(dictKey(key));
+    return this.entries?.has(dictKey(key)) ?? false;
   }
   *items(): IterableIterator<[unknown, unknown]> {
-    yield* this.entries.values();
+    if (this.entries) yield* this.entries.values();
   }
   get size(): number {
-    return this.entries.size;
+    return this.entries?.size ?? 0;
   }
 }
 
