@@ -59,8 +59,17 @@ export class ModelRegistry implements vscode.Disposable {
       this.refresh();
     }, this, this.disposables);
     watcher.onDidChange((uri) => this.invalidate(uri), this, this.disposables);
+    // A deleted folder is reported as the folder alone, which the model glob does not match.
+    const folders = vscode.workspace.createFileSystemWatcher('**/*', true, true, false);
+    folders.onDidDelete((uri) => {
+      const prefix = `${uri.toString()}/`;
+      const gone = [...this.cache.keys()].filter((k) => k.startsWith(prefix));
+      for (const k of gone) this.cache.delete(k);
+      if (gone.length > 0 || [...this.entries.keys()].some((k) => k.startsWith(prefix))) this.refresh();
+    }, this, this.disposables);
     this.disposables.push(
       watcher,
+      folders,
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('paramscope')) this.refresh();
       }),

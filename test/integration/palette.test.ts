@@ -55,8 +55,8 @@ suite('palette workflows', () => {
     // Opened in an editor beside the workspace.
     await until('the summary in an editor', () => (vscode.window.activeTextEditor?.document.uri.fsPath === md.fsPath ? true : undefined));
     const text = fs.readFileSync(md.fsPath, 'utf8');
-    assert.match(text, /^# net\.pt\n/);
-    assert.ok(text.includes('| 2.bias | `net[2].bias` | parameter | float32 | [1] | 1 |'), text);
+    assert.match(text, /^# `net\.pt`\n/);
+    assert.ok(text.includes('| `2.bias` | `net[2].bias` | parameter | float32 | [1] | 1 |'), text);
     const json = vscode.Uri.file(path.join(out, 'net.json'));
     await vscode.commands.executeCommand('paramscope.exportSummary', { uri: workspaceFile('net.pt'), format: 'json', statistics: false, target: json, open: false });
     const parsed = JSON.parse(fs.readFileSync(json.fsPath, 'utf8'));

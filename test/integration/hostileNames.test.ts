@@ -1,0 +1,82 @@
+// A model whose tensor and class names try to become links, images or HTML in the Models view's
+// tooltips, checked on the MarkdownStrings the real extension host builds, parsed by marked (the
+// renderer VS Code uses).
+import * as assert from 'node:assert/strict';
+import { marked, type Token } from 'marked';
+import { suite, suiteSetup, suiteTeardown, test } from 'mocha';
+import * as vscode from 'vscode';
+import type { ParamScopeApi } from '../../src/extension';
+import type { TreeNode } from '../../src/views/treeNodes';
+import { activateParamScope, label, until, workspaceFile } from './helpers';
+
+const EVIL = ['w\r\r[Open](command:paramscope.bindVariable?%5B%7B%7D%5D)', 'v\n\n![x](https://evil.example/x.png)', 'u```\n[a](command:x)'];
+
+function safetensors(names: readonly string[]): Uint8Array {
+  const header: Record<string, unknown> = {};
+  names.forEach((n, i) => (header[n] = { dtype: 'F32', shape: [1], data_offsets: [4 * i, 4 * i + 4] }));
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const out = new Uint8Array(8 + json.length + 4 * names.length);
+  new DataView(out.buffer).setBigUint64(0, BigInt(json.length), true);
+  out.set(json, 8);
+  return out;
+}
+
+function tokens(md: string): Token[] {
+  const out: Token[] = [];
+  const walk = (ts: Token[]): void => {
+    for (const t of ts) {
+      out.push(t);
+      const inner = (t as { tokens?: Token[] }).tokens;
+      if (inner) walk(inner);
+    }
+  };
+  walk(marked.lexer(md));
+  return out;
+}
+
+let api: ParamScopeApi;
+const file = workspaceFile('hostile/evil.safetensors');
+
+async function fileNode(): Promise<TreeNode | undefined> {
+  const files = await api.tree.getChildren();
+  const labels = await Promise.all(files.map((f) => label(api, f)));
+  return files[labels.indexOf('hostile/evil.safetensors')];
+}
+
+suite('hostile names stay text', () => {
+  suiteSetup(async () => {
+    api = await activateParamScope();
+    await vscode.workspace.fs.writeFile(file, safetensors(EVIL));
+  });
+  suiteTeardown(async () => {
+    // The folder, as a person deletes it in the Explorer: its models leave the view.
+    await vscode.workspace.fs.delete(vscode.Uri.joinPath(file, '..'), { recursive: true });
+    // Let the registry see the deletion before the next suite walks the tree.
+    await until('hostile/evil.safetensors gone from the Models view', async () => ((await fileNode()) === undefined ? true : undefined));
+  });
+
+  test('the Models view’s tooltips show each name in code, with no link, image or HTML', async () => {
+    const node = await until('hostile/evil.safetensors in the Models view', fileNode);
+    // Every row under the file: the dots in the names make modules of their first parts.
+    const rows: TreeNode[] = [];
+    const walk = async (n: TreeNode): Promise<void> => {
+      for (const k of await api.tree.getChildren(n)) {
+        rows.push(k);
+        await walk(k);
+      }
+    };
+    await walk(node);
+    const tooltips = await Promise.all(rows.map(async (r) => ((await api.tree.getTreeItem(r)).tooltip as vscode.MarkdownString | undefined)?.value ?? ''));
+    assert.equal(tooltips.filter((t) => t.includes('state_dict key')).length, EVIL.length, tooltips.join('\n---\n'));
+    for (const md of tooltips) {
+      const ts = tokens(md);
+      assert.deepEqual(
+        ts.filter((t) => ['link', 'image', 'html'].includes(t.type)).map((t) => t.raw),
+        [],
+        md,
+      );
+      // The names show in code (a span for the key, a block for the access path), escaped to one line.
+      if (md.includes('state_dict key')) assert.ok(ts.some((t) => t.type === 'codespan' && /\\x0[ad]|```/.test((t as { text: string }).text)), md);
+    }
+  });
+});
