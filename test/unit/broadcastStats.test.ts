@@ -5,6 +5,7 @@ import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModelIndex, TensorEntry } from '../../src/model/modelIndex';
 import { openModel } from '../../src/model/openModel';
+import { detectTensorInit } from '../../src/model/init/detectModelInit';
 import { findContentTies } from '../../src/model/ties';
 import { FileByteSource } from '../../src/runtime/byteSource';
 import { BroadcastTooLargeError, MAX_BROADCAST_STREAM_ELEMENTS } from '../../src/runtime/elementStream';
@@ -92,6 +93,15 @@ describe('a 2^40-element expand in a file of a few hundred bytes', () => {
     await expect(diffTensors(src, t, src, t)).rejects.toThrow(/broadcast view \(stride 0\) would read 3298534883328 elements of 3 stored ones, more than the 268435456/);
     expect(performance.now() - t0).toBeLessThan(1000);
     expect(MAX_BROADCAST_STREAM_ELEMENTS).toBe(2 ** 28);
+  });
+});
+
+describe('init detection of a broadcast view', () => {
+  it('samples the distinct stored values, not one value repeated (which would look constant)', async () => {
+    const { index, src } = await open('models/broadcast/huge.pt');
+    const r = await detectTensorInit(src, index, index.tensors[0]!);
+    // Three stored values: too few to tell a scheme (the CLI prints too_few(n=3)).
+    expect([r.scheme, r.params]).toEqual(['too_few', { n: 3 }]);
   });
 });
 

@@ -1,6 +1,8 @@
-import { FileByteSource } from '../../runtime/byteSource';
+import { FileByteSource, type ByteSource } from '../../runtime/byteSource';
 import { isFloatingDType } from '../../runtime/dtypes';
+import type { TensorRef } from '../../runtime/elementStream';
 import { readValues } from '../../runtime/readValues';
+import { broadcastReduction } from '../../runtime/tensorLayout';
 import type { ModelIndex, TensorEntry } from '../modelIndex';
 import { detectInit, type InitDetection } from './detectInit';
 import { fans } from './fans';
@@ -23,11 +25,25 @@ export function biasFanIn(index: ModelIndex, t: TensorEntry): number | undefined
   return w ? fans(w.shape)?.fanIn : undefined;
 }
 
+/**
+ * The values init detection reads: the first MAX_INIT_SAMPLE in logical order. A broadcast view
+ * (stride 0, `expand`) repeats its stored values, so its first values would be one value many
+ * times ("constant"): its distinct elements are the sample instead.
+ */
+export async function initSample(src: ByteSource, t: TensorRef, signal?: AbortSignal): Promise<{ values: Float64Array; sampled: boolean }> {
+  const count = t.shape.reduce((a, b) => a * b, 1);
+  const b = broadcastReduction(t.shape, t.location.strides);
+  const view = b ? { dtype: t.dtype, shape: b.shape, location: { ...t.location, strides: b.strides } } : t;
+  const distinct = b ? count / b.weight : count;
+  const values = await readValues(src, view, { count: Math.min(distinct, MAX_INIT_SAMPLE), signal });
+  return { values, sampled: b !== null || count > MAX_INIT_SAMPLE };
+}
+
 /** Detects the init scheme of one floating tensor from a sample of its values. */
 export async function detectTensorInit(src: FileByteSource, index: ModelIndex, t: TensorEntry, signal?: AbortSignal): Promise<InitDetection> {
-  const values = await readValues(src, t, { count: Math.min(t.count, MAX_INIT_SAMPLE), signal });
+  const { values, sampled } = await initSample(src, t, signal);
   // Orthogonality needs the whole matrix; a sample is checked for the distribution only.
-  return detectInit({ values, shape: t.shape, biasFanIn: biasFanIn(index, t), sampled: t.count > MAX_INIT_SAMPLE });
+  return detectInit({ values, shape: t.shape, biasFanIn: biasFanIn(index, t), sampled });
 }
 
 /** Init detection for every floating tensor of a model (parameters and plain tensors). */

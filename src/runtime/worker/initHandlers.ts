@@ -1,17 +1,15 @@
 import type { HistogramBins, InitView, SchemeView, TensorSpec } from '../../protocol/messages';
 import { detectInit } from '../../model/init/detectInit';
-import { MAX_INIT_SAMPLE } from '../../model/init/detectModelInit';
+import { initSample } from '../../model/init/detectModelInit';
 import { expectedBinCounts } from '../../model/init/schemeCdf';
 import { sampleScheme } from '../../model/init/sampleScheme';
 import type { ByteSource } from '../byteSource';
 import type { DType } from '../dtypes';
-import { readValues } from '../readValues';
 
 /** Init detection on a sample of a stored tensor (runs in a worker). */
 export async function initKernel(src: ByteSource, t: TensorSpec, biasFanIn: number | undefined, signal: AbortSignal): Promise<InitView> {
-  const count = t.shape.reduce((a, b) => a * b, 1);
-  const values = await readValues(src, { dtype: t.dtype as DType, shape: t.shape, location: t.location }, { count: Math.min(count, MAX_INIT_SAMPLE), signal });
-  return detectInit({ values, shape: t.shape, biasFanIn, sampled: count > MAX_INIT_SAMPLE });
+  const { values, sampled } = await initSample(src, { dtype: t.dtype as DType, shape: t.shape, location: t.location }, signal);
+  return detectInit({ values, shape: t.shape, biasFanIn, sampled });
 }
 
 /** Expected bin counts of a scheme for `count` values, and a seeded simulated sample's counts. */
