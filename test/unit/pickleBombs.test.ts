@@ -156,14 +156,16 @@ describe('150,000 tensors open correctly (no spread of an unbounded array into a
   const N = 150_000;
   it('a flat state_dict written in one SETITEMS batch', async () => {
     const b = new PickleBuilder().emptyDict().mark();
-    for (let i = 0; i < N; i++) b.str(`layer${i}.w`).tensorView('0', N * 2, 2 * i, [2], [1]);
+    // All under `model.`: its tree node holds 150,000 tensors (buildIndex spread them into push()).
+    for (let i = 0; i < N; i++) b.str(`model.layer${i}.w`).tensorView('0', N * 2, 2 * i, [2], [1]);
     const r = await timedOpen('many.pt', torchZip(b.setitems().stop(), { '0': N * 2 }));
     expect(r.error).toBeUndefined();
     expect(r.index!.tensors).toHaveLength(N);
-    expect(r.index!.tensors[N - 1]).toMatchObject({ name: `layer${N - 1}.w`, shape: [2], count: 2, path: `many['layer${N - 1}.w']` });
+    expect(r.index!.tensors[N - 1]).toMatchObject({ name: `model.layer${N - 1}.w`, shape: [2], count: 2, path: `many['model.layer${N - 1}.w']` });
     expect(r.index!.tensors[N - 1]!.location.elementOffset).toBe(2 * (N - 1));
     expect(r.index!.totalParameters).toBe(2 * N);
     expect(r.index!.modules.parameterCount).toBe(2 * N);
+    expect(r.index!.modules.children.map((c) => [c.name, c.parameterCount, c.children.length])).toEqual([['model', 2 * N, N]]);
     expect(r.ms).toBeLessThan(10_000);
   });
   it('a list of them appended in one APPENDS batch', async () => {
