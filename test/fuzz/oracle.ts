@@ -7,6 +7,12 @@ import type { ModelIndex, TensorEntry } from '../../src/model/modelIndex';
 import { FileByteSource } from '../../src/runtime/byteSource';
 import { DTYPE_SIZE } from '../../src/runtime/dtypes';
 import { computeTensorStats } from '../../src/runtime/stats';
+import { readValues } from '../../src/runtime/readValues';
+import { diffTensors } from '../../src/runtime/tensorDiff';
+import { findTies } from '../../src/model/ties';
+import { detectModelInit } from '../../src/model/init/detectModelInit';
+import { printModuleTree } from '../../src/model/printTree';
+import { formatSummary } from '../../src/model/summaryExport';
 
 /** Elements whose statistics one mutant may compute: keeps a mutant's time bounded by bytes. */
 const MAX_STATS_ELEMENTS_PER_MUTANT = 1 << 22;
@@ -140,9 +146,31 @@ export async function checkFile(path: string, bytesOf: (file: string) => Promise
         if (Number(s.zeros) + Number(s.nan) > Number(s.count)) problems.push(`${t.name}: zeros ${s.zeros} + NaN ${s.nan} exceed the count ${s.count}`);
         const binned = s.histogram ? s.histogram.counts.reduce((a, c) => a + c, 0) : 0;
         if (binned > Number(s.count)) problems.push(`${t.name}: the histogram holds ${binned} of ${s.count} elements`);
+        // The values table's first window, and a diff of the tensor with itself (every value the same).
+        const first = await readValues(src, t, { start: 0, count: Math.min(64, n) });
+        if (first.length !== Math.min(64, n)) problems.push(`${t.name}: read ${first.length} values of ${Math.min(64, n)}`);
+        const d = await diffTensors(src, t, src, t);
+        if (!d.identical) problems.push(`${t.name}: differs from itself`);
       } catch (e) {
         const bad = unexpectedError(e);
         if (bad) problems.push(`${t.name}: stats: ${bad}`);
+      }
+    }
+    // The model-wide analyses and every text view of what opened.
+    const analyses: Array<[string, () => Promise<unknown>]> = [
+      ['ties', () => findTies(index, { content: true })],
+      ['init', () => (index.tensors.reduce((a, t) => a + Math.min(Number(t.count), 100_000), 0) <= MAX_STATS_ELEMENTS_PER_MUTANT ? detectModelInit(index) : Promise.resolve())],
+      ['tree', async () => printModuleTree(index)],
+      ['markdown', async () => formatSummary('markdown', index)],
+      ['csv', async () => formatSummary('csv', index)],
+      ['json', async () => formatSummary('json', index)],
+    ];
+    for (const [what, run] of analyses) {
+      try {
+        await run();
+      } catch (e) {
+        const bad = unexpectedError(e);
+        if (bad) problems.push(`${what}: ${bad}`);
       }
     }
   } finally {
