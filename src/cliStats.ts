@@ -76,10 +76,13 @@ export async function statsForTensors(tensors: readonly TensorEntry[], signal?: 
   try {
     const out: ParameterStatsJson[] = [];
     for (const t of tensors) {
-      let src = sources.get(t.location.file);
-      if (!src) sources.set(t.location.file, (src = await FileByteSource.open(t.location.file)));
       try {
-        out.push(toJson(t, await computeTensorStats(src, t, { signal })));
+        let src = sources.get(t.location.file);
+        if (!src) sources.set(t.location.file, (src = await FileByteSource.open(t.location.file)));
+        const stats = await computeTensorStats(src, t, { signal });
+        // Numbers from a file rewritten while it was read could mix two versions.
+        await src.assertUnchanged();
+        out.push(toJson(t, stats));
       } catch (e) {
         if (signal?.aborted) throw e;
         out.push(failedJson(t, e));
@@ -131,5 +134,6 @@ export async function runStats(index: ModelIndex, params: string[], json: boolea
   for (const r of results) if (r.error) process.stderr.write(`warning: ${show(r.name)}: ${show(r.error)}\n`);
   if (json) process.stdout.write(`${JSON.stringify({ file: index.file, format: index.format, parameters: results })}\n`);
   else process.stdout.write(`${results.map(formatStatsText).join('\n\n')}\n`);
-  return 0;
+  // Nothing computed (every tensor failed: a corrupt or changing file, unsupported dtypes) is a failure.
+  return results.length > 0 && results.every((r) => r.error !== undefined) ? 1 : 0;
 }

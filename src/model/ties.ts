@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { FileByteSource } from '../runtime/byteSource';
 import { DTYPE_SIZE } from '../runtime/dtypes';
 import { streamRawChunks } from '../runtime/elementStream';
 import { broadcastReduction } from '../runtime/tensorLayout';
 import { storageRegionKey } from './buildIndex';
 import type { ModelIndex, ModuleNode, TensorEntry } from './modelIndex';
+import { realPathInside } from './openModel';
 
 /**
  * Why parameters are one thing:
@@ -138,14 +138,22 @@ interface ModelConfig {
   text_config?: { tie_word_embeddings?: unknown };
 }
 
+/**
+ * config.json beside the model, read as the shards are: a regular file (a FIFO named config.json
+ * would block a plain read forever) whose real path stays in the model's folder. Any problem
+ * means no config: the ties it could add are hints, not the model.
+ */
 async function readConfig(modelFile: string): Promise<ModelConfig | undefined> {
-  const path = join(dirname(modelFile), 'config.json');
+  let src: FileByteSource | undefined;
   try {
-    if ((await stat(path)).size > MAX_CONFIG_BYTES) return undefined;
-    const parsed: unknown = JSON.parse(await readFile(path, 'utf8'));
+    src = await FileByteSource.open(await realPathInside(dirname(modelFile), 'config.json'), { noFollow: true });
+    if (src.size > MAX_CONFIG_BYTES) return undefined;
+    const parsed: unknown = JSON.parse(new TextDecoder().decode(await src.read(0, src.size)));
     return typeof parsed === 'object' && parsed !== null ? (parsed as ModelConfig) : undefined;
   } catch {
     return undefined;
+  } finally {
+    await src?.close();
   }
 }
 
@@ -184,6 +192,8 @@ export async function findContentTies(index: ModelIndex, signal?: AbortSignal): 
       }
       for (const g of byHash.values()) if (g.length > 1) groups.push({ names: g.map((t) => t.name), evidence: 'content', bytes: bytesOf(g[0]!) });
     }
+    // Hashes of a file rewritten meanwhile would pair tensors of two versions.
+    for (const s of sources.values()) await s.assertUnchanged();
     return groups;
   } finally {
     await Promise.all([...sources.values()].map((s) => s.close()));

@@ -1,19 +1,12 @@
 import type { WorkerNotifications, WorkerRequests } from '../../protocol/workerMessages';
 import type { Rpc } from '../../protocol/rpc';
 import { findTies } from '../../model/ties';
-import { FileByteSource } from '../byteSource';
+import { withFileSource } from '../byteSource';
 import type { DType } from '../dtypes';
 import { tensorFingerprint } from '../tensorFingerprint';
 import { initKernel, overlayKernel } from './initHandlers';
 
-async function withFile<T>(file: string, fn: (src: FileByteSource) => Promise<T>): Promise<T> {
-  const src = await FileByteSource.open(file);
-  try {
-    return await fn(src);
-  } finally {
-    await src.close();
-  }
-}
+const withFile = withFileSource;
 
 /** Worker handlers for the model analyses (init detection and its overlays, ties, content fingerprints). */
 export function registerModelHandlers(rpc: Rpc<WorkerRequests, WorkerNotifications>): void {

@@ -4,7 +4,7 @@ import type { TensorSpec } from '../../protocol/messages';
 import type { WorkerNotifications, WorkerRequests } from '../../protocol/workerMessages';
 import { Rpc } from '../../protocol/rpc';
 import { openModel } from '../../model/openModel';
-import { FileByteSource } from '../byteSource';
+import { withFileSource } from '../byteSource';
 import type { DType } from '../dtypes';
 import { f32HistogramOfRange, f32MomentsOfRange, patternCountsOfRange } from '../fastStats';
 import type { StatsPassRequests } from '../../protocol/workerMessages';
@@ -36,14 +36,8 @@ const rpc = new Rpc<WorkerRequests & StatsPassRequests, WorkerNotifications>(
   { transferResults: true },
 );
 
-async function withFile<T>(file: string, fn: (src: FileByteSource) => Promise<T>): Promise<T> {
-  const src = await FileByteSource.open(file);
-  try {
-    return await fn(src);
-  } finally {
-    await src.close();
-  }
-}
+// Every handler that reads tensor bytes checks that the file did not change while it read them.
+const withFile = withFileSource;
 
 /** Progress at most every 100 ms: a message per chunk would flood the host on fast disks. */
 const PROGRESS_INTERVAL_MS = 100;

@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 import type { StatsView, TensorSpec } from '../../protocol/messages';
 import type { WorkerNotifications, WorkerRequests } from '../../protocol/workerMessages';
 import { Rpc } from '../../protocol/rpc';
+import { assertSameFile, fileStamp } from '../byteSource';
 import type { DType } from '../dtypes';
 import { chunkElementsOf, computeFastStats, fastPathOf, type StatsPassRunner } from '../fastStats';
 import { broadcastOf, weightStats } from '../stats';
@@ -77,7 +78,11 @@ export class WorkerPool {
       opts.onProgress?.(1, 1);
       return cached;
     }
+    // A split tensor is read by several requests, each opening the file anew: a rewrite between
+    // them would mix versions without any one request seeing it change.
+    const before = await fileStamp(params.tensor.location.file);
     const result = await this.uncachedStats(params, opts);
+    await assertSameFile(params.tensor.location.file, before);
     if (key !== undefined) this.cache.set(key, result);
     return result;
   }
