@@ -49,12 +49,18 @@ export async function readSafetensorsHeader(src: ByteSource): Promise<Safetensor
   }
   const raw = await src.read(LENGTH_PREFIX_BYTES, headerLen);
   let header: unknown;
+  let text: string;
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw));
+    text = new TextDecoder('utf-8', { fatal: true }).decode(raw);
+    header = JSON.parse(text);
   } catch (e) {
     throw fail(src, l10n.t('header is not valid UTF-8 JSON ({0})', (e as Error).message));
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) throw fail(src, l10n.t('header is not a JSON object'));
+  // JSON.parse keeps the last of two equal keys without a word: two entries for one name would
+  // show one tensor and hide the other's bytes.
+  const duplicate = duplicateTopLevelKey(text);
+  if (duplicate !== undefined) throw fail(src, l10n.t("the header names '{0}' twice", duplicate));
 
   const dataStart = LENGTH_PREFIX_BYTES + headerLen;
   const dataSize = src.size - dataStart;
@@ -62,6 +68,7 @@ export async function readSafetensorsHeader(src: ByteSource): Promise<Safetensor
   // Every entry is validated (the header must be whole and valid); only then are the tensors whose
   // bytes reach past the end of the file set aside. Nothing outside the file is ever read.
   const cut: HeaderEntry[] = [];
+  const entries: HeaderEntry[] = [];
   let metadata: Record<string, string> = {};
   for (const [name, info] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') {
@@ -70,9 +77,11 @@ export async function readSafetensorsHeader(src: ByteSource): Promise<Safetensor
       continue;
     }
     const entry = parseEntry(src, name, info);
+    entries.push(entry);
     if (entry.end <= dataSize) tensors.push(rawTensor(src, entry, dataStart));
     else cut.push(entry);
   }
+  checkLayout(src, entries, cut.length === 0 ? dataSize : undefined);
   if (cut.length === 0) return { tensors, metadata };
   cut.sort((a, b) => a.begin - b.begin);
   const expectedBytes = cut.reduce((m, c) => Math.max(m, c.end), 0);
@@ -81,6 +90,60 @@ export async function readSafetensorsHeader(src: ByteSource): Promise<Safetensor
     throw fail(src, l10n.t('the file is cut short: {0} of {1} data bytes present, and no tensor is whole (the first, {2}, needs data bytes {3} to {4})', formatBytes(dataSize), formatBytes(expectedBytes), first.name, formatBytes(first.begin), formatBytes(first.end)));
   }
   return { tensors, metadata, truncation: { presentBytes: dataSize, expectedBytes, missing: cut.map((c) => c.name) } };
+}
+
+/**
+ * The tensors' byte ranges must tile the data section: sorted by offsets, each begins where the
+ * previous one ends, from 0 to the end of the file (`dataSize`; undefined when the file is cut
+ * short and its end is not the data's). This is the reference library's rule (safetensors'
+ * `Metadata::validate`: `InvalidOffset` for an overlap or a gap, `MetadataIncompleteBuffer` for
+ * bytes after the last tensor), so an overlap cannot make two tensors share bytes and no bytes
+ * hide between or after them.
+ */
+function checkLayout(src: ByteSource, entries: HeaderEntry[], dataSize: number | undefined): void {
+  const sorted = [...entries].sort((a, b) => a.begin - b.begin || a.end - b.end);
+  let end = 0;
+  let previous: HeaderEntry | undefined;
+  for (const e of sorted) {
+    if (e.begin < end) throw fail(src, l10n.t("tensor '{0}': data_offsets [{1}, {2}] overlap those of '{3}', which end at {4}", e.name, e.begin, e.end, previous!.name, end));
+    if (e.begin > end) {
+      throw previous
+        ? fail(src, l10n.t("tensor '{0}': data_offsets [{1}, {2}] leave {3} bytes unused after '{4}'", e.name, e.begin, e.end, e.begin - end, previous.name))
+        : fail(src, l10n.t("tensor '{0}': data_offsets [{1}, {2}] leave the first {3} data bytes unused", e.name, e.begin, e.end, e.begin));
+    }
+    end = e.end;
+    previous = e;
+  }
+  if (dataSize !== undefined && end !== dataSize) throw fail(src, l10n.t('the data section holds {0} bytes after the last tensor, which the header does not describe', formatBytes(dataSize - end)));
+}
+
+/**
+ * The first top-level key of a JSON object text that appears twice, or undefined. `text` has
+ * already parsed as JSON, so strings are well formed: one linear pass over the characters.
+ */
+export function duplicateTopLevelKey(text: string): string | undefined {
+  const seen = new Set<string>();
+  let depth = 0;
+  let keyNext = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      let j = i + 1;
+      while (text.charCodeAt(j) !== 0x22) j += text.charCodeAt(j) === 0x5c /* \ */ ? 2 : 1;
+      if (depth === 1 && keyNext) {
+        const key = JSON.parse(text.slice(i, j + 1)) as string;
+        if (seen.has(key)) return key;
+        seen.add(key);
+        keyNext = false;
+      }
+      i = j;
+    } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+      depth++;
+      keyNext = depth === 1 && c === 0x7b;
+    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) depth--;
+    else if (c === 0x2c /* , */ && depth === 1) keyNext = true;
+  }
+  return undefined;
 }
 
 /** `1,234`: byte counts in messages, grouped the same way in every language. */
