@@ -45,7 +45,7 @@ export function activate(context: vscode.ExtensionContext): ParamScopeApi {
   const log = vscode.window.createOutputChannel('ParamScope', { log: true });
   const pool = new WorkerPool(vscode.Uri.joinPath(context.extensionUri, 'dist', 'tensorWorker.js').fsPath, undefined, vscode.l10n.bundle);
   const registry = new ModelRegistry(pool, log);
-  const tensors = new TensorService(pool);
+  const tensors = new TensorService(pool, async (file) => (await registry.load(vscode.Uri.file(file))).index);
   const panels = new ParameterPanels(context.extensionUri, registry, tensors, log);
   const initReports = new InitReportPanels(context.extensionUri, registry, tensors, log);
   const ties = new TiesPanels(context.extensionUri, registry, pool, log);

@@ -13,13 +13,16 @@ export interface RpcEndpoint {
 type Envelope =
   | { rpc: 'request'; id: number; method: string; params: unknown }
   | { rpc: 'response'; id: number; result: unknown }
-  | { rpc: 'error'; id: number; message: string }
+  | { rpc: 'error'; id: number; message: string; name?: string }
   | { rpc: 'cancel'; id: number }
   | { rpc: 'notify'; method: string; params: unknown };
 
-/** The other side threw; `message` is its error message. */
+/** The other side threw; `message` is its error message, `remoteName` its error's class name. */
 export class RpcRemoteError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly remoteName?: string,
+  ) {
     super(message);
     this.name = 'RpcRemoteError';
   }
@@ -139,7 +142,7 @@ export class Rpc<Requests extends Record<string, { params: unknown; result: unkn
         this.settle(m.id, undefined, m.result);
         return;
       case 'error':
-        this.settle(m.id, new RpcRemoteError(m.message));
+        this.settle(m.id, new RpcRemoteError(m.message, typeof m.name === 'string' ? m.name : undefined));
         return;
       case 'cancel':
         this.running.get(m.id)?.abort(new Error('cancelled'));
@@ -159,7 +162,7 @@ export class Rpc<Requests extends Record<string, { params: unknown; result: unkn
           const result = await handler(m.params, { signal: controller.signal });
           if (!this.disposed) this.endpoint.post({ rpc: 'response', id: m.id, result } satisfies Envelope, this.options.transferResults ? transferablesOf(result) : undefined);
         } catch (e) {
-          if (!this.disposed) this.endpoint.post({ rpc: 'error', id: m.id, message: e instanceof Error ? e.message : String(e) } satisfies Envelope);
+          if (!this.disposed) this.endpoint.post({ rpc: 'error', id: m.id, message: e instanceof Error ? e.message : String(e), name: e instanceof Error ? e.name : undefined } satisfies Envelope);
         } finally {
           this.running.delete(m.id);
         }

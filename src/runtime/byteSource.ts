@@ -98,6 +98,14 @@ export class FileChangedError extends Error {
   }
 }
 
+/**
+ * The error says a file changed while it was read, here or in a worker (the RPC carries the
+ * class name as `remoteName`): the caller should read the file's index again and recompute.
+ */
+export function isFileChanged(e: unknown): boolean {
+  return e instanceof FileChangedError || (e instanceof Error && (e as { remoteName?: unknown }).remoteName === 'FileChangedError');
+}
+
 /** What tells one version of a file from another: size, modification time and identity. */
 export interface FileStamp {
   size: number;

@@ -1,10 +1,19 @@
 import type { ModelIndex, TensorEntry } from '../model/modelIndex';
 import type { HeatmapView, HistogramBins, InitView, SchemeView, SliceIndex, StatsView, TensorSpec, ValuesView } from '../protocol/messages';
+import { isFileChanged } from '../runtime/byteSource';
 import { SharedComputations } from '../runtime/sharedComputations';
 import type { RunOptions, WorkerPool } from '../runtime/worker/workerPool';
 
 /** Entries kept in the statistics cache; each is ~3 KB (histogram included). */
 const MAX_CACHED_STATS = 2000;
+/**
+ * Recomputations after "the file changed while it was read": a checkpoint being written (a
+ * training run saving) settles within a few; one rewritten without end is reported.
+ */
+const MAX_CHANGED_RETRIES = 3;
+
+/** Reads a model file's index again (through the registry, which notices the new size and mtime). */
+export type IndexReloader = (file: string) => Promise<ModelIndex | undefined>;
 
 function spec(t: TensorEntry): TensorSpec {
   return { dtype: t.dtype, shape: t.shape, location: t.location };
@@ -21,7 +30,30 @@ export class TensorService {
   private readonly versions = new WeakMap<ModelIndex, number>();
   private nextVersion = 1;
 
-  constructor(private readonly pool: WorkerPool) {}
+  constructor(
+    private readonly pool: WorkerPool,
+    private readonly reload?: IndexReloader,
+  ) {}
+
+  /**
+   * Runs `compute` on the tensor, and when the file changed while it was read, reads the index
+   * again and recomputes on the new version (same tensor name), so no view shows numbers that mix
+   * two versions of a file, nor an error the next read would not give.
+   */
+  private async fresh<T>(index: ModelIndex, t: TensorEntry, compute: (index: ModelIndex, t: TensorEntry) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await compute(index, t);
+      } catch (e) {
+        if (!isFileChanged(e) || !this.reload || attempt >= MAX_CHANGED_RETRIES || signal?.aborted) throw e;
+        const next = await this.reload(index.file);
+        const again = next?.tensors.find((x) => x.name === t.name);
+        if (!next || !again) throw e;
+        index = next;
+        t = again;
+      }
+    }
+  }
 
   private key(index: ModelIndex, t: TensorEntry): string {
     let v = this.versions.get(index);
@@ -35,12 +67,12 @@ export class TensorService {
   }
 
   stats(index: ModelIndex, t: TensorEntry, opts: RunOptions = {}): Promise<StatsView> {
-    return this.statsCache.get(this.key(index, t), (o) => this.pool.run('stats', { tensor: spec(t) }, o), opts);
+    return this.fresh(index, t, (ix, tt) => this.statsCache.get(this.key(ix, tt), (o) => this.pool.run('stats', { tensor: spec(tt) }, o), opts), opts.signal);
   }
 
   /** Init detection (cached like statistics: it reads a sample of the tensor). */
   init(index: ModelIndex, t: TensorEntry, biasFanIn: number | undefined, opts: RunOptions = {}): Promise<InitView> {
-    return this.initCache.get(this.key(index, t), (o) => this.pool.run('init', { tensor: spec(t), biasFanIn }, o), opts);
+    return this.fresh(index, t, (ix, tt) => this.initCache.get(this.key(ix, tt), (o) => this.pool.run('init', { tensor: spec(tt), biasFanIn }, o), opts), opts.signal);
   }
 
   overlay(scheme: SchemeView, bins: HistogramBins, count: number, simulateSeed: number | undefined, opts: RunOptions = {}): Promise<{ expected: number[] | null; simulated: number[] | null }> {

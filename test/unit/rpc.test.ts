@@ -35,7 +35,7 @@ describe('Rpc', () => {
     new Rpc<Req, Note>(b).handle('fail', () => {
       throw new Error('storage 3 is missing');
     });
-    await expect(client.request('fail', {})).rejects.toEqual(new RpcRemoteError('storage 3 is missing'));
+    await expect(client.request('fail', {})).rejects.toEqual(new RpcRemoteError('storage 3 is missing', 'Error'));
   });
 
   it('times out when nobody answers, and rejects pending requests on dispose', async () => {

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { SharedComputations } from '../../src/runtime/sharedComputations';
-import type { RunOptions } from '../../src/runtime/worker/workerPool';
+import type { ModelIndex, TensorEntry } from '../../src/model/modelIndex';
+import type { StatsView } from '../../src/protocol/messages';
+import { RpcRemoteError } from '../../src/protocol/rpc';
+import type { RunOptions, WorkerPool } from '../../src/runtime/worker/workerPool';
+import { TensorService } from '../../src/views/tensorService';
 
 /** A computation the test finishes by hand, recording the signal and progress callback it got. */
 function controllable(): { start: (o: RunOptions) => Promise<number>; runs: Array<{ opts: RunOptions; resolve: (v: number) => void; reject: (e: Error) => void }> } {
@@ -92,5 +96,38 @@ describe('SharedComputations: the cache owns the work, each waiter only its wait
     const { start, runs } = controllable();
     await expect(c.get('k', start, { signal: AbortSignal.abort(new Error('gone')) })).rejects.toThrow('gone');
     expect(runs).toHaveLength(0);
+  });
+});
+
+describe('TensorService: statistics of a file rewritten while it was read are recomputed on the new version', () => {
+  const entry = (file: string, offset: number): TensorEntry => ({ name: 'w', dtype: 'float32', shape: [2], count: 2, kind: 'parameter', path: 'net.w', location: { file, storageOffset: offset, storageBytes: 8, storageKey: 'w', elementOffset: 0, strides: [1], byteOrder: 'little' } }) as unknown as TensorEntry;
+  const index = (offset: number): ModelIndex => ({ file: '/m/net.safetensors', tensors: [entry('/m/net.safetensors', offset)] }) as unknown as ModelIndex;
+
+  it('reads the index again and computes on it, across the worker boundary', async () => {
+    const seen: number[] = [];
+    const pool = {
+      run: async (_m: string, p: { tensor: { location: { storageOffset: number } } }) => {
+        seen.push(p.tensor.location.storageOffset);
+        if (seen.length === 1) throw new RpcRemoteError('/m/net.safetensors: the file changed while it was read', 'FileChangedError');
+        return { count: 2 } as unknown as StatsView;
+      },
+    } as unknown as WorkerPool;
+    const reloaded = index(64);
+    const service = new TensorService(pool, async () => reloaded);
+    const first = index(8);
+    await expect(service.stats(first, first.tensors[0]!)).resolves.toEqual({ count: 2 });
+    expect(seen).toEqual([8, 64]);
+    // The new version's result is the one kept.
+    await expect(service.peekStats(reloaded, reloaded.tensors[0]!)).resolves.toEqual({ count: 2 });
+  });
+
+  it('other errors, and a file that keeps changing, still reach the caller', async () => {
+    const failing = (e: Error) => ({ run: async () => Promise.reject(e) }) as unknown as WorkerPool;
+    const ix = index(8);
+    await expect(new TensorService(failing(new RpcRemoteError('storage 3 is missing', 'FormatError')), async () => index(64)).stats(ix, ix.tensors[0]!)).rejects.toThrow('storage 3 is missing');
+    let reloads = 0;
+    const changing = new TensorService(failing(new RpcRemoteError('x: the file changed while it was read', 'FileChangedError')), async () => (reloads++, index(64 + reloads)));
+    await expect(changing.stats(ix, ix.tensors[0]!)).rejects.toThrow('changed while it was read');
+    expect(reloads).toBe(3);
   });
 });
