@@ -74,7 +74,7 @@ export class ModelTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
       // Every string from the file goes through markdownCode/markdownCodeBlock (docs/security.md).
       const md = new vscode.MarkdownString();
       if (t.path) md.appendMarkdown(`${markdownCodeBlock(t.path, 'python')}\n\n`);
-      md.appendMarkdown(`${vscode.l10n.t('state_dict key')} ${markdownCode(t.name)}  \n${markdownCode(shapeText(t))} · ${vscode.l10n.t('{0} elements', formatCount(t.count))}`);
+      md.appendMarkdown(`${vscode.l10n.t('state_dict key')} ${markdownCode(t.name)}  \n${markdownCode(shapeText(t))} · ${t.count === 1 ? vscode.l10n.t('1 element') : vscode.l10n.t('{0} elements', formatCount(t.count))}`);
       if (tied.length > 0) md.appendMarkdown(`  \n$(link) ${vscode.l10n.t('tied with {0}: one storage, counted once', tied.map((p) => markdownCode(p)).join(', '))}`);
       md.supportThemeIcons = true;
       item.tooltip = md;

@@ -1,0 +1,51 @@
+// A person opens a model whose tensor names try to become a command link, a remote image and HTML
+// in the Models view's tooltip, and hovers them: the names show as text, escaped to one line.
+import * as assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { openModelsView } from './paramScope';
+import { STEP_TIMEOUT_MS, WORKBENCH_TIMEOUT_MS, expandRow, moveMouseAway, resizeSideBar, READABLE_SIDE_BAR_WIDTH, scrollIntoView, treeRow, waitForWorkbench, type UiTest } from './workbench';
+
+/** Sorts first in the Models view, so its rows are in view without scrolling. */
+const FILE = '0hostile.safetensors';
+const NAMES = ['w\r\r[Click me](command:workbench)', 'v\n\n![x](https://evil-example/x-png)', '<img src=x onerror=alert(1)>'];
+
+function safetensors(names: readonly string[]): Buffer {
+  const header: Record<string, unknown> = {};
+  names.forEach((n, i) => (header[n] = { dtype: 'F32', shape: [1], data_offsets: [4 * i, 4 * i + 4] }));
+  const json = Buffer.from(JSON.stringify(header));
+  const prefix = Buffer.alloc(8);
+  prefix.writeBigUInt64LE(BigInt(json.length));
+  return Buffer.concat([prefix, json, Buffer.alloc(4 * names.length)]);
+}
+
+export const tests: UiTest[] = [
+  {
+    name: 'hostile names stay text in tooltips',
+    async run({ page, workspace, shot }) {
+      writeFileSync(path.join(workspace, FILE), safetensors(NAMES));
+      await waitForWorkbench(page, 'checkpoint.pt');
+      await resizeSideBar(page, READABLE_SIDE_BAR_WIDTH);
+      const models = await openModelsView(page);
+      const fileRow = treeRow(models, FILE, 1);
+      await scrollIntoView(page, models.locator('.monaco-list'), fileRow, WORKBENCH_TIMEOUT_MS);
+      await expandRow(fileRow);
+      const rows = models.locator('.monaco-list-row[role="treeitem"][aria-level="2"]');
+      await rows.first().waitFor({ timeout: STEP_TIMEOUT_MS });
+      await moveMouseAway(page);
+      await shot('hostile-rows');
+      for (let i = 0; i < NAMES.length; i++) {
+        await moveMouseAway(page);
+        await rows.nth(i).locator('.label-name').hover();
+        const hover = page.locator('.workbench-hover-container .monaco-hover').filter({ visible: true });
+        await hover.waitFor({ timeout: STEP_TIMEOUT_MS });
+        await shot(`hostile-tooltip-${i + 1}`);
+        // Nothing in the tooltip is a link or an image; the name's line breaks show as escapes.
+        assert.equal(await hover.locator('a, img').count(), 0, await hover.innerHTML());
+        const text = await hover.innerText();
+        assert.match(text, /state_dict key/);
+        if (/[\r\n]/.test(NAMES[i]!)) assert.match(text, /\\x0[ad]/, text);
+      }
+    },
+  },
+];
