@@ -22,6 +22,13 @@ export interface TensorLocation {
   strides: number[];
   /** Stored byte order; legacy pickles written on big-endian machines say `big`. */
   byteOrder: 'little' | 'big';
+  /**
+   * CRC-32 of the storage's `storageBytes` bytes as the file records it (a stored zip record's
+   * central directory entry); absent where the format keeps none (safetensors, legacy pickles).
+   * Statistics verify it when they read the whole storage, so a corrupt record is reported as such
+   * instead of giving wrong numbers (see runtime/storageCrc.ts).
+   */
+  crc32?: number;
 }
 
 /**

@@ -31,6 +31,8 @@ export interface TensorLocationView {
   elementOffset: number;
   strides: number[];
   byteOrder: 'little' | 'big';
+  /** The storage record's CRC-32, checked by statistics (TensorLocation.crc32). */
+  crc32?: number;
 }
 
 /** What a kernel needs to find a tensor's elements. */

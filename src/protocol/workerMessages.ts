@@ -39,12 +39,12 @@ export interface WorkerNotifications {
  */
 export interface StatsPassRequests {
   [method: string]: { params: unknown; result: unknown };
-  /** float32 pass 1: one moments record per chunk (Float64Array of MOMENT_FIELDS each). */
-  statsMoments: { params: RangeParams; result: { data: ArrayBuffer } };
+  /** float32 pass 1: one moments record per chunk (Float64Array of MOMENT_FIELDS each); with `crc`, the CRC-32 of the range's bytes. */
+  statsMoments: { params: RangeParams & { crc?: boolean }; result: { data: ArrayBuffer; crc32?: number } };
   /** float32 pass 2: torch.histc counts on [left, right] (Float64Array of `bins`). */
   statsHistogram: { params: RangeParams & { left: number; right: number; bins: number; inRange: ArrayBuffer }; result: { data: ArrayBuffer } };
-  /** 1- and 2-byte types: how often each bit pattern occurs (Float64Array of 256 or 65,536). */
-  statsPatterns: { params: RangeParams; result: { data: ArrayBuffer } };
+  /** 1- and 2-byte types: how often each bit pattern occurs (Float64Array of 256 or 65,536); with `crc`, as statsMoments. */
+  statsPatterns: { params: RangeParams & { crc?: boolean }; result: { data: ArrayBuffer; crc32?: number } };
 }
 
 export interface RangeParams {

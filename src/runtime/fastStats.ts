@@ -7,8 +7,10 @@ import { DTYPE_SIZE, type DType } from './dtypes';
 import { streamRawChunks, type TensorRef } from './elementStream';
 import { histcEdges } from './histc';
 import { KernelArena, type KernelKind } from './kernelArena';
+import { crc32, crc32Combine } from './crc32';
 import { CHUNK_BYTES, MOMENT_FIELDS, RESULTS } from './kernelLayout';
 import type { MomentStats } from './runningStats';
+import { checkStorageCrc, coversStorage } from './storageCrc';
 import { planView } from './tensorLayout';
 
 /**
@@ -42,6 +44,8 @@ export interface RangeOptions {
   /** Elements of this range done so far. */
   onProgress?: (done: number) => void;
   kernels?: KernelKind | 'auto';
+  /** When set, accumulates the CRC-32 of the bytes read, in order (start it at 0): see storageCrc.ts. */
+  crc?: { value: number };
 }
 
 /**
@@ -77,6 +81,7 @@ async function* arenaChunks(src: ByteSource, t: TensorRef, arena: KernelArena, o
         bytes = target.subarray(0, bytes.length);
       }
       index++;
+      if (opts.crc) opts.crc.value = crc32(bytes, opts.crc.value);
       yield { ptr: bytes.byteOffset, count: r.value.count };
     }
   } finally {
@@ -236,21 +241,45 @@ export function mergeMoments(records: Float64Array): MomentStats {
   };
 }
 
+/** A first pass's numbers over one range, and with `crc` asked for, the CRC-32 of the range's bytes. */
+export interface PassResult {
+  data: Float64Array;
+  crc32?: number;
+}
+
 /** Runs the passes over ranges of whole chunks: in this thread, or on workers (see WorkerPool). */
 export interface StatsPassRunner {
-  moments(start: number, count: number, onProgress: (done: number) => void): Promise<Float64Array>;
+  moments(start: number, count: number, onProgress: (done: number) => void, crc: boolean): Promise<PassResult>;
   histogram(start: number, count: number, left: number, right: number, bins: number, inRange: Uint8Array, onProgress: (done: number) => void): Promise<Float64Array>;
-  patterns(start: number, count: number, onProgress: (done: number) => void): Promise<Float64Array>;
+  patterns(start: number, count: number, onProgress: (done: number) => void, crc: boolean): Promise<PassResult>;
 }
 
 /** A runner for one thread: the range kernels called directly on `src`. */
 export function localRunner(src: ByteSource, t: TensorRef, opts: { chunkElements?: number; signal?: AbortSignal; kernels?: KernelKind | 'auto' } = {}): StatsPassRunner {
   const base = { chunkElements: opts.chunkElements, signal: opts.signal, kernels: opts.kernels };
-  return {
-    moments: (start, count, onProgress) => f32MomentsOfRange(src, t, { ...base, start, count, onProgress }),
-    histogram: (start, count, left, right, bins, inRange, onProgress) => f32HistogramOfRange(src, t, left, right, bins, inRange, { ...base, start, count, onProgress }),
-    patterns: (start, count, onProgress) => patternCountsOfRange(src, t, { ...base, start, count, onProgress }),
+  const withCrc = async (crc: boolean, pass: (acc: { value: number } | undefined) => Promise<Float64Array>): Promise<PassResult> => {
+    const acc = crc ? { value: 0 } : undefined;
+    const data = await pass(acc);
+    return acc ? { data, crc32: acc.value } : { data };
   };
+  return {
+    moments: (start, count, onProgress, crc) => withCrc(crc, (acc) => f32MomentsOfRange(src, t, { ...base, start, count, onProgress, crc: acc })),
+    histogram: (start, count, left, right, bins, inRange, onProgress) => f32HistogramOfRange(src, t, left, right, bins, inRange, { ...base, start, count, onProgress }),
+    patterns: (start, count, onProgress, crc) => withCrc(crc, (acc) => patternCountsOfRange(src, t, { ...base, start, count, onProgress, crc: acc })),
+  };
+}
+
+/**
+ * Checks the CRC-32 of the ranges' bytes, combined in range order, against the storage's: the
+ * first pass read every byte of the storage (see `coversStorage`), so the check costs no read.
+ */
+function checkRangeCrcs(t: TensorRef, ranges: ReadonlyArray<[number, number]>, parts: readonly PassResult[]): void {
+  let crc = 0;
+  parts.forEach((p, i) => {
+    if (p.crc32 === undefined) throw new Error('a statistics pass returned no CRC-32');
+    crc = crc32Combine(crc, p.crc32, ranges[i]![1] * DTYPE_SIZE[t.dtype]);
+  });
+  checkStorageCrc(t.location, crc);
 }
 
 /** The statistics `computeTensorStats` returns (histogram included). */
@@ -298,14 +327,21 @@ export async function computeFastStats(
     opts.onProgress?.(finished + done.reduce((a, b) => a + b, 0), passes * numel);
   };
 
+  // A zip record's CRC-32 is checked on the first pass's bytes when that pass reads the whole
+  // storage; other views are checked by the caller with a separate read (computeTensorStats).
+  const crc = t.location.crc32 !== undefined && coversStorage(t);
   if (path === 'patterns') {
-    const parts = await Promise.all(ranges.map(([s, c], i) => runner.patterns(s, c, progress(i))));
+    const results = await Promise.all(ranges.map(([s, c], i) => runner.patterns(s, c, progress(i), crc)));
+    if (crc) checkRangeCrcs(t, ranges, results);
+    const parts = results.map((r) => r.data);
     const counts = parts[0] ?? new Float64Array(DTYPE_SIZE[t.dtype] === 1 ? 256 : 65536);
     for (const p of parts.slice(1)) for (let j = 0; j < counts.length; j++) counts[j] += p[j];
     return statsFromPatternCounts(counts, patternValues(t.dtype as RealDType)!, opts.bins);
   }
 
-  const recordsPerRange = await Promise.all(ranges.map(([s, c], i) => runner.moments(s, c, progress(i))));
+  const results = await Promise.all(ranges.map(([s, c], i) => runner.moments(s, c, progress(i), crc)));
+  if (crc) checkRangeCrcs(t, ranges, results);
+  const recordsPerRange = results.map((r) => r.data);
   const records = new Float64Array(recordsPerRange.reduce((a, r) => a + r.length, 0));
   let at = 0;
   for (const r of recordsPerRange) {

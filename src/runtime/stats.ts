@@ -7,6 +7,7 @@ import { computeFastStats, fastPathOf, localRunner } from './fastStats';
 import { DEFAULT_HISTOGRAM_BINS, HistcCounter, MAX_HISTOGRAM_BINS, histcEdges } from './histc';
 import { RunningStats, type MomentStats } from './runningStats';
 import { DTYPE_SIZE } from './dtypes';
+import { coversStorage, verifyStorageCrc } from './storageCrc';
 import { broadcastReduction, planView } from './tensorLayout';
 
 /** torch.histc(x.double(), bins, min, max) over the finite values; min/max are the range binned. */
@@ -111,6 +112,10 @@ export async function computeTensorStats(src: ByteSource, entry: TensorRef, opts
 
   const broadcast = broadcastOf(entry);
   if (broadcast) return weightStats(await computeTensorStats(src, broadcast.distinct, opts), broadcast.weight);
+
+  // A zip record's CRC-32: the fast path checks it on the bytes it reads when it reads the whole
+  // record; any other view (or dtype) reads the record once more, before any numbers are made.
+  if (location.crc32 !== undefined && !(fastPathOf(dtype) && coversStorage(entry))) await verifyStorageCrc(src, location, opts.signal);
 
   if (fastPathOf(dtype)) {
     // float32 through the moment/histogram kernels, 1- and 2-byte types by bit-pattern counts.

@@ -183,13 +183,20 @@ function crc32(b: Uint8Array): number {
   return (c ^ 0xffffffff) >>> 0;
 }
 
+/** Lies a zip can tell about its records (for hostile-input tests). */
+export interface ZipLies {
+  /** Central directory uncompressed sizes given in a zip64 extra field (the 32-bit field saturated). */
+  zip64Uncompressed?: Record<string, bigint>;
+}
+
 /** A stored (uncompressed) zip of the given records, as torch.save lays them out. */
-export function storedZip(records: Array<[string, Uint8Array]>): Uint8Array {
+export function storedZip(records: Array<[string, Uint8Array]>, lies: ZipLies = {}): Uint8Array {
   const chunks: Uint8Array[] = [];
   const central: Uint8Array[] = [];
   let offset = 0;
   for (const [name, data] of records) {
     const n = enc.encode(name);
+    const zip64 = lies.zip64Uncompressed?.[name];
     const local = new DataView(new ArrayBuffer(30));
     local.setUint32(0, 0x04034b50, true);
     local.setUint16(4, 20, true);
@@ -203,11 +210,19 @@ export function storedZip(records: Array<[string, Uint8Array]>): Uint8Array {
     cd.setUint16(6, 20, true);
     cd.setUint32(16, crc32(data), true);
     cd.setUint32(20, data.length, true);
-    cd.setUint32(24, data.length, true);
+    cd.setUint32(24, zip64 === undefined ? data.length : 0xffffffff, true);
     cd.setUint16(28, n.length, true);
     cd.setUint32(42, offset, true);
     chunks.push(new Uint8Array(local.buffer), n, data);
     central.push(new Uint8Array(cd.buffer), n);
+    if (zip64 !== undefined) {
+      const extra = new DataView(new ArrayBuffer(12));
+      extra.setUint16(0, 0x0001, true); // zip64 extended information
+      extra.setUint16(2, 8, true);
+      extra.setBigUint64(4, zip64, true);
+      cd.setUint16(30, 12, true);
+      central.push(new Uint8Array(extra.buffer));
+    }
     offset += 30 + n.length + data.length;
   }
   const cdSize = central.reduce((a, c) => a + c.length, 0);
@@ -234,6 +249,23 @@ export function safetensorsBytes(header: unknown, data: Uint8Array = new Uint8Ar
   const prefix = new DataView(new ArrayBuffer(8));
   prefix.setBigUint64(0, declaredLength ?? BigInt(h.length), true);
   return concat([new Uint8Array(prefix.buffer), h, data]);
+}
+
+/**
+ * Rewrites fields of a zip's records in place: `edit` gets a view of the whole file and the
+ * offsets of the named record's central directory entry and local header (APPNOTE 4.3.7, 4.3.12).
+ */
+export function patchZipRecord(zip: Uint8Array, name: string, edit: (v: DataView, central: number, local: number) => void): Uint8Array {
+  const out = zip.slice();
+  const v = new DataView(out.buffer);
+  const want = enc.encode(name);
+  for (let p = out.length - 46; p >= 0; p--) {
+    if (v.getUint32(p, true) !== 0x02014b50 || v.getUint16(p + 28, true) !== want.length) continue;
+    if (!want.every((b, i) => out[p + 46 + i] === b)) continue;
+    edit(v, p, v.getUint32(p + 42, true));
+    return out;
+  }
+  throw new Error(`no record ${name}`);
 }
 
 export function concat(parts: Uint8Array[]): Uint8Array {

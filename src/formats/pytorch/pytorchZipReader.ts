@@ -66,7 +66,7 @@ async function openZip(src: ByteSource, ctx: ReaderContext): Promise<ReaderResul
     const offset = await zip.dataOffset(entry);
     const claimed = ref.numel * DTYPE_SIZE[ref.dtype];
     if (claimed > entry.uncompressedSize) warnings.push(l10n.t('storage {0} claims {1} bytes but its record holds {2}', ref.key, claimed, entry.uncompressedSize));
-    located.set(ref, { file: src.name, offset, bytes: entry.uncompressedSize, byteOrder });
+    located.set(ref, { file: src.name, offset, bytes: entry.uncompressedSize, byteOrder, crc32: entry.crc32 });
   }
   return interpretTorchObject(value, 'pytorch-zip', located, warnings);
 }

@@ -12,6 +12,8 @@ export interface StorageBytes {
   offset: number;
   bytes: number;
   byteOrder: 'little' | 'big';
+  /** The record's CRC-32, when the container keeps one (zip). */
+  crc32?: number;
 }
 
 /** Checkpoint keys under which tensors are training state, not model parameters. */
@@ -126,6 +128,7 @@ export function interpretTorchObject(
       elementOffset: t.storageOffset,
       strides: t.strides,
       byteOrder: s.byteOrder,
+      ...(s.crc32 === undefined ? {} : { crc32: s.crc32 }),
     };
   };
 

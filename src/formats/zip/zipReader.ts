@@ -17,6 +17,12 @@ export interface ZipEntry {
   compressedSize: number;
   uncompressedSize: number;
   localHeaderOffset: number;
+  /** CRC-32 of the uncompressed bytes, as the central directory records it. */
+  crc32: number;
+  /** General-purpose flags; bit 3: sizes and CRC follow the data in a descriptor (torch.save sets it). */
+  flags: number;
+  /** Where the next record (or the central directory) begins: this record's bytes must end by then. */
+  limit: number;
 }
 
 // Signatures and fixed sizes. Source: PKWARE APPNOTE.TXT 6.3.10, sections 4.3.7–4.3.16.
@@ -30,6 +36,11 @@ const CENTRAL_SIZE = 46;
 const LOCAL_SIG = 0x04034b50; // local file header
 const LOCAL_SIZE = 30;
 const ZIP64_EXTRA_ID = 0x0001;
+const DESCRIPTOR_SIG = 0x08074b50; // data descriptor (optional signature)
+const FLAG_DESCRIPTOR = 0x0008; // general purpose bit 3: sizes and CRC in a descriptor after the data
+/** Longest data descriptor: signature, CRC-32 and two zip64 (8-byte) sizes. */
+const MAX_DESCRIPTOR_SIZE = 24;
+const METHOD_STORED = 0;
 /** The EOCD comment is at most 65,535 bytes, so the record sits within this tail. */
 const MAX_EOCD_SEARCH = EOCD_SIZE + 0xffff;
 /** Central directory cap: 64 MiB holds ~1M entries, far beyond any checkpoint (CWE-770). */
@@ -87,7 +98,9 @@ export class ZipReader {
     let p = 0;
     for (let i = 0; i < count; i++) {
       if (p + CENTRAL_SIZE > cd.length || cv.getUint32(p, true) !== CENTRAL_SIG) throw new ZipError(l10n.t('bad central directory entry {0}', i));
+      const flags = cv.getUint16(p + 8, true);
       const method = cv.getUint16(p + 10, true);
+      const crc32 = cv.getUint32(p + 16, true);
       let compressedSize = cv.getUint32(p + 20, true);
       let uncompressedSize = cv.getUint32(p + 24, true);
       const nameLen = cv.getUint16(p + 28, true);
@@ -120,8 +133,26 @@ export class ZipReader {
       if (localHeaderOffset + LOCAL_SIZE + compressedSize > src.size) {
         throw new ZipError(l10n.t('record {0} lies past the end of the file (truncated zip)', name));
       }
-      entries.set(name, { name, method, compressedSize, uncompressedSize, localHeaderOffset });
+      // A stored record's bytes are its content: two sizes that differ are a lie, and the larger
+      // one would make a storage reach into the next record (or past the end of the file).
+      if (method === METHOD_STORED && compressedSize !== uncompressedSize) {
+        throw new ZipError(l10n.t('record {0} is stored uncompressed but claims {1} bytes stored and {2} bytes of content', name, compressedSize, uncompressedSize));
+      }
+      if (entries.has(name)) throw new ZipError(l10n.t('the zip lists record {0} twice', name));
+      entries.set(name, { name, method, compressedSize, uncompressedSize, localHeaderOffset, crc32, flags, limit: cdOffset });
       p = end;
+    }
+    // Records must not overlap each other or the central directory: each ends (at least its
+    // header, name and data) before the next begins. Two directory entries sharing bytes would
+    // give one storage another's contents.
+    const byOffset = [...entries.values()].sort((a, b) => a.localHeaderOffset - b.localHeaderOffset);
+    for (let i = 0; i < byOffset.length; i++) {
+      const e = byOffset[i]!;
+      const next = byOffset[i + 1];
+      e.limit = next ? next.localHeaderOffset : cdOffset;
+      if (e.localHeaderOffset + LOCAL_SIZE + new TextEncoder().encode(e.name).length + e.compressedSize > e.limit) {
+        throw new ZipError(next ? l10n.t('record {0} overlaps record {1}', e.name, next.name) : l10n.t('record {0} overlaps the central directory', e.name));
+      }
     }
     return new ZipReader(src, entries);
   }
@@ -133,9 +164,42 @@ export class ZipReader {
   async dataOffset(entry: ZipEntry): Promise<number> {
     const h = view(await this.src.read(entry.localHeaderOffset, LOCAL_SIZE));
     if (h.getUint32(0, true) !== LOCAL_SIG) throw new ZipError(l10n.t('bad local header for {0}', entry.name));
-    const start = entry.localHeaderOffset + LOCAL_SIZE + h.getUint16(26, true) + h.getUint16(28, true);
+    const nameLen = h.getUint16(26, true);
+    const extraLen = h.getUint16(28, true);
+    const start = entry.localHeaderOffset + LOCAL_SIZE + nameLen + extraLen;
     if (start + entry.compressedSize > this.src.size) throw new ZipError(l10n.t('record {0} lies past the end of the file (truncated zip)', entry.name));
+    if (start + entry.compressedSize > entry.limit) throw new ZipError(l10n.t('record {0} overlaps the record after it', entry.name));
+    const names = await this.src.read(entry.localHeaderOffset + LOCAL_SIZE, nameLen + extraLen);
+    const disagree = (): ZipError => new ZipError(l10n.t('the local header of record {0} disagrees with the central directory', entry.name));
+    if (new TextDecoder().decode(names.subarray(0, nameLen)) !== entry.name || h.getUint16(8, true) !== entry.method) throw disagree();
+    if (entry.flags & FLAG_DESCRIPTOR) {
+      if (!(await this.descriptorAgrees(entry, start + entry.compressedSize))) throw disagree();
+    } else {
+      const crc = h.getUint32(14, true);
+      let [compressed, uncompressed] = [h.getUint32(18, true), h.getUint32(22, true)];
+      if (compressed === 0xffffffff || uncompressed === 0xffffffff) [compressed, uncompressed] = zip64Sizes(view(names.subarray(nameLen)), compressed, uncompressed, entry.name);
+      if (crc !== entry.crc32 || compressed !== entry.compressedSize || uncompressed !== entry.uncompressedSize) throw disagree();
+    }
     return start;
+  }
+
+  /** Whether the data descriptor after the record (with or without signature, 32- or 64-bit sizes) says what the directory says. */
+  private async descriptorAgrees(entry: ZipEntry, at: number): Promise<boolean> {
+    const len = Math.min(MAX_DESCRIPTOR_SIZE, entry.limit - at, this.src.size - at);
+    if (len < 12) return false;
+    const d = view(await this.src.read(at, len));
+    const layouts: Array<[number, 4 | 8]> = [
+      [4, 4],
+      [4, 8],
+      [0, 4],
+      [0, 8],
+    ];
+    return layouts.some(([skip, width]) => {
+      if (skip && d.getUint32(0, true) !== DESCRIPTOR_SIG) return false;
+      if (skip + 4 + 2 * width > len || d.getUint32(skip, true) !== entry.crc32) return false;
+      const size = (o: number): number => (width === 4 ? d.getUint32(o, true) : Number(d.getBigUint64(o, true)));
+      return size(skip + 4) === entry.compressedSize && size(skip + 4 + width) === entry.uncompressedSize;
+    });
   }
 
   /** Reads a whole (small) record, inflating it if needed. */
@@ -152,6 +216,29 @@ export class ZipReader {
     }
     throw new ZipError(l10n.t('{0} uses zip compression method {1}, which is not supported', entry.name, entry.method));
   }
+}
+
+/** The 64-bit sizes of a local header's zip64 extra field, for the 32-bit fields saturated at 0xffffffff. */
+function zip64Sizes(extra: DataView, compressed: number, uncompressed: number, name: string): [number, number] {
+  for (let e = 0; e + 4 <= extra.byteLength; ) {
+    const id = extra.getUint16(e, true);
+    const size = extra.getUint16(e + 2, true);
+    if (id === ZIP64_EXTRA_ID) {
+      let q = e + 4;
+      const take = (): number => {
+        if (q + 8 > Math.min(e + 4 + size, extra.byteLength)) throw new ZipError(l10n.t('bad zip64 extra field in {0}', name));
+        const v = safeNumber(extra.getBigUint64(q, true), () => l10n.t('zip64 size'));
+        q += 8;
+        return v;
+      };
+      // APPNOTE 4.5.3: uncompressed size first, then compressed.
+      if (uncompressed === 0xffffffff) uncompressed = take();
+      if (compressed === 0xffffffff) compressed = take();
+      return [compressed, uncompressed];
+    }
+    e += 4 + size;
+  }
+  return [compressed, uncompressed];
 }
 
 function view(b: Uint8Array): DataView {

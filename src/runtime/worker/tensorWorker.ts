@@ -62,9 +62,11 @@ const rangeProgress = (token: number | undefined, count: number) => {
   return report && ((done: number) => report(done, count));
 };
 rpc.handle('statsMoments', (p, ctx) =>
-  withFile(p.tensor.location.file, async (src) => ({
-    data: (await f32MomentsOfRange(src, ref(p), { start: p.start, count: p.count, signal: ctx.signal, onProgress: rangeProgress(p.progressToken, p.count) })).buffer as ArrayBuffer,
-  })),
+  withFile(p.tensor.location.file, async (src) => {
+    const crc = p.crc ? { value: 0 } : undefined;
+    const data = (await f32MomentsOfRange(src, ref(p), { start: p.start, count: p.count, signal: ctx.signal, onProgress: rangeProgress(p.progressToken, p.count), crc })).buffer as ArrayBuffer;
+    return crc ? { data, crc32: crc.value } : { data };
+  }),
 );
 rpc.handle('statsHistogram', (p, ctx) =>
   withFile(p.tensor.location.file, async (src) => ({
@@ -72,9 +74,11 @@ rpc.handle('statsHistogram', (p, ctx) =>
   })),
 );
 rpc.handle('statsPatterns', (p, ctx) =>
-  withFile(p.tensor.location.file, async (src) => ({
-    data: (await patternCountsOfRange(src, ref(p), { start: p.start, count: p.count, signal: ctx.signal, onProgress: rangeProgress(p.progressToken, p.count) })).buffer as ArrayBuffer,
-  })),
+  withFile(p.tensor.location.file, async (src) => {
+    const crc = p.crc ? { value: 0 } : undefined;
+    const data = (await patternCountsOfRange(src, ref(p), { start: p.start, count: p.count, signal: ctx.signal, onProgress: rangeProgress(p.progressToken, p.count), crc })).buffer as ArrayBuffer;
+    return crc ? { data, crc32: crc.value } : { data };
+  }),
 );
 rpc.handle('values', (p, ctx) => withFile(p.tensor.location.file, (src) => valuesKernel(src, p.tensor, p.slice, p.rowStart, p.rowCount, ctx.signal)));
 // Model analyses (init detection, overlays) live beside the kernels.

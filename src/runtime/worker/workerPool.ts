@@ -9,6 +9,7 @@ import { chunkElementsOf, computeFastStats, fastPathOf, type StatsPassRunner } f
 import { broadcastOf, weightStats } from '../stats';
 import { DEFAULT_HISTOGRAM_BINS } from '../histc';
 import { StatsCache } from '../statsCache';
+import { coversStorage } from '../storageCrc';
 import type { StatsPassRequests } from '../../protocol/workerMessages';
 
 type PoolRequests = WorkerRequests & StatsPassRequests;
@@ -101,6 +102,9 @@ export class WorkerPool {
   private shouldSplit(t: TensorSpec): boolean {
     const dtype = t.dtype as DType;
     if (this.size < 2 || !fastPathOf(dtype)) return false;
+    // A view that does not read its whole zip record checks the record's CRC-32 by a separate
+    // read, which one worker does as part of its `stats` request.
+    if (t.location.crc32 !== undefined && !coversStorage({ dtype, shape: t.shape, location: t.location })) return false;
     const numel = t.shape.reduce((a, b) => a * b, 1);
     return numel > SPLIT_MIN_CHUNKS * chunkElementsOf(dtype);
   }
@@ -108,10 +112,16 @@ export class WorkerPool {
   private splitStats(tensor: TensorSpec, bins: number, opts: RunOptions): Promise<StatsView> {
     const withProgress = (onProgress: (done: number) => void): Pick<RunOptions, 'signal' | 'onProgress'> => ({ signal: opts.signal, onProgress: (done) => onProgress(done) });
     const runner: StatsPassRunner = {
-      moments: async (start, count, onProgress) => new Float64Array((await this.request('statsMoments', { tensor, start, count }, withProgress(onProgress))).data),
+      moments: async (start, count, onProgress, crc) => {
+        const r = await this.request('statsMoments', { tensor, start, count, crc }, withProgress(onProgress));
+        return { data: new Float64Array(r.data), crc32: r.crc32 };
+      },
       histogram: async (start, count, left, right, b, inRange, onProgress) =>
         new Float64Array((await this.request('statsHistogram', { tensor, start, count, left, right, bins: b, inRange: inRange.slice().buffer }, withProgress(onProgress))).data),
-      patterns: async (start, count, onProgress) => new Float64Array((await this.request('statsPatterns', { tensor, start, count }, withProgress(onProgress))).data),
+      patterns: async (start, count, onProgress, crc) => {
+        const r = await this.request('statsPatterns', { tensor, start, count, crc }, withProgress(onProgress));
+        return { data: new Float64Array(r.data), crc32: r.crc32 };
+      },
     };
     const ref = { dtype: tensor.dtype as DType, shape: tensor.shape, location: tensor.location };
     return computeFastStats(ref, runner, { parts: this.size, bins, signal: opts.signal, onProgress: opts.onProgress });
