@@ -1,6 +1,6 @@
 // Builders for the rows of test/cases.json whose inputs are generated rather than committed
 // (too big, or easier to read as code). Each returns the bytes of one file.
-import { PickleBuilder, safetensorsBytes, torchZip } from './builders';
+import { PickleBuilder, patchZipRecord, safetensorsBytes, storedZip, torchZip } from './builders';
 
 export const CASE_BUILDERS: Record<string, { name: string; bytes: () => Uint8Array }> = {
   headerLengthBomb: { name: 'bomb.safetensors', bytes: () => safetensorsBytes({}, new Uint8Array(8), 1n << 60n) },
@@ -52,4 +52,53 @@ export const CASE_BUILDERS: Record<string, { name: string; bytes: () => Uint8Arr
         new Uint8Array(12),
       ),
   },
+  // Zip records that lie (zipLies.test.ts has the full set).
+  zipStoredSizesLie: { name: 'sizes.pt', bytes: () => patchZipRecord(oneTensorZip(), 'archive/data/0', (v, c) => v.setUint32(c + 24, 1 << 20, true)) },
+  zip64SizeClaim: {
+    name: 'zip64.pt',
+    bytes: () =>
+      storedZip(
+        [
+          ['archive/data.pkl', oneTensorPkl()],
+          ['archive/data/0', new Uint8Array(16)],
+        ],
+        { zip64Uncompressed: { 'archive/data/0': 2n ** 52n } },
+      ),
+  },
+  zipLocalHeaderLies: { name: 'local.pt', bytes: () => patchZipRecord(oneTensorZip(), 'archive/data/0', (v, _c, l) => v.setUint32(l + 14, 0xdeadbeef, true)) },
+  zipSharedRecord: { name: 'shared.pt', bytes: () => patchZipRecord(oneTensorZip(), 'archive/version', (v, c) => v.setUint32(c + 42, 0, true)) },
+  zipRecordTwice: {
+    name: 'twice.pt',
+    bytes: () =>
+      storedZip([
+        ['archive/data.pkl', oneTensorPkl()],
+        ['archive/data/0', new Uint8Array(16)],
+        ['archive/data/0', new Uint8Array(16)],
+      ]),
+  },
+  zipCorruptStorage: {
+    name: 'corrupt.pt',
+    bytes: () => {
+      const z = oneTensorZip();
+      // The storage's bytes follow its local header and name; flipping one breaks its CRC-32.
+      return patchZipRecord(z, 'archive/data/0', (v, _c, l) => v.setUint8(l + 30 + 'archive/data/0'.length + 3, 0x7f));
+    },
+  },
+  // safetensors headers the reference library refuses (safetensorsLayout.test.ts).
+  safetensorsDuplicateKey: { name: 'dup.safetensors', bytes: () => safetensorsBytes(`{"a":${f32At(0, 4)},"a":${f32At(4, 8)}}`, new Uint8Array(8)) },
+  safetensorsOverlap: { name: 'overlap.safetensors', bytes: () => safetensorsBytes(`{"a":${f32At(0, 8)},"b":${f32At(4, 12)}}`, new Uint8Array(12)) },
+  safetensorsHole: { name: 'hole.safetensors', bytes: () => safetensorsBytes(`{"a":${f32At(0, 4)},"b":${f32At(8, 12)}}`, new Uint8Array(12)) },
+  safetensorsTrailingBytes: { name: 'trailing.safetensors', bytes: () => safetensorsBytes(`{"a":${f32At(0, 4)}}`, new Uint8Array(8)) },
 };
+
+/** `{'w': torch.zeros(4)}` as a torch.save-style stored zip. */
+function oneTensorPkl(): Uint8Array {
+  return new PickleBuilder().emptyDict().str('w').floatTensor('0', 4).setitem().stop();
+}
+function oneTensorZip(): Uint8Array {
+  return torchZip(oneTensorPkl(), { '0': 4 });
+}
+/** A float32 safetensors entry at data bytes [begin, end). */
+function f32At(begin: number, end: number): string {
+  return `{"dtype":"F32","shape":[${(end - begin) / 4}],"data_offsets":[${begin},${end}]}`;
+}
