@@ -3,6 +3,7 @@
 import * as assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { safetensorsBytes } from '../unit/builders';
 import { openModelsView } from './paramScope';
 import { STEP_TIMEOUT_MS, WORKBENCH_TIMEOUT_MS, expandRow, moveMouseAway, resizeSideBar, READABLE_SIDE_BAR_WIDTH, scrollIntoView, treeRow, waitForWorkbench, type UiTest } from './workbench';
 
@@ -10,20 +11,11 @@ import { STEP_TIMEOUT_MS, WORKBENCH_TIMEOUT_MS, expandRow, moveMouseAway, resize
 const FILE = '0hostile.safetensors';
 const NAMES = ['w\r\r[Click me](command:workbench)', 'v\n\n![x](https://evil-example/x-png)', '<img src=x onerror=alert(1)>'];
 
-function safetensors(names: readonly string[]): Buffer {
-  const header: Record<string, unknown> = {};
-  names.forEach((n, i) => (header[n] = { dtype: 'F32', shape: [1], data_offsets: [4 * i, 4 * i + 4] }));
-  const json = Buffer.from(JSON.stringify(header));
-  const prefix = Buffer.alloc(8);
-  prefix.writeBigUInt64LE(BigInt(json.length));
-  return Buffer.concat([prefix, json, Buffer.alloc(4 * names.length)]);
-}
-
 export const tests: UiTest[] = [
   {
     name: 'hostile names stay text in tooltips',
     async run({ page, workspace, shot }) {
-      writeFileSync(path.join(workspace, FILE), safetensors(NAMES));
+      writeFileSync(path.join(workspace, FILE), safetensorsBytes(Object.fromEntries(NAMES.map((n, i) => [n, { dtype: 'F32', shape: [1], data_offsets: [4 * i, 4 * i + 4] }])), new Uint8Array(4 * NAMES.length)));
       await waitForWorkbench(page, 'checkpoint.pt');
       await resizeSideBar(page, READABLE_SIDE_BAR_WIDTH);
       const models = await openModelsView(page);

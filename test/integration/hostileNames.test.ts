@@ -2,37 +2,15 @@
 // tooltips, checked on the MarkdownStrings the real extension host builds, parsed by marked (the
 // renderer VS Code uses).
 import * as assert from 'node:assert/strict';
-import { marked, type Token } from 'marked';
 import { suite, suiteSetup, suiteTeardown, test } from 'mocha';
 import * as vscode from 'vscode';
 import type { ParamScopeApi } from '../../src/extension';
 import type { TreeNode } from '../../src/views/treeNodes';
+import { markdownTokens as tokens } from '../markdownTokens';
+import { safetensorsBytes } from '../unit/builders';
 import { activateParamScope, label, until, workspaceFile } from './helpers';
 
 const EVIL = ['w\r\r[Open](command:paramscope.bindVariable?%5B%7B%7D%5D)', 'v\n\n![x](https://evil.example/x.png)', 'u```\n[a](command:x)'];
-
-function safetensors(names: readonly string[]): Uint8Array {
-  const header: Record<string, unknown> = {};
-  names.forEach((n, i) => (header[n] = { dtype: 'F32', shape: [1], data_offsets: [4 * i, 4 * i + 4] }));
-  const json = new TextEncoder().encode(JSON.stringify(header));
-  const out = new Uint8Array(8 + json.length + 4 * names.length);
-  new DataView(out.buffer).setBigUint64(0, BigInt(json.length), true);
-  out.set(json, 8);
-  return out;
-}
-
-function tokens(md: string): Token[] {
-  const out: Token[] = [];
-  const walk = (ts: Token[]): void => {
-    for (const t of ts) {
-      out.push(t);
-      const inner = (t as { tokens?: Token[] }).tokens;
-      if (inner) walk(inner);
-    }
-  };
-  walk(marked.lexer(md));
-  return out;
-}
 
 let api: ParamScopeApi;
 const file = workspaceFile('hostile/evil.safetensors');
@@ -46,7 +24,7 @@ async function fileNode(): Promise<TreeNode | undefined> {
 suite('hostile names stay text', () => {
   suiteSetup(async () => {
     api = await activateParamScope();
-    await vscode.workspace.fs.writeFile(file, safetensors(EVIL));
+    await vscode.workspace.fs.writeFile(file, safetensorsBytes(Object.fromEntries(EVIL.map((n, i) => [n, { dtype: 'F32', shape: [1], data_offsets: [4 * i, 4 * i + 4] }])), new Uint8Array(4 * EVIL.length)));
   });
   suiteTeardown(async () => {
     // The folder, as a person deletes it in the Explorer: its models leave the view.

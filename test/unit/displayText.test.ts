@@ -3,7 +3,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { marked, type Token } from 'marked';
+import { marked } from 'marked';
+import { markdownTokens } from '../markdownTokens';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { markdownCode, markdownCodeBlock, markdownText, terminalText } from '../../src/core/displayText';
 import { buildModelIndex } from '../../src/model/buildIndex';
@@ -38,23 +39,6 @@ const HOSTILE = [
   '',
 ];
 
-/** Every token of a marked token tree, depth first. */
-function allTokens(tokens: Token[]): Token[] {
-  const out: Token[] = [];
-  const walk = (ts: Token[]): void => {
-    for (const t of ts) {
-      out.push(t);
-      const inner = (t as { tokens?: Token[] }).tokens;
-      if (inner) walk(inner);
-      for (const row of (t as { rows?: Array<Array<{ tokens: Token[] }>> }).rows ?? []) for (const cell of row) walk(cell.tokens);
-      for (const cell of (t as { header?: Array<{ tokens: Token[] }> }).header ?? []) walk(cell.tokens);
-      for (const item of (t as { items?: Array<{ tokens: Token[] }> }).items ?? []) walk(item.tokens);
-    }
-  };
-  walk(tokens);
-  return out;
-}
-
 const ACTIVE = new Set(['link', 'image', 'html', 'br', 'heading', 'list', 'blockquote', 'def', 'hr', 'table']);
 
 const decode = (html: string): string =>
@@ -64,9 +48,8 @@ describe('markdownCode: a name from a file renders as one code span showing exac
   for (const name of HOSTILE) {
     it(JSON.stringify(name), () => {
       const md = `name ${markdownCode(name)} · float32`;
-      const tokens = marked.lexer(md);
-      expect(tokens.map((t) => t.type)).toEqual(['paragraph']);
-      const inline = allTokens(tokens).slice(1);
+      expect(marked.lexer(md).map((t) => t.type)).toEqual(['paragraph']);
+      const inline = markdownTokens(md).slice(1);
       expect(inline.filter((t) => ACTIVE.has(t.type))).toEqual([]);
       expect(inline.filter((t) => t.type === 'codespan')).toHaveLength(1);
       const html = marked.parseInline(md) as string;
@@ -110,7 +93,7 @@ describe('the Markdown export of a file with hostile names', () => {
     const loc = (i: number) => ({ file: '/m.safetensors', storageOffset: i * 4, storageBytes: 4, storageKey: String(i), elementOffset: 0, strides: [1], byteOrder: 'little' as const });
     const result: ReaderResult = { format: 'safetensors', tensors: HOSTILE.map((name, i) => ({ name: name || 'x', dtype: 'float32', shape: [1], location: loc(i), kind: 'tensor' })), warnings: ['refused `x`\r\r[a](command:y)'], metadata: {} };
     const md = summaryMarkdown(buildModelIndex(result, '/w/<img src=x>[a](command:z).safetensors'));
-    const tokens = allTokens(marked.lexer(md));
+    const tokens = markdownTokens(md);
     expect(tokens.filter((t) => ['link', 'image', 'html', 'br'].includes(t.type))).toEqual([]);
     const table = tokens.find((t) => t.type === 'table') as unknown as { rows: Array<Array<{ text: string }>> };
     expect(table.rows).toHaveLength(HOSTILE.length);
