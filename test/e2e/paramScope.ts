@@ -30,10 +30,12 @@ export function expectedFile(file: string): ExpectedFile {
   return f;
 }
 
-/** Every readable fixture, by path under test/fixtures/models/ (the model diff's pairs included). */
+/** Every readable fixture, by path under test/fixtures/models/ (the model diff's pairs and the broadcast views included). */
 export function expectedFileNames(): string[] {
-  const diff = JSON.parse(readFileSync(path.join(repoRoot, 'test', 'fixtures', 'expected_diff.json'), 'utf8')) as { pairs: Array<{ a: string; b: string }> };
-  const files = new Set([...Object.keys(loadExpected().files), ...diff.pairs.flatMap((p) => [p.a, p.b])]);
+  const fixture = (name: string): unknown => JSON.parse(readFileSync(path.join(repoRoot, 'test', 'fixtures', name), 'utf8'));
+  const diff = fixture('expected_diff.json') as { pairs: Array<{ a: string; b: string }> };
+  const broadcast = Object.keys(fixture('expected_broadcast.json') as Record<string, unknown>);
+  const files = new Set([...Object.keys(loadExpected().files), ...diff.pairs.flatMap((p) => [p.a, p.b]), ...broadcast]);
   return [...files].filter((k) => k.startsWith('models/')).map((k) => k.replace(/^models\//, ''));
 }
 
