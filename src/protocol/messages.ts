@@ -57,20 +57,52 @@ export interface ParameterInfo {
   tiedWith: string[];
 }
 
+/** Half-open rows `[row0, row1)` and columns `[col0, col1)` of the heatmap's matrix. */
+export interface HeatmapWindow {
+  row0: number;
+  row1: number;
+  col0: number;
+  col1: number;
+}
+
 /**
- * A 2-D matrix (or a 2-D slice of an N-D tensor) pooled into at most width × height cells.
- * `mean`, `min`, `max` are Float32Array buffers of `width * height` cells, row-major.
+ * How a tensor becomes the heatmap's matrix: the 2-D slice `t[i, j, …, :, :]` picked by `slice`,
+ * or for a 4-D conv weight `[out, in, kh, kw]` a grid of filters (`[out·kh, in·kw]`, filter (o, i)
+ * a kh × kw tile) or `[out, in·kh·kw]`.
+ */
+export type HeatmapLayout = 'slice' | 'filters' | 'flat';
+
+/** What the page asks to be pooled: a layout, optionally a window of it, into at most maxWidth × maxHeight cells. */
+export interface HeatmapRequest {
+  slice: SliceIndex;
+  layout?: HeatmapLayout;
+  window?: HeatmapWindow;
+  maxWidth: number;
+  maxHeight: number;
+}
+
+/**
+ * A window of a 2-D matrix (a slice, or a conv weight's layout) pooled into at most width × height
+ * cells. `mean`, `std` (population), `min`, `max`, `maxAbs` are Float32Array buffers of
+ * `width * height` cells, row-major, NaN where a cell holds no finite value.
  */
 export interface HeatmapView {
+  /** The whole matrix. */
   rows: number;
   cols: number;
+  /** The part pooled (the whole matrix unless zoomed). */
+  window: HeatmapWindow;
   width: number;
   height: number;
   mean: ArrayBuffer;
+  std: ArrayBuffer;
   min: ArrayBuffer;
   max: ArrayBuffer;
-  /** Largest |value| over the slice, for a colour scale centred at zero. */
+  maxAbs: ArrayBuffer;
+  /** Largest |value| in the window. */
   absMax: number;
+  /** For the filter grid: each filter's tile, kh × kw matrix cells. */
+  tile?: [number, number];
 }
 
 /** One initialisation scheme with the parameters it has for a tensor (see model/init/detectInit). */
@@ -113,8 +145,8 @@ export interface PanelRequests {
   [method: string]: { params: unknown; result: unknown };
   /** Exact statistics and the 256-bin histogram. Progress arrives as `progress` notifications. */
   stats: { params: Record<string, never>; result: StatsView };
-  /** Pooled heatmap of a 2-D slice. */
-  heatmap: { params: { slice: SliceIndex; maxWidth: number; maxHeight: number }; result: HeatmapView };
+  /** Pooled heatmap of a 2-D slice or a conv weight's layout, or of a window of it (zoom), read from the file. */
+  heatmap: { params: HeatmapRequest; result: HeatmapView };
   /** A window of values of a 2-D slice, for the virtualized table. */
   values: { params: { slice: SliceIndex; rowStart: number; rowCount: number }; result: ValuesView };
   /** Which init scheme the tensor follows. */

@@ -2,14 +2,14 @@
 // The host↔webview messages are in messages.ts; the views the workers answer with are defined
 // there too, so a page and a worker speak of the same StatsView.
 import type { ModelIndex } from '../model/modelIndex';
-import type { HeatmapView, HistogramBins, InitView, SchemeView, SliceIndex, StatsView, TensorDiffView, TensorSpec, TieReportView, ValuesView } from './messages';
+import type { HeatmapRequest, HeatmapView, HistogramBins, InitView, SchemeView, SliceIndex, StatsView, TensorDiffView, TensorSpec, TieReportView, ValuesView } from './messages';
 
 export interface WorkerRequests {
   [method: string]: { params: unknown; result: unknown };
   /** Parses a model file into its index (pickles can be megabytes: not on the host's thread). */
   index: { params: { file: string }; result: ModelIndex };
   stats: { params: { tensor: TensorSpec; bins?: number; progressToken?: number }; result: StatsView };
-  heatmap: { params: { tensor: TensorSpec; slice: SliceIndex; maxWidth: number; maxHeight: number; progressToken?: number }; result: HeatmapView };
+  heatmap: { params: HeatmapRequest & { tensor: TensorSpec; progressToken?: number }; result: HeatmapView };
   values: { params: { tensor: TensorSpec; slice: SliceIndex; rowStart: number; rowCount: number }; result: ValuesView };
   /** Init detection on a sample of the tensor. */
   init: { params: { tensor: TensorSpec; biasFanIn?: number }; result: InitView };

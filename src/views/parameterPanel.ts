@@ -77,7 +77,7 @@ export class ParameterPanel extends WebviewPanelHost<PanelRequests, PanelNotific
     super(extensionUri, { viewType: PARAMETER_PANEL_VIEW_TYPE, title: `${name} · ${uri.path.split('/').pop() ?? uri.path}`, script: 'dist/webview/parameterPanel.js', model: uri, existing, rpcTimeoutMs: 0 });
     this.rpc.onNotify('ready', () => void this.sendInit());
     this.rpc.handle('stats', (_p, ctx) => this.stats(ctx.signal));
-    this.rpc.handle('heatmap', async (p, ctx) => this.tensors.heatmap(await this.tensor(), p.slice, p.maxWidth, p.maxHeight, { signal: ctx.signal }));
+    this.rpc.handle('heatmap', async (p, ctx) => this.tensors.heatmap(await this.tensor(), p, { signal: ctx.signal }));
     this.rpc.handle('values', async (p, ctx) => this.tensors.values(await this.tensor(), p.slice, p.rowStart, p.rowCount, { signal: ctx.signal }));
     this.rpc.handle('init', async (_p, ctx) => {
       const t = await this.tensor();

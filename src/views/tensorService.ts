@@ -1,5 +1,5 @@
 import type { ModelIndex, TensorEntry } from '../model/modelIndex';
-import type { HeatmapView, HistogramBins, InitView, SchemeView, SliceIndex, StatsView, TensorSpec, ValuesView } from '../protocol/messages';
+import type { HeatmapRequest, HeatmapView, HistogramBins, InitView, SchemeView, SliceIndex, StatsView, TensorSpec, ValuesView } from '../protocol/messages';
 import { isFileChanged } from '../runtime/byteSource';
 import { SharedComputations } from '../runtime/sharedComputations';
 import type { RunOptions, WorkerPool } from '../runtime/worker/workerPool';
@@ -79,8 +79,10 @@ export class TensorService {
     return this.pool.run('overlay', { scheme, bins, count, simulateSeed }, opts);
   }
 
-  heatmap(t: TensorEntry, slice: SliceIndex, maxWidth: number, maxHeight: number, opts: RunOptions = {}): Promise<HeatmapView> {
-    return this.pool.run('heatmap', { tensor: spec(t), slice, maxWidth, maxHeight }, opts);
+  /** A pooled heatmap (of a window, when zoomed), streamed from the file in a worker. */
+  heatmap(t: TensorEntry, req: HeatmapRequest, opts: RunOptions = {}): Promise<HeatmapView> {
+    const { slice, layout, window, maxWidth, maxHeight } = req;
+    return this.pool.run('heatmap', { tensor: spec(t), slice, layout, window, maxWidth, maxHeight }, opts);
   }
 
   values(t: TensorEntry, slice: SliceIndex, rowStart: number, rowCount: number, opts: RunOptions = {}): Promise<ValuesView> {

@@ -1,11 +1,11 @@
-import type { HeatmapView, StatsView, TensorSpec, ValuesView } from '../../protocol/messages';
+import type { HeatmapRequest, HeatmapView, StatsView, TensorSpec, ValuesView } from '../../protocol/messages';
 import type { ByteSource } from '../byteSource';
 import type { DType } from '../dtypes';
 import type { TensorRef } from '../elementStream';
 import { computeHeatmap } from '../heatmap';
 import { readValues } from '../readValues';
 import { computeTensorStats } from '../stats';
-import { slice2d } from '../tensorSlice';
+import { convMatrix, slice2d, type Matrix2D } from '../tensorSlice';
 
 /** Rows a values request may ask for at once: the table virtualizes, so a screenful is enough. */
 export const MAX_VALUE_ROWS = 4096;
@@ -23,9 +23,29 @@ export async function statsKernel(src: ByteSource, t: TensorSpec, bins: number |
   return computeTensorStats(src, ref(t), { bins, signal, onProgress });
 }
 
-export async function heatmapKernel(src: ByteSource, t: TensorSpec, slice: number[], maxWidth: number, maxHeight: number, signal: AbortSignal, onProgress?: Progress): Promise<HeatmapView> {
-  const h = await computeHeatmap(src, slice2d(ref(t), slice), maxWidth, maxHeight, { signal, onProgress });
-  return { rows: h.rows, cols: h.cols, width: h.width, height: h.height, mean: h.mean.buffer as ArrayBuffer, min: h.min.buffer as ArrayBuffer, max: h.max.buffer as ArrayBuffer, absMax: h.absMax };
+/** The matrix a heatmap request pools: a 2-D slice, or a 4-D conv weight's filter grid or flattening. */
+function heatmapMatrix(t: TensorSpec, req: HeatmapRequest): Matrix2D {
+  const layout = req.layout ?? 'slice';
+  return layout === 'slice' ? slice2d(ref(t), req.slice) : convMatrix(ref(t), layout);
+}
+
+export async function heatmapKernel(src: ByteSource, t: TensorSpec, req: HeatmapRequest, signal: AbortSignal, onProgress?: Progress): Promise<HeatmapView> {
+  const h = await computeHeatmap(src, heatmapMatrix(t, req), req.maxWidth, req.maxHeight, { signal, onProgress, window: req.window });
+  const buf = (a: Float32Array): ArrayBuffer => a.buffer as ArrayBuffer;
+  return {
+    rows: h.rows,
+    cols: h.cols,
+    window: h.window,
+    width: h.width,
+    height: h.height,
+    mean: buf(h.mean),
+    std: buf(h.std),
+    min: buf(h.min),
+    max: buf(h.max),
+    maxAbs: buf(h.maxAbs),
+    absMax: h.absMax,
+    ...(req.layout === 'filters' ? { tile: [t.shape[2]!, t.shape[3]!] as [number, number] } : {}),
+  };
 }
 
 export async function valuesKernel(src: ByteSource, t: TensorSpec, slice: number[], rowStart: number, rowCount: number, signal: AbortSignal): Promise<ValuesView> {

@@ -54,7 +54,7 @@ function progressFor(token: number | undefined): ((done: number, total: number) 
 
 rpc.handle('index', (p, ctx) => openModel(p.file, { signal: ctx.signal }));
 rpc.handle('stats', (p, ctx) => withFile(p.tensor.location.file, (src) => statsKernel(src, p.tensor, p.bins, ctx.signal, progressFor(p.progressToken))));
-rpc.handle('heatmap', (p, ctx) => withFile(p.tensor.location.file, (src) => heatmapKernel(src, p.tensor, p.slice, p.maxWidth, p.maxHeight, ctx.signal, progressFor(p.progressToken))));
+rpc.handle('heatmap', (p, ctx) => withFile(p.tensor.location.file, (src) => heatmapKernel(src, p.tensor, p, ctx.signal, progressFor(p.progressToken))));
 // One range of a tensor the pool split across its workers.
 const ref = (p: { tensor: TensorSpec }) => ({ dtype: p.tensor.dtype as DType, shape: p.tensor.shape, location: p.tensor.location });
 const rangeProgress = (token: number | undefined, count: number) => {
