@@ -17,24 +17,37 @@ function countsAsParameter(t: RawTensor): boolean {
   return t.kind === 'parameter' || t.kind === 'tensor';
 }
 
-function uniqueCount(tensors: readonly RawTensor[]): number {
-  const seen = new Set<string>();
-  let total = 0;
-  for (const t of tensors) {
+/**
+ * Numbers the storage regions of the tensors that count as parameters, one key string per tensor
+ * (`regionOf[i]` is -1 for buffers and optimizer state); `regionCount[r]` is region r's elements.
+ */
+function numberRegions(tensors: readonly RawTensor[]): { regionOf: Int32Array; regionCount: number[] } {
+  const ids = new Map<string, number>();
+  const regionOf = new Int32Array(tensors.length).fill(-1);
+  const regionCount: number[] = [];
+  for (let i = 0; i < tensors.length; i++) {
+    const t = tensors[i]!;
     if (!countsAsParameter(t)) continue;
     const k = storageRegionKey(t);
-    if (seen.has(k)) continue;
-    seen.add(k);
-    total += elementCount(t.shape);
+    let r = ids.get(k);
+    if (r === undefined) {
+      ids.set(k, (r = regionCount.length));
+      regionCount.push(elementCount(t.shape));
+    }
+    regionOf[i] = r;
   }
-  return total;
+  return { regionOf, regionCount };
 }
 
 /** Adds access paths, the module tree and counts to what a reader found. */
 export function buildModelIndex(result: ReaderResult, file: string): ModelIndex {
   const rootName = rootNameForFile(file);
-  const byName = new Map<string, RawTensor>();
-  for (const t of result.tensors) if (!byName.has(t.name)) byName.set(t.name, t);
+  // A name met twice stands for its first tensor (as everywhere a name is looked up).
+  const byName = new Map<string, number>();
+  result.tensors.forEach((t, i) => {
+    if (!byName.has(t.name)) byName.set(t.name, i);
+  });
+  const regions = numberRegions(result.tensors);
   const paths = new Map<string, string>();
   let modules: ModuleNode;
 
@@ -65,8 +78,9 @@ export function buildModelIndex(result: ReaderResult, file: string): ModelIndex 
   }
   for (const t of result.tensors) if (t.containerPath) paths.set(t.name, renderSteps(rootName, t.containerPath));
 
-  const tensors: TensorEntry[] = result.tensors.map((t) => ({ ...t, path: paths.get(t.name) ?? '', count: elementCount(t.shape) }));
-  fillCounts(modules, byName);
+  // Object.assign, not a spread: the same own properties, an order of magnitude faster in V8 here.
+  const tensors: TensorEntry[] = result.tensors.map((t) => Object.assign({}, t, { path: paths.get(t.name) ?? '', count: elementCount(t.shape) }));
+  fillCounts(modules, byName, regions);
   return {
     file,
     format: result.format,
@@ -74,7 +88,7 @@ export function buildModelIndex(result: ReaderResult, file: string): ModelIndex 
     tensors,
     modules,
     moduleTreeSource: result.moduleTree ? 'pickle' : 'names',
-    totalParameters: uniqueCount(result.tensors),
+    totalParameters: regions.regionCount.reduce((a, b) => a + b, 0),
     metadata: result.metadata,
     warnings: result.warnings,
   };
@@ -90,7 +104,8 @@ export const MAX_TREE_DEPTH = 1000;
 /** Without pickled modules, dotted names give the nesting (`0.block 1.0.bias`). */
 function treeFromNames(tensors: readonly RawTensor[], rootName: string, paths: Map<string, string>): ModuleNode {
   const root: ModuleNode = { name: '', qualifiedName: '', type: null, path: rootName, children: [], parameters: [], parameterCount: 0 };
-  const index = new Map<string, ModuleNode>([['', root]]);
+  // Children by name part, per module: no qualified-name string is built for a module that exists.
+  const childrenOf = new Map<ModuleNode, Map<string, ModuleNode>>();
   for (const t of tensors) {
     let parts = t.name.split('.');
     if (parts.length > MAX_TREE_DEPTH) parts = [...parts.slice(0, MAX_TREE_DEPTH - 1), parts.slice(MAX_TREE_DEPTH - 1).join('.')];
@@ -98,18 +113,23 @@ function treeFromNames(tensors: readonly RawTensor[], rootName: string, paths: M
     let pathKnown = !t.containerPath;
     // In containers, a block is a real object only while its name part is one subscript step.
     let stepsMatched = 0;
-    for (const part of parts.slice(0, -1)) {
-      const q = node.qualifiedName ? `${node.qualifiedName}.${part}` : part;
-      let child = index.get(q);
-      let path = '';
-      if (pathKnown) path = childAccessByName(node.path, part);
-      else if (t.containerPath && stepsMatched >= 0 && stepName(t.containerPath[stepsMatched]) === part) {
-        stepsMatched++;
-        path = renderSteps(rootName, t.containerPath.slice(0, stepsMatched));
-      } else stepsMatched = -1;
+    for (let p = 0; p < parts.length - 1; p++) {
+      const part = parts[p]!;
+      const parentPath = node.path;
+      const byType = pathKnown;
+      if (!pathKnown) {
+        if (t.containerPath && stepsMatched >= 0 && stepName(t.containerPath[stepsMatched]) === part) stepsMatched++;
+        else stepsMatched = -1;
+      }
+      // An empty first part (`.w`) names the root itself: its qualified name is the root's ''.
+      let child = node === root && part === '' ? root : childrenOf.get(node)?.get(part);
       if (!child) {
+        const q = node.qualifiedName ? `${node.qualifiedName}.${part}` : part;
+        const path = byType ? childAccessByName(parentPath, part) : stepsMatched > 0 ? renderSteps(rootName, t.containerPath!.slice(0, stepsMatched)) : '';
         child = { name: part, qualifiedName: q, type: null, path, children: [], parameters: [], parameterCount: 0 };
-        index.set(q, child);
+        let siblings = childrenOf.get(node);
+        if (!siblings) childrenOf.set(node, (siblings = new Map()));
+        siblings.set(part, child);
         node.children.push(child);
       }
       if (!child.path) pathKnown = false;
@@ -126,13 +146,47 @@ function stepName(step: PathStep | undefined): string | undefined {
   return step.kind === 'key' ? String(step.key) : step.name;
 }
 
-/** Per-module parameter counts over the subtree, each storage region once. */
-function fillCounts(node: ModuleNode, byName: ReadonlyMap<string, RawTensor>): RawTensor[] {
-  const all: RawTensor[] = node.parameters.map((n) => byName.get(n)).filter((t): t is RawTensor => !!t);
-  // One by one: spreading a child's 150,000 tensors into push() overflows the call stack.
-  for (const c of node.children) for (const t of fillCounts(c, byName)) all.push(t);
-  node.parameterCount = uniqueCount(all);
-  return all;
+/**
+ * Per-module parameter counts over the subtree, each storage region once. Linear: every tensor
+ * adds its region's elements to the modules above it, climbing until a module already counted
+ * that region (a region's tensors are taken one after another, so the mark is still its own).
+ */
+function fillCounts(root: ModuleNode, byName: ReadonlyMap<string, number>, regions: { regionOf: Int32Array; regionCount: number[] }): void {
+  // Modules breadth first with their parents' positions; no recursion (a tree of 1,000 levels).
+  const nodes: ModuleNode[] = [root];
+  const parent: number[] = [-1];
+  for (let i = 0; i < nodes.length; i++) {
+    for (const c of nodes[i]!.children) {
+      nodes.push(c);
+      parent.push(i);
+    }
+  }
+  // The modules listing each region's tensors, as linked lists in flat arrays (no array per region).
+  const first = new Int32Array(regions.regionCount.length).fill(-1);
+  const occNode: number[] = [];
+  const occNext: number[] = [];
+  nodes.forEach((node, i) => {
+    for (const name of node.parameters) {
+      const t = byName.get(name);
+      const r = t === undefined ? -1 : regions.regionOf[t]!;
+      if (r < 0) continue;
+      occNode.push(i);
+      occNext.push(first[r]!);
+      first[r] = occNode.length - 1;
+    }
+  });
+  const counts = new Float64Array(nodes.length);
+  const mark = new Int32Array(nodes.length).fill(-1);
+  for (let r = 0; r < first.length; r++) {
+    const n = regions.regionCount[r]!;
+    for (let o = first[r]!; o >= 0; o = occNext[o]!) {
+      for (let i = occNode[o]!; i >= 0 && mark[i] !== r; i = parent[i]!) {
+        mark[i] = r;
+        counts[i] += n;
+      }
+    }
+  }
+  nodes.forEach((node, i) => (node.parameterCount = counts[i]!));
 }
 
 /** Bytes a tensor's elements occupy (not its storage). */

@@ -103,7 +103,10 @@ export function unpickle(data: Uint8Array, start: number, hooks: UnpicklerHooks)
   // Nesting as containers are filled: a million nested lists or dicts is refused at its 1000th
   // level, before the rest are filled. Only a first check (a shared list can still be appended to
   // after it was put into another): everything that recurses over the values bounds depth itself.
-  const depths = new WeakMap<object, number>();
+  // A Map, not a WeakMap: V8's ephemeron tables made garbage collection the largest cost of a
+  // 150,000-tensor pickle. It keeps popped containers alive until the end, at most one per opcode
+  // read, so memory stays bounded by the pickle's length as before.
+  const depths = new Map<object, number>();
   const depthOf = (v: unknown): number => (typeof v === 'object' && v !== null ? (depths.get(v) ?? 1) : 0);
   const nest = <T>(container: T, items: readonly unknown[]): T => {
     if (typeof container !== 'object' || container === null) return container;

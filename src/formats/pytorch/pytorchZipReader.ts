@@ -56,14 +56,19 @@ async function openZip(src: ByteSource, ctx: ReaderContext): Promise<ReaderResul
   });
 
   const located = new Map<StorageRef, StorageBytes>();
-  for (const ref of collector.all()) {
-    const entry: ZipEntry | undefined = zip.entries.get(`${prefix}data/${ref.key}`);
+  const refs = collector.all();
+  const entryOf = (ref: StorageRef): ZipEntry | undefined => zip.entries.get(`${prefix}data/${ref.key}`);
+  // Located together (neighbouring records share reads); a refusal is thrown in the order below.
+  const offsets = await zip.dataOffsets(refs.map(entryOf).filter((e): e is ZipEntry => e !== undefined && e.method === 0));
+  for (const ref of refs) {
+    const entry = entryOf(ref);
     if (!entry) continue; // reported per tensor by interpretTorchObject
     if (entry.method !== 0) {
       warnings.push(l10n.t('storage {0} is compressed inside the zip; its tensors cannot be read lazily and are skipped', ref.key));
       continue;
     }
-    const offset = await zip.dataOffset(entry);
+    const offset = offsets.get(entry)!;
+    if (offset instanceof Error) throw offset;
     const claimed = ref.numel * DTYPE_SIZE[ref.dtype];
     if (claimed > entry.uncompressedSize) warnings.push(l10n.t('storage {0} claims {1} bytes but its record holds {2}', ref.key, claimed, entry.uncompressedSize));
     located.set(ref, { file: src.name, offset, bytes: entry.uncompressedSize, byteOrder, crc32: entry.crc32 });
