@@ -1,70 +1,495 @@
 import './l10n';
 import * as l10n from '@vscode/l10n';
-import type { HeatmapView } from '../src/protocol/messages';
+import type { HeatmapLayout, HeatmapRequest, HeatmapView, HeatmapWindow } from '../src/protocol/messages';
+import { CLIP_CHOICES, clippedScale, colourAt, type ColourScale, DEFAULT_CLIP, type HeatmapStat, indexTicks, niceTicks, scalePosition } from './heatmapScale';
 import { el, fmtNumber } from './vscodeApi';
 
-const MAX_HEIGHT_CELLS = 256;
-
-/** Diverging colour: blue for negative, red for positive, neutral at zero; |v| ≥ scale saturates. */
-function colour(v: number, scale: number): [number, number, number] {
-  if (Number.isNaN(v)) return [128, 128, 128];
-  const t = Math.max(-1, Math.min(1, scale > 0 ? v / scale : 0));
-  const a = Math.abs(t);
-  return t < 0 ? [Math.round(255 - 196 * a), Math.round(255 - 155 * a), 255 - Math.round(40 * a)] : [255 - Math.round(40 * a), Math.round(255 - 195 * a), Math.round(255 - 200 * a)];
+/** What the heatmap keeps across tab switches and reloads (in the page's saved state). */
+export interface HeatmapSettings {
+  /** `auto`: the values themselves when every cell is one value, else max |x| per cell. */
+  stat: HeatmapStat | 'auto';
+  /** Index into CLIP_CHOICES. */
+  clip: number;
+  /** How a 4-D conv weight is laid out (other tensors: always `slice`). */
+  layout: HeatmapLayout;
+  /** The zoomed-in region, or null for the whole matrix. */
+  window: HeatmapWindow | null;
 }
 
-/** A pooled heatmap of a 2-D slice, drawn cell by cell with a zero-centred diverging scale. */
+export const DEFAULT_HEATMAP_SETTINGS: HeatmapSettings = { stat: 'auto', clip: 0, layout: 'filters', window: null };
+
+/** Largest plot, in CSS pixels; a matrix that fits gets square cells up to MAX_CELL_PX. */
+const MAX_PLOT_WIDTH = 900;
+const MAX_PLOT_HEIGHT = 400;
+const MIN_PLOT_HEIGHT = 120;
+const MAX_CELL_PX = 32;
+// Room around the plot: row indices on the left, column indices below, the colour bar on the right.
+const LEFT = 56;
+const TOP = 6;
+const BOTTOM = 22;
+const BAR_GAP = 14;
+const BAR_WIDTH = 14;
+const BAR_LABELS = 64;
+const MIN_BAR_PX = 72;
+/** Drag shorter than this (px) is a click, not a zoom rectangle. */
+const MIN_DRAG_PX = 4;
+
+export type FetchHeatmap = (req: Omit<HeatmapRequest, 'slice'>, signal: AbortSignal) => Promise<HeatmapView>;
+
+interface Cells {
+  view: HeatmapView;
+  mean: Float32Array;
+  std: Float32Array;
+  min: Float32Array;
+  max: Float32Array;
+  maxAbs: Float32Array;
+}
+
+/** Which matrix rows a cell row holds: [⌈i·R/h⌉, ⌈(i+1)·R/h⌉) of the window, as the worker pools. */
+const bound = (i: number, n: number, cells: number, start: number): number => start + Math.ceil((i * n) / cells);
+
+/**
+ * The pooled heatmap of a 2-D slice or a conv weight's layout: per-cell statistic, colour scale
+ * clipped at percentiles of the cells with a colour bar, row and column indices, zoom (drag a
+ * rectangle) and pan, each re-pooled from the file, and a readout of the cell under the pointer.
+ */
 export class HeatmapPanel {
   readonly root: HTMLElement;
-  private readonly canvas = el('canvas', { attrs: { role: 'img', 'aria-label': l10n.t('heatmap of values') } });
-  private readonly caption = el('div', { class: 'readout' });
-  private data: HeatmapView | null = null;
+  private readonly canvas = el('canvas', { attrs: { role: 'img', tabindex: '0', 'aria-label': l10n.t('heatmap of values') } });
+  private readonly caption = el('div', { class: 'readout heatmap-caption' });
+  private readonly readout = el('div', { class: 'readout heatmap-readout', attrs: { 'aria-live': 'polite' } });
+  private readonly statSelect = el('select', { attrs: { 'aria-label': l10n.t('statistic per cell') } });
+  private readonly clipSelect = el('select', { attrs: { 'aria-label': l10n.t('colour scale clipping') } });
+  private readonly layoutSelect = el('select', { attrs: { 'aria-label': l10n.t('layout of conv weights') } });
+  private readonly layoutLabel: HTMLLabelElement;
+  private readonly zoomOut = el('button', { text: l10n.t('Zoom out'), attrs: { type: 'button' } });
+  private readonly reset = el('button', { text: l10n.t('Whole matrix'), attrs: { type: 'button' } });
+  private readonly pan: HTMLButtonElement[];
+  private cells: Cells | null = null;
+  private shape: number[] = [];
+  private fetch: FetchHeatmap | null = null;
+  private inflight: AbortController | null = null;
+  private drag: { x0: number; y0: number; x1: number; y1: number } | null = null;
+  /** Plot geometry of the last draw, CSS px. */
+  private plot = { x: LEFT, y: TOP, w: 0, h: 0 };
+  private scale: ColourScale = { kind: 'diverging', lo: 0, hi: 0 };
+  private shownStat: HeatmapStat = 'mean';
 
-  constructor() {
-    this.root = el('section', { class: 'heatmap' }, el('h2', { text: l10n.t('Heatmap') }), this.canvas, this.caption);
-    this.canvas.addEventListener('mousemove', (e) => this.hover(e.offsetX, e.offsetY));
+  constructor(
+    private settings: HeatmapSettings,
+    private readonly onChange: (s: HeatmapSettings) => void,
+  ) {
+    const statNames: Array<[HeatmapSettings['stat'], string]> = [
+      ['auto', l10n.t('auto')],
+      ['mean', l10n.t('mean')],
+      ['maxAbs', l10n.t('max |x|')],
+      ['std', l10n.t('std')],
+    ];
+    this.statSelect.append(...statNames.map(([v, t]) => el('option', { text: t, attrs: { value: v } })));
+    this.clipSelect.append(...CLIP_CHOICES.map(([lo, hi], i) => el('option', { text: lo === 0 && hi === 100 ? l10n.t('none (full range)') : l10n.t('percentiles {0}–{1}', lo, hi), attrs: { value: String(i) } })));
+    this.layoutSelect.append(
+      el('option', { text: l10n.t('filters grid'), attrs: { value: 'filters' } }),
+      el('option', { text: '[out, in·kh·kw]', attrs: { value: 'flat' } }),
+      el('option', { text: l10n.t('one slice [o, i, :, :]'), attrs: { value: 'slice' } }),
+    );
+    this.layoutLabel = el('label', { text: `${l10n.t('Layout')} ` }, this.layoutSelect);
+    this.statSelect.addEventListener('change', () => this.update({ stat: this.statSelect.value as HeatmapSettings['stat'] }, false));
+    this.clipSelect.addEventListener('change', () => this.update({ clip: Number(this.clipSelect.value) }, false));
+    this.layoutSelect.addEventListener('change', () => this.update({ layout: this.layoutSelect.value as HeatmapLayout, window: null }, true));
+    this.zoomOut.addEventListener('click', () => this.zoomBy(2));
+    this.reset.addEventListener('click', () => this.update({ window: null }, true));
+    const panButton = (text: string, label: string, dr: number, dc: number): HTMLButtonElement => {
+      const b = el('button', { text, attrs: { type: 'button', 'aria-label': label, title: label, class: 'pan' } });
+      b.addEventListener('click', () => this.panBy(dr, dc));
+      return b;
+    };
+    this.pan = [panButton('←', l10n.t('pan left'), 0, -1), panButton('→', l10n.t('pan right'), 0, 1), panButton('↑', l10n.t('pan up'), -1, 0), panButton('↓', l10n.t('pan down'), 1, 0)];
+    this.root = el(
+      'section',
+      { class: 'heatmap' },
+      el(
+        'div',
+        { class: 'toolbar' },
+        el('h2', { text: l10n.t('Heatmap') }),
+        el('label', { text: `${l10n.t('Cells')} ` }, this.statSelect),
+        el('label', { text: `${l10n.t('Clip colours at')} ` }, this.clipSelect),
+        this.layoutLabel,
+        el('span', { class: 'zoom' }, this.zoomOut, this.reset, ...this.pan),
+      ),
+      el('div', { class: 'readout hint', text: l10n.t('Drag a rectangle to zoom in; the region is pooled again from the file.') }),
+      this.canvas,
+      this.readout,
+      this.caption,
+    );
+    this.syncControls();
+    this.canvas.addEventListener('mousemove', (e) => this.onMove(e.offsetX, e.offsetY));
+    this.canvas.addEventListener('mouseleave', () => {
+      this.readout.textContent = '';
+      if (!this.drag) return;
+      this.drag = null;
+      this.draw();
+    });
+    this.canvas.addEventListener('mousedown', (e) => {
+      if (e.button !== 0 || !this.inPlot(e.offsetX, e.offsetY)) return;
+      this.drag = { x0: e.offsetX, y0: e.offsetY, x1: e.offsetX, y1: e.offsetY };
+    });
+    this.canvas.addEventListener('mouseup', (e) => this.endDrag(e.offsetX, e.offsetY));
+    this.canvas.addEventListener('keydown', (e) => this.onKey(e));
+    new ResizeObserver(() => this.draw()).observe(this.root);
   }
 
-  /** Cells the host should pool into, from the space the canvas has. */
-  wanted(): { maxWidth: number; maxHeight: number } {
-    return { maxWidth: Math.max(16, Math.min(1024, Math.floor(this.root.clientWidth || 600))), maxHeight: MAX_HEIGHT_CELLS };
+  /** The layout a tensor of this shape uses with the current settings. */
+  layoutFor(shape: readonly number[]): HeatmapLayout {
+    return shape.length === 4 ? this.settings.layout : 'slice';
   }
 
-  set(h: HeatmapView): void {
-    this.data = h;
-    const mean = new Float32Array(h.mean);
-    const img = new ImageData(h.width, h.height);
-    for (let i = 0; i < mean.length; i++) {
-      const [r, g, b] = colour(mean[i]!, h.absMax);
+  /** A new matrix to show (a new tensor or slice); `keepWindow` when it is the same one revived. */
+  show(shape: number[], fetch: FetchHeatmap, keepWindow: boolean): Promise<void> {
+    this.shape = shape;
+    this.fetch = fetch;
+    if (!keepWindow && this.settings.window) this.update({ window: null }, false);
+    this.syncControls();
+    return this.load();
+  }
+
+  private syncControls(): void {
+    this.statSelect.value = this.settings.stat;
+    this.clipSelect.value = String(this.settings.clip);
+    this.layoutSelect.value = this.settings.layout;
+    this.layoutLabel.hidden = this.shape.length !== 4;
+    const zoomed = this.settings.window !== null;
+    this.zoomOut.disabled = !zoomed;
+    this.reset.disabled = !zoomed;
+    for (const b of this.pan) b.disabled = !zoomed;
+  }
+
+  private update(patch: Partial<HeatmapSettings>, refetch: boolean): void {
+    this.settings = { ...this.settings, ...patch };
+    this.onChange(this.settings);
+    this.syncControls();
+    if (refetch) void this.load();
+    else this.draw();
+  }
+
+  /** The matrix's rows × columns in the current layout. */
+  private matrixSize(): [number, number] {
+    const s = this.shape;
+    const layout = this.layoutFor(s);
+    if (layout === 'filters') return [s[0]! * s[2]!, s[1]! * s[3]!];
+    if (layout === 'flat') return [s[0]!, s[1]! * s[2]! * s[3]!];
+    return s.length >= 2 ? [s[s.length - 2]!, s[s.length - 1]!] : [1, s[0] ?? 1];
+  }
+
+  /** Plot size for a window of rows × cols: square cells when it fits unpooled, else the full width. */
+  private plotSize(rows: number, cols: number): { w: number; h: number } {
+    const avail = Math.max(120, Math.min(MAX_PLOT_WIDTH, (this.root.clientWidth || 700) - LEFT - BAR_GAP - BAR_WIDTH - BAR_LABELS - 8));
+    const cell = Math.min(avail / cols, MAX_PLOT_HEIGHT / rows, MAX_CELL_PX);
+    if (cell >= 1) return { w: Math.max(1, Math.floor(cell) * cols), h: Math.max(1, Math.floor(cell) * rows) };
+    return { w: Math.floor(avail), h: Math.round(Math.max(MIN_PLOT_HEIGHT, Math.min(MAX_PLOT_HEIGHT, (avail * rows) / cols))) };
+  }
+
+  private async load(): Promise<void> {
+    if (!this.fetch) return;
+    this.inflight?.abort();
+    const controller = (this.inflight = new AbortController());
+    const [rows, cols] = this.matrixSize();
+    const w = this.settings.window ?? { row0: 0, row1: rows, col0: 0, col1: cols };
+    const size = this.plotSize(w.row1 - w.row0, w.col1 - w.col0);
+    this.root.dataset.loading = 'true';
+    try {
+      const layout = this.layoutFor(this.shape);
+      const view = await this.fetch({ layout, maxWidth: Math.min(4096, size.w), maxHeight: Math.min(4096, size.h), ...(this.settings.window ? { window: this.settings.window } : {}) }, controller.signal);
+      if (controller.signal.aborted) return;
+      const f = (b: ArrayBuffer): Float32Array => new Float32Array(b);
+      this.cells = { view, mean: f(view.mean), std: f(view.std), min: f(view.min), max: f(view.max), maxAbs: f(view.maxAbs) };
+      this.plot = { x: LEFT, y: TOP, w: size.w, h: size.h };
+      this.draw();
+    } catch (e) {
+      if (!controller.signal.aborted) this.caption.textContent = l10n.t('Heatmap unavailable: {0}', (e as Error).message);
+    } finally {
+      if (this.inflight === controller) {
+        this.inflight = null;
+        delete this.root.dataset.loading;
+      }
+    }
+  }
+
+  /** Every cell is one value: the heatmap shows the values themselves. */
+  private unpooled(v: HeatmapView): boolean {
+    return v.width === v.window.col1 - v.window.col0 && v.height === v.window.row1 - v.window.row0;
+  }
+
+  private statShown(v: HeatmapView): HeatmapStat {
+    if (this.settings.stat !== 'auto') return this.settings.stat;
+    return this.unpooled(v) ? 'mean' : 'maxAbs';
+  }
+
+  draw(): void {
+    const cells = this.cells;
+    if (!cells) return;
+    const v = cells.view;
+    const stat = (this.shownStat = this.statShown(v));
+    const data = cells[stat];
+    const [pLo, pHi] = CLIP_CHOICES[this.settings.clip] ?? DEFAULT_CLIP;
+    const scale = (this.scale = clippedScale(stat, data, pLo, pHi));
+    const img = new ImageData(v.width, v.height);
+    for (let i = 0; i < data.length; i++) {
+      const [r, g, b] = colourAt(scalePosition(data[i]!, scale), scale.kind);
       img.data[i * 4] = r;
       img.data[i * 4 + 1] = g;
       img.data[i * 4 + 2] = b;
       img.data[i * 4 + 3] = 255;
     }
+    const tile = document.createElement('canvas');
+    tile.width = v.width;
+    tile.height = v.height;
+    tile.getContext('2d')?.putImageData(img, 0, 0);
+
+    const { x: px, y: py, w: pw, h: ph } = this.plot;
+    // The colour bar is at least MIN_BAR_PX tall, so a one-row matrix still gets readable ticks.
+    const barH = Math.max(ph, MIN_BAR_PX);
+    const cssW = px + pw + BAR_GAP + BAR_WIDTH + BAR_LABELS;
+    const cssH = py + barH + BOTTOM;
+    const dpr = window.devicePixelRatio || 1;
     const c = this.canvas;
-    c.width = h.width;
-    c.height = h.height;
-    c.getContext('2d')?.putImageData(img, 0, 0);
-    // Stretch small matrices so each cell is visible; keep large ones at one cell per pixel or less.
-    const cssW = Math.min(this.wanted().maxWidth, Math.max(h.width, h.width * Math.floor(256 / Math.max(h.width, h.height))));
+    c.width = Math.round(cssW * dpr);
+    c.height = Math.round(cssH * dpr);
     c.style.width = `${cssW}px`;
-    c.style.height = `${Math.max(16, Math.round((cssW / h.width) * h.height))}px`;
-    c.style.imageRendering = 'pixelated';
-    c.dataset.drawn = `${h.width}x${h.height}`;
-    this.caption.textContent =
-      h.width < h.cols || h.height < h.rows
-        ? l10n.t('{0} × {1} pooled into {2} × {3} cells (mean per cell); colour scale ±{4} centred at 0', h.rows, h.cols, h.height, h.width, fmtNumber(h.absMax))
-        : l10n.t('{0} × {1}; colour scale ±{2} centred at 0', h.rows, h.cols, fmtNumber(h.absMax));
+    c.style.height = `${cssH}px`;
+    const ctx = c.getContext('2d');
+    if (!ctx) return;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, cssW, cssH);
+    ctx.imageSmoothingEnabled = false;
+    ctx.drawImage(tile, px, py, pw, ph);
+
+    const style = getComputedStyle(document.body);
+    const fg = style.getPropertyValue('--vscode-foreground').trim() || '#ccc';
+    const muted = style.getPropertyValue('--vscode-descriptionForeground').trim() || fg;
+    const border = style.getPropertyValue('--vscode-panel-border').trim() || muted;
+    ctx.font = `11px ${style.getPropertyValue('--vscode-font-family') || 'sans-serif'}`;
+    ctx.fillStyle = muted;
+    ctx.strokeStyle = muted;
+    ctx.lineWidth = 1;
+
+    // Filter tiles: a thin line between filters when a tile is big enough to see.
+    if (v.tile) {
+      const [kh, kw] = v.tile;
+      const rowPx = ph / (v.window.row1 - v.window.row0);
+      const colPx = pw / (v.window.col1 - v.window.col0);
+      if (rowPx * kh >= 6 && colPx * kw >= 6) {
+        ctx.strokeStyle = style.getPropertyValue('--vscode-editor-background').trim() || '#000';
+        ctx.beginPath();
+        for (let r = Math.ceil(v.window.row0 / kh) * kh; r <= v.window.row1; r += kh) {
+          const y = Math.round(py + (r - v.window.row0) * rowPx) + 0.5;
+          ctx.moveTo(px, y);
+          ctx.lineTo(px + pw, y);
+        }
+        for (let col = Math.ceil(v.window.col0 / kw) * kw; col <= v.window.col1; col += kw) {
+          const x = Math.round(px + (col - v.window.col0) * colPx) + 0.5;
+          ctx.moveTo(x, py);
+          ctx.lineTo(x, py + ph);
+        }
+        ctx.stroke();
+        ctx.strokeStyle = muted;
+      }
+    }
+    ctx.strokeStyle = border;
+    ctx.strokeRect(px - 0.5, py - 0.5, pw + 1, ph + 1);
+    ctx.strokeStyle = muted;
+
+    // Axes: matrix indices at the middle of the rows / columns they label.
+    const w = v.window;
+    ctx.textAlign = 'right';
+    ctx.textBaseline = 'middle';
+    for (const r of indexTicks(w.row0, w.row1, Math.max(2, Math.floor(ph / 40)))) {
+      const y = py + ((r + 0.5 - w.row0) / (w.row1 - w.row0)) * ph;
+      ctx.beginPath();
+      ctx.moveTo(px - 4, y);
+      ctx.lineTo(px, y);
+      ctx.stroke();
+      ctx.fillText(String(r), px - 6, y);
+    }
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'top';
+    const colTicks = indexTicks(w.col0, w.col1, Math.max(2, Math.floor(pw / 70)));
+    colTicks.forEach((col, k) => {
+      const x = px + ((col + 0.5 - w.col0) / (w.col1 - w.col0)) * pw;
+      ctx.beginPath();
+      ctx.moveTo(x, py + ph);
+      ctx.lineTo(x, py + ph + 4);
+      ctx.stroke();
+      ctx.textAlign = k === 0 && colTicks.length > 1 ? 'left' : 'center';
+      ctx.fillText(String(col), ctx.textAlign === 'left' ? x - 3 : x, py + ph + 6);
+    });
+
+    // Colour bar with its values: top = scale.hi.
+    const bx = px + pw + BAR_GAP;
+    for (let y = 0; y < barH; y++) {
+      const [r, g, b] = colourAt(1 - y / Math.max(1, barH - 1), scale.kind);
+      ctx.fillStyle = `rgb(${r},${g},${b})`;
+      ctx.fillRect(bx, py + y, BAR_WIDTH, 1);
+    }
+    ctx.strokeStyle = border;
+    ctx.strokeRect(bx - 0.5, py - 0.5, BAR_WIDTH + 1, barH + 1);
+    ctx.fillStyle = muted;
+    ctx.strokeStyle = muted;
+    ctx.textAlign = 'left';
+    ctx.textBaseline = 'middle';
+    const ticks = scale.hi > scale.lo ? niceTicks(scale.lo, scale.hi, Math.max(2, Math.floor(barH / 36))) : [scale.lo];
+    for (const t of ticks) {
+      const y = py + (scale.hi > scale.lo ? (1 - (t - scale.lo) / (scale.hi - scale.lo)) * (barH - 1) : barH / 2);
+      ctx.beginPath();
+      ctx.moveTo(bx + BAR_WIDTH, y);
+      ctx.lineTo(bx + BAR_WIDTH + 4, y);
+      ctx.stroke();
+      ctx.fillText(fmtNumber(t), bx + BAR_WIDTH + 6, y);
+    }
+    if (this.drag) {
+      const d = this.drag;
+      ctx.strokeStyle = style.getPropertyValue('--vscode-focusBorder').trim() || fg;
+      ctx.setLineDash([4, 3]);
+      ctx.strokeRect(Math.min(d.x0, d.x1) + 0.5, Math.min(d.y0, d.y1) + 0.5, Math.abs(d.x1 - d.x0), Math.abs(d.y1 - d.y0));
+      ctx.setLineDash([]);
+    }
+
+    c.dataset.drawn = `${v.width}x${v.height}`;
+    c.dataset.stat = stat;
+    c.dataset.scale = `${scale.lo},${scale.hi}`;
+    c.dataset.window = `${w.row0},${w.row1},${w.col0},${w.col1}`;
+    this.caption.textContent = this.describe(v, stat, scale, pLo, pHi);
   }
 
-  private hover(x: number, y: number): void {
-    const h = this.data;
-    if (!h) return;
-    const cx = Math.min(h.width - 1, Math.floor((x / this.canvas.clientWidth) * h.width));
-    const cy = Math.min(h.height - 1, Math.floor((y / this.canvas.clientHeight) * h.height));
-    const i = cy * h.width + cx;
-    const r0 = Math.floor((cy * h.rows) / h.height);
-    const c0 = Math.floor((cx * h.cols) / h.width);
-    this.caption.textContent = l10n.t('rows ≥ {0}, cols ≥ {1}: mean {2}, min {3}, max {4}', r0, c0, fmtNumber(new Float32Array(h.mean)[i]!), fmtNumber(new Float32Array(h.min)[i]!), fmtNumber(new Float32Array(h.max)[i]!));
+  private describe(v: HeatmapView, stat: HeatmapStat, scale: ColourScale, pLo: number, pHi: number): string {
+    const w = v.window;
+    const whole = w.row0 === 0 && w.col0 === 0 && w.row1 === v.rows && w.col1 === v.cols;
+    const region = whole ? l10n.t('{0} × {1}', v.rows, v.cols) : l10n.t('rows {0}–{1}, columns {2}–{3} of {4} × {5}', w.row0, w.row1 - 1, w.col0, w.col1 - 1, v.rows, v.cols);
+    const what = this.unpooled(v) && stat === 'mean' ? l10n.t('one value per cell') : l10n.t('pooled into {0} × {1} cells, {2} per cell', v.height, v.width, statLabel(stat));
+    const clip = pLo === 0 && pHi === 100 ? l10n.t('colours span the full range [{0}, {1}]', fmtNumber(scale.lo), fmtNumber(scale.hi)) : l10n.t('colours clipped at percentiles {0}–{1} of the cells: [{2}, {3}]', pLo, pHi, fmtNumber(scale.lo), fmtNumber(scale.hi));
+    const tile = v.tile ? ` · ${l10n.t('each {0} × {1} tile is one filter [out, in]', v.tile[0], v.tile[1])}` : '';
+    return `${region}: ${what}; ${clip}${tile}`;
   }
+
+  private inPlot(x: number, y: number): boolean {
+    const p = this.plot;
+    return x >= p.x && x < p.x + p.w && y >= p.y && y < p.y + p.h;
+  }
+
+  /** The cell under a point, or null outside the plot. */
+  private cellAt(x: number, y: number): { i: number; j: number } | null {
+    const v = this.cells?.view;
+    if (!v || !this.inPlot(x, y)) return null;
+    const p = this.plot;
+    return { i: Math.min(v.height - 1, Math.floor(((y - p.y) / p.h) * v.height)), j: Math.min(v.width - 1, Math.floor(((x - p.x) / p.w) * v.width)) };
+  }
+
+  private onMove(x: number, y: number): void {
+    if (this.drag) {
+      const p = this.plot;
+      this.drag.x1 = Math.max(p.x, Math.min(p.x + p.w, x));
+      this.drag.y1 = Math.max(p.y, Math.min(p.y + p.h, y));
+      this.draw();
+    }
+    const cell = this.cellAt(x, y);
+    const cells = this.cells;
+    if (!cell || !cells) {
+      this.readout.textContent = '';
+      return;
+    }
+    this.readout.textContent = this.cellText(cells, cell.i, cell.j);
+  }
+
+  /** What one cell holds, in words. */
+  private cellText(cells: Cells, i: number, j: number): string {
+    const v = cells.view;
+    const w = v.window;
+    const r0 = bound(i, w.row1 - w.row0, v.height, w.row0);
+    const r1 = bound(i + 1, w.row1 - w.row0, v.height, w.row0);
+    const c0 = bound(j, w.col1 - w.col0, v.width, w.col0);
+    const c1 = bound(j + 1, w.col1 - w.col0, v.width, w.col0);
+    const k = i * v.width + j;
+    let where = r1 - r0 === 1 && c1 - c0 === 1 ? l10n.t('row {0}, column {1}', r0, c0) : l10n.t('rows {0}–{1}, columns {2}–{3}', r0, r1 - 1, c0, c1 - 1);
+    if (v.tile && r1 - r0 === 1 && c1 - c0 === 1) {
+      const [kh, kw] = v.tile;
+      where += ` · ${l10n.t('filter [{0}, {1}], position ({2}, {3})', Math.floor(r0 / kh), Math.floor(c0 / kw), r0 % kh, c0 % kw)}`;
+    }
+    if (r1 - r0 === 1 && c1 - c0 === 1) return `${where}: ${l10n.t('value {0}', fmtNumber(cells.mean[k]))}`;
+    return `${where}: ${l10n.t('mean {0}, std {1}, min {2}, max {3}, max |x| {4}', fmtNumber(cells.mean[k]), fmtNumber(cells.std[k]), fmtNumber(cells.min[k]), fmtNumber(cells.max[k]), fmtNumber(cells.maxAbs[k]))}`;
+  }
+
+  private endDrag(x: number, y: number): void {
+    const d = this.drag;
+    this.drag = null;
+    const v = this.cells?.view;
+    if (!d || !v) return;
+    if (Math.abs(x - d.x0) < MIN_DRAG_PX && Math.abs(y - d.y0) < MIN_DRAG_PX) {
+      this.draw();
+      return;
+    }
+    const p = this.plot;
+    const w = v.window;
+    const toRow = (py: number): number => w.row0 + ((Math.max(p.y, Math.min(p.y + p.h, py)) - p.y) / p.h) * (w.row1 - w.row0);
+    const toCol = (px: number): number => w.col0 + ((Math.max(p.x, Math.min(p.x + p.w, px)) - p.x) / p.w) * (w.col1 - w.col0);
+    const row0 = Math.floor(toRow(Math.min(d.y0, y)));
+    const row1 = Math.max(row0 + 1, Math.ceil(toRow(Math.max(d.y0, y))));
+    const col0 = Math.floor(toCol(Math.min(d.x0, x)));
+    const col1 = Math.max(col0 + 1, Math.ceil(toCol(Math.max(d.x0, x))));
+    this.zoomTo({ row0, row1, col0, col1 });
+  }
+
+  /** Zooms to a window of the matrix (clamped); the whole matrix is stored as "not zoomed". */
+  zoomTo(win: HeatmapWindow): void {
+    const [rows, cols] = this.matrixSize();
+    const row0 = Math.max(0, Math.min(rows - 1, win.row0));
+    const col0 = Math.max(0, Math.min(cols - 1, win.col0));
+    const next = { row0, row1: Math.max(row0 + 1, Math.min(rows, win.row1)), col0, col1: Math.max(col0 + 1, Math.min(cols, win.col1)) };
+    const whole = next.row0 === 0 && next.col0 === 0 && next.row1 === rows && next.col1 === cols;
+    this.update({ window: whole ? null : next }, true);
+  }
+
+  private current(): HeatmapWindow {
+    const [rows, cols] = this.matrixSize();
+    return this.settings.window ?? { row0: 0, row1: rows, col0: 0, col1: cols };
+  }
+
+  private zoomBy(f: number): void {
+    const w = this.current();
+    const cr = (w.row0 + w.row1) / 2;
+    const cc = (w.col0 + w.col1) / 2;
+    const hr = Math.max(0.5, ((w.row1 - w.row0) * f) / 2);
+    const hc = Math.max(0.5, ((w.col1 - w.col0) * f) / 2);
+    this.zoomTo({ row0: Math.floor(cr - hr), row1: Math.ceil(cr + hr), col0: Math.floor(cc - hc), col1: Math.ceil(cc + hc) });
+  }
+
+  /** Moves the window by half its size (dr, dc in -1, 0, 1), staying inside the matrix. */
+  private panBy(dr: number, dc: number): void {
+    const [rows, cols] = this.matrixSize();
+    const w = this.current();
+    const h = w.row1 - w.row0;
+    const wd = w.col1 - w.col0;
+    const row0 = Math.max(0, Math.min(rows - h, w.row0 + dr * Math.max(1, Math.floor(h / 2))));
+    const col0 = Math.max(0, Math.min(cols - wd, w.col0 + dc * Math.max(1, Math.floor(wd / 2))));
+    this.zoomTo({ row0, row1: row0 + h, col0, col1: col0 + wd });
+  }
+
+  private onKey(e: KeyboardEvent): void {
+    const keys: Record<string, () => void> = {
+      ArrowLeft: () => this.panBy(0, -1),
+      ArrowRight: () => this.panBy(0, 1),
+      ArrowUp: () => this.panBy(-1, 0),
+      ArrowDown: () => this.panBy(1, 0),
+      '+': () => this.zoomBy(0.5),
+      '=': () => this.zoomBy(0.5),
+      '-': () => this.zoomBy(2),
+      '0': () => this.update({ window: null }, true),
+    };
+    const f = keys[e.key];
+    if (!f) return;
+    e.preventDefault();
+    f();
+  }
+}
+
+function statLabel(s: HeatmapStat): string {
+  return { mean: l10n.t('mean'), maxAbs: l10n.t('max |x|'), std: l10n.t('std') }[s];
 }

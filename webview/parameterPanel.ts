@@ -2,7 +2,7 @@ import './l10n';
 import * as l10n from '@vscode/l10n';
 import type { PanelNotifications, PanelRequests, ParameterInfo, StatsView } from '../src/protocol/messages';
 import { Rpc } from '../src/protocol/rpc';
-import { HeatmapPanel } from './heatmapView';
+import { DEFAULT_HEATMAP_SETTINGS, HeatmapPanel, type HeatmapSettings } from './heatmapView';
 import { HistogramChart } from './histogramChart';
 import { InitSection } from './initSection';
 import { ValuesTable } from './valuesTable';
@@ -14,11 +14,21 @@ interface PanelState {
   slice: number[];
   file?: string;
   name?: string;
+  /** The shape shown, so a revived page knows its slice and zoom still fit. */
+  shape?: number[];
+  heatmap: HeatmapSettings;
+  /** The overlay chosen in the init section (its menu's value) and whether a simulated sample was shown. */
+  overlay?: string;
+  simulated?: boolean;
+  /** First column and first row of the values table. */
+  valuesCol?: number;
+  valuesRow?: number;
 }
 
 const app = document.getElementById('app')!;
 const rpc = new Rpc<PanelRequests, PanelNotifications>(hostEndpoint, { timeoutMs: 0 });
-const state: PanelState = { logScale: false, slice: [], ...vscode.getState<PanelState>() };
+const saved = vscode.getState<Partial<PanelState>>();
+const state: PanelState = { logScale: false, slice: [], ...saved, heatmap: { ...DEFAULT_HEATMAP_SETTINGS, ...saved?.heatmap } };
 const saveState = (): void => vscode.setState(state);
 
 const header = el('header');
@@ -31,8 +41,16 @@ const histogram = new HistogramChart(state.logScale, (log) => {
 });
 const initSection = new InitSection(rpc, histogram);
 const sliceBar = el('div', { class: 'slice', attrs: { role: 'group', 'aria-label': l10n.t('slice of leading dimensions') } });
-const heatmap = new HeatmapPanel();
-const values = new ValuesTable();
+const heatmap = new HeatmapPanel(state.heatmap, (h) => {
+  state.heatmap = h;
+  saveState();
+});
+const values = new ValuesTable(state.valuesRow ?? 0, state.valuesCol ?? 0, (row, col) => {
+  state.valuesRow = row;
+  state.valuesCol = col;
+  saveState();
+});
+rememberInitChoices();
 let current: ParameterInfo | null = null;
 let generation = 0;
 
@@ -40,16 +58,25 @@ app.append(header, el('section', {}, el('h2', { text: l10n.t('Statistics') }), s
 
 rpc.onNotify('init', ({ parameter, generation: g }) => {
   generation = g;
-  const shapeChanged = !current || current.shape.join(',') !== parameter.shape.join(',');
+  // The same tensor as the saved state (a tab shown again, a window reloaded, the file rewritten
+  // with the same shape) keeps its slice, zoom and table position.
+  const same = state.file === parameter.file && state.name === parameter.name && (state.shape ?? []).join(',') === parameter.shape.join(',');
   current = parameter;
   state.file = parameter.file;
   state.name = parameter.name;
-  if (shapeChanged || state.slice.length !== Math.max(0, parameter.shape.length - 2)) state.slice = new Array(Math.max(0, parameter.shape.length - 2)).fill(0);
+  state.shape = parameter.shape;
+  if (!same || state.slice.length !== Math.max(0, parameter.shape.length - 2)) state.slice = new Array(Math.max(0, parameter.shape.length - 2)).fill(0);
+  if (!same) {
+    state.heatmap = { ...state.heatmap, window: null };
+    state.valuesRow = state.valuesCol = 0;
+    state.overlay = undefined;
+    state.simulated = false;
+  }
   saveState();
   renderHeader(parameter);
   renderSliceBar(parameter);
   void loadStats(g);
-  void loadSlice(g);
+  void loadSlice(g, same);
 });
 rpc.onNotify('progress', ({ done, total }) => {
   progress.hidden = false;
@@ -96,7 +123,7 @@ function renderSliceBar(p: ParameterInfo): void {
       state.slice[i] = Math.max(0, Math.min(p.shape[i]! - 1, Math.floor(Number(input.value) || 0)));
       input.value = String(state.slice[i]);
       saveState();
-      void loadSlice(generation);
+      void loadSlice(generation, false);
     });
     sliceBar.append(el('label', { text: `${l10n.t('dim {0}', i)}: ` }, input));
   }
@@ -112,9 +139,9 @@ async function loadStats(g: number): Promise<void> {
     const s = await rpc.request('stats', {});
     if (g !== generation) return;
     renderStats(s);
-    histogram.set(s.histogram);
+    histogram.set(s.histogram, { min: s.min, max: s.max, count: s.count - s.nan - s.inf });
     status.textContent = '';
-    void initSection.load(s);
+    void initSection.load(s).then(() => restoreInitChoices(g));
   } catch (e) {
     if (g === generation) {
       status.textContent = l10n.t('Statistics unavailable: {0}', (e as Error).message);
@@ -142,21 +169,54 @@ function renderStats(s: StatsView): void {
   statsTable.replaceChildren(...rows.map(([k, label, v]) => el('tr', {}, el('th', { text: label, attrs: { scope: 'row' } }), el('td', { text: v, attrs: { 'data-stat': k } }))));
 }
 
-async function loadSlice(g: number): Promise<void> {
+async function loadSlice(g: number, keepPlace: boolean): Promise<void> {
   const p = current;
   if (!p) return;
   const slice = [...state.slice];
-  try {
-    if (p.shape.length >= 1 && p.count > 0) {
-      heatmap.root.hidden = false;
-      const h = await rpc.request('heatmap', { slice, ...heatmap.wanted() });
-      if (g === generation) heatmap.set(h);
-    } else heatmap.root.hidden = true;
-    await values.set((rowStart, rowCount) => rpc.request('values', { slice, rowStart, rowCount }));
-  } catch (e) {
-    if (g === generation) {
+  const failed = (e: unknown): void => {
+    if (g === generation && !(e instanceof Error && e.message === 'cancelled')) {
       status.textContent = l10n.t('Values unavailable: {0}', (e as Error).message);
       status.className = 'status error';
     }
+  };
+  if (p.shape.length >= 1 && p.count > 0) {
+    heatmap.root.hidden = false;
+    void heatmap.show(p.shape, (req, signal) => rpc.request('heatmap', { slice, ...req }, { signal }), keepPlace).catch(failed);
+  } else heatmap.root.hidden = true;
+  try {
+    await values.set((rowStart, rowCount) => rpc.request('values', { slice, rowStart, rowCount }), keepPlace);
+  } catch (e) {
+    failed(e);
   }
+}
+
+/**
+ * The init section's overlay menu and "Simulate" button, remembered in the page state so a tab
+ * shown again (the page is rebuilt: no retainContextWhenHidden) draws the same overlay.
+ */
+function rememberInitChoices(): void {
+  initSection.root.addEventListener('change', (e) => {
+    if (!(e.target instanceof HTMLSelectElement)) return;
+    state.overlay = e.target.value;
+    state.simulated = false;
+    saveState();
+  });
+  initSection.root.addEventListener('click', (e) => {
+    if (!(e.target instanceof HTMLButtonElement)) return;
+    state.simulated = true;
+    saveState();
+  });
+}
+
+function restoreInitChoices(g: number): void {
+  if (g !== generation) return;
+  const simulated = state.simulated;
+  const select = initSection.root.querySelector('select');
+  if (select && state.overlay !== undefined && state.overlay !== select.value && [...select.options].some((o) => o.value === state.overlay)) {
+    select.value = state.overlay;
+    select.dispatchEvent(new Event('change'));
+  }
+  const button = initSection.root.querySelector('button');
+  // A fresh sample from the section's first seed: the scheme's shape, not the very same draws.
+  if (simulated && button && !button.disabled) button.click();
 }
