@@ -23,18 +23,48 @@ export interface SchemeFit {
   params: Record<string, number | string>;
   /** Kolmogorov–Smirnov distance and its p-value (for the values tested), where a test applies. */
   fit: { ks: number; p: number; n: number } | null;
+  /**
+   * Candidates only: whether the values pass every test of this scheme (KS, range and, for the
+   * named schemes, the scale test): whether they are consistent with it.
+   */
+  pass?: boolean;
+  /**
+   * Equivalents only: `same_law` when the scheme gives this very distribution for this shape
+   * (kaiming_normal(fan_out, relu) and kaiming_normal(fan_in, linear) when fan_out = 2·fan_in),
+   * `indistinguishable` when it is another law that these values cannot tell from the verdict.
+   */
+  relation?: 'same_law' | 'indistinguishable';
+}
+
+/** The scheme a module type's layers share (one init loop per type), as the model-level pass found it. */
+export interface ModuleScheme {
+  /** Module class and parameter (`Conv2d.weight`), or the shape's role where the file names no class (`conv.weight`). */
+  group: string;
+  scheme: SchemeName;
+  /** The scheme's identity arguments (mode, nonlinearity, gain), not the per-shape bound or std. */
+  params: Record<string, number | string>;
+  /** Layers in the group. */
+  layers: number;
+  /** Layers whose own values single out one law. */
+  strong: number;
+  /** Strong layers whose law this scheme gives. */
+  votes: number;
 }
 
 export interface InitDetection extends SchemeFit {
-  /** Other schemes that fit (or came closest), best first. */
+  /** Other schemes that fit (or came closest), best first; none gives the verdict's law. */
   alternatives: SchemeFit[];
   /** Every scheme tried, with the parameters this shape implies: the panel's overlay choices. */
   candidates: SchemeFit[];
   /**
-   * Schemes that give this very distribution for this shape (e.g. kaiming_uniform(relu) and
-   * xavier_uniform(gain=√2) on a square layer): the values cannot tell them apart.
+   * Schemes the values cannot tell from the verdict: the same law for this shape (`same_law`), or
+   * another law that fits as well at this sample size (`indistinguishable`).
    */
   equivalent: SchemeFit[];
+  /** Set by the model-level pass (`attributeModelInit`): the scheme of this layer's module type. */
+  moduleScheme?: ModuleScheme;
+  /** `module`: the layer's own values could not tell its candidates apart and the module type's scheme decided. */
+  decidedBy?: 'values' | 'module';
 }
 
 export interface InitInput {
@@ -50,8 +80,8 @@ export interface InitInput {
 /** Below this many values a distribution cannot be told from another. */
 export const MIN_VALUES_TO_FIT = 16;
 /**
- * Significance level of the KS test and of the range test. Every tensor is tested against a dozen
- * candidates, so a strict level keeps the true scheme from being rejected by an unlucky draw.
+ * Significance level of every test. Every tensor is tested against a few dozen candidates, so a
+ * strict level keeps the true scheme from being rejected by an unlucky draw.
  */
 const ALPHA = 0.001;
 /**
@@ -59,15 +89,22 @@ const ALPHA = 0.001;
  * ~3 significant digits, which alone moves the empirical CDF by up to ~0.4%.
  */
 const KS_FLOOR = 0.006;
+/** Two-sided normal quantile at ALPHA: the scale test of the named normal schemes. */
+const Z_CRIT = 3.29;
+/** n·ln(b / max|x|) of n draws from U(−b, b) is Exp(1): its upper ALPHA quantile. */
+const UNIFORM_T_MAX = -Math.log(ALPHA);
+/** float32 values may sit a few ulps (relative 6e-8) beyond a bound computed in float64. */
+const UNIFORM_ROUNDING = 2e-7;
+/** Implied scales this close (relative) are one law: the same formula reached by two schemes. */
+const SAME_LAW = 1e-6;
 /** |W Wᵀ − g²I| tolerance, relative to g², for the orthogonality check (float32 rounding). */
 const ORTHOGONAL_TOLERANCE = 1e-3;
 /** Work cap for the orthogonality check: rows² × cols multiply-adds. */
 const MAX_ORTHOGONAL_WORK = 2e8;
 
 /**
- * How candidates compete: within a named family the one whose implied scale (uniform bound or
- * normal std) is nearest the observed one wins; across families the better KS fit; named families
- * before generic ones.
+ * How candidates compete: exact structure first, then the named schemes (their scale must match
+ * too), then generic families with fitted parameters.
  */
 type Family = 'exact' | 'named_uniform' | 'named_normal' | 'generic';
 
@@ -76,16 +113,84 @@ interface Candidate {
   params: Record<string, number | string>;
   cdf: (x: number) => number;
   family: Family;
-  /** Bound (uniform) or std (normal) the scheme implies for this shape, compared with the data's. */
+  /** Bound (uniform) or std (normal) the scheme implies for this shape. */
   scale?: number;
-  /**
-   * Whether these are the scheme's default arguments (xavier gain 1; kaiming fan_in, relu). When two
-   * named schemes imply nearly the same scale, the default-argument one is the likelier call.
-   */
-  usual?: boolean;
 }
 
+type Judged = SchemeFit & { d: number; family: Family; scale?: number; score: number; pass: boolean };
+
 const round = (x: number): number => Number(x.toPrecision(6));
+
+/**
+ * The ecosystem's habits, most common first, for breaking ties between schemes that give the same
+ * law for a shape: torchvision initialises convolutions with kaiming_normal(fan_out, relu) (resnet,
+ * vgg, mobilenet, efficientnet, mnasnet) or kaiming_normal/uniform(fan_in) (densenet, squeezenet);
+ * layers without init code keep PyTorch's default; Linear layers otherwise mostly use xavier.
+ */
+const CONV_CONVENTION = ['pytorch_default', 'kaiming_normal(fan_out, relu)', 'kaiming_normal(fan_in, relu)', 'kaiming_uniform(fan_in, relu)', 'kaiming_uniform(fan_out, relu)', 'xavier_uniform(gain=1)', 'xavier_normal(gain=1)'];
+const LINEAR_CONVENTION = ['pytorch_default', 'xavier_uniform(gain=1)', 'xavier_normal(gain=1)', 'kaiming_normal(fan_in, relu)', 'kaiming_uniform(fan_in, relu)', 'kaiming_normal(fan_out, relu)', 'kaiming_uniform(fan_out, relu)'];
+
+/**
+ * A scheme with its identity arguments only (`kaiming_normal(fan_out, relu)`, `xavier_uniform(gain=1)`):
+ * what an init call says, not the bound or std it implies for one shape.
+ */
+export function schemeKey(s: { scheme: string; params: Record<string, number | string> }): string {
+  const p = s.params;
+  if (s.scheme === 'kaiming_uniform' || s.scheme === 'kaiming_normal') return `${s.scheme}(${String(p.mode)}, ${String(p.nonlinearity)})`;
+  if (s.scheme === 'xavier_uniform' || s.scheme === 'xavier_normal') return `${s.scheme}(gain=${p.nonlinearity === 'linear' ? '1' : `calculate_gain('${String(p.nonlinearity)}')`})`;
+  return s.scheme;
+}
+
+/** Whether a scheme is one of the named ones whose law follows from the shape (pytorch_default, xavier, kaiming). */
+export function isNamedScheme(scheme: string): boolean {
+  return scheme === 'pytorch_default' || scheme.startsWith('xavier_') || scheme.startsWith('kaiming_');
+}
+
+/** The law a named scheme gives for its shape: family and scale (uniform bound or normal std). */
+function lawOf(s: SchemeFit): { family: 'u' | 'n'; scale: number } | undefined {
+  if (!isNamedScheme(s.scheme)) return undefined;
+  return s.params.bound !== undefined ? { family: 'u', scale: Number(s.params.bound) } : { family: 'n', scale: Number(s.params.std) };
+}
+
+/** Whether two named schemes give the same distribution for this shape. */
+export function sameLaw(a: SchemeFit, b: SchemeFit): boolean {
+  const la = lawOf(a);
+  const lb = lawOf(b);
+  return !!la && !!lb && la.family === lb.family && Math.abs(Math.log(la.scale / lb.scale)) < SAME_LAW;
+}
+
+/** Rank of a named scheme in the ecosystem's habits for a weight of this rank (lower: more usual). */
+export function conventionRank(s: SchemeFit, rank: number): number {
+  const order = rank >= 3 ? CONV_CONVENTION : LINEAR_CONVENTION;
+  const i = order.indexOf(schemeKey(s));
+  if (i >= 0) return i;
+  const g = GAINS.findIndex((x) => x.nonlinearity === s.params.nonlinearity);
+  return order.length + 10 * SCHEMES.indexOf(s.scheme as (typeof SCHEMES)[number]) + (s.params.mode === 'fan_out' ? 5 : 0) + Math.max(0, g);
+}
+
+/**
+ * Arranges a verdict from judged candidates: `best` first, then every other passing named scheme
+ * as an equivalent (same law, or another law that fits as well), and the runners-up, none of
+ * them the verdict's law: passing named schemes, then named misses, then the rest, each by KS
+ * distance. Used by detectInit and by the model-level pass when a module type's scheme decides.
+ */
+export function arrangeVerdict(best: SchemeFit, candidates: readonly SchemeFit[], rank: number, order?: (a: SchemeFit, b: SchemeFit) => number): Pick<InitDetection, 'scheme' | 'params' | 'fit' | 'equivalent' | 'alternatives'> {
+  const byKs = (a: SchemeFit, b: SchemeFit): number => (a.fit?.ks ?? 1) - (b.fit?.ks ?? 1);
+  const others = candidates.filter((c) => c !== best && !(c.scheme === best.scheme && schemeKey(c) === schemeKey(best) && sameLaw(c, best)));
+  const named = isNamedScheme(best.scheme);
+  // A fitted normal or uniform that some named scheme matches as well: the named ones are listed.
+  const fitted = best.scheme === 'normal' || best.scheme === 'uniform';
+  const same = named ? others.filter((c) => c.pass && sameLaw(c, best)).sort((a, b) => conventionRank(a, rank) - conventionRank(b, rank)) : [];
+  const close = named || fitted ? others.filter((c) => c.pass && isNamedScheme(c.scheme) && !sameLaw(c, best)).sort(order ?? byKs) : [];
+  const tier = (c: SchemeFit): number => (c.pass && isNamedScheme(c.scheme) ? 0 : c.pass && !named ? 1 : isNamedScheme(c.scheme) ? 2 : 3);
+  const rest = others.filter((c) => !(named && sameLaw(c, best))).sort((a, b) => tier(a) - tier(b) || (tier(a) === 0 && order ? order(a, b) : byKs(a, b)));
+  const strip = ({ scheme, params, fit }: SchemeFit): SchemeFit => ({ scheme, params, fit });
+  return {
+    ...strip(best),
+    equivalent: [...same.map((c) => ({ ...strip(c), relation: 'same_law' as const })), ...close.map((c) => ({ ...strip(c), relation: 'indistinguishable' as const }))],
+    alternatives: rest.slice(0, 3).map(strip),
+  };
+}
 
 /** Decides which initialisation scheme a tensor's values follow (see docs/init-detection.md). */
 export function detectInit(input: InitInput): InitDetection {
@@ -100,34 +205,48 @@ export function detectInit(input: InitInput): InitDetection {
 
   const sorted: Float64Array = Float64Array.from(v).sort();
   let sum = 0;
-  for (const x of sorted) sum += x;
+  let sq = 0;
+  for (const x of sorted) {
+    sum += x;
+    sq += x * x;
+  }
   const mean = sum / n;
   let ss = 0;
   for (const x of sorted) ss += (x - mean) * (x - mean);
   const std = Math.sqrt(ss / (n - 1));
+  // The named normals have mean 0: their scale estimate is the root mean square.
+  const rms = Math.sqrt(sq / n);
   const min = sorted[0]!;
   const max = sorted[n - 1]!;
   const absMax = Math.max(-min, max);
 
-  type Judged = SchemeFit & { d: number; family: Family; scaleError: number; usual?: boolean };
-  const fits: Judged[] = [];
-  const misses: Judged[] = [];
-  const judge = (c: Candidate, sample: Float64Array = sorted, observedScale = NaN): void => {
+  const judged: Judged[] = [];
+  const judge = (c: Candidate, sample: Float64Array = sorted): Judged => {
+    const m = sample.length;
     const d = ksDistance(sample, c.cdf);
-    const p = ksPValue(d, sample.length);
-    // Relative standard error of the scale estimate: ~1/n for a uniform's bound, 1/√(2n) for a std.
-    const se = c.family === 'named_normal' ? 1 / Math.sqrt(2 * sample.length) : 1 / sample.length;
-    const scaleError = c.scale !== undefined && observedScale > 0 ? Math.abs(Math.log(c.scale / observedScale)) + (c.usual ? 0 : 2 * se) : 0;
-    const entry: Judged = { scheme: c.scheme, params: c.params, fit: { ks: round(d), p: round(p), n: sample.length }, d, family: c.family, scaleError, usual: c.usual };
+    const p = ksPValue(d, m);
     // The critical distance belongs to the sample tested (masked_uniform tests the non-zeros only).
-    const ok = d <= Math.max(ksCritical(sample.length, ALPHA), KS_FLOOR) && rangeTestPasses(sample, c.cdf);
-    (ok ? fits : misses).push(entry);
+    let pass = d <= Math.max(ksCritical(m, ALPHA), KS_FLOOR) && rangeTestPasses(sample, c.cdf);
+    let score = d;
+    if (c.family === 'named_uniform' && c.scale !== undefined) {
+      // The largest |x| of m draws of U(−b, b): m·ln(b / max|x|) is Exp(1) (mean 1).
+      const t = absMax > 0 ? m * Math.log(c.scale / absMax) : Infinity;
+      pass &&= t >= -UNIFORM_ROUNDING * m && t <= UNIFORM_T_MAX;
+      score = Math.abs(t - 1);
+    } else if (c.family === 'named_normal' && c.scale !== undefined) {
+      // ln of the root mean square has standard error 1/√(2m) under N(0, σ²).
+      const z = Math.log(rms / c.scale) * Math.sqrt(2 * m);
+      pass &&= Math.abs(z) <= Z_CRIT;
+      score = Math.abs(z);
+    }
+    const entry: Judged = { scheme: c.scheme, params: c.params, fit: { ks: round(d), p: round(p), n: m }, d, family: c.family, scale: c.scale, score, pass };
+    judged.push(entry);
+    return entry;
   };
-  // Scale estimates: unbiased bound of a symmetric uniform, and the sample std.
-  const boundHat = (absMax * (n + 1)) / n;
 
   const f = fans(input.shape);
   const fanIn = f?.fanIn ?? input.biasFanIn;
+  const rank = input.shape.length === 1 ? 2 : input.shape.length;
 
   // Orthogonal: exact structure of the (rows × rest) matrix, as orthogonal_ flattens it.
   const total = input.shape.reduce((a, b) => a * b, 1);
@@ -135,38 +254,33 @@ export function detectInit(input: InitInput): InitDetection {
     const rows = input.shape[0]!;
     const gain = orthogonalGain(v, rows, total / rows);
     // Elements of an orthogonal matrix scatter like N(0, g²/len): the std drives the overlay.
-    if (gain !== undefined) fits.push({ scheme: 'orthogonal', params: { gain: round(gain), std: round(gain / Math.sqrt(rows <= total / rows ? total / rows : rows)) }, fit: null, d: 0, family: 'exact', scaleError: 0 });
+    if (gain !== undefined) judged.push({ scheme: 'orthogonal', params: { gain: round(gain), std: round(gain / Math.sqrt(rows <= total / rows ? total / rows : rows)) }, fit: null, d: 0, family: 'exact', score: 0, pass: true });
   }
 
-  // masked_uniform: uniform(−a, a) with |w| < t zeroed (the seed's my_init).
+  // masked_uniform: uniform(−a, a) with |w| < t zeroed (the seed's my_init). A visible mask is
+  // structure, like orthogonality: it outranks the families.
   const masked = maskedUniform(sorted);
-  if (masked) {
-    const before = fits.length;
-    judge(masked.candidate, masked.nonZero);
-    // A visible mask is structure, like orthogonality: it outranks the families.
-    if (fits.length > before) fits[fits.length - 1]!.family = 'exact';
-  }
+  if (masked) judge(masked.candidate, masked.nonZero);
 
   if (fanIn !== undefined && fanIn > 0) {
     const b = 1 / Math.sqrt(fanIn);
-    judge({ scheme: 'pytorch_default', params: { bound: round(b), fan_in: fanIn }, cdf: (x) => uniformCdf(x, -b, b), family: 'named_uniform', scale: b, usual: true }, sorted, boundHat);
+    judge({ scheme: 'pytorch_default', params: { bound: round(b), fan_in: fanIn }, cdf: (x) => uniformCdf(x, -b, b), family: 'named_uniform', scale: b });
   }
   if (f) {
-    const xb = (g: number): number => g * Math.sqrt(6 / (f.fanIn + f.fanOut));
-    const xg = closestGain((g) => xb(g), absMax);
-    judge({ scheme: 'xavier_uniform', params: { gain: round(xg.gain), nonlinearity: xg.nonlinearity, bound: round(xb(xg.gain)) }, cdf: (x) => uniformCdf(x, -xb(xg.gain), xb(xg.gain)), family: 'named_uniform', scale: xb(xg.gain), usual: xg.gain === 1 }, sorted, boundHat);
-    for (const mode of ['fan_in', 'fan_out'] as const) {
-      const fan = mode === 'fan_in' ? f.fanIn : f.fanOut;
-      const kb = (g: number): number => g * Math.sqrt(3 / fan);
-      const kg = closestGain(kb, absMax);
-      judge({ scheme: 'kaiming_uniform', params: { mode, nonlinearity: kg.nonlinearity, gain: round(kg.gain), bound: round(kb(kg.gain)) }, cdf: (x) => uniformCdf(x, -kb(kg.gain), kb(kg.gain)), family: 'named_uniform', scale: kb(kg.gain), usual: mode === 'fan_in' && kg.nonlinearity === 'relu' }, sorted, boundHat);
-      const ks = (g: number): number => g / Math.sqrt(fan);
-      const kn = closestGain(ks, std);
-      judge({ scheme: 'kaiming_normal', params: { mode, nonlinearity: kn.nonlinearity, std: round(ks(kn.gain)) }, cdf: (x) => normalCdf(x, 0, ks(kn.gain)), family: 'named_normal', scale: ks(kn.gain), usual: mode === 'fan_in' && kn.nonlinearity === 'relu' }, sorted, std);
+    // Every known gain is a candidate: the scale test, not a nearest-gain guess, decides.
+    for (const g of GAINS) {
+      const xb = g.gain * Math.sqrt(6 / (f.fanIn + f.fanOut));
+      judge({ scheme: 'xavier_uniform', params: { gain: round(g.gain), nonlinearity: g.nonlinearity, bound: round(xb) }, cdf: (x) => uniformCdf(x, -xb, xb), family: 'named_uniform', scale: xb });
+      const xs = g.gain * Math.sqrt(2 / (f.fanIn + f.fanOut));
+      judge({ scheme: 'xavier_normal', params: { gain: round(g.gain), nonlinearity: g.nonlinearity, std: round(xs) }, cdf: (x) => normalCdf(x, 0, xs), family: 'named_normal', scale: xs });
+      for (const mode of ['fan_in', 'fan_out'] as const) {
+        const fan = mode === 'fan_in' ? f.fanIn : f.fanOut;
+        const kb = g.gain * Math.sqrt(3 / fan);
+        judge({ scheme: 'kaiming_uniform', params: { mode, nonlinearity: g.nonlinearity, gain: round(g.gain), bound: round(kb) }, cdf: (x) => uniformCdf(x, -kb, kb), family: 'named_uniform', scale: kb });
+        const ks = g.gain / Math.sqrt(fan);
+        judge({ scheme: 'kaiming_normal', params: { mode, nonlinearity: g.nonlinearity, std: round(ks) }, cdf: (x) => normalCdf(x, 0, ks), family: 'named_normal', scale: ks });
+      }
     }
-    const xs = (g: number): number => g * Math.sqrt(2 / (f.fanIn + f.fanOut));
-    const xn = closestGain(xs, std);
-    judge({ scheme: 'xavier_normal', params: { gain: round(xn.gain), nonlinearity: xn.nonlinearity, std: round(xs(xn.gain)) }, cdf: (x) => normalCdf(x, 0, xs(xn.gain)), family: 'named_normal', scale: xs(xn.gain), usual: xn.gain === 1 }, sorted, std);
   }
 
   // Generic families with fitted parameters: uniform widened by one spacing (its unbiased range).
@@ -174,35 +288,43 @@ export function detectInit(input: InitInput): InitDetection {
   const lo = min - pad;
   const hi = max + pad;
   judge({ scheme: 'uniform', params: { low: round(lo), high: round(hi) }, cdf: (x) => uniformCdf(x, lo, hi), family: 'generic' });
-  judge({ scheme: 'normal', params: { mean: round(mean), std: round(std) }, cdf: (x) => normalCdf(x, mean, std), family: 'generic' });
+  const normal = judge({ scheme: 'normal', params: { mean: round(mean), std: round(std) }, cdf: (x) => normalCdf(x, mean, std), family: 'generic' });
   const tn = truncNormalFit(mean, std, lo, hi);
-  if (tn) judge({ scheme: 'trunc_normal', params: { mean: round(mean), std: round(tn.std), a: round(lo), b: round(hi) }, cdf: (x) => truncNormalCdf(x, mean, tn.std, lo, hi), family: 'generic' });
-
-  const rank = (s: SchemeName): number => SCHEMES.indexOf(s as (typeof SCHEMES)[number]);
-  const tier = (fam: Family): number => (fam === 'exact' ? 0 : fam === 'generic' ? 2 : 1);
-  /** Scale errors this close count as a tie (identical schemes, e.g. xavier vs kaiming on square layers). */
-  const SAME_SCALE = 0.005;
   // A truncated normal (4 parameters) always fits at least as well as the normal it cuts; it is
   // named only when the plain normal is rejected (the range test sees the missing tails).
-  const normalFits = fits.some((x) => x.scheme === 'normal');
-  const accepted = fits.filter((x) => !(x.scheme === 'trunc_normal' && normalFits)).sort((a, b) => {
-    if (tier(a.family) !== tier(b.family)) return tier(a.family) - tier(b.family);
-    if (a.family === 'exact') return rank(a.scheme) - rank(b.scheme);
-    if (a.family === b.family && a.family !== 'generic' && Math.abs(a.scaleError - b.scaleError) > SAME_SCALE) return a.scaleError - b.scaleError;
-    if (a.family === b.family && a.family !== 'generic') return Number(!a.usual) - Number(!b.usual) || rank(a.scheme) - rank(b.scheme);
-    // Across named families (small layers fit both a uniform and a normal): default arguments first
-    // (every nn.Linear starts as pytorch_default), then the better fit.
-    if (a.family !== 'generic' && b.family !== 'generic') return Number(!a.usual) - Number(!b.usual) || a.d - b.d;
-    return a.d - b.d;
-  });
-  const strip = ({ scheme, params, fit }: SchemeFit): SchemeFit => ({ scheme, params, fit });
-  if (accepted.length > 0) {
-    const [best, ...rest] = accepted;
-    const same = best!.family !== 'generic' && best!.family !== 'exact' ? rest.filter((x) => x.family === best!.family && Math.abs(x.scaleError - best!.scaleError) <= SAME_SCALE + 2 / n) : [];
-    return { ...strip(best!), alternatives: [...rest, ...misses.sort((a, b) => a.d - b.d)].slice(0, 3).map(strip), equivalent: same.map(strip), candidates: [...accepted, ...misses].map(strip) };
+  if (tn) judge({ scheme: 'trunc_normal', params: { mean: round(mean), std: round(tn.std), a: round(lo), b: round(hi) }, cdf: (x) => truncNormalCdf(x, mean, tn.std, lo, hi), family: 'generic' }).pass &&= !normal.pass;
+
+  const schemeRank = (s: SchemeName): number => SCHEMES.indexOf(s as (typeof SCHEMES)[number]);
+  const candidates: SchemeFit[] = judged.map(({ scheme, params, fit, pass }) => ({ scheme, params, fit, pass }));
+  const asCandidate = (j: Judged): SchemeFit => candidates[judged.indexOf(j)]!;
+  const orderOf = (a: SchemeFit, b: SchemeFit): number => lawOrder(judged[candidates.indexOf(a)]!, judged[candidates.indexOf(b)]!);
+  const detection = (best: Judged): InitDetection => ({ ...arrangeVerdict(asCandidate(best), candidates, rank, orderOf), candidates });
+
+  const exact = judged.filter((j) => j.pass && j.family === 'exact').sort((a, b) => schemeRank(a.scheme) - schemeRank(b.scheme));
+  if (exact[0]) return detection(exact[0]);
+  // Named schemes: the best law, and within it the ecosystem's usual spelling of that law.
+  const named = judged.filter((j) => j.pass && (j.family === 'named_uniform' || j.family === 'named_normal')).sort(lawOrder);
+  if (named[0]) {
+    const best = named.filter((j) => sameLaw(j, named[0]!)).sort((a, b) => conventionRank(a, rank) - conventionRank(b, rank))[0]!;
+    return { ...detection(best), decidedBy: 'values' };
   }
-  const closest = misses.sort((a, b) => a.d - b.d);
-  return { scheme: 'unknown', params: {}, fit: closest[0]?.fit ?? null, alternatives: closest.slice(0, 3).map(strip), equivalent: [], candidates: closest.map(strip) };
+  const generic = judged.filter((j) => j.pass && j.family === 'generic').sort((a, b) => a.d - b.d);
+  if (generic[0]) return detection(generic[0]);
+  const closest = [...judged].sort((a, b) => a.d - b.d);
+  return { scheme: 'unknown', params: {}, fit: closest[0]?.fit ?? null, alternatives: closest.slice(0, 3).map(({ scheme, params, fit }) => ({ scheme, params, fit })), equivalent: [], candidates };
+}
+
+/**
+ * Order of two named laws that both fit: every nn.Linear and nn.Conv* starts as pytorch_default,
+ * so it comes first; within a family (uniform or normal) the scale nearer the data's; across
+ * families (small layers fit both a uniform and a normal) the smaller KS distance.
+ */
+function lawOrder(a: Judged, b: Judged): number {
+  const da = Number(a.scheme !== 'pytorch_default');
+  const db = Number(b.scheme !== 'pytorch_default');
+  if (da !== db) return da - db;
+  if (a.family === b.family) return a.score - b.score;
+  return a.d - b.d;
 }
 
 /**
@@ -221,19 +343,6 @@ function rangeTestPasses(sorted: ArrayLike<number>, cdf: (x: number) => number):
   return below >= ALPHA / 2 && 1 - below >= ALPHA / 2;
 }
 
-/** The known gain whose implied scale is nearest (in ratio) to the observed one. */
-function closestGain(scaleFor: (gain: number) => number, observed: number): { gain: number; nonlinearity: string } {
-  let best = GAINS[0]!;
-  let bestErr = Infinity;
-  for (const g of GAINS) {
-    const err = Math.abs(Math.log(scaleFor(g.gain) / observed));
-    if (err < bestErr) {
-      bestErr = err;
-      best = g;
-    }
-  }
-  return best;
-}
 
 /** σ of the untruncated normal whose truncation to [a, b] has standard deviation `std`. */
 function truncNormalFit(mean: number, std: number, a: number, b: number): { std: number } | undefined {

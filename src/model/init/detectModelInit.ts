@@ -3,7 +3,8 @@ import { isFloatingDType } from '../../runtime/dtypes';
 import type { TensorRef } from '../../runtime/elementStream';
 import { readValues } from '../../runtime/readValues';
 import { broadcastReduction } from '../../runtime/tensorLayout';
-import type { ModelIndex, TensorEntry } from '../modelIndex';
+import type { ModelIndex, ModuleNode, TensorEntry } from '../modelIndex';
+import { attributeModelInit } from './attributeModelInit';
 import { detectInit, type InitDetection } from './detectInit';
 import { fans } from './fans';
 
@@ -46,18 +47,43 @@ export async function detectTensorInit(src: FileByteSource, index: ModelIndex, t
   return detectInit({ values, shape: t.shape, biasFanIn: biasFanIn(index, t), sampled });
 }
 
-/** Init detection for every floating tensor of a model (parameters and plain tensors). */
+/**
+ * The class of the module that holds each tensor (`Conv2d`), where the file pickles modules; a
+ * state_dict's tree, derived from names, has none.
+ */
+export function moduleTypes(index: ModelIndex): Map<string, string> {
+  const out = new Map<string, string>();
+  if (index.moduleTreeSource !== 'pickle') return out;
+  const walk = (m: ModuleNode): void => {
+    if (m.type) for (const p of m.parameters) if (!out.has(p)) out.set(p, m.type);
+    m.children.forEach(walk);
+  };
+  walk(index.modules);
+  return out;
+}
+
+/** The tensors init detection covers: floating parameters and plain tensors (not buffers or optimizer state). */
+export function initTensors(index: ModelIndex): TensorEntry[] {
+  return index.tensors.filter((t) => isFloatingDType(t.dtype) && t.kind !== 'buffer' && t.kind !== 'optimizer');
+}
+
+/**
+ * Init detection for every floating tensor of a model (parameters and plain tensors), each tensor
+ * alone and then per module type (`attributeModelInit`): a layer whose values cannot tell its
+ * candidates apart takes the scheme its type's other layers show.
+ */
 export async function detectModelInit(index: ModelIndex, signal?: AbortSignal): Promise<ParameterInit[]> {
   const sources = new Map<string, FileByteSource>();
   try {
-    const out: ParameterInit[] = [];
-    for (const t of index.tensors) {
-      if (!isFloatingDType(t.dtype) || t.kind === 'buffer' || t.kind === 'optimizer') continue;
+    const tensors = initTensors(index);
+    const detections: InitDetection[] = [];
+    for (const t of tensors) {
       let src = sources.get(t.location.file);
       if (!src) sources.set(t.location.file, (src = await FileByteSource.open(t.location.file)));
-      out.push({ name: t.name, ...(await detectTensorInit(src, index, t, signal)) });
+      detections.push(await detectTensorInit(src, index, t, signal));
     }
-    return out;
+    const types = moduleTypes(index);
+    return attributeModelInit(tensors.map((t, i) => ({ name: t.name, shape: t.shape, moduleType: types.get(t.name) ?? null, detection: detections[i]! }))).map((d, i) => ({ name: tensors[i]!.name, ...d }));
   } finally {
     await Promise.all([...sources.values()].map((s) => s.close()));
   }
