@@ -110,6 +110,24 @@ export interface SchemeView {
   scheme: string;
   params: Record<string, number | string>;
   fit: { ks: number; p: number; n: number } | null;
+  /** Candidates: the values pass every test of this scheme (`passLoose`: with the scale test at 10⁻⁵). */
+  pass?: boolean;
+  passLoose?: boolean;
+  /** Equivalents: the same law for this shape, or another law these values cannot tell apart. */
+  relation?: 'same_law' | 'indistinguishable';
+}
+
+/** The scheme a module type's layers share, as the model-level pass found it (model/init/attributeModelInit). */
+export interface ModuleSchemeView {
+  /** `Conv2d.weight`, or a state_dict role (`conv.weight`). */
+  group: string;
+  scheme: string;
+  /** Identity arguments only (mode, nonlinearity, gain; a fixed normal's std). */
+  params: Record<string, number | string>;
+  layers: number;
+  /** Layers whose values single out one law, and those of them whose law this scheme gives. */
+  strong: number;
+  votes: number;
 }
 
 /** What init detection says of a tensor: the verdict, its runner-ups and every scheme tried. */
@@ -117,6 +135,10 @@ export interface InitView extends SchemeView {
   alternatives: SchemeView[];
   equivalent: SchemeView[];
   candidates: SchemeView[];
+  /** Set when the whole model was judged: the scheme of the tensor's module type. */
+  moduleScheme?: ModuleSchemeView;
+  /** `module`: this tensor's values could not tell its candidates apart and its module type's scheme decided. */
+  decidedBy?: 'values' | 'module';
 }
 
 /** A histogram to compare with the tensor's: same range and bins. */
@@ -308,6 +330,10 @@ export interface InitReportResult {
   params: Record<string, number | string>;
   fit: { ks: number; p: number; n: number } | null;
   runnerUp: SchemeView | null;
+  /** Schemes the values cannot tell from the verdict (see InitView). */
+  equivalent?: SchemeView[];
+  moduleScheme?: ModuleSchemeView;
+  decidedBy?: 'values' | 'module';
 }
 
 export interface InitReportNotifications {
