@@ -93,6 +93,13 @@ export function attributeModelInit(layers: readonly InitLayer[]): InitDetection[
       const d = layers[i]!.detection;
       const layerRank = Math.max(2, layers[i]!.shape.length);
       out[i] = { ...d, moduleScheme };
+      if (d.scheme === 'normal' && groupStd === undefined && top.count >= MIN_VOTES_LOOSE) {
+        // No named scheme fits this layer at α = 0.001, but the group's scheme fits at 10⁻⁵: with
+        // an init loop seen on MIN_VOTES_LOOSE other layers, a 1-in-1000 draw is the likelier story.
+        const c = d.candidates.find((x) => x.passLoose && schemeKey(x) === top.key);
+        if (c) out[i] = { ...d, ...arrangeVerdict(c, d.candidates, layerRank), moduleScheme, decidedBy: 'module' };
+        continue;
+      }
       if (!isNamedScheme(d.scheme)) continue;
       let c: SchemeFit | undefined;
       if (groupStd !== undefined) {
@@ -119,6 +126,8 @@ interface Vote {
   stds?: number[];
 }
 
+/** Strong layers a module type's scheme needs before it may explain a layer its own values reject at α = 0.001 only. */
+const MIN_VOTES_LOOSE = 3;
 /** Fitted stds this close (log ratio) are one fixed-std init (0.01 ± sampling error). */
 const SAME_STD = 0.1;
 /** Two-sided normal quantile at α = 0.001, as detectInit's scale test. */

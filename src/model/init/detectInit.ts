@@ -29,6 +29,12 @@ export interface SchemeFit {
    */
   pass?: boolean;
   /**
+   * Candidates only, named schemes: passes with the scale test at ALPHA_LOOSE instead of ALPHA.
+   * Alone, a layer's values decide at ALPHA; the model-level pass lets a module type's scheme,
+   * seen on its other layers, explain a layer whose scale is off by a 1-in-1000 draw.
+   */
+  passLoose?: boolean;
+  /**
    * Equivalents only: `same_law` when the scheme gives this very distribution for this shape
    * (kaiming_normal(fan_out, relu) and kaiming_normal(fan_in, linear) when fan_out = 2·fan_in),
    * `indistinguishable` when it is another law that these values cannot tell from the verdict.
@@ -93,6 +99,10 @@ const KS_FLOOR = 0.006;
 const Z_CRIT = 3.29;
 /** n·ln(b / max|x|) of n draws from U(−b, b) is Exp(1): its upper ALPHA quantile. */
 const UNIFORM_T_MAX = -Math.log(ALPHA);
+/** The scale test's level for `passLoose`, and its normal and Exp(1) quantiles. */
+const ALPHA_LOOSE = 1e-5;
+const Z_CRIT_LOOSE = 4.42;
+const UNIFORM_T_MAX_LOOSE = -Math.log(ALPHA_LOOSE);
 /** float32 values may sit a few ulps (relative 6e-8) beyond a bound computed in float64. */
 const UNIFORM_ROUNDING = 2e-7;
 /** Implied scales this close (relative) are one law: the same formula reached by two schemes. */
@@ -117,7 +127,7 @@ interface Candidate {
   scale?: number;
 }
 
-type Judged = SchemeFit & { d: number; family: Family; scale?: number; score: number; pass: boolean };
+type Judged = SchemeFit & { d: number; family: Family; scale?: number; score: number; pass: boolean; passLoose?: boolean };
 
 const round = (x: number): number => Number(x.toPrecision(6));
 
@@ -228,18 +238,21 @@ export function detectInit(input: InitInput): InitDetection {
     // The critical distance belongs to the sample tested (masked_uniform tests the non-zeros only).
     let pass = d <= Math.max(ksCritical(m, ALPHA), KS_FLOOR) && rangeTestPasses(sample, c.cdf);
     let score = d;
+    let passLoose: boolean | undefined;
     if (c.family === 'named_uniform' && c.scale !== undefined) {
       // The largest |x| of m draws of U(−b, b): m·ln(b / max|x|) is Exp(1) (mean 1).
       const t = absMax > 0 ? m * Math.log(c.scale / absMax) : Infinity;
+      passLoose = pass && t >= -UNIFORM_ROUNDING * m && t <= UNIFORM_T_MAX_LOOSE;
       pass &&= t >= -UNIFORM_ROUNDING * m && t <= UNIFORM_T_MAX;
       score = Math.abs(t - 1);
     } else if (c.family === 'named_normal' && c.scale !== undefined) {
       // ln of the root mean square has standard error 1/√(2m) under N(0, σ²).
       const z = Math.log(rms / c.scale) * Math.sqrt(2 * m);
+      passLoose = pass && Math.abs(z) <= Z_CRIT_LOOSE;
       pass &&= Math.abs(z) <= Z_CRIT;
       score = Math.abs(z);
     }
-    const entry: Judged = { scheme: c.scheme, params: c.params, fit: { ks: round(d), p: round(p), n: m }, d, family: c.family, scale: c.scale, score, pass };
+    const entry: Judged = { scheme: c.scheme, params: c.params, fit: { ks: round(d), p: round(p), n: m }, d, family: c.family, scale: c.scale, score, pass, ...(passLoose !== undefined ? { passLoose } : {}) };
     judged.push(entry);
     return entry;
   };
@@ -295,7 +308,7 @@ export function detectInit(input: InitInput): InitDetection {
   if (tn) judge({ scheme: 'trunc_normal', params: { mean: round(mean), std: round(tn.std), a: round(lo), b: round(hi) }, cdf: (x) => truncNormalCdf(x, mean, tn.std, lo, hi), family: 'generic' }).pass &&= !normal.pass;
 
   const schemeRank = (s: SchemeName): number => SCHEMES.indexOf(s as (typeof SCHEMES)[number]);
-  const candidates: SchemeFit[] = judged.map(({ scheme, params, fit, pass }) => ({ scheme, params, fit, pass }));
+  const candidates: SchemeFit[] = judged.map(({ scheme, params, fit, pass, passLoose }) => ({ scheme, params, fit, pass, ...(passLoose !== undefined ? { passLoose } : {}) }));
   const asCandidate = (j: Judged): SchemeFit => candidates[judged.indexOf(j)]!;
   const orderOf = (a: SchemeFit, b: SchemeFit): number => lawOrder(judged[candidates.indexOf(a)]!, judged[candidates.indexOf(b)]!);
   const detection = (best: Judged): InitDetection => ({ ...arrangeVerdict(asCandidate(best), candidates, rank, orderOf), candidates });
