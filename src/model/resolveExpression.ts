@@ -35,10 +35,12 @@ export interface Candidates {
 }
 
 /**
- * Tensors above this many bytes are not hashed to prove two files hold the same values (a hover
- * must stay fast); such candidates count as different, so the hover asks for a binding instead.
+ * Tensors above this many bytes are not hashed to prove two files hold the same values; such
+ * candidates count as different, so the hover asks for a binding instead. Below it the hash runs
+ * in the worker pool while the hover says so (a GPT-2 embedding, 154 MB, takes a fraction of a
+ * second): "same in …" is decided per tensor, whatever else the files hold.
  */
-export const MAX_FINGERPRINT_BYTES = 1024 * 1024;
+export const MAX_FINGERPRINT_BYTES = 1024 * 1024 * 1024;
 
 // ---- one model ------------------------------------------------------------------------------
 

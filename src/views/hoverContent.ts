@@ -85,7 +85,10 @@ export function tensorHover(info: TensorHoverInfo): vscode.MarkdownString {
   const md = markdown();
   md.appendMarkdown(`$(symbol-field) ${codeSpan(t.path || t.name)} · ${kindLabel(t)}\n\n`);
   md.appendMarkdown(`${vscode.l10n.t('name {0}', codeSpan(t.name))} · ${codeSpan(t.dtype)} · ${vscode.l10n.t('shape {0}', codeSpan(`[${t.shape.join(', ')}]`))} · ${elements(t.count)}  \n`);
-  md.appendMarkdown(`${whereLine(info.file, info.sameIn, 'values')}\n\n`);
+  md.appendMarkdown(`${whereLine(info.file, info.sameIn, 'values')}  \n`);
+  // The links lead: a hover taller than the screen is cut off at the bottom, and they must stay visible.
+  const target = { uri: info.file.toString(), name: t.name };
+  md.appendMarkdown(`[$(graph) ${vscode.l10n.t('Open panel')}](${commandUri(CommandIds.showParameter, target)}) · [$(list-tree) ${vscode.l10n.t('Reveal in tree')}](${commandUri(CommandIds.revealParameter, target)})\n\n`);
   if (info.grad) md.appendMarkdown(`$(info) ${vscode.l10n.t('{0}: model files hold values, not gradients; these are the parameter’s values.', codeSpan('.grad'))}\n\n`);
   md.appendMarkdown('---\n\n');
   statsLines(md, info.stats);
@@ -96,9 +99,6 @@ export function tensorHover(info: TensorHoverInfo): vscode.MarkdownString {
     md.appendMarkdown(`${codeSpan(formatStat(stats.histogram.min))} … ${codeSpan(formatStat(stats.histogram.max))}\n\n`);
   }
   if (info.tiedWith.length > 0) md.appendMarkdown(`$(link) ${vscode.l10n.t('tied with {0}', info.tiedWith.map((p) => codeSpan(p)).join(', '))}\n\n`);
-  md.appendMarkdown('---\n\n');
-  const target = { uri: info.file.toString(), name: t.name };
-  md.appendMarkdown(`[$(graph) ${vscode.l10n.t('Open panel')}](${commandUri(CommandIds.showParameter, target)}) · [$(list-tree) ${vscode.l10n.t('Reveal in tree')}](${commandUri(CommandIds.revealParameter, target)})`);
   return md;
 }
 
@@ -114,10 +114,11 @@ export function moduleHover(file: vscode.Uri, m: ModuleNode, type: string | null
 }
 
 /** Several models fit and may differ: no values, a way to say which one is meant. */
-export function ambiguousHover(document: vscode.Uri, subject: { variable: string } | { key: string }, count: number): vscode.MarkdownString {
+export function ambiguousHover(document: vscode.Uri, subject: { variable: string } | { key: string; variable?: string }, count: number): vscode.MarkdownString {
   const md = markdown();
-  const bind = `[${vscode.l10n.t('Bind Variable to Model…')}](${commandUri(CommandIds.bindVariable, { document: document.toString(), ...('variable' in subject ? { variable: subject.variable } : {}) })})`;
-  const what = 'variable' in subject ? vscode.l10n.t('{0} matches {1} models', codeSpan(subject.variable), count) : vscode.l10n.t('{0} is in {1} models that differ', codeSpan(subject.key), count);
+  // The variable under the cursor (`sd` of `sd['wte.weight']`) goes with the link, so the command asks only for the model.
+  const bind = `[${vscode.l10n.t('Bind Variable to Model…')}](${commandUri(CommandIds.bindVariable, { document: document.toString(), ...(subject.variable !== undefined ? { variable: subject.variable } : {}) })})`;
+  const what = 'key' in subject ? vscode.l10n.t('{0} is in {1} models that differ', codeSpan(subject.key), count) : vscode.l10n.t('{0} matches {1} models', codeSpan(subject.variable), count);
   md.appendMarkdown(`$(question) ${what} — ${bind}`);
   return md;
 }
@@ -126,5 +127,12 @@ export function ambiguousHover(document: vscode.Uri, subject: { variable: string
 export function loadingHover(): vscode.MarkdownString {
   const md = markdown();
   md.appendMarkdown(`$(loading~spin) ${vscode.l10n.t('ParamScope is reading the models; hover again in a moment.')}`);
+  return md;
+}
+
+/** Several files hold a tensor of this name and shape; their values are being compared. */
+export function comparingHover(count: number): vscode.MarkdownString {
+  const md = markdown();
+  md.appendMarkdown(`$(loading~spin) ${vscode.l10n.t('ParamScope is comparing this tensor in {0} files; hover again in a moment.', count)}`);
   return md;
 }

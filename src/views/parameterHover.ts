@@ -5,7 +5,8 @@ import type { TensorEntry } from '../model/modelIndex';
 import { expressionsAt, type ParameterExpression } from '../model/pythonExpression';
 import { decide, findCandidates, moduleType, resolveKey, type Match, type MatchBasis, type ModelRef } from '../model/resolveExpression';
 import { isFloatingDType } from '../runtime/dtypes';
-import { ambiguousHover, loadingHover, moduleHover, tensorHover, type TensorHoverInfo } from './hoverContent';
+import { codeBindings } from './codeBindings';
+import { ambiguousHover, comparingHover, loadingHover, moduleHover, tensorHover, type TensorHoverInfo } from './hoverContent';
 import type { ModelEntry, ModelRegistry } from './modelRegistry';
 import type { TensorFingerprints } from './tensorFingerprints';
 import type { TensorService } from './tensorService';
@@ -80,11 +81,15 @@ export class ParameterHoverProvider implements vscode.HoverProvider {
     // After the first scan the list is cached; a hover may start that scan but never waits for it.
     const listed = await within(this.deps.registry.list(), Date.now());
     if (!listed?.ok || token.isCancellationRequested) return undefined;
+    // The code's own loads (`sd = torch.load('a.pt')` above), then the person's bindings over them.
     // Stored as URI strings; parsed and printed again so they compare equal to the registry's.
-    const bindings = new Map([...this.deps.bindings.of(document.uri)].map(([v, m]) => [v, vscode.Uri.parse(m).toString()]));
+    const bindings = codeBindings(document, position, listed.value);
+    for (const [v, m] of this.deps.bindings.of(document.uri)) bindings.set(v, vscode.Uri.parse(m).toString());
+    // "Bind Variable to Model…" on `sd['wte.weight']`'s key still means `sd`.
+    const variable = exprs.find((e) => e.kind === 'chain')?.root;
     let fallback: vscode.Hover | undefined;
     for (const expr of exprs) {
-      const answer = await this.answer(document.uri, expr, listed.value, bindings, deadline);
+      const answer = await this.answer(document.uri, expr, listed.value, bindings, deadline, variable);
       if (token.isCancellationRequested) return undefined;
       if (!answer) continue;
       const hover = new vscode.Hover(answer.content, new vscode.Range(document.positionAt(expr.start), document.positionAt(expr.end)));
@@ -94,7 +99,7 @@ export class ParameterHoverProvider implements vscode.HoverProvider {
     return fallback;
   }
 
-  private async answer(document: vscode.Uri, expr: ParameterExpression, entries: readonly ModelEntry[], bindings: ReadonlyMap<string, string>, deadline: number): Promise<Answer | undefined> {
+  private async answer(document: vscode.Uri, expr: ParameterExpression, entries: readonly ModelEntry[], bindings: ReadonlyMap<string, string>, deadline: number, variable: string | undefined): Promise<Answer | undefined> {
     const consulted = await this.consult(expr, entries, bindings, deadline);
     if (consulted.incomplete) {
       // A variable named like a model (or bound) is surely meant: say the models are on their way.
@@ -107,7 +112,7 @@ export class ParameterHoverProvider implements vscode.HoverProvider {
       const pending = decision.matches.map((m) => this.deps.fingerprints.get(m.model.index, tensorOf(m)));
       await within(Promise.allSettled(pending), deadline);
       decision = decide(matches, print);
-      if (decision.kind === 'needsFingerprints') return basis === 'content' ? undefined : { content: loadingHover(), definite: false };
+      if (decision.kind === 'needsFingerprints') return basis === 'content' ? undefined : { content: comparingHover(decision.matches.length), definite: false };
     }
     switch (decision.kind) {
       case 'none':
@@ -116,7 +121,7 @@ export class ParameterHoverProvider implements vscode.HoverProvider {
         // A variable named like no model file whose steps fit several models (`layer[0].weight`) is
         // likely no model at all: asking to bind it on every such hover would be noise.
         if (basis === 'content') return undefined;
-        return { content: ambiguousHover(document, expr.kind === 'chain' ? { variable: expr.root } : { key: expr.key }, decision.matches.length), definite: false };
+        return { content: ambiguousHover(document, expr.kind === 'chain' ? { variable: expr.root } : { key: expr.key, variable }, decision.matches.length), definite: false };
       case 'one': {
         const file = vscode.Uri.parse(decision.match.model.id);
         const sameIn = decision.sameIn.map((m) => vscode.Uri.parse(m.id));

@@ -7,7 +7,7 @@ import type { WorkerPool } from '../runtime/worker/workerPool';
 const MAX_CACHED = 5000;
 
 /**
- * Content fingerprints of small tensors (hashed in the worker pool), cached per file version like
+ * Content fingerprints of tensors (hashed in the worker pool), cached per file version like
  * `TensorService` caches statistics: a changed file gets a new index object and new entries.
  */
 export class TensorFingerprints {
