@@ -9,6 +9,7 @@ import type { ModelIndex } from './model/modelIndex';
 import { summaryJson } from './model/summaryExport';
 import { UnknownParameterError, runStats } from './cliStats';
 import { runDiff } from './cliDiff';
+import { runValues, ValuesUsageError } from './cliValues';
 
 const USAGE = `usage: paramscope <command> <file> [options]
        paramscope diff <a> <b> [--json]
@@ -16,6 +17,16 @@ const USAGE = `usage: paramscope <command> <file> [options]
 commands:
   inspect <file> [--json]                 module tree, parameters, dtypes, shapes, counts
   stats <file> [--param NAME]... [--json] exact statistics and 256-bin histograms
+  values <file> --param NAME... [--slice S] [--limit N] [--json]
+                                          a tensor as print(net[2].bias.data) shows it; NAME is a
+                                          state_dict name, an access path or an expression
+                                          (net[2].bias, rgnet[0][1][0].bias); --slice '0,:,2:5'
+                                          indexes as Python does (--slice=-1,: when it starts
+                                          with a minus); --limit: elements printed in full
+                                          before summarising (default 1000, as torch), or the most
+                                          --json values (default 1,000,000); --json gives
+                                          {"parameters":[{"name","dtype","shape","values"}]} with
+                                          nested lists in row-major order
   init <file> [--json]                    which initialisation each floating tensor follows
                                           (scheme, fitted parameters, KS fit, runner-up)
   ties <file> [--json] [--no-content]     tied parameters (shared storage, shared modules, declared
@@ -31,7 +42,7 @@ class UsageError extends Error {}
 async function main(argv: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' }, param: { type: 'string', multiple: true }, 'no-content': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' }, param: { type: 'string', multiple: true }, slice: { type: 'string' }, limit: { type: 'string' }, 'no-content': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
@@ -44,8 +55,11 @@ async function main(argv: string[]): Promise<number> {
   // diff takes two files, every other verb one.
   if (verb === 'diff' && (!file || rest.length !== 1)) throw new UsageError('diff expects two files');
   if (!verb || !file || (verb !== 'diff' && rest.length > 0)) throw new UsageError('expected a command and one file');
-  if (!['inspect', 'stats', 'ties', 'init', 'diff'].includes(verb)) throw new UsageError(`unknown command '${verb}'`);
-  if (verb !== 'stats' && values.param) throw new UsageError('--param goes with stats');
+  if (!['inspect', 'stats', 'ties', 'init', 'diff', 'values'].includes(verb)) throw new UsageError(`unknown command '${verb}'`);
+  if (verb !== 'stats' && verb !== 'values' && values.param) throw new UsageError('--param goes with stats and values');
+  if (verb !== 'values' && (values.slice !== undefined || values.limit !== undefined)) throw new UsageError('--slice and --limit go with values');
+  const limit = values.limit === undefined ? undefined : /^\d+$/.test(values.limit) ? Number(values.limit) : NaN;
+  if (Number.isNaN(limit)) throw new UsageError(`--limit expects a count, got '${values.limit}'`);
   if (verb !== 'ties' && values['no-content']) throw new UsageError('--no-content goes with ties');
   if (verb === 'diff') return runDiff(file, rest[0]!, values.json === true);
 
@@ -58,6 +72,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (verb === 'ties') return runTies(index, values['no-content'] !== true, values.json === true);
   if (verb === 'init') return runInit(index, values.json === true);
+  if (verb === 'values') return runValues(index, { params: values.param ?? [], slice: values.slice, limit, json: values.json === true });
   return runStats(index, values.param ?? [], values.json === true);
 }
 
@@ -104,7 +119,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (e: unknown) => {
-    if (e instanceof UsageError || e instanceof UnknownParameterError) {
+    if (e instanceof UsageError || e instanceof UnknownParameterError || e instanceof ValuesUsageError) {
       process.stderr.write(`paramscope: ${show(e.message)}\n${USAGE}\n`);
       process.exitCode = 2;
     } else {
