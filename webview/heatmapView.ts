@@ -23,6 +23,9 @@ const MAX_PLOT_WIDTH = 900;
 const MAX_PLOT_HEIGHT = 400;
 const MIN_PLOT_HEIGHT = 120;
 const MAX_CELL_PX = 32;
+const MAX_CELL_ASPECT = 4;
+/** A one-row matrix (a bias) is still a strip one can point at. */
+const MIN_STRIP_PX = 24;
 // Room around the plot: row indices on the left, column indices below, the colour bar on the right.
 const LEFT = 56;
 const TOP = 6;
@@ -180,11 +183,22 @@ export class HeatmapPanel {
     return s.length >= 2 ? [s[s.length - 2]!, s[s.length - 1]!] : [1, s[0] ?? 1];
   }
 
-  /** Plot size for a window of rows × cols: square cells when it fits unpooled, else the full width. */
+  /**
+   * Plot size for a window of rows × cols. A window that fits unpooled gets whole-pixel cells,
+   * square unless that would make it a sliver (cells up to MAX_CELL_ASPECT times wider than high,
+   * or higher than wide); a bigger one gets the full width.
+   */
   private plotSize(rows: number, cols: number): { w: number; h: number } {
     const avail = Math.max(120, Math.min(MAX_PLOT_WIDTH, (this.root.clientWidth || 700) - LEFT - BAR_GAP - BAR_WIDTH - BAR_LABELS - 8));
-    const cell = Math.min(avail / cols, MAX_PLOT_HEIGHT / rows, MAX_CELL_PX);
-    if (cell >= 1) return { w: Math.max(1, Math.floor(cell) * cols), h: Math.max(1, Math.floor(cell) * rows) };
+    let cw = Math.min(avail / cols, MAX_CELL_PX);
+    let ch = Math.min(MAX_PLOT_HEIGHT / rows, MAX_CELL_PX);
+    if (cw >= 1 && ch >= 1) {
+      if (Math.max(cw, ch) <= MAX_CELL_ASPECT * Math.min(cw, ch)) cw = ch = Math.min(cw, ch);
+      else if (cw > ch) cw = MAX_CELL_ASPECT * ch;
+      else ch = MAX_CELL_ASPECT * cw;
+      return { w: Math.floor(cw) * cols, h: Math.max(MIN_STRIP_PX, Math.floor(ch) * rows) };
+    }
+    if (ch >= 1) return { w: Math.floor(avail), h: Math.floor(ch) * rows };
     return { w: Math.floor(avail), h: Math.round(Math.max(MIN_PLOT_HEIGHT, Math.min(MAX_PLOT_HEIGHT, (avail * rows) / cols))) };
   }
 
@@ -279,6 +293,7 @@ export class HeatmapPanel {
       const colPx = pw / (v.window.col1 - v.window.col0);
       if (rowPx * kh >= 6 && colPx * kw >= 6) {
         ctx.strokeStyle = style.getPropertyValue('--vscode-editor-background').trim() || '#000';
+        ctx.lineWidth = rowPx * kh >= 24 && colPx * kw >= 24 ? 2 : 1;
         ctx.beginPath();
         for (let r = Math.ceil(v.window.row0 / kh) * kh; r <= v.window.row1; r += kh) {
           const y = Math.round(py + (r - v.window.row0) * rowPx) + 0.5;
@@ -292,6 +307,7 @@ export class HeatmapPanel {
         }
         ctx.stroke();
         ctx.strokeStyle = muted;
+        ctx.lineWidth = 1;
       }
     }
     ctx.strokeStyle = border;
@@ -357,6 +373,7 @@ export class HeatmapPanel {
     c.dataset.stat = stat;
     c.dataset.scale = `${scale.lo},${scale.hi}`;
     c.dataset.window = `${w.row0},${w.row1},${w.col0},${w.col1}`;
+    c.dataset.plot = `${px},${py},${pw},${ph}`;
     this.caption.textContent = this.describe(v, stat, scale, pLo, pHi);
   }
 
@@ -408,7 +425,9 @@ export class HeatmapPanel {
     const c0 = bound(j, w.col1 - w.col0, v.width, w.col0);
     const c1 = bound(j + 1, w.col1 - w.col0, v.width, w.col0);
     const k = i * v.width + j;
-    let where = r1 - r0 === 1 && c1 - c0 === 1 ? l10n.t('row {0}, column {1}', r0, c0) : l10n.t('rows {0}–{1}, columns {2}–{3}', r0, r1 - 1, c0, c1 - 1);
+    const rowsText = r1 - r0 === 1 ? l10n.t('row {0}', r0) : l10n.t('rows {0}–{1}', r0, r1 - 1);
+    const colsText = c1 - c0 === 1 ? l10n.t('column {0}', c0) : l10n.t('columns {0}–{1}', c0, c1 - 1);
+    let where = `${rowsText}, ${colsText}`;
     if (v.tile && r1 - r0 === 1 && c1 - c0 === 1) {
       const [kh, kw] = v.tile;
       where += ` · ${l10n.t('filter [{0}, {1}], position ({2}, {3})', Math.floor(r0 / kh), Math.floor(c0 / kw), r0 % kh, c0 % kw)}`;

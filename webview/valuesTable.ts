@@ -110,6 +110,8 @@ export class ValuesTable {
       for (let j = this.colStart; j < colEnd; j++) row.append(el('span', { text: fmtNumber(values[base + j]), attrs: { role: 'gridcell' } }));
       this.body.append(row);
     }
-    this.info.textContent = l10n.t('{0} × {1}; rows {2}–{3}, columns {4}–{5}', this.rows, this.cols, top, Math.max(top, end - 1), this.colStart, colEnd - 1);
+    // The row drawn first may sit under the sticky header; name the first one in full view.
+    const first = Math.min(Math.max(0, this.rows - 1), Math.ceil(this.viewport.scrollTop / ROW_HEIGHT - 0.01));
+    this.info.textContent = l10n.t('{0} × {1}; rows {2}–{3}, columns {4}–{5}', this.rows, this.cols, first, Math.max(first, end - 1), this.colStart, colEnd - 1);
   }
 }
