@@ -164,6 +164,58 @@ suite('parameter hovers', () => {
     assert.equal(await hoverText(doc, 'print(rgnet)', 'print(rg'.length), '');
   });
 
+  test("the code's own loading binds a variable: torch.load, load_file, load_state_dict", async () => {
+    const uri = workspaceFile('load_hover.py');
+    const code = [
+      'import torch',
+      'from safetensors.torch import load_file',
+      "sd = torch.load('net_normal.state_dict.pt', map_location='cpu')",
+      "print(sd['2.bias'])",
+      "w = load_file('net_xavier.safetensors')",
+      "print(w['0.weight'])",
+      'net2 = MLP()',
+      "net2.load_state_dict(torch.load('net_myinit.state_dict.pt'))",
+      'print(net2[2].bias)',
+      'other = {}',
+      "print(other['2.bias'])",
+      '',
+    ].join('\n');
+    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(code));
+    try {
+      let loads = await vscode.workspace.openTextDocument(uri);
+      if (loads.languageId !== 'python') loads = await vscode.languages.setTextDocumentLanguage(loads, 'python');
+      // Without the loads these keys are in several models that differ; the code says which file.
+      assertTensorHover(await hoverWithStats(loads, "sd['2.bias']", "sd['2.b".length), tensorOf('net_normal.state_dict.pt', '2.bias'), 'net_normal.state_dict.pt');
+      assertTensorHover(await hoverWithStats(loads, "w['0.weight']", "w['0.w".length), tensorOf('net_xavier.safetensors', '0.weight'), 'net_xavier.safetensors');
+      assertTensorHover(await hoverWithStats(loads, 'net2[2].bias', 'net2[2].b'.length), tensorOf('net_myinit.state_dict.pt', '2.bias'), 'net_myinit.state_dict.pt');
+      // Not loaded from a file: the key is in models that differ, and Bind's link carries `other`.
+      const ambiguous = await hoverText(loads, "other['2.bias']", "other['2.b".length);
+      assert.match(ambiguous, /is in \d+ models that differ/, ambiguous);
+      const link = /\]\(command:paramscope\.bindVariable\?([^)]+)\)/.exec(ambiguous);
+      assert.ok(link, ambiguous);
+      assert.equal((JSON.parse(decodeURIComponent(link[1]!)) as Array<{ variable?: string }>)[0]?.variable, 'other');
+    } finally {
+      await vscode.workspace.fs.delete(uri);
+    }
+  });
+
+  test('in a notebook, a load in an earlier cell binds the variable in later cells', async function () {
+    let notebook: vscode.NotebookDocument;
+    try {
+      notebook = await vscode.workspace.openNotebookDocument(
+        'jupyter-notebook',
+        new vscode.NotebookData([
+          new vscode.NotebookCellData(vscode.NotebookCellKind.Code, "import torch\nsd = torch.load('net_constant.state_dict.pt')\n", 'python'),
+          new vscode.NotebookCellData(vscode.NotebookCellKind.Code, "sd['0.weight']\n", 'python'),
+        ]),
+      );
+    } catch {
+      this.skip();
+    }
+    const text = await hoverWithStats(notebook.cellAt(1).document, "sd['0.weight']", "sd['0.w".length);
+    assertTensorHover(text, tensorOf('net_constant.state_dict.pt', '0.weight'), 'net_constant.state_dict.pt');
+  });
+
   test('in a notebook cell, a binding holds for the whole notebook', async function () {
     const cellSource = 'print(net[2].bias)\n';
     let notebook: vscode.NotebookDocument;

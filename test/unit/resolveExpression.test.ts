@@ -186,12 +186,16 @@ describe('which model a variable means', () => {
     if (rg.decision.kind === 'one') expect(rg.decision.sameIn.map((m) => m.id).sort()).toEqual(['rgnet.legacy.pt', 'rgnet.proto4.pt']);
   });
 
-  it('waits for fingerprints instead of guessing, and treats big tensors as different', () => {
+  it('waits for fingerprints instead of guessing, per tensor whatever its size up to the cap', () => {
     const c = findCandidates(first('net[2].bias', 'bias'), all().filter((m) => m.id !== 'net.fp16.pt'), new Map());
     expect(decide(c.matches, () => undefined).kind).toBe('needsFingerprints');
     expect(decide(c.matches, (m) => m.model.id).kind).toBe('ambiguous');
-    const big = c.matches.map((m) => ({ ...m, target: { ...m.target, tensor: { ...(m.target as { tensor: object }).tensor, count: MAX_FINGERPRINT_BYTES } } }) as Match);
-    expect(decide(big, () => 'same').kind).toBe('ambiguous');
+    const sized = (count: number): Match[] => c.matches.map((m) => ({ ...m, target: { ...m.target, tensor: { ...(m.target as { tensor: object }).tensor, count } } }) as Match);
+    // A GPT-2 embedding (50257 × 768 float32, 154 MB) held by two files that differ elsewhere: one answer.
+    expect(decide(sized(50257 * 768), () => 'same')).toMatchObject({ kind: 'one', same: 'values' });
+    expect(decide(sized(50257 * 768), () => undefined).kind).toBe('needsFingerprints');
+    // Beyond the cap nothing is hashed: the candidates count as different.
+    expect(decide(sized(MAX_FINGERPRINT_BYTES), () => 'same').kind).toBe('ambiguous');
   });
 
   it('shows a module when every candidate has the same layout', async () => {
