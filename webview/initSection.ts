@@ -3,15 +3,8 @@ import * as l10n from '@vscode/l10n';
 import type { InitView, PanelNotifications, PanelRequests, SchemeView, StatsView } from '../src/protocol/messages';
 import type { Rpc } from '../src/protocol/rpc';
 import { HistogramChart } from './histogramChart';
+import { equivalentLines, moduleLines, schemeLabel, verdictMeaning } from './initText';
 import { el, fmtNumber } from './vscodeApi';
-
-/** `xavier_uniform(gain=1, bound=0.707)` */
-export function schemeLabel(s: SchemeView): string {
-  const args = Object.entries(s.params)
-    .map(([k, v]) => `${k}=${typeof v === 'number' ? fmtNumber(v) : v}`)
-    .join(', ');
-  return `${s.scheme}(${args})`;
-}
 
 /**
  * The "Initialisation" section: the detected scheme with its fit and runner-up, a menu to overlay
@@ -61,14 +54,17 @@ export class InitSection {
   }
 
   private render(init: InitView): void {
-    this.verdict.textContent = init.scheme === 'too_few' ? `too_few: ${l10n.t('{0} values are too few to tell schemes apart', init.params.n ?? 0)}` : schemeLabel(init);
+    this.verdict.textContent = init.scheme === 'too_few' || init.scheme === 'unknown' ? `${init.scheme}: ${verdictMeaning(init)}` : schemeLabel(init);
     this.verdict.dataset.init = init.scheme;
     const parts: string[] = [];
     if (init.fit) parts.push(l10n.t('Kolmogorov–Smirnov distance {0} (p = {1}, {2} values)', fmtNumber(init.fit.ks), fmtNumber(init.fit.p), init.fit.n));
-    if (init.equivalent.length > 0) parts.push(l10n.t('same distribution as {0}', init.equivalent.map(schemeLabel).join(', ')));
+    parts.push(...equivalentLines(init));
+    parts.push(...moduleLines(init));
     if (init.alternatives[0]) parts.push(l10n.t('runner-up {0}', schemeLabel(init.alternatives[0])));
     this.detail.textContent = parts.join(' · ');
-    const options: SchemeView[] = [init, ...init.candidates.filter((c) => c.scheme !== init.scheme || schemeLabel(c) !== schemeLabel(init))];
+    // The overlay menu: the verdict, the schemes that pass, then the rest (every gain is tried).
+    const rest = init.candidates.filter((c) => c.scheme !== init.scheme || schemeLabel(c) !== schemeLabel(init));
+    const options: SchemeView[] = [init, ...rest.filter((c) => c.pass), ...rest.filter((c) => !c.pass)];
     this.select.replaceChildren(
       el('option', { text: l10n.t('none'), attrs: { value: '-1' } }),
       ...options.map((o, i) => el('option', { text: i === 0 ? l10n.t('detected: {0}', schemeLabel(o)) : schemeLabel(o), attrs: { value: String(i) } })),

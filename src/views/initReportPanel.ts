@@ -1,10 +1,10 @@
 import * as vscode from 'vscode';
 import { WebviewPanelHost } from './webviewPanelHost';
 import { CommandIds } from '../commands/commandIds';
-import { biasFanIn } from '../model/init/detectModelInit';
+import { attributeModelInit } from '../model/init/attributeModelInit';
+import { biasFanIn, initTensors, moduleTypes } from '../model/init/detectModelInit';
 import type { ModelIndex, TensorEntry } from '../model/modelIndex';
 import type { InitReportNotifications, InitReportParameter, InitReportRequests, InitReportResult, InitView } from '../protocol/messages';
-import { isFloatingDType } from '../runtime/dtypes';
 import type { ModelRegistry } from './modelRegistry';
 import { shortReason } from './modelTreeProvider';
 import type { TensorService } from './tensorService';
@@ -20,11 +20,30 @@ const fileNameOf = (uri: vscode.Uri): string => uri.path.split('/').pop() ?? uri
 
 /** The tensors the report covers: floating parameters and plain tensors, as `paramscope init` does. */
 export function reportedTensors(index: ModelIndex): TensorEntry[] {
-  return index.tensors.filter((t) => isFloatingDType(t.dtype) && t.kind !== 'buffer' && t.kind !== 'optimizer');
+  return initTensors(index);
 }
 
 function resultOf(init: InitView): InitReportResult {
-  return { scheme: init.scheme, params: init.params, fit: init.fit, runnerUp: init.alternatives[0] ?? null };
+  return {
+    scheme: init.scheme,
+    params: init.params,
+    fit: init.fit,
+    runnerUp: init.alternatives[0] ?? null,
+    equivalent: init.equivalent,
+    ...(init.moduleScheme ? { moduleScheme: init.moduleScheme } : {}),
+    ...(init.decidedBy ? { decidedBy: init.decidedBy } : {}),
+  };
+}
+
+/**
+ * The model-level pass over a finished report: each tensor judged with its module type's layers
+ * (`attributeModelInit`); it only moves a verdict to another candidate of the same view.
+ */
+function attribute(index: ModelIndex, tensors: TensorEntry[], views: ReadonlyMap<string, InitView>): Map<string, InitView> {
+  const types = moduleTypes(index);
+  const done = tensors.filter((t) => views.has(t.name));
+  const layers = done.map((t) => ({ name: t.name, shape: t.shape, moduleType: types.get(t.name) ?? null, detection: views.get(t.name)! }));
+  return new Map(attributeModelInit(layers).map((d, i) => [done[i]!.name, d]));
 }
 
 /** One init report per model file. */
@@ -40,6 +59,8 @@ interface Run {
   generation: number;
   parameters: InitReportParameter[];
   rows: Map<string, { result?: InitReportResult; error?: string }>;
+  /** Each tensor's detection alone, for the model-level pass at the end. */
+  views: Map<string, InitView>;
   controller: AbortController;
   cancelled: boolean;
   finished: Promise<void>;
@@ -105,6 +126,7 @@ export class InitReportPanel extends WebviewPanelHost<InitReportRequests, InitRe
       generation: ++this.generation,
       parameters: tensors.map((t) => ({ name: t.name, path: t.path, dtype: t.dtype, shape: t.shape, count: t.count })),
       rows: new Map(),
+      views: new Map(),
       controller: new AbortController(),
       cancelled: false,
       finished: Promise.resolve(),
@@ -146,7 +168,9 @@ export class InitReportPanel extends WebviewPanelHost<InitReportRequests, InitRe
         try {
           // No signal: the detection is cached for the parameter panels too, and a sample of at most
           // MAX_INIT_SAMPLE values takes milliseconds; cancelling stops the next ones from starting.
-          row = { result: resultOf(await this.tensors.init(run.index, t, biasFanIn(run.index, t))) };
+          const view = await this.tensors.init(run.index, t, biasFanIn(run.index, t));
+          run.views.set(t.name, view);
+          row = { result: resultOf(view) };
         } catch (e) {
           row = { error: (e as Error).message };
         }
@@ -158,6 +182,16 @@ export class InitReportPanel extends WebviewPanelHost<InitReportRequests, InitRe
       }
     };
     await Promise.all(Array.from({ length: Math.min(DETECTIONS_AT_ONCE, tensors.length) }, lane));
+    if (!signal.aborted && this.run === run) {
+      // Every row is in: judge each with its module type's layers, and resend the rows that change
+      // (a verdict the module type decided, or only its moduleScheme added).
+      for (const [name, view] of attribute(run.index, tensors, run.views)) {
+        if (view === run.views.get(name)) continue;
+        const row = { result: resultOf(view) };
+        run.rows.set(name, row);
+        this.rpc.notify('row', { generation: run.generation, name, ...row });
+      }
+    }
     if (signal.aborted && this.run === run) {
       // Cancelled from the notification: the rows done stay, the others say so.
       run.cancelled = true;

@@ -19,7 +19,11 @@ export const SCHEMES = [
 export type SchemeName = (typeof SCHEMES)[number] | 'unknown' | 'too_few';
 
 export interface SchemeFit {
-  scheme: SchemeName;
+  /**
+   * A SchemeName. Typed as a string so that the views a worker sends (`InitView`) are detections
+   * too: the model-level pass runs on them in the host.
+   */
+  scheme: string;
   params: Record<string, number | string>;
   /** Kolmogorov–Smirnov distance and its p-value (for the values tested), where a test applies. */
   fit: { ks: number; p: number; n: number } | null;
@@ -46,7 +50,7 @@ export interface SchemeFit {
 export interface ModuleScheme {
   /** Module class and parameter (`Conv2d.weight`), or the shape's role where the file names no class (`conv.weight`). */
   group: string;
-  scheme: SchemeName;
+  scheme: string;
   /** The scheme's identity arguments (mode, nonlinearity, gain), not the per-shape bound or std. */
   params: Record<string, number | string>;
   /** Layers in the group. */
@@ -175,7 +179,7 @@ export function conventionRank(s: SchemeFit, rank: number): number {
   const i = order.indexOf(schemeKey(s));
   if (i >= 0) return i;
   const g = GAINS.findIndex((x) => x.nonlinearity === s.params.nonlinearity);
-  return order.length + 10 * SCHEMES.indexOf(s.scheme as (typeof SCHEMES)[number]) + (s.params.mode === 'fan_out' ? 5 : 0) + Math.max(0, g);
+  return order.length + 10 * (SCHEMES as readonly string[]).indexOf(s.scheme) + (s.params.mode === 'fan_out' ? 5 : 0) + Math.max(0, g);
 }
 
 /**
@@ -307,7 +311,7 @@ export function detectInit(input: InitInput): InitDetection {
   // named only when the plain normal is rejected (the range test sees the missing tails).
   if (tn) judge({ scheme: 'trunc_normal', params: { mean: round(mean), std: round(tn.std), a: round(lo), b: round(hi) }, cdf: (x) => truncNormalCdf(x, mean, tn.std, lo, hi), family: 'generic' }).pass &&= !normal.pass;
 
-  const schemeRank = (s: SchemeName): number => SCHEMES.indexOf(s as (typeof SCHEMES)[number]);
+  const schemeRank = (s: string): number => (SCHEMES as readonly string[]).indexOf(s);
   const candidates: SchemeFit[] = judged.map(({ scheme, params, fit, pass, passLoose }) => ({ scheme, params, fit, pass, ...(passLoose !== undefined ? { passLoose } : {}) }));
   const asCandidate = (j: Judged): SchemeFit => candidates[judged.indexOf(j)]!;
   const orderOf = (a: SchemeFit, b: SchemeFit): number => lawOrder(judged[candidates.indexOf(a)]!, judged[candidates.indexOf(b)]!);
