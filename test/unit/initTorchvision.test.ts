@@ -181,4 +181,29 @@ describe('init attribution on torchvision models (labels read from torchvision s
     const conv = results.get(manifest.pickled.tensors.find((t) => t.moduleType.endsWith('.Conv2d'))!.key)!;
     expect(conv.moduleScheme).toMatchObject({ group: 'Conv2d.weight', scheme: 'kaiming_normal', params: { mode: 'fan_out', nonlinearity: 'relu' } });
   });
+
+  it("keeps a layer's own verdict where its values rule the module type's scheme out: squeezenet's final conv", () => {
+    const t = find('squeezenet1_1', (x) => x.key === 'classifier.1.weight');
+    const d = detections('types').get(t.name)!;
+    expect(d.scheme).toBe('normal');
+    expect(Number(d.params.std)).toBeCloseTo(0.01, 3);
+    expect(d.moduleScheme).toMatchObject({ group: 'Conv2d.weight', scheme: 'kaiming_uniform', params: { mode: 'fan_in', nonlinearity: 'relu' } });
+    expect(d.decidedBy).toBeUndefined();
+  });
+
+  it('says what unknown and too_few mean instead of an empty call', () => {
+    const unknown = describeInit(detectInit({ values: Float64Array.from({ length: 4000 }, (_, i) => (i % 2 ? 1 : -1) + Math.sin(i) * 0.01), shape: [40, 100] }));
+    expect(unknown.label).toBe('unknown');
+    expect(unknown.meaning).toBe('no scheme fits these values (trained weights?)');
+    expect(describeInit(detectInit({ values: Float64Array.from([0.1, -0.3, 0.2]), shape: [3] }))).toMatchObject({ label: 'too_few', meaning: '3 values are too few to tell schemes apart' });
+  });
+
+  it('words a depthwise conv judged alone as a tie, with the module type deciding it per model', () => {
+    const t = manifest.tensors.find((x) => x.family === 'mobilenet_v2' && x.shape.length === 4 && x.shape[1] === 1 && outcome(perTensor.get(x.name)!, x.label) === 'equivalent')!;
+    const alone = describeInit(perTensor.get(t.name)!);
+    expect(alone.equivalent.some((e) => /^\w+\(.*\) ≈ kaiming_normal\(mode=fan_out, nonlinearity=relu, std=[\d.]+\): \d+ values cannot tell them apart$/.test(e)), alone.equivalent.join('\n')).toBe(true);
+    const model = describeInit(detections('names').get(t.name)!);
+    expect(model.label).toMatch(/^kaiming_normal\(mode=fan_out, nonlinearity=relu, std=/);
+    expect(model.module).toMatch(/^conv\.weight layers: kaiming_normal\(fan_out, relu\) \(\d+ of \d+ layers whose values single out one law.*it decides here/);
+  });
 });

@@ -93,7 +93,7 @@ export function attributeModelInit(layers: readonly InitLayer[]): InitDetection[
       const d = layers[i]!.detection;
       const layerRank = Math.max(2, layers[i]!.shape.length);
       out[i] = { ...d, moduleScheme };
-      if (d.scheme === 'normal' && groupStd === undefined && top.count >= MIN_VOTES_LOOSE) {
+      if (FITTED.has(d.scheme) && groupStd === undefined && top.count >= MIN_VOTES_LOOSE) {
         // No named scheme fits this layer at α = 0.001, but the group's scheme fits at 10⁻⁵: with
         // an init loop seen on MIN_VOTES_LOOSE other layers, a 1-in-1000 draw is the likelier story.
         const c = d.candidates.find((x) => x.passLoose && schemeKey(x) === top.key);
@@ -126,6 +126,8 @@ interface Vote {
   stds?: number[];
 }
 
+/** Verdicts that say no named scheme fits: a fitted family, or nothing at all. */
+const FITTED = new Set(['normal', 'uniform', 'trunc_normal', 'unknown']);
 /** Strong layers a module type's scheme needs before it may explain a layer its own values reject at α = 0.001 only. */
 const MIN_VOTES_LOOSE = 3;
 /** Fitted stds this close (log ratio) are one fixed-std init (0.01 ± sampling error). */

@@ -33,7 +33,7 @@ export interface SchemeFit {
    */
   pass?: boolean;
   /**
-   * Candidates only, named schemes: passes with the scale test at ALPHA_LOOSE instead of ALPHA.
+   * Candidates only, named schemes: passes every test at ALPHA_LOOSE instead of ALPHA.
    * Alone, a layer's values decide at ALPHA; the model-level pass lets a module type's scheme,
    * seen on its other layers, explain a layer whose scale is off by a 1-in-1000 draw.
    */
@@ -103,7 +103,7 @@ const KS_FLOOR = 0.006;
 const Z_CRIT = 3.29;
 /** n·ln(b / max|x|) of n draws from U(−b, b) is Exp(1): its upper ALPHA quantile. */
 const UNIFORM_T_MAX = -Math.log(ALPHA);
-/** The scale test's level for `passLoose`, and its normal and Exp(1) quantiles. */
+/** The tests' level for `passLoose`, and the scale test's normal and Exp(1) quantiles there. */
 const ALPHA_LOOSE = 1e-5;
 const Z_CRIT_LOOSE = 4.42;
 const UNIFORM_T_MAX_LOOSE = -Math.log(ALPHA_LOOSE);
@@ -240,19 +240,21 @@ export function detectInit(input: InitInput): InitDetection {
     const d = ksDistance(sample, c.cdf);
     const p = ksPValue(d, m);
     // The critical distance belongs to the sample tested (masked_uniform tests the non-zeros only).
-    let pass = d <= Math.max(ksCritical(m, ALPHA), KS_FLOOR) && rangeTestPasses(sample, c.cdf);
+    let pass = d <= Math.max(ksCritical(m, ALPHA), KS_FLOOR) && rangeTestPasses(sample, c.cdf, ALPHA);
     let score = d;
     let passLoose: boolean | undefined;
+    const named = c.family === 'named_uniform' || c.family === 'named_normal';
+    const shapeLoose = named && d <= Math.max(ksCritical(m, ALPHA_LOOSE), KS_FLOOR) && rangeTestPasses(sample, c.cdf, ALPHA_LOOSE);
     if (c.family === 'named_uniform' && c.scale !== undefined) {
       // The largest |x| of m draws of U(−b, b): m·ln(b / max|x|) is Exp(1) (mean 1).
       const t = absMax > 0 ? m * Math.log(c.scale / absMax) : Infinity;
-      passLoose = pass && t >= -UNIFORM_ROUNDING * m && t <= UNIFORM_T_MAX_LOOSE;
+      passLoose = shapeLoose && t >= -UNIFORM_ROUNDING * m && t <= UNIFORM_T_MAX_LOOSE;
       pass &&= t >= -UNIFORM_ROUNDING * m && t <= UNIFORM_T_MAX;
       score = Math.abs(t - 1);
     } else if (c.family === 'named_normal' && c.scale !== undefined) {
       // ln of the root mean square has standard error 1/√(2m) under N(0, σ²).
       const z = Math.log(rms / c.scale) * Math.sqrt(2 * m);
-      passLoose = pass && Math.abs(z) <= Z_CRIT_LOOSE;
+      passLoose = shapeLoose && Math.abs(z) <= Z_CRIT_LOOSE;
       pass &&= Math.abs(z) <= Z_CRIT;
       score = Math.abs(z);
     }
@@ -350,14 +352,14 @@ function lawOrder(a: Judged, b: Judged): number {
  * values stop short of where the candidate puts its tails (a truncated normal is not a normal;
  * U(±0.5) draws are not xavier's U(±0.71)); u = 1 means values outside a bounded support.
  */
-function rangeTestPasses(sorted: ArrayLike<number>, cdf: (x: number) => number): boolean {
+function rangeTestPasses(sorted: ArrayLike<number>, cdf: (x: number) => number, alpha: number): boolean {
   const n = sorted.length;
   // Values at the support's edge count as inside: bounds are computed in float64, data in float32.
   const eps = 1e-7;
   const u = Math.min(1, Math.max(0, cdf(sorted[n - 1]! * (1 - eps)) - cdf(sorted[0]! * (1 - eps))));
   if (u >= 1) return false;
   const below = n * u ** (n - 1) - (n - 1) * u ** n;
-  return below >= ALPHA / 2 && 1 - below >= ALPHA / 2;
+  return below >= alpha / 2 && 1 - below >= alpha / 2;
 }
 
 
