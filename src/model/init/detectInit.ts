@@ -109,6 +109,8 @@ const Z_CRIT_LOOSE = 4.42;
 const UNIFORM_T_MAX_LOOSE = -Math.log(ALPHA_LOOSE);
 /** float32 values may sit a few ulps (relative 6e-8) beyond a bound computed in float64. */
 const UNIFORM_ROUNDING = 2e-7;
+/** Named schemes ruled out by their scale alone whose KS distance is still computed (the closest by scale). */
+const DEFERRED_KS = 4;
 /** Implied scales this close (relative) are one law: the same formula reached by two schemes. */
 const SAME_LAW = 1e-6;
 /** |W Wᵀ − g²I| tolerance, relative to g², for the orthogonality check (float32 rounding). */
@@ -235,31 +237,46 @@ export function detectInit(input: InitInput): InitDetection {
   const absMax = Math.max(-min, max);
 
   const judged: Judged[] = [];
+  /** Named schemes whose scale fails even the loose test: their KS distance is only for ranking misses. */
+  const deferred: Array<{ entry: Judged; cdf: (x: number) => number }> = [];
+  const ks = (entry: Judged, cdf: (x: number) => number, sample: Float64Array): number => {
+    const d = ksDistance(sample, cdf);
+    entry.d = d;
+    entry.fit = { ks: round(d), p: round(ksPValue(d, sample.length)), n: sample.length };
+    return d;
+  };
   const judge = (c: Candidate, sample: Float64Array = sorted): Judged => {
     const m = sample.length;
-    const d = ksDistance(sample, c.cdf);
-    const p = ksPValue(d, m);
-    // The critical distance belongs to the sample tested (masked_uniform tests the non-zeros only).
-    let pass = d <= Math.max(ksCritical(m, ALPHA), KS_FLOOR) && rangeTestPasses(sample, c.cdf, ALPHA);
-    let score = d;
-    let passLoose: boolean | undefined;
     const named = c.family === 'named_uniform' || c.family === 'named_normal';
-    const shapeLoose = named && d <= Math.max(ksCritical(m, ALPHA_LOOSE), KS_FLOOR) && rangeTestPasses(sample, c.cdf, ALPHA_LOOSE);
+    // The scale test first (O(1)): a named scheme whose scale fails it even at ALPHA_LOOSE cannot
+    // pass, and its KS distance (a pass over every value) is wanted only for the closest misses.
+    let score = 0;
+    let scaleOk = true;
+    let scaleLoose = true;
     if (c.family === 'named_uniform' && c.scale !== undefined) {
       // The largest |x| of m draws of U(−b, b): m·ln(b / max|x|) is Exp(1) (mean 1).
       const t = absMax > 0 ? m * Math.log(c.scale / absMax) : Infinity;
-      passLoose = shapeLoose && t >= -UNIFORM_ROUNDING * m && t <= UNIFORM_T_MAX_LOOSE;
-      pass &&= t >= -UNIFORM_ROUNDING * m && t <= UNIFORM_T_MAX;
+      scaleOk = t >= -UNIFORM_ROUNDING * m && t <= UNIFORM_T_MAX;
+      scaleLoose = t >= -UNIFORM_ROUNDING * m && t <= UNIFORM_T_MAX_LOOSE;
       score = Math.abs(t - 1);
     } else if (c.family === 'named_normal' && c.scale !== undefined) {
       // ln of the root mean square has standard error 1/√(2m) under N(0, σ²).
       const z = Math.log(rms / c.scale) * Math.sqrt(2 * m);
-      passLoose = shapeLoose && Math.abs(z) <= Z_CRIT_LOOSE;
-      pass &&= Math.abs(z) <= Z_CRIT;
+      scaleOk = Math.abs(z) <= Z_CRIT;
+      scaleLoose = Math.abs(z) <= Z_CRIT_LOOSE;
       score = Math.abs(z);
     }
-    const entry: Judged = { scheme: c.scheme, params: c.params, fit: { ks: round(d), p: round(p), n: m }, d, family: c.family, scale: c.scale, score, pass, ...(passLoose !== undefined ? { passLoose } : {}) };
+    const entry: Judged = { scheme: c.scheme, params: c.params, fit: null, d: Infinity, family: c.family, scale: c.scale, score, pass: false, ...(named ? { passLoose: false } : {}) };
     judged.push(entry);
+    if (named && !scaleLoose) {
+      deferred.push({ entry, cdf: c.cdf });
+      return entry;
+    }
+    const d = ks(entry, c.cdf, sample);
+    if (!named) entry.score = d;
+    // The critical distance belongs to the sample tested (masked_uniform tests the non-zeros only).
+    entry.pass = scaleOk && d <= Math.max(ksCritical(m, ALPHA), KS_FLOOR) && rangeTestPasses(sample, c.cdf, ALPHA);
+    if (named) entry.passLoose = d <= Math.max(ksCritical(m, ALPHA_LOOSE), KS_FLOOR) && rangeTestPasses(sample, c.cdf, ALPHA_LOOSE);
     return entry;
   };
 
@@ -312,6 +329,9 @@ export function detectInit(input: InitInput): InitDetection {
   // A truncated normal (4 parameters) always fits at least as well as the normal it cuts; it is
   // named only when the plain normal is rejected (the range test sees the missing tails).
   if (tn) judge({ scheme: 'trunc_normal', params: { mean: round(mean), std: round(tn.std), a: round(lo), b: round(hi) }, cdf: (x) => truncNormalCdf(x, mean, tn.std, lo, hi), family: 'generic' }).pass &&= !normal.pass;
+
+  // KS distances of the closest deferred misses (by scale), so the runners-up show a fit.
+  for (const { entry, cdf } of deferred.sort((x, y) => x.entry.score - y.entry.score).slice(0, DEFERRED_KS)) ks(entry, cdf, sorted);
 
   const schemeRank = (s: string): number => (SCHEMES as readonly string[]).indexOf(s);
   const candidates: SchemeFit[] = judged.map(({ scheme, params, fit, pass, passLoose }) => ({ scheme, params, fit, pass, ...(passLoose !== undefined ? { passLoose } : {}) }));
