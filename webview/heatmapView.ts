@@ -32,7 +32,7 @@ const TOP = 6;
 const BOTTOM = 22;
 const BAR_GAP = 14;
 const BAR_WIDTH = 14;
-const BAR_LABELS = 64;
+const BAR_LABELS = 72;
 const MIN_BAR_PX = 72;
 /** Drag shorter than this (px) is a click, not a zoom rectangle. */
 const MIN_DRAG_PX = 4;
@@ -352,15 +352,21 @@ export class HeatmapPanel {
     ctx.strokeStyle = muted;
     ctx.textAlign = 'left';
     ctx.textBaseline = 'middle';
-    const ticks = scale.hi > scale.lo ? niceTicks(scale.lo, scale.hi, Math.max(2, Math.floor(barH / 36))) : [scale.lo];
-    for (const t of ticks) {
-      const y = py + (scale.hi > scale.lo ? (1 - (t - scale.lo) / (scale.hi - scale.lo)) * (barH - 1) : barH / 2);
+    // The scale's ends, then round values between them that keep clear of the ends' labels.
+    const yOfTick = (t: number): number => py + (scale.hi > scale.lo ? (1 - (t - scale.lo) / (scale.hi - scale.lo)) * (barH - 1) : barH / 2);
+    const ends = scale.hi > scale.lo ? [scale.hi, scale.lo] : [scale.lo];
+    const inner = scale.hi > scale.lo ? niceTicks(scale.lo, scale.hi, Math.max(2, Math.floor(barH / 32))).filter((t) => ends.every((e) => Math.abs(yOfTick(t) - yOfTick(e)) >= 14)) : [];
+    for (const t of [...ends, ...inner]) {
+      const y = yOfTick(t);
       ctx.beginPath();
       ctx.moveTo(bx + BAR_WIDTH, y);
       ctx.lineTo(bx + BAR_WIDTH + 4, y);
       ctx.stroke();
-      ctx.fillText(fmtNumber(t), bx + BAR_WIDTH + 6, y);
+      ctx.textBaseline = t === scale.hi && ends.length > 1 ? 'top' : t === scale.lo && ends.length > 1 ? 'bottom' : 'middle';
+      ctx.fillText(fmtNumber(t), bx + BAR_WIDTH + 6, t === scale.hi && ends.length > 1 ? y - 1 : t === scale.lo && ends.length > 1 ? y + 2 : y);
     }
+    ctx.textBaseline = 'middle';
+
     if (this.drag) {
       const d = this.drag;
       ctx.strokeStyle = style.getPropertyValue('--vscode-focusBorder').trim() || fg;

@@ -201,7 +201,16 @@ export const tests: UiTest[] = [
       await moveMouseAway(page);
       await shot('conv-flat');
 
-      // Another tab and back: the page is rebuilt and keeps its layout.
+      // An overlay scheme picked and a simulated sample drawn in the init section…
+      const init = panel.locator('section.init');
+      const overlay = init.locator('select');
+      await overlay.locator('option[value="1"]').waitFor({ state: 'attached', timeout: HEATMAP_TIMEOUT_MS });
+      await overlay.selectOption('1');
+      const chosen = await overlay.locator('option[value="1"]').innerText();
+      await init.getByRole('button', { name: /^Simulate/ }).click();
+      await init.locator('section.histogram canvas[data-drawn]').waitFor({ timeout: HEATMAP_TIMEOUT_MS });
+
+      // …another tab and back: the page is rebuilt and keeps its layout, overlay and sample.
       await editorTab(page, 'wte.weight · embed.safetensors').click();
       await waitForActiveTab(page, 'wte.weight · embed.safetensors');
       await editorTab(page, 'conv1.weight · conv.safetensors').click();
@@ -209,6 +218,13 @@ export const tests: UiTest[] = [
       panel = visibleWebview(page);
       await heatmapDrawn(panel, { drawn: '54x8' });
       assert.equal(await panel.locator('section.heatmap select[aria-label="layout of conv weights"]').inputValue(), 'flat', 'the layout was lost on a tab switch');
+      const initAgain = panel.locator('section.init');
+      await initAgain.locator('section.histogram canvas[data-drawn]').waitFor({ timeout: HEATMAP_TIMEOUT_MS });
+      assert.equal(await initAgain.locator('select').inputValue(), '1', 'the overlay was lost on a tab switch');
+      assert.equal(await initAgain.locator('select option[value="1"]').innerText(), chosen);
+      assert.equal(await panel.locator('section.histogram canvas').first().getAttribute('data-overlay'), chosen.replace(/^detected: /, ''), 'the overlay curve is not drawn again');
+      await initAgain.scrollIntoViewIfNeeded();
+      await shot('conv-init-after-tab-switch');
       await panel.locator('section.heatmap').scrollIntoViewIfNeeded();
       await shot('conv-after-tab-switch');
 
