@@ -119,7 +119,7 @@ export class HeatmapPanel {
         this.layoutLabel,
         el('span', { class: 'zoom' }, this.zoomOut, this.reset, ...this.pan),
       ),
-      el('div', { class: 'readout hint', text: l10n.t('Drag a rectangle to zoom in; the region is pooled again from the file.') }),
+      el('div', { class: 'readout hint', text: l10n.t('Drag a rectangle to zoom in (or press + / − and the arrow keys on the heatmap); each region is pooled again from the file.') }),
       this.canvas,
       this.readout,
       this.caption,
@@ -210,6 +210,7 @@ export class HeatmapPanel {
     const w = this.settings.window ?? { row0: 0, row1: rows, col0: 0, col1: cols };
     const size = this.plotSize(w.row1 - w.row0, w.col1 - w.col0);
     this.root.dataset.loading = 'true';
+    this.caption.textContent = l10n.t('Pooling rows {0}–{1}, columns {2}–{3} from the file…', w.row0, w.row1 - 1, w.col0, w.col1 - 1);
     try {
       const layout = this.layoutFor(this.shape);
       const view = await this.fetch({ layout, maxWidth: Math.min(4096, size.w), maxHeight: Math.min(4096, size.h), ...(this.settings.window ? { window: this.settings.window } : {}) }, controller.signal);

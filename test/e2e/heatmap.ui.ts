@@ -16,7 +16,7 @@ const HEATMAP_TIMEOUT_MS = 30_000;
 
 interface Expected {
   outlierColumns: number[];
-  cases: Array<{ name: string; rows: number; cols: number }>;
+  cases: Array<{ name: string; rows: number; cols: number; maxAbs?: number[] }>;
 }
 const expected = (): Expected => JSON.parse(readFileSync(path.join(FIXTURES, 'expected_heatmap.json'), 'utf8')) as Expected;
 
@@ -139,6 +139,21 @@ export const tests: UiTest[] = [
       }
       const [r, g] = await colourAt(panel, await pointOf(panel, attrs, mid, 100));
       assert.ok(!(r > 230 && g > 210), `column 100 is drawn like an outlier: rgb(${r},${g})`);
+
+      // Other statistics per cell and no clipping: std, and max |x| over the cells' full range.
+      const cellsSelect = panel.locator('section.heatmap select[aria-label="statistic per cell"]');
+      const clipSelect = panel.locator('section.heatmap select[aria-label="colour scale clipping"]');
+      await cellsSelect.selectOption('std');
+      assert.equal((await heatmapDrawn(panel)).stat, 'std');
+      await cellsSelect.selectOption('maxAbs');
+      await clipSelect.selectOption({ label: 'none (full range)' });
+      const full = (await heatmapDrawn(panel)).scale!.split(',').map(Number);
+      const torchMax = Math.max(...expected().cases.find((c) => c.name === 'embed-full')!.maxAbs!);
+      assert.ok(Math.abs(full[1]! - torchMax) <= 1e-6 * torchMax, `the unclipped scale ends at ${full[1]}; torch's largest cell max |x| is ${torchMax}`);
+      await shot('embedding-max-abs-unclipped');
+      await clipSelect.selectOption({ label: 'percentiles 1–99' });
+      await cellsSelect.selectOption('auto');
+      attrs = await heatmapDrawn(panel);
 
       // The readout names the cell under the mouse and its statistics.
       const at = await pointOf(panel, attrs, mid, outlierColumns[1]!);
