@@ -183,13 +183,14 @@ export class InitReportPanel extends WebviewPanelHost<InitReportRequests, InitRe
     };
     await Promise.all(Array.from({ length: Math.min(DETECTIONS_AT_ONCE, tensors.length) }, lane));
     if (!signal.aborted && this.run === run) {
-      // Every row is in: judge each with its module type's layers, and resend the rows that change
-      // (a verdict the module type decided, or only its moduleScheme added).
+      // Every row is in: judge each with its module type's layers. Rows keep their module type's
+      // scheme (a reloaded page gets it), but only those whose verdict the module type decided are
+      // sent again: a 150,000-tensor model should not cost a second pass of messages.
       for (const [name, view] of attribute(run.index, tensors, run.views)) {
         if (view === run.views.get(name)) continue;
         const row = { result: resultOf(view) };
         run.rows.set(name, row);
-        this.rpc.notify('row', { generation: run.generation, name, ...row });
+        if (view.decidedBy === 'module') this.rpc.notify('row', { generation: run.generation, name, ...row });
       }
     }
     if (signal.aborted && this.run === run) {
