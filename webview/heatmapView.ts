@@ -30,6 +30,8 @@ const MIN_STRIP_PX = 24;
 const LEFT = 56;
 const TOP = 6;
 const BOTTOM = 22;
+/** Extra room under the filter grid for its axis name. */
+const TILE_AXIS = 14;
 const BAR_GAP = 14;
 const BAR_WIDTH = 14;
 const BAR_LABELS = 72;
@@ -264,7 +266,7 @@ export class HeatmapPanel {
     // The colour bar is at least MIN_BAR_PX tall, so a one-row matrix still gets readable ticks.
     const barH = Math.max(ph, MIN_BAR_PX);
     const cssW = px + pw + BAR_GAP + BAR_WIDTH + BAR_LABELS;
-    const cssH = py + barH + BOTTOM;
+    const cssH = py + barH + BOTTOM + (v.tile ? TILE_AXIS : 0);
     const dpr = window.devicePixelRatio || 1;
     const c = this.canvas;
     c.width = Math.round(cssW * dpr);
@@ -315,30 +317,43 @@ export class HeatmapPanel {
     ctx.strokeRect(px - 0.5, py - 0.5, pw + 1, ph + 1);
     ctx.strokeStyle = muted;
 
-    // Axes: matrix indices at the middle of the rows / columns they label.
+    // Axes: indices at the middle of the rows / columns they label — matrix indices, or for the
+    // filter grid the out (rows) and in (columns) channel of each tile.
     const w = v.window;
+    const [th, tw] = v.tile ?? [1, 1];
+    const axis = (lo: number, hi: number, unit: number, count: number): Array<{ at: number; label: string }> =>
+      indexTicks(Math.floor(lo / unit), Math.ceil(hi / unit), count)
+        .map((k) => ({ at: k * unit + unit / 2, label: String(k) }))
+        .filter((t) => t.at >= lo && t.at <= hi);
     ctx.textAlign = 'right';
     ctx.textBaseline = 'middle';
-    for (const r of indexTicks(w.row0, w.row1, Math.max(2, Math.floor(ph / 40)))) {
-      const y = py + ((r + 0.5 - w.row0) / (w.row1 - w.row0)) * ph;
+    for (const t of axis(w.row0, w.row1, th, Math.max(2, Math.floor(ph / 40)))) {
+      const y = py + ((t.at + (th === 1 ? 0.5 : 0) - w.row0) / (w.row1 - w.row0)) * ph;
       ctx.beginPath();
       ctx.moveTo(px - 4, y);
       ctx.lineTo(px, y);
       ctx.stroke();
-      ctx.fillText(String(r), px - 6, y);
+      ctx.fillText(t.label, px - 6, y);
     }
-    ctx.textAlign = 'center';
     ctx.textBaseline = 'top';
-    const colTicks = indexTicks(w.col0, w.col1, Math.max(2, Math.floor(pw / 70)));
-    colTicks.forEach((col, k) => {
-      const x = px + ((col + 0.5 - w.col0) / (w.col1 - w.col0)) * pw;
+    const colTicks = axis(w.col0, w.col1, tw, Math.max(2, Math.floor(pw / 70)));
+    colTicks.forEach((t, k) => {
+      const x = px + ((t.at + (tw === 1 ? 0.5 : 0) - w.col0) / (w.col1 - w.col0)) * pw;
       ctx.beginPath();
       ctx.moveTo(x, py + ph);
       ctx.lineTo(x, py + ph + 4);
       ctx.stroke();
-      ctx.textAlign = k === 0 && colTicks.length > 1 ? 'left' : 'center';
-      ctx.fillText(String(col), ctx.textAlign === 'left' ? x - 3 : x, py + ph + 6);
+      ctx.textAlign = k === 0 && colTicks.length > 1 && tw === 1 ? 'left' : 'center';
+      ctx.fillText(t.label, ctx.textAlign === 'left' ? x - 3 : x, py + ph + 6);
     });
+    if (v.tile) {
+      // Which channel each axis counts.
+      ctx.textAlign = 'left';
+      ctx.fillText(l10n.t('in →'), px + pw + 2 - ctx.measureText(l10n.t('in →')).width, py + ph + 6 + TILE_AXIS);
+      ctx.textAlign = 'right';
+      ctx.textBaseline = 'bottom';
+      ctx.fillText(l10n.t('out ↓'), px - 6, py + 12);
+    }
 
     // Colour bar with its values: top = scale.hi.
     const bx = px + pw + BAR_GAP;

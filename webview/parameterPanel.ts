@@ -42,8 +42,10 @@ const histogram = new HistogramChart(state.logScale, (log) => {
 const initSection = new InitSection(rpc, histogram);
 const sliceBar = el('div', { class: 'slice', attrs: { role: 'group', 'aria-label': l10n.t('slice of leading dimensions') } });
 const heatmap = new HeatmapPanel(state.heatmap, (h) => {
+  const layoutChanged = h.layout !== state.heatmap.layout;
   state.heatmap = h;
   saveState();
+  if (layoutChanged && current) renderSliceBar(current);
 });
 const values = new ValuesTable(state.valuesRow ?? 0, state.valuesCol ?? 0, (row, col) => {
   state.valuesRow = row;
@@ -128,6 +130,8 @@ function renderSliceBar(p: ParameterInfo): void {
     sliceBar.append(el('label', { text: `${l10n.t('dim {0}', i)}: ` }, input));
   }
   sliceBar.append(el('span', { class: 'readout', text: ` → [${state.slice.join(', ')}, :, :]` }));
+  // A conv weight's heatmap shows every filter unless its layout is one slice: the slice is the values table's then.
+  if (heatmap.layoutFor(p.shape) !== 'slice') sliceBar.append(el('span', { class: 'readout', text: l10n.t('(the values table; the heatmap shows every filter)') }));
 }
 
 async function loadStats(g: number): Promise<void> {
