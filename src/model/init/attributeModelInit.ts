@@ -53,7 +53,9 @@ export function attributeModelInit(layers: readonly InitLayer[]): InitDetection[
   const groups = new Map<string, number[]>();
   layers.forEach((l, i) => {
     const g = initGroup(l.name, l.shape, l.moduleType, (n) => shapes.get(n));
-    groups.set(g, [...(groups.get(g) ?? []), i]);
+    const members = groups.get(g);
+    if (members) members.push(i);
+    else groups.set(g, [i]);
   });
   const out = layers.map((l) => l.detection);
   for (const [group, members] of groups) {
