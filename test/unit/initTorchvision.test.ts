@@ -206,4 +206,17 @@ describe('init attribution on torchvision models (labels read from torchvision s
     expect(model.label).toMatch(/^kaiming_normal\(mode=fan_out, nonlinearity=relu, std=/);
     expect(model.module).toMatch(/^conv\.weight layers: kaiming_normal\(fan_out, relu\) \(\d+ of \d+ layers whose values single out one law.*it decides here/);
   });
+
+  it('groups tensors by module class where the pickle names one, else by the shape role of the weight', () => {
+    const shapes = new Map<string, number[]>([['0.weight', [8, 4, 3, 3]], ['1.weight', [8]], ['2.weight', [10, 8]]]);
+    const of = (n: string) => shapes.get(n);
+    expect(initGroup('features.0.weight', [8, 4, 3, 3], 'torch.nn.modules.conv.Conv2d', of)).toBe('Conv2d.weight');
+    expect(initGroup('0.weight', [8, 4, 3, 3], null, of)).toBe('conv.weight');
+    expect(initGroup('0.bias', [8], null, of)).toBe('conv.bias');
+    expect(initGroup('1.bias', [8], null, of)).toBe('norm.bias');
+    expect(initGroup('2.bias', [10], null, of)).toBe('linear.bias');
+    expect(initGroup('emb.weight', [100, 16], null, of)).toBe('linear.weight');
+    expect(initGroup('scale', [], null, of)).toBe('0-D scale');
+    expect(initGroup('3.bias', [10], null, of)).toBe('1-D bias');
+  });
 });

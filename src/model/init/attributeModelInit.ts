@@ -23,11 +23,11 @@ export interface InitLayer {
 export function initGroup(name: string, shape: readonly number[], moduleType: string | null | undefined, shapeOf: (name: string) => readonly number[] | undefined): string {
   const param = name.slice(name.lastIndexOf('.') + 1);
   if (moduleType) return `${moduleType.slice(moduleType.lastIndexOf('.') + 1)}.${param}`;
-  const role = (rank: number): string => (rank >= 3 ? 'conv' : rank === 2 ? 'linear' : 'norm');
-  if (param === 'weight') return `${role(shape.length)}.weight`;
+  const role = (rank: number): string | undefined => (rank >= 3 ? 'conv' : rank === 2 ? 'linear' : rank === 1 ? 'norm' : undefined);
+  if (param === 'weight' && role(shape.length)) return `${role(shape.length)}.weight`;
   if (param === 'bias' && shape.length === 1) {
     const w = shapeOf(name.replace(/bias$/, 'weight'));
-    if (w) return `${role(w.length)}.bias`;
+    if (w && role(w.length)) return `${role(w.length)}.bias`;
   }
   return `${shape.length}-D ${param}`;
 }
