@@ -108,7 +108,7 @@ function fillRow(r: Row): void {
   const cells: Array<[string, string, string?]> = [...verdict, [`[${p.shape.join(', ')}]`, 'num'], [p.dtype, '']];
   // The name, and under it the access path (long in real models: it never wraps, and stays in view).
   const path = el('code', { class: 'path', text: p.path || p.name });
-  const nameCell = el('td', { class: 'name', attrs: { title: p.path || p.name } }, el('div', { text: p.name }), path);
+  const nameCell = el('td', { class: 'name', attrs: { title: `${l10n.t('Access path')}: ${p.path || p.name}` } }, el('div', { text: p.name }), path);
   holdInView(nameCell, CELL_BACKGROUND);
   for (const c of cells) if (c[1] === 'runner-up' || c[1] === 'equivalent' || c[1] === 'params') c[1] += ' mono';
   r.tr.replaceChildren(
