@@ -23,6 +23,8 @@ interface PanelState {
   /** First column and first row of the values table. */
   valuesCol?: number;
   valuesRow?: number;
+  /** How far the page was scrolled. */
+  scrollY?: number;
 }
 
 const app = document.getElementById('app')!;
@@ -30,6 +32,29 @@ const rpc = new Rpc<PanelRequests, PanelNotifications>(hostEndpoint, { timeoutMs
 const saved = vscode.getState<Partial<PanelState>>();
 const state: PanelState = { logScale: false, slice: [], ...saved, heatmap: { ...DEFAULT_HEATMAP_SETTINGS, ...saved?.heatmap } };
 const saveState = (): void => vscode.setState(state);
+
+// The page scroll, kept like the rest; restored as the sections it scrolled past fill in (the page
+// is rebuilt on every tab switch and starts short) for a few seconds, until the person scrolls.
+const RESTORE_SCROLL_MS = 5000;
+let restoreScrollTo = state.scrollY ?? 0;
+const restoreUntil = Date.now() + RESTORE_SCROLL_MS;
+let scrollTimer: ReturnType<typeof setTimeout> | undefined;
+window.addEventListener('scroll', () => {
+  clearTimeout(scrollTimer);
+  scrollTimer = setTimeout(() => {
+    state.scrollY = Math.round(window.scrollY);
+    saveState();
+  }, 150);
+});
+window.addEventListener('wheel', () => (restoreScrollTo = 0), { passive: true });
+window.addEventListener('keydown', () => (restoreScrollTo = 0));
+window.addEventListener('mousedown', () => (restoreScrollTo = 0));
+function restoreScroll(): void {
+  if (restoreScrollTo <= 0 || Date.now() > restoreUntil) return;
+  // Again on every growth: sections filling in above move the content (and scroll anchoring with it).
+  window.scrollTo(0, restoreScrollTo);
+}
+new ResizeObserver(restoreScroll).observe(document.body);
 
 const header = el('header');
 const statsTable = el('table', { class: 'stats', attrs: { 'aria-label': l10n.t('statistics') } });
@@ -69,6 +94,8 @@ rpc.onNotify('init', ({ parameter, generation: g }) => {
   state.shape = parameter.shape;
   if (!same || state.slice.length !== Math.max(0, parameter.shape.length - 2)) state.slice = new Array(Math.max(0, parameter.shape.length - 2)).fill(0);
   if (!same) {
+    restoreScrollTo = 0;
+    state.scrollY = 0;
     state.heatmap = { ...state.heatmap, window: null };
     state.valuesRow = state.valuesCol = 0;
     state.overlay = undefined;

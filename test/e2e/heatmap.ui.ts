@@ -225,7 +225,11 @@ export const tests: UiTest[] = [
       await init.getByRole('button', { name: /^Simulate/ }).click();
       await init.locator('section.histogram canvas[data-drawn]').waitFor({ timeout: HEATMAP_TIMEOUT_MS });
 
-      // …another tab and back: the page is rebuilt and keeps its layout, overlay and sample.
+      // …another tab and back: the page is rebuilt and keeps its layout, overlay, sample and scroll.
+      await panel.locator('section.heatmap').scrollIntoViewIfNeeded();
+      await page.waitForTimeout(400); // the page saves its scroll 150 ms after the last scroll event
+      const scrolled = await panel.locator('body').evaluate(() => Math.round((globalThis as unknown as { scrollY: number }).scrollY));
+      assert.ok(scrolled > 100, `the page did not scroll (${scrolled})`);
       await editorTab(page, 'wte.weight · embed.safetensors').click();
       await waitForActiveTab(page, 'wte.weight · embed.safetensors');
       await editorTab(page, 'conv1.weight · conv.safetensors').click();
@@ -233,6 +237,10 @@ export const tests: UiTest[] = [
       panel = visibleWebview(page);
       await heatmapDrawn(panel, { drawn: '54x8' });
       assert.equal(await panel.locator('section.heatmap select[aria-label="layout of conv weights"]').inputValue(), 'flat', 'the layout was lost on a tab switch');
+      await moveMouseAway(page);
+      await shot('conv-after-tab-switch-as-left');
+      const back = await panel.locator('body').evaluate(() => Math.round((globalThis as unknown as { scrollY: number }).scrollY));
+      assert.ok(Math.abs(back - scrolled) <= 2, `the page came back scrolled to ${back}, not ${scrolled}`);
       const initAgain = panel.locator('section.init');
       await initAgain.locator('section.histogram canvas[data-drawn]').waitFor({ timeout: HEATMAP_TIMEOUT_MS });
       assert.equal(await initAgain.locator('select').inputValue(), '1', 'the overlay was lost on a tab switch');
