@@ -65,6 +65,7 @@ async function main(argv: string[]): Promise<number> {
 
   const index = await openModel(file);
   for (const w of index.warnings) process.stderr.write(`warning: ${show(w)}\n`);
+  for (const n of index.notes) process.stderr.write(`note: ${show(n)}\n`);
   if (verb === 'inspect') {
     if (values.json) process.stdout.write(`${JSON.stringify(summaryJson(index), null, 1)}\n`);
     else process.stdout.write(`${show(index.file)} · ${index.format} · ${index.totalParameters.toLocaleString('en-US')} parameters\n${printModuleTree(index)}\n`);

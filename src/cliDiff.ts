@@ -128,7 +128,10 @@ export async function runDiff(fileA: string, fileB: string, json: boolean): Prom
   const pool = await openWorkerPool();
   try {
     const [a, b] = await Promise.all([openModel(fileA), openModel(fileB)]);
-    for (const [m, label] of [[a, 'a'], [b, 'b']] as const) for (const w of m.warnings) process.stderr.write(`warning: ${label}: ${show(w)}\n`);
+    for (const [m, label] of [[a, 'a'], [b, 'b']] as const) {
+      for (const w of m.warnings) process.stderr.write(`warning: ${label}: ${show(w)}\n`);
+      for (const n of m.notes) process.stderr.write(`note: ${label}: ${show(n)}\n`);
+    }
     const { match, results } = await diffModels(a, b, pool);
     const out = diffJson(a, b, match, results);
     for (const r of out.tensors) if (r.error !== undefined) process.stderr.write(`warning: ${show(r.name)}: ${show(r.error)}\n`);

@@ -30,29 +30,32 @@ function render(s: ModelSummary): void {
     ...s.byDtype.map((d) => el('tr', {}, el('td', { text: d.dtype }), el('td', { text: fmtCount(d.tensors) }), el('td', { text: fmtCount(d.elements) }), el('td', { text: fmtBytes(d.bytes) }))),
   );
   const tree = el('pre', { class: 'module-tree', attrs: { 'aria-label': l10n.t('module tree') } });
-  renderModule(tree, s.modules, '', '');
+  // The root is named as the code names it (`rgnet = Sequential(`); a dict of tensors gets braces.
+  renderModule(tree, s.modules, '', `${s.rootName} = `);
   const parts: Node[] = [
     el('h1', { text: s.fileName }),
-    el('p', { class: 'chips' }, el('span', { class: 'chip', text: s.format }), el('span', { class: 'chip', text: l10n.t('{0} parameters', fmtCount(s.totalParameters)) }), el('span', { class: 'chip', text: l10n.t('{0} tensors', fmtCount(s.tensorCount)) })),
+    el('p', { class: 'chips' }, el('span', { class: 'chip', text: s.format }), el('span', { class: 'chip', text: l10n.t('{0} parameters', fmtCount(s.totalParameters)) }), el('span', { class: 'chip', text: s.tensorCount === 1 ? l10n.t('1 tensor') : l10n.t('{0} tensors', fmtCount(s.tensorCount)) })),
   ];
   if (s.warnings.length > 0) parts.push(el('section', { class: 'warnings' }, el('h2', { text: l10n.t('Warnings ({0})', s.warnings.length) }), el('ul', {}, ...s.warnings.map((w) => el('li', { text: w })))));
+  if (s.notes.length > 0) parts.push(el('section', { class: 'notes' }, el('h2', { text: l10n.t('Notes ({0})', s.notes.length) }), el('ul', {}, ...s.notes.map((w) => el('li', { text: w })))));
   parts.push(el('h2', { text: l10n.t('Totals by dtype') }), dtypeTable, el('h2', { text: s.moduleTreeSource === 'pickle' ? l10n.t('Module tree (like print(model), with parameter counts)') : l10n.t('Module tree (from the state_dict names)') }), tree);
   if (Object.keys(s.metadata).length > 0) parts.push(el('h2', { text: l10n.t('Metadata') }), el('pre', { class: 'metadata', text: JSON.stringify(s.metadata, null, 2) }));
   app.replaceChildren(...parts);
 }
 
 function renderModule(into: HTMLElement, m: SummaryModule, indent: string, label: string): void {
-  const type = m.type ?? '';
+  // No class (a state_dict's prefixes, a checkpoint's dicts): braces, so the root reads `net = {`.
+  const [open, close] = m.type === null ? ['{', '}'] : [`${m.type}(`, ')'];
   const count = el('span', { class: 'count', text: `  # ${fmtCount(m.parameterCount)}` });
   if (m.sameAs !== undefined) {
-    into.append(`${indent}${label}${type}(${l10n.t('same module as {0}', m.sameAs || l10n.t('root'))})`, count, '\n');
+    into.append(`${indent}${label}${m.type ?? ''}(${l10n.t('same module as {0}', m.sameAs || l10n.t('root'))})`, count, '\n');
     return;
   }
   if (m.children.length === 0 && m.parameters.length === 0) {
-    into.append(`${indent}${label}${type}()\n`);
+    into.append(`${indent}${label}${open}${close}\n`);
     return;
   }
-  into.append(`${indent}${label}${type}(`, count, '\n');
+  into.append(`${indent}${label}${open}`, count, '\n');
   for (const p of m.parameters) {
     const link = el('a', { text: p.local, attrs: { href: '#', role: 'button', title: l10n.t('open {0}', p.name) } });
     link.addEventListener('click', (e) => {
@@ -62,5 +65,5 @@ function renderModule(into: HTMLElement, m: SummaryModule, indent: string, label
     into.append(`${indent}  `, link, `: ${p.dtype}[${p.shape.join(', ')}] = ${fmtCount(p.count)}${p.kind === 'buffer' ? ` (${l10n.t('buffer')})` : ''}\n`);
   }
   for (const c of m.children) renderModule(into, c, `${indent}  `, `(${c.name}): `);
-  into.append(`${indent})\n`);
+  into.append(`${indent}${close}\n`);
 }

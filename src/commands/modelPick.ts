@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { formatCount, type TreeNode } from '../views/treeNodes';
+import { activeModel } from '../views/activePanelModel';
 import type { ModelRegistry } from '../views/modelRegistry';
 
 /** A model file from the tree, the Explorer, a test, or another command. */
@@ -25,9 +26,12 @@ export async function pickModel(registry: ModelRegistry, title: string, opts: Pi
     return undefined;
   }
   type Item = vscode.QuickPickItem & { uri: vscode.Uri };
-  const items: Item[] = entries.map((e) => ({
+  // The active model (the status bar's) leads, so Enter picks the model a person is looking at.
+  const active = activeModel.uri?.toString();
+  const ordered = [...entries.filter((e) => e.uri.toString() === active), ...entries.filter((e) => e.uri.toString() !== active)];
+  const items: Item[] = ordered.map((e) => ({
     label: vscode.workspace.asRelativePath(e.uri, false),
-    description: e.index ? vscode.l10n.t('{0} params · {1}', formatCount(e.index.totalParameters), e.index.format) : undefined,
+    description: [e.index ? vscode.l10n.t('{0} params · {1}', formatCount(e.index.totalParameters), e.index.format) : '', e.uri.toString() === active ? vscode.l10n.t('(active)') : ''].filter(Boolean).join(' ') || undefined,
     uri: e.uri,
   }));
   // ignoreFocusOut: a webview beside (a panel finishing its render) can take focus back right after

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { activeModel } from '../views/activePanelModel';
 import type { ModelRegistry } from '../views/modelRegistry';
 import type { ParameterPanels } from '../views/parameterPanel';
 import { findModule, findTensor, formatCount, shapeText, type TreeNode } from '../views/treeNodes';
@@ -45,6 +46,7 @@ async function pickParameter(registry: ModelRegistry, title: string, query = '')
   qp.matchOnDetail = true;
   qp.busy = true;
   const all: ParameterItem[] = [];
+  const active = activeModel.uri?.toString();
   const render = (): void => {
     qp.items = filterItems(all, qp.value);
   };
@@ -61,8 +63,9 @@ async function pickParameter(registry: ModelRegistry, title: string, query = '')
           const label = t.path || t.name;
           all.push({ label, description: `${shapeText(t)} · ${formatCount(t.count)}`, detail: `${t.name} — ${file}`, uri: e.uri, name: t.name, texts: [label, t.name, file] });
         }
-        // Keep the order stable whichever file finished first: by file, then as stored.
-        all.sort((a, b) => a.uri.path.localeCompare(b.uri.path));
+        // Keep the order stable whichever file finished first: the active model's parameters
+        // first (the status bar's model), then by file, then as stored.
+        all.sort((a, b) => Number(b.uri.toString() === active) - Number(a.uri.toString() === active) || a.uri.path.localeCompare(b.uri.path));
         render();
       }),
     );

@@ -91,6 +91,7 @@ export function buildModelIndex(result: ReaderResult, file: string): ModelIndex 
     totalParameters: regions.regionCount.reduce((a, b) => a + b, 0),
     metadata: result.metadata,
     warnings: result.warnings,
+    notes: result.notes ?? [],
   };
 }
 

@@ -96,8 +96,13 @@ export interface ReaderResult {
   moduleTree?: RawModule;
   /** Scalars and config found beside the tensors (safetensors `__metadata__`, epochs, …). */
   metadata: Record<string, unknown>;
-  /** Non-fatal problems: stubbed classes, refused globals, skipped objects. */
+  /** Non-fatal problems: refused globals, skipped objects. */
   warnings: string[];
+  /**
+   * Information, not problems: classes shown as stubs because their code is not run (every
+   * `torch.save(model)` of a class of one's own says so; its tensors are all there).
+   */
+  notes?: string[];
 }
 
 /** A module in the final tree. */
@@ -142,4 +147,6 @@ export interface ModelIndex {
   totalParameters: number;
   metadata: Record<string, unknown>;
   warnings: string[];
+  /** See ReaderResult.notes. */
+  notes: string[];
 }

@@ -53,6 +53,7 @@ export function summaryJson(index: ModelIndex, stats?: StatsByName): unknown {
     totalParameters: index.totalParameters,
     metadata: index.metadata,
     warnings: index.warnings,
+    notes: index.notes,
   };
 }
 
@@ -88,6 +89,7 @@ export function summaryMarkdown(index: ModelIndex, stats?: StatsByName): string 
     lines.push(`| ${row.join(' | ')} |`);
   }
   if (index.warnings.length > 0) lines.push('', '## warnings', '', ...index.warnings.map((w) => `- ${markdownText(w)}`));
+  if (index.notes.length > 0) lines.push('', '## notes', '', ...index.notes.map((w) => `- ${markdownText(w)}`));
   return `${lines.join('\n')}\n`;
 }
 

@@ -214,6 +214,10 @@ export interface ModelSummary {
   moduleTreeSource: 'pickle' | 'names';
   metadata: Record<string, unknown>;
   warnings: string[];
+  /** Information that is no problem (classes shown as stubs). */
+  notes: string[];
+  /** The variable name access paths start from (`rgnet`): the tree's root is named by it. */
+  rootName: string;
 }
 
 export interface SummaryRequests {

@@ -35,3 +35,9 @@ class ActivePanelModel {
 }
 
 export const activePanelModel = new ActivePanelModel();
+
+/**
+ * The model the status bar names (the active summary editor's, panel's, bound Python file's, or
+ * the tree selection's): the one quick picks offer first. Set by ModelStatusBar.
+ */
+export const activeModel: { uri: vscode.Uri | undefined } = { uri: undefined };

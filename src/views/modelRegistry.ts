@@ -186,6 +186,7 @@ export class ModelRegistry implements vscode.Disposable {
         entry.index = await this.pool.run('index', { file: uri.fsPath });
         entry.error = undefined;
         for (const w of entry.index.warnings) this.log.warn(`${uri.fsPath}: ${w}`);
+        for (const n of entry.index.notes) this.log.info(`${uri.fsPath}: ${n}`);
       } catch (e) {
         entry.index = undefined;
         entry.error = (e as Error).message;

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { CommandIds } from '../commands/commandIds';
-import { activePanelModel } from './activePanelModel';
+import { activeModel, activePanelModel } from './activePanelModel';
 import type { ModelRegistry } from './modelRegistry';
 import type { VariableBindings } from './variableBindings';
 import { SUMMARY_EDITOR_VIEW_TYPE } from './modelSummaryEditor';
@@ -51,13 +51,14 @@ export class ModelStatusBar implements vscode.Disposable {
       if (models.size === 1) return vscode.Uri.parse([...models][0]!);
     }
     const node = this.treeView.visible ? this.treeView.selection[0] : undefined;
-    return node ? vscode.Uri.parse(node.uri) : undefined;
+    return node && node.kind !== 'folder' ? vscode.Uri.parse(node.uri) : undefined;
   }
 
   async update(): Promise<void> {
     const generation = ++this.generation;
     const uri = this.activeModel();
     this.current = uri;
+    activeModel.uri = uri;
     if (!uri) {
       this.item.hide();
       return;

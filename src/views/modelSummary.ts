@@ -41,5 +41,7 @@ export function summarize(index: ModelIndex): ModelSummary {
     moduleTreeSource: index.moduleTreeSource,
     metadata: index.metadata,
     warnings: index.warnings,
+    notes: index.notes,
+    rootName: index.rootName,
   };
 }

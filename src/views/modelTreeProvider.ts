@@ -1,9 +1,68 @@
 import * as vscode from 'vscode';
-import { markdownCode, markdownCodeBlock } from '../core/displayText';
+import { markdownCode, markdownCodeBlock, markdownText } from '../core/displayText';
 import { CommandIds } from '../commands/commandIds';
 import type { ModelIndex } from '../model/modelIndex';
 import type { ModelRegistry } from './modelRegistry';
-import { TreeNodeCache, findModule, findTensor, formatCount, localName, shapeText, tiedPaths, type TreeNode } from './treeNodes';
+import type { ModelEntry } from './modelRegistry';
+import { TreeNodeCache, findModule, findTensor, formatCount, formatShortCount, localName, shapeText, tiedPaths, type TreeNode } from './treeNodes';
+
+/** Where each model file sits: folders as the Explorer shows them, chains of lone folders compacted (`runs/exp1`). */
+interface FolderLayout {
+  /** Children of a displayed folder ('' is the root): folder keys, then file URIs. */
+  children: Map<string, { folders: string[]; files: string[] }>;
+  /** Displayed folder → its label (`checkpoints`, `runs/exp1`), URI and parent folder key. */
+  folders: Map<string, { label: string; uri: vscode.Uri; parent: string; models: number }>;
+  /** File URI → the key of the displayed folder holding it. */
+  fileParent: Map<string, string>;
+}
+
+function layoutOf(entries: readonly ModelEntry[]): FolderLayout {
+  const multi = (vscode.workspace.workspaceFolders?.length ?? 0) > 1;
+  // The full folder tree first: key = workspace-relative folder path.
+  const dirs = new Map<string, { name: string; uri: vscode.Uri; parent: string; folders: string[]; files: string[] }>();
+  dirs.set('', { name: '', uri: vscode.Uri.file('/'), parent: '', folders: [], files: [] });
+  for (const e of entries) {
+    const wf = vscode.workspace.getWorkspaceFolder(e.uri);
+    const segments = wf ? vscode.workspace.asRelativePath(e.uri, multi).split('/') : [e.uri.fsPath];
+    let parent = '';
+    let uri = wf?.uri;
+    for (let k = 0; k < segments.length - 1; k++) {
+      const key = segments.slice(0, k + 1).join('/');
+      // In a multi-root workspace the first part names the workspace folder, not a directory.
+      uri = multi && k === 0 ? wf!.uri : vscode.Uri.joinPath(uri!, segments[k]!);
+      if (!dirs.has(key)) {
+        dirs.set(key, { name: segments[k]!, uri, parent, folders: [], files: [] });
+        dirs.get(parent)!.folders.push(key);
+      }
+      parent = key;
+    }
+    dirs.get(parent)!.files.push(e.uri.toString());
+  }
+  const layout: FolderLayout = { children: new Map(), folders: new Map(), fileParent: new Map() };
+  const count = (key: string): number => {
+    const d = dirs.get(key)!;
+    return d.files.length + d.folders.reduce((n, f) => n + count(f), 0);
+  };
+  const place = (shown: string): void => {
+    const d = dirs.get(shown)!;
+    const kids = { folders: [] as string[], files: d.files };
+    for (const f of d.files) layout.fileParent.set(f, shown);
+    for (let f of d.folders) {
+      let label = dirs.get(f)!.name;
+      // A folder holding one folder and no files shows as one row, as the Explorer's compact folders do.
+      while (dirs.get(f)!.files.length === 0 && dirs.get(f)!.folders.length === 1) {
+        f = dirs.get(f)!.folders[0]!;
+        label += `/${dirs.get(f)!.name}`;
+      }
+      kids.folders.push(f);
+      layout.folders.set(f, { label, uri: dirs.get(f)!.uri, parent: shown, models: count(f) });
+      place(f);
+    }
+    layout.children.set(shown, kids);
+  };
+  place('');
+  return layout;
+}
 
 /** The "Models" view: model files → nested blocks → parameters, computed on expand. */
 export class ModelTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
@@ -24,12 +83,19 @@ export class ModelTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     });
   }
 
+  /** The folders of the last listing (getParent and folder rows read it). */
+  private layout: FolderLayout = { children: new Map(), folders: new Map(), fileParent: new Map() };
+
   private indexOf(uri: string): ModelIndex | undefined {
     return this.registry.get(vscode.Uri.parse(uri))?.index;
   }
 
   async getChildren(node?: TreeNode): Promise<TreeNode[]> {
-    if (!node) return (await this.registry.list()).map((e) => this.nodes.file(e.uri.toString()));
+    if (!node || node.kind === 'folder') {
+      if (!node) this.layout = layoutOf(await this.registry.list());
+      const kids = this.layout.children.get(node?.kind === 'folder' ? node.path : '') ?? { folders: [], files: [] };
+      return [...kids.folders.map((f) => this.nodes.folder(this.layout.folders.get(f)!.uri.toString(), f)), ...kids.files.map((f) => this.nodes.file(f))];
+    }
     if (node.kind === 'param') return [];
     if (node.kind === 'file') await this.registry.load(vscode.Uri.parse(node.uri));
     const index = this.indexOf(node.uri);
@@ -40,13 +106,19 @@ export class ModelTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
   }
 
   getParent(node: TreeNode): TreeNode | undefined {
-    if (node.kind === 'file') return undefined;
+    const folderNode = (key: string | undefined): TreeNode | undefined => {
+      const f = key ? this.layout.folders.get(key) : undefined;
+      return f && key ? this.nodes.folder(f.uri.toString(), key) : undefined;
+    };
+    if (node.kind === 'folder') return folderNode(this.layout.folders.get(node.path)?.parent);
+    if (node.kind === 'file') return folderNode(this.layout.fileParent.get(node.uri));
     const parentQ = node.kind === 'param' ? node.parent : node.qualifiedName.includes('.') ? parentOf(this.indexOf(node.uri), node.qualifiedName) : '';
     return parentQ ? this.nodes.module(node.uri, parentQ) : this.nodes.file(node.uri);
   }
 
   async getTreeItem(node: TreeNode): Promise<vscode.TreeItem> {
     const uri = vscode.Uri.parse(node.uri);
+    if (node.kind === 'folder') return this.folderItem(node);
     if (node.kind === 'file') return this.fileItem(node, uri);
     const index = this.indexOf(node.uri);
     if (node.kind === 'module') {
@@ -54,7 +126,7 @@ export class ModelTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
       const item = new vscode.TreeItem(m?.type ? `${m.name} · ${m.type}` : (m?.name ?? node.qualifiedName), vscode.TreeItemCollapsibleState.Collapsed);
       item.id = node.id;
       if (m) {
-        const count = m.parameterCount > 0 ? vscode.l10n.t('{0} params', formatCount(m.parameterCount)) : '';
+        const count = m.parameterCount > 0 ? vscode.l10n.t('{0} params', formatShortCount(m.parameterCount, vscode.env.language)) : '';
         item.description = [count, m.sameAs !== undefined ? vscode.l10n.t('same module as {0}', m.sameAs || vscode.l10n.t('root')) : ''].filter(Boolean).join(' · ');
         item.tooltip = new vscode.MarkdownString(`${markdownCodeBlock(m.path || m.qualifiedName, 'python')}\n\n${vscode.l10n.t('{0} · {1} parameters', m.type ? markdownCode(m.type) : vscode.l10n.t('module'), formatCount(m.parameterCount))}`);
         if (m.children.length === 0 && m.parameters.length === 0) item.collapsibleState = vscode.TreeItemCollapsibleState.None;
@@ -70,7 +142,7 @@ export class ModelTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     const tied = (index && tiedPaths(index).get(node.name)) ?? [];
     if (t) {
       const tiedText = tied.length > 0 ? ` · ${vscode.l10n.t('tied with {0}', tied.join(', '))}` : '';
-      item.description = `${shapeText(t)} · ${formatCount(t.count)}${t.kind === 'buffer' ? ` · ${vscode.l10n.t('buffer')}` : t.kind === 'optimizer' ? ` · ${vscode.l10n.t('optimizer state')}` : ''}${tiedText}`;
+      item.description = `${shapeText(t)} · ${formatShortCount(t.count, vscode.env.language)}${t.kind === 'buffer' ? ` · ${vscode.l10n.t('buffer')}` : t.kind === 'optimizer' ? ` · ${vscode.l10n.t('optimizer state')}` : ''}${tiedText}`;
       // Every string from the file goes through markdownCode/markdownCodeBlock (docs/security.md).
       const md = new vscode.MarkdownString();
       if (t.path) md.appendMarkdown(`${markdownCodeBlock(t.path, 'python')}\n\n`);
@@ -86,21 +158,42 @@ export class ModelTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     return item;
   }
 
+  private folderItem(node: Extract<TreeNode, { kind: 'folder' }>): vscode.TreeItem {
+    const f = this.layout.folders.get(node.path);
+    const item = new vscode.TreeItem(f?.label ?? node.path, vscode.TreeItemCollapsibleState.Expanded);
+    item.id = node.id;
+    item.resourceUri = vscode.Uri.parse(node.uri);
+    item.iconPath = vscode.ThemeIcon.Folder;
+    item.contextValue = 'paramscope.folder';
+    const models = f?.models ?? 0;
+    item.description = models === 1 ? vscode.l10n.t('1 model') : vscode.l10n.t('{0} models', models);
+    item.tooltip = item.resourceUri.fsPath;
+    return item;
+  }
+
   private async fileItem(node: TreeNode, uri: vscode.Uri): Promise<vscode.TreeItem> {
     const entry = await this.registry.load(uri);
-    // Relative path, so `broken/net.pt` and `net.pt` are told apart in a flat list.
-    const item = new vscode.TreeItem(vscode.workspace.asRelativePath(uri, false), vscode.TreeItemCollapsibleState.Collapsed);
+    // The file's name under its folder's row; the tooltip gives its path.
+    const label = uri.path.split('/').pop() ?? uri.fsPath;
+    const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.Collapsed);
     item.id = node.id;
     item.resourceUri = uri;
     item.contextValue = 'paramscope.file';
-    const label = String(item.label);
     if (entry.index) {
       const ix = entry.index;
-      // The count first: it is what a narrow side bar should not cut off.
-      item.description = vscode.l10n.t('{0} params · {1}', formatCount(ix.totalParameters), ix.format);
-      item.tooltip = `${uri.fsPath}\n${vscode.l10n.t('{0} tensors', ix.tensors.length)}${ix.warnings.length ? `\n⚠ ${ix.warnings.join('\n⚠ ')}` : ''}`;
-      item.iconPath = new vscode.ThemeIcon(ix.warnings.length ? 'warning' : 'database', ix.warnings.length ? new vscode.ThemeColor('problemsWarningIcon.foreground') : undefined);
-      item.accessibilityInformation = { label: `${label}, ${ix.format}, ${vscode.l10n.t('{0} parameters', formatCount(ix.totalParameters))}${ix.warnings.length ? `, ${vscode.l10n.t('{0} warnings', ix.warnings.length)}` : ''}` };
+      const warned = ix.warnings.length > 0;
+      const warningCount = ix.warnings.length === 1 ? vscode.l10n.t('1 warning') : vscode.l10n.t('{0} warnings', ix.warnings.length);
+      // The count first, short (`124.4M`): it is what a narrow side bar should not cut off. Exact in the tooltip.
+      item.description = vscode.l10n.t('{0} params · {1}', formatShortCount(ix.totalParameters, vscode.env.language), ix.format);
+      const md = new vscode.MarkdownString('', true);
+      md.appendMarkdown(`${markdownCode(uri.fsPath)}  \n${vscode.l10n.t('{0} parameters in {1} tensors · {2}', formatCount(ix.totalParameters), formatCount(ix.tensors.length), ix.format)}`);
+      // Warnings and notes name classes and tensors from the file: they go through markdownText.
+      if (warned) md.appendMarkdown(`\n\n$(warning) ${warningCount}:\n\n${ix.warnings.map((w) => `- ${markdownText(w)}`).join('\n')}`);
+      if (ix.notes.length > 0) md.appendMarkdown(`\n\n${ix.notes.map((n) => `$(info) ${markdownText(n)}`).join('  \n')}`);
+      item.tooltip = md;
+      // A class whose code is not installed (a note) is no problem: only warnings get the ⚠.
+      item.iconPath = new vscode.ThemeIcon(warned ? 'warning' : 'database', warned ? new vscode.ThemeColor('problemsWarningIcon.foreground') : undefined);
+      item.accessibilityInformation = { label: `${label}, ${ix.format}, ${vscode.l10n.t('{0} parameters', formatCount(ix.totalParameters))}${warned ? `, ${warningCount}` : ''}` };
     } else {
       const cannotRead = vscode.l10n.t('cannot read');
       const reason = shortReason(entry.error ?? cannotRead);

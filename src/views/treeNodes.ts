@@ -3,6 +3,8 @@ import { findStorageTies, tiedWith } from '../model/ties';
 
 /** Light tree elements: ids into the registry, never copies of big objects. */
 export type TreeNode =
+  /** A folder of the workspace that holds model files (`uri` is the folder's; `path` its workspace-relative path). */
+  | { readonly kind: 'folder'; readonly id: string; readonly uri: string; readonly path: string }
   | { readonly kind: 'file'; readonly id: string; readonly uri: string }
   | { readonly kind: 'module'; readonly id: string; readonly uri: string; readonly qualifiedName: string }
   | { readonly kind: 'param'; readonly id: string; readonly uri: string; readonly name: string; readonly parent: string };
@@ -11,6 +13,9 @@ export type TreeNode =
 export class TreeNodeCache {
   private readonly nodes = new Map<string, TreeNode>();
 
+  folder(uri: string, path: string): TreeNode {
+    return this.intern({ kind: 'folder', id: `d:${uri}`, uri, path });
+  }
   file(uri: string): TreeNode {
     return this.intern({ kind: 'file', id: `f:${uri}`, uri });
   }
@@ -100,6 +105,27 @@ export function tiedPaths(index: ModelIndex): Map<string, string[]> {
 }
 
 export const formatCount = (n: number): string => n.toLocaleString('en-US');
+
+const shortFormats = new Map<string, Intl.NumberFormat>();
+
+/**
+ * A count as a narrow side bar can show it: exact below 1,000, else `124.4M`, `7B` (`1.2万` in
+ * Chinese): Intl's compact notation in the display language, one decimal at most. Tooltips keep
+ * the exact number.
+ */
+export function formatShortCount(n: number, locale = 'en-US'): string {
+  if (Math.abs(n) < 1000) return formatCount(n);
+  let f = shortFormats.get(locale);
+  if (!f) {
+    try {
+      f = new Intl.NumberFormat(locale, { notation: 'compact', maximumFractionDigits: 1 });
+    } catch {
+      f = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 });
+    }
+    shortFormats.set(locale, f);
+  }
+  return f.format(n);
+}
 
 export function shapeText(t: { dtype: string; shape: readonly number[] }): string {
   return `${t.dtype} [${t.shape.join(', ')}]`;

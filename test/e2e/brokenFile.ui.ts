@@ -24,15 +24,20 @@ import {
   waitForActiveTab,
   waitForWorkbench,
   WORKBENCH_TIMEOUT_MS,
+  type TreeRowText,
   type UiTest,
 } from './workbench';
 
-/** The Models view labels files by relative path: `models/broken/x.pt` → `broken/x.pt`. */
-const viewLabel = (rel: string): string => rel.replace(/^models\//, '');
-/** The truncated copies make_fixtures.py writes into broken/, as the Models view labels them. */
-const BROKEN = Object.keys(expectedBroken()).map(viewLabel);
+/** Workspace-relative paths: `models/broken/x.pt` → `broken/x.pt`. */
+const relPath = (rel: string): string => rel.replace(/^models\//, '');
+/** The Models view shows files by name under their folder's row: `broken/x.pt` is `x.pt` under `broken`. */
+const viewLabel = (rel: string): string => path.basename(rel);
+/** The truncated copies make_fixtures.py writes into broken/, by workspace-relative path. */
+const BROKEN = Object.keys(expectedBroken()).map(relPath);
 /** Those with nothing to show (a cut zip, a cut safetensors header): marked "cannot read". */
-const UNREADABLE = Object.entries(expectedBroken()).filter(([, b]) => !isPartlyReadable(b)).map(([k]) => viewLabel(k));
+const UNREADABLE = Object.entries(expectedBroken()).filter(([, b]) => !isPartlyReadable(b)).map(([k]) => relPath(k));
+/** Rows of files inside broken/: level 2, under the folder's row. */
+const IN_FOLDER = 2;
 /** Safetensors files cut inside their data: listed with their intact tensors and a warning, by fixture path. */
 const PARTIAL = Object.keys(expectedBroken()).filter((k) => isPartlyReadable(expectedBroken()[k]!));
 /** Readable fixtures whose totals torch knows, listed next to the broken ones. */
@@ -42,6 +47,21 @@ const GOOD = ['net.pt', 'rgnet.pt', 'shared.pt', 'convnet.pt', 'mlp.pt', 'rgnet.
 const STACK_TRACE = /^\s+at\s|\.(?:js|ts):\d+|\b(?:TypeError|RangeError|ReferenceError)\b/m;
 
 const fmt = (n: number): string => n.toLocaleString('en-US');
+/** A count as the Models view's rows show it (exact in tooltips): `3.1K`, `124.4M`; written here independently. */
+const short = (n: number): string => (n < 1000 ? fmt(n) : n < 1e6 ? `${Math.round(n / 100) / 10}K` : `${Math.round(n / 1e5) / 10}M`);
+
+/** Model file rows by workspace-relative path: folders are level-1 rows (`3 models`), their files level 2. */
+function fileRowsByPath(rows: readonly TreeRowText[]): Map<string, TreeRowText> {
+  const out = new Map<string, TreeRowText>();
+  let folder: string | undefined;
+  for (const r of rows) {
+    if (r.level === 1) {
+      folder = /^\d+ models?$/.test(r.description) ? r.label : undefined;
+      if (folder === undefined) out.set(r.label, r);
+    } else if (r.level === 2 && folder !== undefined) out.set(`${folder}/${r.label}`, r);
+  }
+  return out;
+}
 
 /** Opens broken/<file> from the Explorer and returns what the summary editor says. */
 async function openBrokenInSummary(page: Page, file: string): Promise<{ heading: string; message: string }> {
@@ -68,11 +88,15 @@ export const tests: UiTest[] = [
 
       // The broken files are listed, each with its own mark.
       assert.ok(UNREADABLE.length > 0 && PARTIAL.length > 0, 'expected.json lists no unreadable or no partly readable broken file');
-      await scrollIntoView(page, list, treeRow(models, UNREADABLE[0]!, 1), WORKBENCH_TIMEOUT_MS);
+      const brokenFolder = treeRow(models, 'broken', 1);
+      await scrollIntoView(page, list, brokenFolder, WORKBENCH_TIMEOUT_MS);
+      assert.equal(await brokenFolder.getAttribute('aria-expanded'), 'true', 'the broken folder row is not expanded');
+      await scrollIntoView(page, list, treeRow(models, viewLabel(UNREADABLE[0]!), IN_FOLDER), WORKBENCH_TIMEOUT_MS);
       await moveMouseAway(page);
       await shot('models-view-broken-files');
-      for (const file of UNREADABLE) {
-        const row = treeRow(models, file, 1);
+      for (const rel of UNREADABLE) {
+        const file = viewLabel(rel);
+        const row = treeRow(models, file, IN_FOLDER);
         await scrollIntoView(page, list, row);
         assert.equal(await row.locator('.label-description').innerText(), 'cannot read', `description of ${file}`);
         assert.equal(await row.locator('.codicon-error').count(), 1, `${file} has no error icon`);
@@ -83,7 +107,7 @@ export const tests: UiTest[] = [
       }
 
       // Its hover says why.
-      const reason = await hoverText(page, treeRow(models, UNREADABLE[0]!, 1).locator('.label-name'));
+      const reason = await hoverText(page, treeRow(models, viewLabel(UNREADABLE[0]!), IN_FOLDER).locator('.label-name'));
       await shot('broken-file-hover');
       assert.ok(reason.includes(path.join(workspace, UNREADABLE[0]!)), `the hover does not name the file: ${reason}`);
       assert.match(reason, /truncated|not a zip/i, `the hover does not say what is wrong: ${reason}`);
@@ -95,9 +119,9 @@ export const tests: UiTest[] = [
         const file = viewLabel(rel);
         const { intact } = expectedPartial(rel);
         const count = intact.reduce((n, t) => n + elementCount(t.shape), 0);
-        const row = treeRow(models, file, 1);
+        const row = treeRow(models, file, IN_FOLDER);
         await scrollIntoView(page, list, row);
-        assert.equal(await row.locator('.label-description').innerText(), `${fmt(count)} params · safetensors`, `description of ${file}`);
+        assert.equal(await row.locator('.label-description').innerText(), `${short(count)} params · safetensors`, `description of ${file}`);
         assert.equal(await row.locator('.codicon-warning').count(), 1, `${file} has no warning icon`);
         assert.equal(await row.locator('.codicon-error').count(), 0, `${file} is marked as an error`);
         assert.equal(await row.getAttribute('aria-expanded'), 'false', `${file} does not offer to expand`);
@@ -107,7 +131,7 @@ export const tests: UiTest[] = [
       }
       // Its hover says what is missing.
       const partial = expectedPartial(PARTIAL[0]!);
-      const partialRow = treeRow(models, viewLabel(PARTIAL[0]!), 1);
+      const partialRow = treeRow(models, viewLabel(PARTIAL[0]!), IN_FOLDER);
       const warning = await hoverText(page, partialRow.locator('.label-name'));
       await shot('partial-file-hover');
       const missingText = `${partial.missing.length} tensor${partial.missing.length === 1 ? '' : 's'} missing: ${partial.missing.slice(0, 3).join(', ')}${partial.missing.length > 3 ? ', …' : ''}`;
@@ -119,32 +143,33 @@ export const tests: UiTest[] = [
       await moveMouseAway(page);
       // It expands to the tensors that are intact (a state_dict: module `0`, then the leaves).
       await expandRow(partialRow);
-      const block = treeRow(models, '0', 2);
+      const block = treeRow(models, '0', IN_FOLDER + 1);
       await scrollIntoView(page, list, block);
       await expandRow(block);
       const intactHere = partial.intact.filter((t) => t.name.startsWith('0.'));
       assert.ok(intactHere.length > 0, `no intact tensor under module 0 of ${PARTIAL[0]}`);
       for (const t of intactHere) {
-        const leaf = treeRow(models, t.name.slice(2), 3);
+        const leaf = treeRow(models, t.name.slice(2), IN_FOLDER + 2);
         await scrollIntoView(page, list, leaf);
         assert.equal(await leaf.locator('.label-description').innerText(), `${t.dtype} [${t.shape.join(', ')}] · ${fmt(elementCount(t.shape))}`, `${t.name} of ${PARTIAL[0]}`);
       }
-      const leaves = (await readAllRows(page, list)).filter((r) => r.level === 3).map((r) => r.label);
+      const leaves = (await readAllRows(page, list)).filter((r) => r.level === IN_FOLDER + 2).map((r) => r.label);
       assert.deepEqual(leaves.sort(), intactHere.map((t) => t.name.slice(2)).sort(), `the leaves under 0 of ${PARTIAL[0]}: missing tensors are not listed`);
       await moveMouseAway(page);
       await shot('partial-file-expanded');
 
       // One broken file never breaks the tree: every fixture is listed, the good ones read.
-      const rows = (await readAllRows(page, list)).filter((r) => r.level === 1);
-      const unreadable = rows.filter((r) => r.description === 'cannot read').map((r) => r.label);
-      assert.deepEqual(unreadable.sort(), [...UNREADABLE].sort(), 'files marked "cannot read"');
-      const labels = rows.map((r) => r.label);
-      assert.deepEqual(labels.filter((l) => !BROKEN.includes(l)).sort(), expectedFileNames().sort(), 'the readable models listed');
+      const allRows = await readAllRows(page, list);
+      const files = fileRowsByPath(allRows);
+      const unreadable = [...files].filter(([, r]) => r.description === 'cannot read').map(([p]) => p);
+      assert.deepEqual(unreadable.sort(), [...UNREADABLE].sort(), `files marked "cannot read" in ${JSON.stringify(allRows.slice(0, 12).map((r) => [r.level, r.label, r.description]))}`);
+      const paths = [...files.keys()];
+      assert.deepEqual(paths.filter((l) => !BROKEN.includes(l)).sort(), expectedFileNames().sort(), 'the readable models listed');
       for (const file of GOOD) {
         const torch = expectedFile(file);
-        const row = rows.find((r) => r.label === file);
-        assert.ok(row, `${file} is missing from the Models view (${labels.length} rows)`);
-        assert.equal(row.description, `${fmt(torch.totalParameters!)} params · ${torch.format}`, `description of ${file}`);
+        const row = files.get(file);
+        assert.ok(row, `${file} is missing from the Models view (${paths.length} files)`);
+        assert.equal(row.description, `${short(torch.totalParameters!)} params · ${torch.format}`, `description of ${file}`);
       }
       const good = treeRow(models, 'net.pt', 1);
       await scrollIntoView(page, list, good);
@@ -182,7 +207,7 @@ export const tests: UiTest[] = [
       const summaryWarnings = await partialSummary.locator('section.warnings li').allInnerTexts();
       assert.equal(summaryWarnings.length, 1, `warnings in the summary of ${partialName}: ${summaryWarnings.join(' | ')}`);
       assert.match(summaryWarnings[0]!, /^file is cut short: /, `the summary's warning: ${summaryWarnings[0]}`);
-      assert.deepEqual(await partialSummary.locator('.chips .chip').allInnerTexts(), ['safetensors', `${fmt(partial.intact.reduce((n, t) => n + elementCount(t.shape), 0))} parameters`, `${partial.intact.length} tensors`]);
+      assert.deepEqual(await partialSummary.locator('.chips .chip').allInnerTexts(), ['safetensors', `${fmt(partial.intact.reduce((n, t) => n + elementCount(t.shape), 0))} parameters`, partial.intact.length === 1 ? '1 tensor' : `${partial.intact.length} tensors`]);
 
       const st = await openBrokenInSummary(page, 'net.truncated.safetensors');
       await shot('broken-safetensors-summary');

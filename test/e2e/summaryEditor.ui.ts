@@ -27,10 +27,10 @@ const fmt = (n: number): string => n.toLocaleString('en-US');
 
 /**
  * `indent (name): Type` of every module line, the part our tree shares with torch's print(model)
- * (torch adds constructor arguments, we add counts).
+ * (torch adds constructor arguments, we add counts; we name the root, `rgnet = Sequential(`).
  */
 function moduleHeaders(printed: string): string[] {
-  return [...printed.matchAll(/^( *)(?:\(([^)]+)\): )?(\w+)\(/gm)].map(([, indent, name, type]) => `${indent}${name ? `(${name}): ` : ''}${type}`);
+  return [...printed.matchAll(/^( *)(?:\w+ = )?(?:\(([^)]+)\): )?(\w+)\(/gm)].map(([, indent, name, type]) => `${indent}${name ? `(${name}): ` : ''}${type}`);
 }
 
 /** Double-clicks a top-level file in the Explorer and checks the summary page against torch. */

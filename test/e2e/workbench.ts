@@ -191,7 +191,7 @@ export async function readAllRows(page: Page, list: Locator): Promise<TreeRowTex
     await page.mouse.wheel(0, -box.height);
     await page.waitForTimeout(50);
   }
-  const seen = new Map<number, TreeRowText>();
+  const seen = new Map<number, TreeRowText & { indent: number }>();
   for (let last = NaN; ; ) {
     const rows = await list.locator('.monaco-list-row[role="treeitem"]').evaluateAll((els) =>
       els.map((e) => ({
@@ -200,6 +200,8 @@ export async function readAllRows(page: Page, list: Locator): Promise<TreeRowTex
         label: e.querySelector('.label-name')?.textContent ?? '',
         description: e.querySelector('.label-description')?.textContent ?? '',
         ariaLabel: e.getAttribute('aria-label') ?? '',
+        // The twistie's indent tells the depth where a row carries no aria-level.
+        indent: Math.round(e.querySelector('.monaco-tl-contents')?.getBoundingClientRect().left ?? -1),
       })),
     );
     for (const r of rows) seen.set(r.index, r);
@@ -209,7 +211,14 @@ export async function readAllRows(page: Page, list: Locator): Promise<TreeRowTex
     await page.mouse.wheel(0, box.height / 2);
     await page.waitForTimeout(80);
   }
-  return [...seen.values()].sort((a, b) => a.index - b.index);
+  // Expanded rows are seen without aria-level: their depth is the rank of their indent among all
+  // rows' (every row's ancestors are among the rows read, so no depth is skipped).
+  const all = [...seen.values()];
+  const indents = [...new Set(all.map((r) => r.indent))].sort((a, b) => a - b);
+  const levelAt = new Map(indents.map((x, i) => [x, i + 1]));
+  return all
+    .map(({ indent, ...r }) => ({ ...r, level: r.level > 0 ? r.level : (levelAt.get(indent) ?? 0) }))
+    .sort((a, b) => a.index - b.index);
 }
 
 /**

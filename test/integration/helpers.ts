@@ -23,6 +23,22 @@ export async function label(api: ParamScopeApi, node: TreeNode): Promise<string>
   return typeof item.label === 'string' ? item.label : (item.label?.label ?? '');
 }
 
+/**
+ * The model file rows of the Models view by workspace-relative path (`broken/net.truncated.pt`):
+ * files sit under rows of their folders, as in the Explorer.
+ */
+export async function fileRows(api: ParamScopeApi): Promise<Map<string, TreeNode>> {
+  const out = new Map<string, TreeNode>();
+  const walk = async (parent: TreeNode | undefined): Promise<void> => {
+    for (const k of await api.tree.getChildren(parent)) {
+      if (k.kind === 'folder') await walk(k);
+      else if (k.kind === 'file') out.set(vscode.workspace.asRelativePath(vscode.Uri.parse(k.uri), false), k);
+    }
+  };
+  await walk(undefined);
+  return out;
+}
+
 /** The child of `parent` (the root when undefined) whose label is `wanted`. */
 export async function child(api: ParamScopeApi, parent: TreeNode | undefined, wanted: string): Promise<TreeNode> {
   const kids = await api.tree.getChildren(parent);

@@ -8,7 +8,7 @@ import type { ParamScopeApi } from '../../src/extension';
 import type { TreeNode } from '../../src/views/treeNodes';
 import { markdownTokens as tokens } from '../markdownTokens';
 import { safetensorsBytes } from '../unit/builders';
-import { activateParamScope, label, until, workspaceFile } from './helpers';
+import { activateParamScope, fileRows, until, workspaceFile } from './helpers';
 
 const EVIL = ['w\r\r[Open](command:paramscope.bindVariable?%5B%7B%7D%5D)', 'v\n\n![x](https://evil.example/x.png)', 'u```\n[a](command:x)'];
 
@@ -16,9 +16,7 @@ let api: ParamScopeApi;
 const file = workspaceFile('hostile/evil.safetensors');
 
 async function fileNode(): Promise<TreeNode | undefined> {
-  const files = await api.tree.getChildren();
-  const labels = await Promise.all(files.map((f) => label(api, f)));
-  return files[labels.indexOf('hostile/evil.safetensors')];
+  return (await fileRows(api)).get('hostile/evil.safetensors');
 }
 
 suite('hostile names stay text', () => {

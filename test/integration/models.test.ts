@@ -3,29 +3,52 @@ import * as assert from 'node:assert/strict';
 import { suite, suiteSetup, test } from 'mocha';
 import * as vscode from 'vscode';
 import type { ParamScopeApi } from '../../src/extension';
-import { activateParamScope, child, expected, label, until, workspaceFile } from './helpers';
+import { activateParamScope, child, expected, fileRows, label, until, workspaceFile } from './helpers';
 
 let api: ParamScopeApi;
+
+/** Markdown's backslash escapes undone: the text a tooltip shows. */
+const unescape = (md: string): string => md.replace(/\\(.)/g, '$1');
 
 suite('models tree', () => {
   suiteSetup(async () => {
     api = await activateParamScope();
   });
 
-  test('lists the workspace model files, with format and parameter totals', async () => {
-    const files = await api.tree.getChildren();
-    const labels = await Promise.all(files.map((f) => label(api, f)));
-    for (const f of ['net.pt', 'rgnet.pt', 'shared.pt', 'net.safetensors', 'checkpoint.pt', 'sharded/model.safetensors.index.json']) assert.ok(labels.includes(f), `${f} missing from ${labels.join(', ')}`);
+  test('lists the workspace model files under their folders, with format and parameter totals', async () => {
+    const rows = await fileRows(api);
+    const paths = [...rows.keys()];
+    for (const f of ['net.pt', 'rgnet.pt', 'shared.pt', 'net.safetensors', 'checkpoint.pt', 'sharded/model.safetensors.index.json']) assert.ok(rows.has(f), `${f} missing from ${paths.join(', ')}`);
     // Shards are shown through their index only.
-    assert.ok(!labels.includes('sharded/model-00001-of-00002.safetensors'));
-    const rgnet = files[labels.indexOf('rgnet.pt')]!;
-    const item = await api.tree.getTreeItem(rgnet);
+    assert.ok(!rows.has('sharded/model-00001-of-00002.safetensors'));
+    const item = await api.tree.getTreeItem(rows.get('rgnet.pt')!);
     assert.equal(item.description, `${expected.files['models/rgnet.pt'].totalParameters} params · pytorch-zip`);
+    // A file in a folder is named by its file name under the folder's row, which counts its models.
+    const folder = await child(api, undefined, 'sharded');
+    const folderItem = await api.tree.getTreeItem(folder);
+    assert.equal(folderItem.description, '1 model');
+    assert.equal(await label(api, rows.get('sharded/model.safetensors.index.json')!), 'model.safetensors.index.json');
+    assert.equal(api.tree.getParent(rows.get('sharded/model.safetensors.index.json')!), folder);
+    assert.equal(api.tree.getParent(rows.get('rgnet.pt')!), undefined);
+  });
+
+  test('counts are short in the rows (exact in the tooltip); a stubbed class is a note, not a warning', async () => {
+    const rows = await fileRows(api);
+    const total = expected.files['models/mlp.pt'].totalParameters as number;
+    assert.ok(total >= 1000 && total < 1e6, `mlp.pt has ${total} parameters`);
+    const mlp = await api.tree.getTreeItem(rows.get('mlp.pt')!);
+    // Independent of our formatter: one decimal of thousands, a trailing .0 dropped.
+    assert.equal(mlp.description, `${Math.round(total / 100) / 10}K params · pytorch-zip`);
+    const tip = unescape((mlp.tooltip as vscode.MarkdownString).value);
+    assert.ok(tip.includes(`${total.toLocaleString('en-US')} parameters`), tip);
+    // mlp.pt pickles a class of its own (__main__.MLP): its code is not run, which is no problem.
+    assert.equal((mlp.iconPath as vscode.ThemeIcon).id, 'database');
+    assert.ok(tip.includes('$(info) unknown class __main__.MLP: shown as a stub'), tip);
+    assert.doesNotMatch(mlp.accessibilityInformation?.label ?? '', /warning/);
   });
 
   test('expands rgnet.pt to 0 › block 1 › 0 › bias with types, counts and the access path', async () => {
-    const files = await api.tree.getChildren();
-    const rgnet = files[(await Promise.all(files.map((f) => label(api, f)))).indexOf('rgnet.pt')]!;
+    const rgnet = (await fileRows(api)).get('rgnet.pt')!;
     const block = await child(api, await child(api, rgnet, '0 · Sequential'), 'block 1 · Sequential');
     assert.equal((await api.tree.getTreeItem(block)).description, '76 params');
     const linear = await child(api, block, '0 · Linear');
@@ -41,29 +64,28 @@ suite('models tree', () => {
   });
 
   test('marks a broken file and keeps the others', async () => {
-    const files = await api.tree.getChildren();
-    const labels = await Promise.all(files.map((f) => label(api, f)));
+    const rows = await fileRows(api);
     // A truncated zip, and a safetensors file cut inside its header: nothing to show.
     for (const file of ['broken/net.truncated.pt', 'broken/net.truncated.safetensors']) {
-      const item = await api.tree.getTreeItem(files[labels.indexOf(file)]!);
+      const item = await api.tree.getTreeItem(rows.get(file)!);
       assert.equal(item.description, 'cannot read', file);
       assert.equal((item.iconPath as vscode.ThemeIcon).id, 'error', file);
       assert.match(String(item.tooltip), /truncated/, file);
     }
-    assert.ok(labels.includes('net.pt'));
+    assert.ok(rows.has('net.pt'));
   });
 
   test('lists the intact tensors of a safetensors file cut inside its data, marked with a warning', async () => {
     // net.truncated90.safetensors: 90% of net.safetensors, which keeps 0.weight whole.
-    const files = await api.tree.getChildren();
-    const labels = await Promise.all(files.map((f) => label(api, f)));
-    const cut = files[labels.indexOf('broken/net.truncated90.safetensors')]!;
+    const cut = (await fileRows(api)).get('broken/net.truncated90.safetensors')!;
     const weight = expected.files['models/net.safetensors'].tensors.find((t: { name: string }) => t.name === '0.weight');
     const count = weight.shape.reduce((a: number, b: number) => a * b, 1);
     const item = await api.tree.getTreeItem(cut);
     assert.equal(item.description, `${count} params · safetensors`);
     assert.equal((item.iconPath as vscode.ThemeIcon).id, 'warning');
-    assert.match(String(item.tooltip), /⚠ file is cut short: 146 of 196 data bytes present; 3 tensors missing: 0\.bias, 2\.weight, 2\.bias/);
+    const tip = unescape((item.tooltip as vscode.MarkdownString).value);
+    assert.ok(tip.includes('$(warning) 1 warning:'), tip);
+    assert.ok(tip.includes('file is cut short: 146 of 196 data bytes present; 3 tensors missing: 0.bias, 2.weight, 2.bias'), tip);
     const block = await child(api, cut, '0');
     assert.deepEqual(await Promise.all((await api.tree.getChildren(block)).map((k) => label(api, k))), ['weight']);
     const leaf = await api.tree.getTreeItem(await child(api, block, 'weight'));
@@ -74,8 +96,7 @@ suite('models tree', () => {
   test('shows a tied layer once in the totals, with a link to its twin', async () => {
     const entry = await api.registry.load(workspaceFile('shared.pt'));
     assert.equal(entry.index?.totalParameters, expected.files['models/shared.pt'].totalParameters);
-    const files = await api.tree.getChildren();
-    const shared = files[(await Promise.all(files.map((f) => label(api, f)))).indexOf('shared.pt')]!;
+    const shared = (await fileRows(api)).get('shared.pt')!;
     const twin = await child(api, await child(api, shared, '4 · Linear'), 'weight');
     const item = await api.tree.getTreeItem(twin);
     assert.equal(item.description, 'float32 [8, 8] · 64 · tied with shared[2].weight');

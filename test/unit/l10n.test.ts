@@ -139,11 +139,11 @@ describe('the core (readers, model, runtime) in the display language', () => {
     expect(await indexError(zhPool, 'models/broken/net.truncated.pt')).toBe(fill(zh[wrap]!, pt, zh[noEocd]!));
   });
 
-  it('warnings built in a worker (the torch globals resolver) follow its bundle', async () => {
+  it('notes built in a worker (the torch globals resolver) follow its bundle', async () => {
     const stub = 'unknown class {0}: shown as a stub (its code is not run)';
     const file = join(FIXTURES, 'models/mlp.pt');
-    expect((await pool().run('index', { file })).warnings).toEqual([fill(stub, '__main__.MLP')]);
-    expect((await pool(zh).run('index', { file })).warnings).toEqual([fill(zh[stub]!, '__main__.MLP')]);
+    expect((await pool().run('index', { file })).notes).toEqual([fill(stub, '__main__.MLP')]);
+    expect((await pool(zh).run('index', { file })).notes).toEqual([fill(zh[stub]!, '__main__.MLP')]);
   });
 
   it('the warning of a safetensors file cut inside its data follows the bundle; names stay arguments', async () => {

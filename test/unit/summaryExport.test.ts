@@ -92,12 +92,13 @@ describe('summary export', () => {
 
   it('CSV and Markdown keep hostile names inert', () => {
     const t = { name: '=HYPERLINK("http://x","a,b")', path: '', kind: 'tensor', dtype: 'float32', shape: [2], count: 2 };
-    const index = { file: '/m/x|y.safetensors', format: 'safetensors', rootName: 'x', tensors: [t], modules: { name: '', qualifiedName: '', type: null, path: 'x', children: [], parameters: [], parameterCount: 2 }, moduleTreeSource: 'names', totalParameters: 2, metadata: {}, warnings: ['a | b'] } as unknown as ModelIndex;
+    const index = { file: '/m/x|y.safetensors', format: 'safetensors', rootName: 'x', tensors: [t], modules: { name: '', qualifiedName: '', type: null, path: 'x', children: [], parameters: [], parameterCount: 2 }, moduleTreeSource: 'names', totalParameters: 2, metadata: {}, warnings: ['a | b'], notes: ['c | d'] } as unknown as ModelIndex;
     const row = csvRecord(summaryCsv(index).split('\r\n')[1]!);
     expect(row[0]).toBe(`'=HYPERLINK("http://x","a,b")`);
     const md = formatSummary('markdown', index);
     expect(md).toContain('# `x|y.safetensors`');
     expect(md).toContain('- a \\| b');
+    expect(md).toContain('## notes\n\n- c \\| d');
     expect(md).toContain('| `=HYPERLINK("http://x","a,b")` |');
   });
 });

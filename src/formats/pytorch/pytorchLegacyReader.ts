@@ -64,9 +64,10 @@ async function openLegacy(src: ByteSource, ctx: ReaderContext): Promise<ReaderRe
 
 async function parseLegacy(src: ByteSource, data: Uint8Array, ctx: ReaderContext): Promise<ReaderResult> {
   const warnings: string[] = [];
+  const notes: string[] = [];
   const collector = new StorageCollector();
   const plain: UnpicklerHooks = {
-    resolveGlobal: createTorchGlobalResolver({ warn: (m) => warnings.push(m) }),
+    resolveGlobal: createTorchGlobalResolver({ warn: (m) => warnings.push(m), note: (m) => notes.push(m) }),
     persistentLoad: () => {
       throw new FormatError('pytorch-legacy', l10n.t('unexpected persistent id in a header pickle'));
     },
@@ -104,5 +105,5 @@ async function parseLegacy(src: ByteSource, data: Uint8Array, ctx: ReaderContext
     const loc = located.get(ref.key);
     if (loc) byRef.set(ref, loc);
   }
-  return interpretTorchObject(main.value, 'pytorch-legacy', byRef, warnings);
+  return { ...interpretTorchObject(main.value, 'pytorch-legacy', byRef, warnings), notes };
 }

@@ -41,6 +41,7 @@ async function openZip(src: ByteSource, ctx: ReaderContext): Promise<ReaderResul
   if (!pkl) throw new FormatError('pytorch-zip', l10n.t('{0}: zip archive without data.pkl, so not a torch.save file', src.name));
   const prefix = pkl.name.slice(0, pkl.name.length - 'data.pkl'.length);
   const warnings: string[] = [];
+  const notes: string[] = [];
   if (zip.entries.has(`${prefix}constants.pkl`)) warnings.push(l10n.t('TorchScript archive: module code is not run; tensors shown from its data'));
 
   const byteorderEntry = zip.entries.get(`${prefix}byteorder`);
@@ -50,7 +51,7 @@ async function openZip(src: ByteSource, ctx: ReaderContext): Promise<ReaderResul
   const data = await zip.readEntry(pkl, MAX_DATA_PKL_BYTES);
   throwIfAborted(ctx.signal);
   const { value } = unpickle(data, 0, {
-    resolveGlobal: createTorchGlobalResolver({ warn: (m) => warnings.push(m) }),
+    resolveGlobal: createTorchGlobalResolver({ warn: (m) => warnings.push(m), note: (m) => notes.push(m) }),
     persistentLoad: (pid) => collector.persistentLoad(pid),
     warn: (m) => warnings.push(m),
   });
@@ -73,5 +74,5 @@ async function openZip(src: ByteSource, ctx: ReaderContext): Promise<ReaderResul
     if (claimed > entry.uncompressedSize) warnings.push(l10n.t('storage {0} claims {1} bytes but its record holds {2}', ref.key, claimed, entry.uncompressedSize));
     located.set(ref, { file: src.name, offset, bytes: entry.uncompressedSize, byteOrder, crc32: entry.crc32 });
   }
-  return interpretTorchObject(value, 'pytorch-zip', located, warnings);
+  return { ...interpretTorchObject(value, 'pytorch-zip', located, warnings), notes };
 }

@@ -28,6 +28,8 @@ const PY2_MODULE_NAMES: Readonly<Record<string, string>> = {
 
 export interface GlobalResolverOptions {
   warn(message: string): void;
+  /** Information that is no problem (a class shown as a stub); `warn` when absent. */
+  note?(message: string): void;
 }
 
 type Impl = (args: unknown[], kwargs?: PyDict) => unknown;
@@ -61,10 +63,10 @@ function rebuildTensor(storage: unknown, offset: unknown, size: unknown, stride:
  */
 export function createTorchGlobalResolver(opts: GlobalResolverOptions): (module: string, name: string) => unknown {
   const warned = new Set<string>();
-  const warnOnce = (key: string, message: string): void => {
+  const warnOnce = (key: string, message: string, say: (m: string) => void = opts.warn): void => {
     if (warned.has(key)) return;
     warned.add(key);
-    opts.warn(message);
+    say(message);
   };
 
   const allow: Record<string, Impl> = {
@@ -136,7 +138,7 @@ export function createTorchGlobalResolver(opts: GlobalResolverOptions): (module:
     }
     if (/^_*[A-Z]/.test(name)) {
       if (!KNOWN_CLASS_PREFIXES.some((p) => q.startsWith(p))) {
-        warnOnce(q, l10n.t('unknown class {0}: shown as a stub (its code is not run)', asWritten));
+        warnOnce(q, l10n.t('unknown class {0}: shown as a stub (its code is not run)', asWritten), opts.note ?? opts.warn);
       }
       return new PyClass(module, name);
     }
