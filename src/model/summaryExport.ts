@@ -63,7 +63,19 @@ function statCells(s: StatsView | undefined): Array<number | null | ''> {
   return STAT_COLUMNS.map((k) => (s ? s[k] : ''));
 }
 
-const num = (v: number | null | ''): string => (v === null ? '' : v === '' ? '' : String(v));
+/**
+ * A statistic for people to read: 6 significant digits (`0.0123457`, `1.23457e+07`), trailing zeros
+ * dropped; integers (counts) stay whole. CSV and JSON keep every digit.
+ */
+export function sig6(v: number | null | ''): string {
+  if (v === null || v === '') return '';
+  if (Number.isInteger(v) && Math.abs(v) < 1e15) return String(v);
+  if (!Number.isFinite(v)) return String(v);
+  const s = v.toPrecision(6);
+  const [mantissa, exp] = s.split('e');
+  const trimmed = mantissa!.includes('.') ? mantissa!.replace(/0+$/, '').replace(/\.$/, '') : mantissa!;
+  return exp === undefined ? trimmed : `${trimmed}e${exp}`;
+}
 
 /** Markdown: a header line, the module tree as `print(model)` shows it, a parameter table. */
 export function summaryMarkdown(index: ModelIndex, stats?: StatsByName): string {
@@ -85,7 +97,7 @@ export function summaryMarkdown(index: ModelIndex, stats?: StatsByName): string 
   lines.push(`| ${head.join(' | ')} |`, `|${head.map((h) => (h === 'count' || STAT_COLUMNS.includes(h as never) ? '---:' : '---')).join('|')}|`);
   for (const t of index.tensors) {
     const row = [code(t.name), code(t.path || t.name), t.kind, t.dtype, `[${t.shape.join(', ')}]`, t.count.toLocaleString('en-US')];
-    for (const v of withStats ? statCells(stats.get(t.name)) : []) row.push(num(v));
+    for (const v of withStats ? statCells(stats.get(t.name)) : []) row.push(sig6(v));
     lines.push(`| ${row.join(' | ')} |`);
   }
   if (index.warnings.length > 0) lines.push('', '## warnings', '', ...index.warnings.map((w) => `- ${markdownText(w)}`));

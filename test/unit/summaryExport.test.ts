@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ModelIndex } from '../../src/model/modelIndex';
 import { openModel } from '../../src/model/openModel';
-import { formatSummary, summaryCsv, summaryJson, summaryMarkdown } from '../../src/model/summaryExport';
+import { formatSummary, sig6, summaryCsv, summaryJson, summaryMarkdown } from '../../src/model/summaryExport';
 import type { StatsView } from '../../src/protocol/messages';
 import { expected, FIXTURES } from './fixtureFiles';
 
@@ -73,6 +73,18 @@ describe('summary export', () => {
     expect(md).toContain('| `0.block 1.0.bias` | `rgnet[0][1][0].bias` | parameter | float32 | [8] | 8 |');
     const header = md.split('\n').find((l) => l.startsWith('| name'))!;
     expect(header).toBe('| name | access path | kind | dtype | shape | count | min | max | mean | std | zeros | nan | inf | l2 |');
+    // Statistics to 6 significant digits for reading (CSV and JSON keep every digit).
+    const bias = expected.files[RGNET]!.tensors.find((t) => t.name === '0.block 1.0.bias')!;
+    const cells = md.split('\n').find((l) => l.startsWith('| `0.block 1.0.bias`'))!.split(' | ');
+    for (const [k, at] of [['min', 6], ['max', 7], ['mean', 8], ['std', 9], ['l2', 13]] as const) {
+      const torch = bias.stats![k]!;
+      expect(cells[at]!.replace(/ \|$/, '').length, `${k} ${cells[at]}`).toBeLessThanOrEqual(String(torch).length);
+      expect(Number(cells[at]!.replace(/ \|$/, '')), k).toBe(Number(torch.toPrecision(6)));
+    }
+  });
+
+  it('6 significant digits: trailing zeros dropped, exponents kept, integers whole', () => {
+    expect([0.123456789, -1234567.5, 0.5, 3, 1.5e-7, 0, null, ''].map(sig6)).toEqual(['0.123457', '-1.23457e+6', '0.5', '3', '1.5e-7', '0', '', '']);
   });
 
   it('CSV has a header and one parseable row per tensor, with torch statistics', async () => {
