@@ -41,7 +41,11 @@ interface TvTensor {
   moduleType: string;
   label: Label;
 }
-const manifest = JSON.parse(readFileSync(join(FIXTURES, 'init', 'torchvision_init.json'), 'utf8')) as { tensors: TvTensor[]; pickled: { file: string; tensors: PickledTensor[] } };
+const manifest = JSON.parse(readFileSync(join(FIXTURES, 'init', 'torchvision_init.json'), 'utf8')) as {
+  tensors: TvTensor[];
+  pickled: { file: string; tensors: PickledTensor[] };
+  rounded: Array<{ file: string; dtype: string; labels: Record<string, Label> }>;
+};
 
 /** Whether a scheme as detected is the label's law and spelling. */
 function matches(s: SchemeFit, label: Label): boolean {
@@ -218,5 +222,20 @@ describe('init attribution on torchvision models (labels read from torchvision s
     expect(initGroup('emb.weight', [100, 16], null, of)).toBe('linear.weight');
     expect(initGroup('scale', [], null, of)).toBe('0-D scale');
     expect(initGroup('3.bias', [10], null, of)).toBe('1-D bias');
+  });
+
+  it.each(manifest.rounded.map((r) => [r.dtype, r] as const))('allows for %s rounding: a uniform\'s largest value beyond its bound is rounding, not another scheme', async (_, r) => {
+    const index = await openModel(join(FIXTURES, r.file));
+    const results = new Map((await detectModelInit(index)).map((x) => [x.name, x]));
+    for (const [name, label] of Object.entries(r.labels)) expect(matches(results.get(name)!, label), `${name}: ${describeInit(results.get(name)!).label}`).toBe(true);
+    // The same values judged as if stored exactly: the Linear's bound looks exceeded.
+    const t = index.tensors.find((x) => x.name === '3.weight')!;
+    const src = await FileByteSource.open(index.file);
+    try {
+      const values = await readValues(src, t, { count: t.count });
+      expect(detectInit({ values, shape: t.shape, biasFanIn: undefined }).scheme).not.toBe('pytorch_default');
+    } finally {
+      await src.close();
+    }
   });
 });

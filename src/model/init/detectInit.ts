@@ -85,6 +85,31 @@ export interface InitInput {
   biasFanIn?: number;
   /** The values are a sample of a larger tensor: structure checks (orthogonality) are skipped. */
   sampled?: boolean;
+  /**
+   * Relative rounding of the stored dtype (`storedRounding`): a uniform's largest value may sit
+   * this far beyond its bound, or this far inside it, from rounding alone (bfloat16: 2⁻⁸).
+   */
+  rounding?: number;
+}
+
+/** Half the relative spacing of a floating dtype's values (its unit roundoff); 0 for others. */
+export function storedRounding(dtype: string): number {
+  switch (dtype) {
+    case 'float64':
+      return 2 ** -53;
+    case 'float32':
+      return 2 ** -24;
+    case 'float16':
+      return 2 ** -11;
+    case 'bfloat16':
+      return 2 ** -8;
+    case 'float8_e4m3fn':
+      return 2 ** -4;
+    case 'float8_e5m2':
+      return 2 ** -3;
+    default:
+      return 0;
+  }
 }
 
 /** Below this many values a distribution cannot be told from another. */
@@ -236,6 +261,8 @@ export function detectInit(input: InitInput): InitDetection {
   const max = sorted[n - 1]!;
   const absMax = Math.max(-min, max);
 
+  // Rounding to the stored dtype moves the largest |x| by up to this much, relative.
+  const slack = Math.max(UNIFORM_ROUNDING, 1.01 * (input.rounding ?? 0));
   const judged: Judged[] = [];
   /** Named schemes whose scale fails even the loose test: their KS distance is only for ranking misses. */
   const deferred: Array<{ entry: Judged; cdf: (x: number) => number }> = [];
@@ -256,8 +283,8 @@ export function detectInit(input: InitInput): InitDetection {
     if (c.family === 'named_uniform' && c.scale !== undefined) {
       // The largest |x| of m draws of U(−b, b): m·ln(b / max|x|) is Exp(1) (mean 1).
       const t = absMax > 0 ? m * Math.log(c.scale / absMax) : Infinity;
-      scaleOk = t >= -UNIFORM_ROUNDING * m && t <= UNIFORM_T_MAX;
-      scaleLoose = t >= -UNIFORM_ROUNDING * m && t <= UNIFORM_T_MAX_LOOSE;
+      scaleOk = t >= -slack * m && t <= UNIFORM_T_MAX + (slack > UNIFORM_ROUNDING ? slack * m : 0);
+      scaleLoose = t >= -slack * m && t <= UNIFORM_T_MAX_LOOSE + (slack > UNIFORM_ROUNDING ? slack * m : 0);
       score = Math.abs(t - 1);
     } else if (c.family === 'named_normal' && c.scale !== undefined) {
       // ln of the root mean square has standard error 1/√(2m) under N(0, σ²).
@@ -275,8 +302,8 @@ export function detectInit(input: InitInput): InitDetection {
     const d = ks(entry, c.cdf, sample);
     if (!named) entry.score = d;
     // The critical distance belongs to the sample tested (masked_uniform tests the non-zeros only).
-    entry.pass = scaleOk && d <= Math.max(ksCritical(m, ALPHA), KS_FLOOR) && rangeTestPasses(sample, c.cdf, ALPHA);
-    if (named) entry.passLoose = d <= Math.max(ksCritical(m, ALPHA_LOOSE), KS_FLOOR) && rangeTestPasses(sample, c.cdf, ALPHA_LOOSE);
+    entry.pass = scaleOk && d <= Math.max(ksCritical(m, ALPHA), KS_FLOOR) && rangeTestPasses(sample, c.cdf, ALPHA, slack);
+    if (named) entry.passLoose = d <= Math.max(ksCritical(m, ALPHA_LOOSE), KS_FLOOR) && rangeTestPasses(sample, c.cdf, ALPHA_LOOSE, slack);
     return entry;
   };
 
@@ -372,14 +399,19 @@ function lawOrder(a: Judged, b: Judged): number {
  * values stop short of where the candidate puts its tails (a truncated normal is not a normal;
  * U(±0.5) draws are not xavier's U(±0.71)); u = 1 means values outside a bounded support.
  */
-function rangeTestPasses(sorted: ArrayLike<number>, cdf: (x: number) => number, alpha: number): boolean {
+function rangeTestPasses(sorted: ArrayLike<number>, cdf: (x: number) => number, alpha: number, eps: number): boolean {
   const n = sorted.length;
-  // Values at the support's edge count as inside: bounds are computed in float64, data in float32.
-  const eps = 1e-7;
-  const u = Math.min(1, Math.max(0, cdf(sorted[n - 1]! * (1 - eps)) - cdf(sorted[0]! * (1 - eps))));
-  if (u >= 1) return false;
-  const below = n * u ** (n - 1) - (n - 1) * u ** n;
-  return below >= alpha / 2 && 1 - below >= alpha / 2;
+  const lo = sorted[0]!;
+  const hi = sorted[n - 1]!;
+  // Bounds are computed in float64, data rounded to the stored dtype: each extreme may sit eps
+  // (relative) off where it was drawn. u is then known only within [uIn, uOut]; the test rejects
+  // only what every u in there would. Values at the support's edge count as inside (uIn < 1).
+  const mass = (a: number, b: number): number => Math.min(1, Math.max(0, cdf(b) - cdf(a)));
+  const uIn = mass(lo + eps * Math.abs(lo), hi - eps * Math.abs(hi));
+  const uOut = mass(lo - eps * Math.abs(lo), hi + eps * Math.abs(hi));
+  if (uIn >= 1) return false;
+  const below = (u: number): number => n * u ** (n - 1) - (n - 1) * u ** n;
+  return below(uOut) >= alpha / 2 && 1 - below(uIn) >= alpha / 2;
 }
 
 

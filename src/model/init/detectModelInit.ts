@@ -5,7 +5,7 @@ import { readValues } from '../../runtime/readValues';
 import { broadcastReduction } from '../../runtime/tensorLayout';
 import type { ModelIndex, ModuleNode, TensorEntry } from '../modelIndex';
 import { attributeModelInit } from './attributeModelInit';
-import { detectInit, type InitDetection } from './detectInit';
+import { detectInit, storedRounding, type InitDetection } from './detectInit';
 import { fans } from './fans';
 
 /**
@@ -44,7 +44,7 @@ export async function initSample(src: ByteSource, t: TensorRef, signal?: AbortSi
 export async function detectTensorInit(src: FileByteSource, index: ModelIndex, t: TensorEntry, signal?: AbortSignal): Promise<InitDetection> {
   const { values, sampled } = await initSample(src, t, signal);
   // Orthogonality needs the whole matrix; a sample is checked for the distribution only.
-  return detectInit({ values, shape: t.shape, biasFanIn: biasFanIn(index, t), sampled });
+  return detectInit({ values, shape: t.shape, biasFanIn: biasFanIn(index, t), sampled, rounding: storedRounding(t.dtype) });
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { HistogramBins, InitView, SchemeView, TensorSpec } from '../../protocol/messages';
-import { detectInit } from '../../model/init/detectInit';
+import { detectInit, storedRounding } from '../../model/init/detectInit';
 import { initSample } from '../../model/init/detectModelInit';
 import { expectedBinCounts } from '../../model/init/schemeCdf';
 import { sampleScheme } from '../../model/init/sampleScheme';
@@ -9,7 +9,7 @@ import type { DType } from '../dtypes';
 /** Init detection on a sample of a stored tensor (runs in a worker). */
 export async function initKernel(src: ByteSource, t: TensorSpec, biasFanIn: number | undefined, signal: AbortSignal): Promise<InitView> {
   const { values, sampled } = await initSample(src, { dtype: t.dtype as DType, shape: t.shape, location: t.location }, signal);
-  return detectInit({ values, shape: t.shape, biasFanIn, sampled });
+  return detectInit({ values, shape: t.shape, biasFanIn, sampled, rounding: storedRounding(t.dtype) });
 }
 
 /** Expected bin counts of a scheme for `count` values, and a seeded simulated sample's counts. */
