@@ -12,7 +12,7 @@ import { runDiff } from './cliDiff';
 import { runValues, ValuesUsageError } from './cliValues';
 
 const USAGE = `usage: paramscope <command> <file> [options]
-       paramscope diff <a> <b> [--json]
+       paramscope diff <a> <b> [--json] [--no-buffers]
 
 commands:
   inspect <file> [--json]                 module tree, parameters, dtypes, shapes, counts
@@ -31,8 +31,10 @@ commands:
                                           (scheme, fitted parameters, KS fit, runner-up)
   ties <file> [--json] [--no-content]     tied parameters (shared storage, shared modules, declared
                                           ties) and byte-identical tensors (skip with --no-content)
-  diff <a> <b> [--json]                   parameters added, removed, reshaped, dtype-changed; for the
-                                          others relative L2 change ‖b−a‖/‖a‖, max |b−a|, cosine
+  diff <a> <b> [--json] [--no-buffers]   parameters added, removed, reshaped, dtype-changed; for the
+                                          others relative L2 change ‖b−a‖/‖a‖, max |b−a|, cosine;
+                                          buffers (BatchNorm running statistics) are compared too
+                                          unless --no-buffers; optimizer state is left out
 
 Files: .safetensors, *.safetensors.index.json (sharded), PyTorch .pt/.pth/.bin/.ckpt (zip or legacy).
 Exit codes: 0 ok, 1 the file cannot be read, 2 bad usage.`;
@@ -42,7 +44,7 @@ class UsageError extends Error {}
 async function main(argv: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' }, param: { type: 'string', multiple: true }, slice: { type: 'string' }, limit: { type: 'string' }, 'no-content': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' }, param: { type: 'string', multiple: true }, slice: { type: 'string' }, limit: { type: 'string' }, 'no-content': { type: 'boolean' }, 'no-buffers': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
@@ -61,7 +63,8 @@ async function main(argv: string[]): Promise<number> {
   const limit = values.limit === undefined ? undefined : /^\d+$/.test(values.limit) ? Number(values.limit) : NaN;
   if (Number.isNaN(limit)) throw new UsageError(`--limit expects a count, got '${values.limit}'`);
   if (verb !== 'ties' && values['no-content']) throw new UsageError('--no-content goes with ties');
-  if (verb === 'diff') return runDiff(file, rest[0]!, values.json === true);
+  if (verb !== 'diff' && values['no-buffers']) throw new UsageError('--no-buffers goes with diff');
+  if (verb === 'diff') return runDiff(file, rest[0]!, values.json === true, values['no-buffers'] !== true);
 
   const index = await openModel(file);
   for (const w of index.warnings) process.stderr.write(`warning: ${show(w)}\n`);

@@ -20,7 +20,10 @@ export interface DiffJson {
   a: { file: string; format: string; totalParameters: number };
   b: { file: string; format: string; totalParameters: number };
   prefix: { a: string; b: string };
+  /** Tensors left out of each side: optimizer state, and buffers too when `buffers` is false. */
   ignored: { a: number; b: number };
+  /** Whether buffers (BatchNorm running statistics) were compared (the default; `--no-buffers` leaves them out). */
+  buffers: boolean;
   summary: DiffSummary;
   tensors: DiffRowJson[];
 }
@@ -48,8 +51,8 @@ function poolRunner(pool: WorkerPool): PairDiffRunner {
 }
 
 /** Matches two models and compares every matched pair's values (in the pool's workers when given). */
-export async function diffModels(a: ModelIndex, b: ModelIndex, pool?: WorkerPool, signal?: AbortSignal): Promise<{ match: TensorMatch; results: Map<string, PairResult> }> {
-  const match = matchTensors(a.tensors, b.tensors);
+export async function diffModels(a: ModelIndex, b: ModelIndex, pool?: WorkerPool, signal?: AbortSignal, buffers = true): Promise<{ match: TensorMatch; results: Map<string, PairResult> }> {
+  const match = matchTensors(a.tensors, b.tensors, { buffers });
   if (pool) return { match, results: await diffValues(match, poolRunner(pool), { lanes: pool.size, signal }) };
   const inline = inlineRunner();
   try {
@@ -66,6 +69,7 @@ export function diffJson(a: ModelIndex, b: ModelIndex, match: TensorMatch, resul
     b: side(b),
     prefix: match.prefix,
     ignored: match.ignored,
+    buffers: match.buffers,
     summary: summarizeDiff(match, results),
     tensors: match.pairs.map((p) => {
       const r = results.get(p.name);
@@ -106,7 +110,7 @@ export function formatDiffText(d: DiffJson): string {
   if (d.prefix.a) lines.push(`names in a matched without their '${show(d.prefix.a)}' prefix`);
   if (d.prefix.b) lines.push(`names in b matched without their '${show(d.prefix.b)}' prefix`);
   lines.push(summaryText(d.summary));
-  if (d.ignored.a || d.ignored.b) lines.push(`left out: ${d.ignored.a} tensor(s) of a, ${d.ignored.b} of b (optimizer state, buffers)`);
+  if (d.ignored.a || d.ignored.b) lines.push(`left out: ${d.ignored.a} tensor(s) of a, ${d.ignored.b} of b (${d.buffers ? 'optimizer state' : 'optimizer state and buffers, --no-buffers'})`);
   const table = [['name', 'status', 'shape', 'dtype', 'relL2', 'max|b-a|', 'cosine']];
   const notes: string[] = [];
   for (const r of d.tensors) {
@@ -124,7 +128,7 @@ export function formatDiffText(d: DiffJson): string {
 }
 
 /** `diff` verb. Opening either file fails as `inspect` does (exit 1); rows that cannot be compared are warnings. */
-export async function runDiff(fileA: string, fileB: string, json: boolean): Promise<number> {
+export async function runDiff(fileA: string, fileB: string, json: boolean, buffers = true): Promise<number> {
   const pool = await openWorkerPool();
   try {
     const [a, b] = await Promise.all([openModel(fileA), openModel(fileB)]);
@@ -132,7 +136,7 @@ export async function runDiff(fileA: string, fileB: string, json: boolean): Prom
       for (const w of m.warnings) process.stderr.write(`warning: ${label}: ${show(w)}\n`);
       for (const n of m.notes) process.stderr.write(`note: ${label}: ${show(n)}\n`);
     }
-    const { match, results } = await diffModels(a, b, pool);
+    const { match, results } = await diffModels(a, b, pool, undefined, buffers);
     const out = diffJson(a, b, match, results);
     for (const r of out.tensors) if (r.error !== undefined) process.stderr.write(`warning: ${show(r.name)}: ${show(r.error)}\n`);
     process.stdout.write(json ? `${JSON.stringify(out)}\n` : `${formatDiffText(out)}\n`);

@@ -127,7 +127,7 @@ function render(d: DiffPageData): void {
   const fileLines: Node[] = [el('span', { text: l10n.t('a (before): {0}', d.fileA) }), el('br'), el('span', { text: l10n.t('b (after): {0}', d.fileB) })];
   if (d.prefix.a) fileLines.push(el('br'), el('span', { text: l10n.t("names in a are matched without their '{0}' prefix", d.prefix.a) }));
   if (d.prefix.b) fileLines.push(el('br'), el('span', { text: l10n.t("names in b are matched without their '{0}' prefix", d.prefix.b) }));
-  if (d.ignored.a || d.ignored.b) fileLines.push(el('br'), el('span', { text: l10n.t('left out: {0} tensors of a and {1} of b (optimizer state, buffers)', d.ignored.a, d.ignored.b) }));
+  if (d.ignored.a || d.ignored.b) fileLines.push(el('br'), el('span', { text: d.buffers ? l10n.t('left out: {0} optimizer-state tensors of a and {1} of b', d.ignored.a, d.ignored.b) : l10n.t('left out: {0} tensors of a and {1} of b (optimizer state, buffers)', d.ignored.a, d.ignored.b) }));
   files.replaceChildren(...fileLines);
   rows = d.rows.map((view, order) => {
     // Rows the second file holds open its parameter; removed ones have nothing to open.

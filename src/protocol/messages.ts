@@ -432,8 +432,10 @@ export interface DiffPageData {
   rows: DiffRowView[];
   /** Wrapper prefix dropped from one side's names before matching ('' for none). */
   prefix: { a: string; b: string };
-  /** Tensors left out on each side (optimizer state, buffers without a parameter twin). */
+  /** Tensors left out on each side: optimizer state (and buffers without a parameter twin when `buffers` is false). */
   ignored: { a: number; b: number };
+  /** Whether buffers (BatchNorm running statistics) were compared, as they are by default. */
+  buffers: boolean;
   summary: DiffSummaryView;
 }
 

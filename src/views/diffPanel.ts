@@ -168,6 +168,7 @@ export class DiffPanel extends WebviewPanelHost<DiffRequests, DiffNotifications>
         rows: match.pairs.map(pairRow),
         prefix: match.prefix,
         ignored: match.ignored,
+        buffers: match.buffers,
         summary: summarizeDiff(match, results),
       },
       done: 0,

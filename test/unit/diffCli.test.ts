@@ -40,6 +40,20 @@ describe('paramscope diff', () => {
     for (const [i, row] of p.tensors.entries()) expectMetricsLikeTorch(out.tensors[i]!.metrics, row.metrics, row.name);
   });
 
+  it('compares BatchNorm running statistics as torch’s state_dict lists them; --no-buffers leaves them out and says so', () => {
+    const [a, b] = [model('diff/bn_before.pt'), model('diff/bn_after.state_dict.pt')];
+    const p = expectedPair('diff/bn_before.pt', 'diff/bn_after.state_dict.pt');
+    const out = JSON.parse(run('diff', a, b, '--json').stdout) as DiffJson;
+    expect(out.buffers).toBe(true);
+    expect(out.tensors.map((r) => r.name)).toEqual(p.tensors.map((r) => r.name));
+    expect(out.tensors.map((r) => r.name)).toContain('1.running_mean');
+    for (const [i, row] of p.tensors.entries()) expectMetricsLikeTorch(out.tensors[i]!.metrics, row.metrics, row.name);
+    const without = run('diff', a, b, '--no-buffers');
+    expect(without.code).toBe(0);
+    expect(without.stdout).not.toContain('running_mean');
+    expect(without.stdout).toContain('left out: 3 tensor(s) of a, 3 of b (optimizer state and buffers, --no-buffers)');
+  });
+
   it('prints the counts and an aligned table', () => {
     const r = run('diff', model('diff/before.pt'), model('diff/after.safetensors'));
     expect(r.code).toBe(0);

@@ -68,16 +68,26 @@ describe('matching tensors by name', () => {
     ]);
   });
 
-  it('leaves out optimizer state and buffer-only pairs, and pairs a buffer with a plain-tensor twin', () => {
+  it('compares buffers by default and leaves out optimizer state; --no-buffers leaves out buffer-only pairs', () => {
     const a = [T('fc.weight', [2, 2], 'float32', 'parameter'), T('bn.running_mean', [2], 'float32', 'buffer'), T('pos_ids', [8], 'int64', 'buffer'), T('opt.exp_avg', [2, 2], 'float32', 'optimizer')];
     // A safetensors copy cannot say "buffer" for pos_ids; its kind comes from the name (tensor).
     const b = [T('fc.weight', [2, 2]), T('bn.running_mean', [2], 'float32', 'buffer'), T('pos_ids', [8], 'int64', 'tensor')];
     const m = matchTensors(a, b);
     expect(rows(m)).toEqual([
       ['fc.weight', 'same'],
+      ['bn.running_mean', 'same'],
       ['pos_ids', 'same'],
     ]);
-    expect(m.ignored).toEqual({ a: 2, b: 1 });
+    expect(m.ignored).toEqual({ a: 1, b: 0 });
+    expect(m.buffers).toBe(true);
+    const without = matchTensors(a, b, { buffers: false });
+    // A buffer still pairs with a plain-tensor twin.
+    expect(rows(without)).toEqual([
+      ['fc.weight', 'same'],
+      ['pos_ids', 'same'],
+    ]);
+    expect(without.ignored).toEqual({ a: 2, b: 1 });
+    expect(without.buffers).toBe(false);
   });
 
   it('pairs a checkpoint’s model.* parameters with the module file, leaving the optimizer out', async () => {

@@ -84,7 +84,7 @@ describe('summary export', () => {
   });
 
   it('6 significant digits: trailing zeros dropped, exponents kept, integers whole', () => {
-    expect([0.123456789, -1234567.5, 0.5, 3, 1.5e-7, 0, null, ''].map(sig6)).toEqual(['0.123457', '-1.23457e+6', '0.5', '3', '1.5e-7', '0', '', '']);
+    expect([0.123456789, -1234567.5, 0.5, 3, 1.5e-7, 0, null, ''].map((v) => sig6(v as number | null | ''))).toEqual(['0.123457', '-1.23457e+6', '0.5', '3', '1.5e-7', '0', '', '']);
   });
 
   it('CSV has a header and one parseable row per tensor, with torch statistics', async () => {

@@ -27,8 +27,18 @@ export interface TensorMatch<T extends MatchableTensor = TensorEntry> {
    * DataParallel, `model.` from a checkpoint dict), '' when names matched as they are.
    */
   prefix: { a: string; b: string };
-  /** Tensors of each side left out: optimizer state, and buffers without a parameter twin. */
+  /** Tensors of each side left out: optimizer state (and, when `buffers` is false, buffers without a parameter twin). */
   ignored: { a: number; b: number };
+  /** Whether buffers (BatchNorm running statistics) were compared, as they are by default. */
+  buffers: boolean;
+}
+
+export interface MatchOptions {
+  /**
+   * Compare buffers too (default): a fine-tune moves BatchNorm's running statistics as much as its
+   * weights. false leaves out buffers that have no parameter or plain-tensor twin on the other side.
+   */
+  buffers?: boolean;
 }
 
 /**
@@ -38,7 +48,7 @@ export interface TensorMatch<T extends MatchableTensor = TensorEntry> {
 const MAX_PREFIX_SEGMENTS = 6;
 
 /** Only parameters and plain tensors count; buffers pair only with a counted twin (see below). */
-const counts = (t: MatchableTensor): boolean => t.kind === 'parameter' || t.kind === 'tensor';
+const countsAlways = (t: MatchableTensor): boolean => t.kind === 'parameter' || t.kind === 'tensor';
 
 /** A pair as plain data for the page and the JSON: what each side holds under the name. */
 export interface PairRow {
@@ -123,16 +133,20 @@ function choosePrefix(namesA: readonly string[], namesB: readonly string[]): { a
 
 /**
  * Pairs the tensors of two models by state_dict name and classifies each pair. Optimizer state is
- * left out. Buffers (BatchNorm statistics) are left out unless the other file holds the same name
- * as a parameter or plain tensor: a module pickle calls a registered buffer a buffer where the
- * safetensors copy of it can only say "tensor", and the pair should still be compared.
+ * left out. Buffers (BatchNorm statistics) are compared like parameters unless `opts.buffers` is
+ * false; then they are left out unless the other file holds the same name as a parameter or plain
+ * tensor (a module pickle calls a registered buffer a buffer where the safetensors copy of it can
+ * only say "tensor", and the pair should still be compared).
  */
-export function matchTensors<T extends MatchableTensor>(a: readonly T[], b: readonly T[]): TensorMatch<T> {
+export function matchTensors<T extends MatchableTensor>(a: readonly T[], b: readonly T[], opts: MatchOptions = {}): TensorMatch<T> {
+  const withBuffers = opts.buffers ?? true;
+  const counts = (t: MatchableTensor): boolean => countsAlways(t) || (withBuffers && t.kind === 'buffer');
   const candA = a.filter((t) => t.kind !== 'optimizer');
   const candB = b.filter((t) => t.kind !== 'optimizer');
+  // Wrapper prefixes are found from the parameters alone, whatever is compared.
   const prefix = choosePrefix(
-    candA.filter(counts).map((t) => t.name),
-    candB.filter(counts).map((t) => t.name),
+    candA.filter(countsAlways).map((t) => t.name),
+    candB.filter(countsAlways).map((t) => t.name),
   );
   const byName = new Map<string, T>();
   for (const t of candA) {
@@ -161,5 +175,5 @@ export function matchTensors<T extends MatchableTensor>(a: readonly T[], b: read
     }
     pairs.push({ name: ta.name, a: ta, status: 'removed' });
   }
-  return { pairs, prefix, ignored: { a: ignoredA, b: ignoredB } };
+  return { pairs, prefix, ignored: { a: ignoredA, b: ignoredB }, buffers: withBuffers };
 }
