@@ -38,6 +38,8 @@ const BAR_LABELS = 72;
 const MIN_BAR_PX = 72;
 /** Drag shorter than this (px) is a click, not a zoom rectangle. */
 const MIN_DRAG_PX = 4;
+/** How long a resize must rest before the heatmap is pooled again for the new width. */
+const RESIZE_SETTLE_MS = 300;
 
 export type FetchHeatmap = (req: Omit<HeatmapRequest, 'slice'>, signal: AbortSignal) => Promise<HeatmapView>;
 
@@ -121,7 +123,7 @@ export class HeatmapPanel {
         this.layoutLabel,
         el('span', { class: 'zoom' }, this.zoomOut, this.reset, ...this.pan),
       ),
-      el('div', { class: 'readout hint', text: l10n.t('Drag a rectangle to zoom in (or press + / − and the arrow keys on the heatmap); each region is pooled again from the file.') }),
+      el('div', { class: 'readout hint', text: l10n.t('Drag a rectangle or double-click to zoom in (or press + / − and the arrow keys on the heatmap); each region is pooled again from the file.') }),
       this.canvas,
       this.readout,
       this.caption,
@@ -140,7 +142,29 @@ export class HeatmapPanel {
     });
     this.canvas.addEventListener('mouseup', (e) => this.endDrag(e.offsetX, e.offsetY));
     this.canvas.addEventListener('keydown', (e) => this.onKey(e));
-    new ResizeObserver(() => this.draw()).observe(this.root);
+    this.canvas.addEventListener('dblclick', (e) => {
+      const v = this.cells?.view;
+      if (!v || !this.inPlot(e.offsetX, e.offsetY)) return;
+      // Twice as close, centred on the point.
+      const p = this.plot;
+      const w = v.window;
+      const r = w.row0 + ((e.offsetY - p.y) / p.h) * (w.row1 - w.row0);
+      const c = w.col0 + ((e.offsetX - p.x) / p.w) * (w.col1 - w.col0);
+      const hr = Math.max(0.5, (w.row1 - w.row0) / 4);
+      const hc = Math.max(0.5, (w.col1 - w.col0) / 4);
+      this.zoomTo({ row0: Math.floor(r - hr), row1: Math.ceil(r + hr), col0: Math.floor(c - hc), col1: Math.ceil(c + hc) });
+    });
+    // A panel made much wider or narrower pools again for its new size (once it settles).
+    let resizeTimer: ReturnType<typeof setTimeout> | undefined;
+    new ResizeObserver(() => {
+      clearTimeout(resizeTimer);
+      resizeTimer = setTimeout(() => {
+        const v = this.cells?.view;
+        if (!v) return;
+        const want = this.plotSize(v.window.row1 - v.window.row0, v.window.col1 - v.window.col0);
+        if (Math.abs(want.w - this.plot.w) > 0.2 * this.plot.w) void this.load();
+      }, RESIZE_SETTLE_MS);
+    }).observe(this.root);
   }
 
   /** The layout a tensor of this shape uses with the current settings. */

@@ -184,6 +184,12 @@ export const tests: UiTest[] = [
       assert.ok(Math.abs(value - stored) <= 1e-5 * Math.abs(stored), `the readout says ${value}; the file holds ${stored}`);
       await shot('embedding-zoomed');
       await panel.getByRole('button', { name: 'Whole matrix' }).click();
+      attrs = await heatmapDrawn(panel, { window: /^0,4096,0,256$/ });
+      // A double-click zooms in twice as close around the point.
+      const centre = await pointOf(panel, attrs, 2048, 128);
+      await page.mouse.dblclick(centre.x, centre.y);
+      await heatmapDrawn(panel, { window: /^10[12]\d,30[67]\d,6[3-5],19[1-3]$/ });
+      await panel.getByRole('button', { name: 'Whole matrix' }).click();
       await heatmapDrawn(panel, { window: /^0,4096,0,256$/ });
 
       // The values table scrolled to its last row: the header stays on top, no row under it.
