@@ -88,6 +88,17 @@ describe('init-scheme detection on tensors initialised by torch.nn.init', () => 
   });
 });
 
+describe('init detection of a whole file of unrelated tensors', () => {
+  it('decides nothing per module type where the strong layers do not mostly agree', async () => {
+    const results = await detectModelInit(index);
+    expect(results.filter((r) => r.decidedBy === 'module').map((r) => r.name)).toEqual([]);
+    for (const r of results) {
+      const alone = (await detect(cases.find((c) => c.name === r.name)!)).result;
+      expect([r.scheme, r.params], r.name).toEqual([alone.scheme, alone.params]);
+    }
+  });
+});
+
 describe('init detection on the seed models', () => {
   it('reads the seed init variants as torch made them', async () => {
     const byName = async (rel: string) => new Map((await detectModelInit(await openModel(join(FIXTURES, rel)))).map((r) => [r.name, r.scheme]));

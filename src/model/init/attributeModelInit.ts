@@ -43,10 +43,11 @@ function identity(s: SchemeFit): Record<string, number | string> {
  * Model-level init attribution. Per group (module type, see `initGroup`), the layers whose own
  * values single out one law (every named scheme that passes gives the same distribution) vote for
  * the schemes that give it; the scheme with most votes (ties: the ecosystem's habit) is the
- * group's. A layer whose values cannot tell the group's scheme from its own verdict (the group's
- * scheme passes this layer's tests too: the same law for its shape, or one its sample cannot
- * distinguish) is attributed to the group's scheme; a layer whose values rule it out keeps its own.
- * Returns the detections in input order, each with the group's `moduleScheme` when it has one.
+ * group's, if more than half of the strong layers vote for it. A layer whose values cannot tell
+ * the group's scheme from its own verdict (the group's scheme passes this layer's tests too: the
+ * same law for its shape, or one its sample cannot distinguish) is attributed to the group's
+ * scheme; a layer whose values rule it out keeps its own. Returns the detections in input order,
+ * each with the group's `moduleScheme` when it has one.
  */
 export function attributeModelInit(layers: readonly InitLayer[]): InitDetection[] {
   const shapes = new Map(layers.map((l) => [l.name, l.shape]));
@@ -87,6 +88,9 @@ export function attributeModelInit(layers: readonly InitLayer[]): InitDetection[
     if (strong === 0) continue;
     const rank = Math.max(2, layers[members[0]!]!.shape.length);
     const top = votes.sort((a, b) => b.count - a.count || Number(!!a.stds) - Number(!!b.stds) || conventionRank(a.example, rank) - conventionRank(b.example, rank))[0]!;
+    // The strong layers must mostly agree: a file of unrelated tensors (or layers initialised by
+    // hand, one by one) has no scheme per type, and a plurality would be a guess.
+    if (2 * top.count <= strong) continue;
     const groupStd = top.stds ? median(top.stds) : undefined;
     const moduleScheme: ModuleScheme = groupStd !== undefined
       ? { group, scheme: 'normal', params: { mean: 0, std: Number(groupStd.toPrecision(3)) }, layers: members.length, strong, votes: top.count }
