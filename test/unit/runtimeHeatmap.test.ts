@@ -131,6 +131,34 @@ describe('computeHeatmap: one streamed pass', () => {
     const flat = await computeHeatmap(src, convMatrix(t, 'flat'), 64, 64);
     expect([flat.rows, flat.cols]).toEqual([o, i * kh * kw]);
     expect(flat.mean).toEqual(Float32Array.from(w4));
+    // The grid read in the weight's order equals the grid streamed as its permuted view.
+    const asView = { ...convMatrix(t, 'filters'), grid: undefined };
+    const streamed = await computeHeatmap(src, asView, 4, 5, { window: win });
+    expect(part.mean).toEqual(streamed.mean);
+    expect(part.std).toEqual(streamed.std);
+    expect(part.maxAbs).toEqual(streamed.maxAbs);
+  });
+
+  it('a conv weight stored in another order (channels last) as a filter grid', async () => {
+    const [o, i, kh, kw] = [3, 4, 2, 3];
+    const rand = seededRandom(11);
+    // Storage [o, kh, kw, i] (channels last); the tensor [o, i, kh, kw] is a permuted view of it.
+    const stored = Float64Array.from({ length: o * kh * kw * i }, () => rand() - 0.5);
+    const src = new MemoryByteSource(new Uint8Array(stored.buffer));
+    const t = { dtype: 'float64' as const, shape: [o, i, kh, kw], location: location(stored.byteLength, { strides: [kh * kw * i, 1, kw * i, i] }) };
+    const at = (a: number, b: number, y: number, x: number): number => stored[a * kh * kw * i + y * kw * i + x * i + b]!;
+    const grid = Float64Array.from({ length: o * kh * i * kw }, (_, k) => {
+      const r = Math.floor(k / (i * kw));
+      const c = k % (i * kw);
+      return at(Math.floor(r / kh), Math.floor(c / kw), r % kh, c % kw);
+    });
+    const h = await computeHeatmap(src, convMatrix(t, 'filters'), 64, 64, { chunkElements: 10 });
+    expect(h.mean).toEqual(Float32Array.from(grid));
+    const win = { row0: 1, row1: 5, col0: 2, col1: 11 };
+    const part = await computeHeatmap(src, convMatrix(t, 'filters'), 3, 2, { window: win });
+    const ref = reference(grid, o * kh, i * kw, 3, 2, win);
+    expect(part.min).toEqual(ref.min);
+    expectClose(part.mean, ref.mean);
   });
 
   it('pools a transposed view in its logical order', async () => {
