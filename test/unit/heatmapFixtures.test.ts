@@ -87,6 +87,23 @@ describe('heatmap cells against torch (make_heatmap_fixtures.py)', () => {
     expect(Math.min(...reads.map(([o]) => o))).toBe(t.location.storageOffset + 1000 * 256 * 2);
   });
 
+  it('a row window of the filter grid reads only the output channels it touches', async () => {
+    const c = byName('conv-filters-window'); // rows 3–8 of 8·3: output channels 1 and 2
+    const path = join(DIR, c.file);
+    const t = (await openModel(path)).tensors[0]!;
+    const src = await FileByteSource.open(path);
+    const reads: Array<[number, number]> = [];
+    const spy = { size: src.size, read: (o: number, n: number) => (reads.push([o, n]), src.read(o, n)), slice: src.slice.bind(src) };
+    try {
+      await heatmapKernel(spy as unknown as FileByteSource, t, { slice: [], layout: 'filters', window: c.window, maxWidth: c.maxWidth, maxHeight: c.maxHeight }, new AbortController().signal);
+    } finally {
+      await src.close();
+    }
+    const channel = 6 * 3 * 3 * 4; // in · kh · kw float32
+    expect(reads.reduce((n, [, len]) => n + len, 0)).toBe(2 * channel);
+    expect(Math.min(...reads.map(([o]) => o))).toBe(t.location.storageOffset + channel);
+  });
+
   it('outlier dimensions of the embedding are at the top of the clipped scale; the rest mid-range', async () => {
     const c = byName('embed-full');
     const h = await pooled(c);
