@@ -408,10 +408,16 @@ export class HeatmapPanel {
     ctx.textBaseline = 'middle';
 
     if (this.drag) {
+      // White under black dashes: visible on any colour of either map.
       const d = this.drag;
-      ctx.strokeStyle = style.getPropertyValue('--vscode-focusBorder').trim() || fg;
+      const rect = [Math.min(d.x0, d.x1) + 0.5, Math.min(d.y0, d.y1) + 0.5, Math.abs(d.x1 - d.x0), Math.abs(d.y1 - d.y0)] as const;
+      ctx.lineWidth = 3;
+      ctx.strokeStyle = '#ffffff';
+      ctx.strokeRect(...rect);
+      ctx.lineWidth = 1;
+      ctx.strokeStyle = '#000000';
       ctx.setLineDash([4, 3]);
-      ctx.strokeRect(Math.min(d.x0, d.x1) + 0.5, Math.min(d.y0, d.y1) + 0.5, Math.abs(d.x1 - d.x0), Math.abs(d.y1 - d.y0));
+      ctx.strokeRect(...rect);
       ctx.setLineDash([]);
     }
 
