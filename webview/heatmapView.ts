@@ -6,7 +6,7 @@ import { el, fmtNumber } from './vscodeApi';
 
 /** What the heatmap keeps across tab switches and reloads (in the page's saved state). */
 export interface HeatmapSettings {
-  /** `auto`: the values themselves when every cell is one value, else max |x| per cell. */
+  /** `auto`: the mean (the values themselves when a cell is one value) for cells of a few values, else max |x|. */
   stat: HeatmapStat | 'auto';
   /** Index into CLIP_CHOICES. */
   clip: number;
@@ -38,6 +38,8 @@ const BAR_LABELS = 72;
 const MIN_BAR_PX = 72;
 /** Drag shorter than this (px) is a click, not a zoom rectangle. */
 const MIN_DRAG_PX = 4;
+/** Values per cell (on average) from which `auto` shows max |x| rather than the mean. */
+const AUTO_MAX_ABS_FROM = 4;
 /** How long a resize must rest before the heatmap is pooled again for the new width. */
 const RESIZE_SETTLE_MS = 300;
 
@@ -260,9 +262,14 @@ export class HeatmapPanel {
     return v.width === v.window.col1 - v.window.col0 && v.height === v.window.row1 - v.window.row0;
   }
 
+  /**
+   * `auto`: max |x| once cells pool AUTO_MAX_ABS_FROM values or more on average (a large dimension
+   * cannot cancel out in it), else the (signed) mean, which for one value per cell is the value.
+   */
   private statShown(v: HeatmapView): HeatmapStat {
     if (this.settings.stat !== 'auto') return this.settings.stat;
-    return this.unpooled(v) ? 'mean' : 'maxAbs';
+    const perCell = ((v.window.row1 - v.window.row0) * (v.window.col1 - v.window.col0)) / (v.width * v.height);
+    return perCell >= AUTO_MAX_ABS_FROM ? 'maxAbs' : 'mean';
   }
 
   draw(): void {

@@ -257,6 +257,16 @@ export const tests: UiTest[] = [
       await panel.locator('section.heatmap').scrollIntoViewIfNeeded();
       await shot('conv-after-tab-switch');
 
+      // A 600 × 512 layer of random values: noise across the whole colour scale, not a faint grey.
+      panel = await openParameter(page, 'w', 'big.safetensors');
+      await panel.locator('.init .verdict:not([data-init=""])').waitFor({ timeout: HEATMAP_TIMEOUT_MS });
+      attrs = await heatmapDrawn(panel);
+      await panel.locator('section.heatmap canvas').scrollIntoViewIfNeeded();
+      const [lo, hi] = attrs.scale!.split(',').map(Number) as [number, number];
+      assert.ok(hi > lo, `the scale of big.w is flat: ${attrs.scale}`);
+      await moveMouseAway(page);
+      await shot('big-600x512');
+
       // One element: the histogram says so and draws one visible bar, with a count axis.
       panel = await openParameter(page, 'one', 'dtypes.safetensors');
       const hist = panel.locator('section.histogram').first();
