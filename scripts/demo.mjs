@@ -1,15 +1,18 @@
 // `npm run demo`: a real VS Code (code-server) with the packaged ParamScope installed, on
 // demo/workspace/ (parameters.py, committed, and models/, copied here from test/fixtures/models/
-// on every run). Prints the URL to open and stays in the foreground until Ctrl-C, then stops the
-// server's whole process group.
+// on every run). Prints the URL to open in your own browser and stays in the foreground until
+// Ctrl-C, then stops the server's whole process group. It installs no browser: only code-server
+// (into .e2e/, once) and the two Debian packages its install builds with (see codeServerInstall.mjs).
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
+import { CODE_SERVER_DEBIAN_PACKAGES, ensureCodeServer, ensureDebianPackages } from './e2e/codeServerInstall.mjs';
 import { createRun, startCodeServer } from './e2e/codeServer.mjs';
 import { repoRoot, vsixPath } from './e2e/paths.mjs';
-import { setup } from './e2e/setup.mjs';
 import { copyFixtureModels } from './e2e/workspace.mjs';
 
-const PORT = Number(process.env.PORT ?? 8080);
+const DEFAULT_PORT = 8080;
+/** `PORT=9000 npm run demo` serves on another port (code-server itself never sees PORT: createRun drops it). */
+const PORT = process.env.PORT ? Number(process.env.PORT) : DEFAULT_PORT;
 const HOST = '127.0.0.1';
 const workspace = path.join(repoRoot, 'demo', 'workspace');
 /** The d2l models and the file kinds ParamScope reads; the hostile and broken ones stay out. */
@@ -24,7 +27,8 @@ const SAMPLE_MODELS = [
 /** DEMO_LOCALE=zh-cn shows ParamScope in Simplified Chinese (see registerDisplayLanguage). */
 const LOCALE = process.env.DEMO_LOCALE;
 
-const say = (msg) => console.log(`demo: ${msg}`);
+const started = Date.now();
+const say = (msg) => console.log(`demo [${((Date.now() - started) / 1000).toFixed(1)}s] ${msg}`);
 
 function npmRun(script) {
   say(`npm run ${script}`);
@@ -33,8 +37,10 @@ function npmRun(script) {
 }
 
 try {
-  await setup();
-  npmRun('build');
+  if (!Number.isInteger(PORT) || PORT < 1 || PORT > 65535) throw new Error(`PORT=${process.env.PORT} is not a port number (1–65535)`);
+  ensureDebianPackages(CODE_SERVER_DEBIAN_PACKAGES, say);
+  ensureCodeServer(say);
+  // vsce runs `vscode:prepublish` (npm run build) before it packages.
   npmRun('package');
   copyFixtureModels(path.join(workspace, 'models'), SAMPLE_MODELS);
   say(`copied ${SAMPLE_MODELS.length} sample models to ${path.relative(repoRoot, workspace)}/models/`);
@@ -56,8 +62,9 @@ try {
     console.error(`demo: code-server exited (${code}); log: ${path.relative(repoRoot, server.logPath)}`);
     process.exit(1);
   });
+  say('ready');
   console.log(`ParamScope demo: open ${server.url}?folder=${encodeURI(workspace)}`);
-  say('Ctrl-C to stop');
+  say(`Ctrl-C to stop (listening on ${HOST} only; from another machine forward the port: ssh -L ${PORT}:${HOST}:${PORT} …)`);
 } catch (err) {
   console.error(`demo: ${err.message}`);
   process.exit(1);
