@@ -4,9 +4,11 @@ import { FormatError } from './formats/formatReader';
 import { openModel } from './model/openModel';
 import { printModuleTree } from './model/printTree';
 import { findTies } from './model/ties';
+import { describeInit } from './model/init/describeInit';
 import { detectModelInit } from './model/init/detectModelInit';
 import type { ModelIndex } from './model/modelIndex';
-import { summaryJson } from './model/summaryExport';
+import { progressText, summaryJson } from './model/summaryExport';
+import { trainingProgress } from './model/trainingState';
 import { UnknownParameterError, runStats } from './cliStats';
 import { runDiff } from './cliDiff';
 import { runValues, ValuesUsageError } from './cliValues';
@@ -71,7 +73,10 @@ async function main(argv: string[]): Promise<number> {
   for (const n of index.notes) process.stderr.write(`note: ${show(n)}\n`);
   if (verb === 'inspect') {
     if (values.json) process.stdout.write(`${JSON.stringify(summaryJson(index), null, 1)}\n`);
-    else process.stdout.write(`${show(index.file)} · ${index.format} · ${index.totalParameters.toLocaleString('en-US')} parameters\n${printModuleTree(index)}\n`);
+    else {
+      const progress = progressText(trainingProgress(index));
+      process.stdout.write(`${show(index.file)} · ${index.format} · ${index.totalParameters.toLocaleString('en-US')} parameters${progress ? ` · ${progress}` : ''}\n${printModuleTree(index)}\n`);
+    }
     return 0;
   }
   if (verb === 'ties') return runTies(index, values['no-content'] !== true, values.json === true);
@@ -87,11 +92,15 @@ async function runInit(index: ModelIndex, json: boolean): Promise<number> {
     process.stdout.write(`${JSON.stringify({ file: index.file, parameters: results.map(({ candidates: _c, ...r }) => r) })}\n`);
     return 0;
   }
-  const fmt = (p: Record<string, number | string>): string => Object.entries(p).map(([k, v]) => `${k}=${v}`).join(', ');
-  const lines = results.map((r) => {
+  // One line per tensor (verdict with its parameters, what it means, the fit, the runner-up with its
+  // parameters), then an indented line per law the values cannot tell from it and the module type's scheme.
+  const lines = results.flatMap((r) => {
+    const d = describeInit(r);
     const fit = r.fit ? `  KS ${r.fit.ks} (p ${r.fit.p}, n ${r.fit.n})` : '';
-    const alt = r.alternatives[0] ? `  runner-up ${r.alternatives[0].scheme}` : '';
-    return `${show(r.name).padEnd(28)} ${r.scheme}(${fmt(r.params)})${fit}${alt}`;
+    const alt = d.runnerUp ? `  runner-up ${d.runnerUp}` : '';
+    const head = `${show(r.name).padEnd(28)} ${d.label}${d.meaning ? `: ${d.meaning}` : ''}${fit}${alt}`;
+    const more = [...d.equivalent.map((e) => `    equivalent: ${e}`), ...(d.module && r.decidedBy === 'module' ? [`    module type: ${show(d.module)}`] : [])];
+    return [head, ...more];
   });
   process.stdout.write(`${lines.join('\n')}\n`);
   return 0;

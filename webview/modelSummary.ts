@@ -36,6 +36,9 @@ function render(s: ModelSummary): void {
     el('h1', { text: s.fileName }),
     el('p', { class: 'chips' }, el('span', { class: 'chip', text: s.format }), el('span', { class: 'chip', text: l10n.t('{0} parameters', fmtCount(s.totalParameters)) }), el('span', { class: 'chip', text: s.tensorCount === 1 ? l10n.t('1 tensor') : l10n.t('{0} tensors', fmtCount(s.tensorCount)) })),
   ];
+  const t = s.training;
+  const progress = [t.epoch !== undefined ? l10n.t('epoch {0}', t.epoch) : '', t.step !== undefined ? l10n.t('step {0}', fmtCount(t.step)) : '', t.lr ? l10n.t('lr {0}', t.lr.join(', ')) : ''].filter(Boolean);
+  if (progress.length > 0) parts.push(el('p', { class: 'chips training', attrs: { 'aria-label': l10n.t('training progress') } }, ...progress.map((p) => el('span', { class: 'chip', text: p }))));
   if (s.warnings.length > 0) parts.push(el('section', { class: 'warnings' }, el('h2', { text: l10n.t('Warnings ({0})', s.warnings.length) }), el('ul', {}, ...s.warnings.map((w) => el('li', { text: w })))));
   if (s.notes.length > 0) parts.push(el('section', { class: 'notes' }, el('h2', { text: l10n.t('Notes ({0})', s.notes.length) }), el('ul', {}, ...s.notes.map((w) => el('li', { text: w })))));
   parts.push(el('h2', { text: l10n.t('Totals by dtype') }), dtypeTable, el('h2', { text: s.moduleTreeSource === 'pickle' ? l10n.t('Module tree (like print(model), with parameter counts)') : l10n.t('Module tree (from the state_dict names)') }), tree);
@@ -46,7 +49,8 @@ function render(s: ModelSummary): void {
 function renderModule(into: HTMLElement, m: SummaryModule, indent: string, label: string): void {
   // No class (a state_dict's prefixes, a checkpoint's dicts): braces, so the root reads `net = {`.
   const [open, close] = m.type === null ? ['{', '}'] : [`${m.type}(`, ')'];
-  const count = el('span', { class: 'count', text: `  # ${fmtCount(m.parameterCount)}` });
+  // An optimizer's state[i] says whose state it is.
+  const count = el('span', { class: 'count', text: `  # ${fmtCount(m.parameterCount)}${m.slotOf ? ` · ${l10n.t('state of {0}', m.slotOf)}` : ''}` });
   if (m.sameAs !== undefined) {
     into.append(`${indent}${label}${m.type ?? ''}(${l10n.t('same module as {0}', m.sameAs || l10n.t('root'))})`, count, '\n');
     return;

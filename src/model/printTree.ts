@@ -1,5 +1,6 @@
 import { terminalText as show } from '../core/displayText';
 import type { ModelIndex, ModuleNode, TensorEntry } from './modelIndex';
+import { optimizerSlots } from './trainingState';
 
 const fmt = (n: number): string => n.toLocaleString('en-US');
 
@@ -9,11 +10,14 @@ const fmt = (n: number): string => n.toLocaleString('en-US');
  */
 export function printModuleTree(index: ModelIndex): string {
   const byName = new Map<string, TensorEntry>(index.tensors.map((t) => [t.name, t]));
+  const slots = optimizerSlots(index);
   const lines: string[] = [];
   // Names and class names come from the file: one line each, control characters shown escaped.
   const visit = (node: ModuleNode, indent: string, label: string): void => {
     const type = show(node.type ?? '');
-    const count = `  # ${fmt(node.parameterCount)} params`;
+    // An optimizer's state[i] says whose state it is (`# 0 params · state of model.0.weight`).
+    const slot = slots.get(node.qualifiedName);
+    const count = `  # ${fmt(node.parameterCount)} params${slot ? ` · state of ${show(slot.name)}` : ''}`;
     if (node.sameAs !== undefined) {
       lines.push(`${indent}${label}${type}(same module as ${node.sameAs ? show(node.sameAs) : 'root'})${count}`);
       return;

@@ -2,6 +2,21 @@ import { markdownCode, markdownCodeBlock, markdownText } from '../core/displayTe
 import type { StatsView } from '../protocol/messages';
 import type { ModelIndex, ModuleNode, TensorEntry } from './modelIndex';
 import { printModuleTree } from './printTree';
+import { optimizerSlots, trainingProgress, type TrainingProgress } from './trainingState';
+
+/** `epoch 3 · step 1,400 · lr 0.001, 0.0001`, or '' when the file records none. */
+export function progressText(p: TrainingProgress): string {
+  const parts: string[] = [];
+  if (p.epoch !== undefined) parts.push(`epoch ${p.epoch.toLocaleString('en-US')}`);
+  if (p.step !== undefined) parts.push(`step ${p.step.toLocaleString('en-US')}`);
+  if (p.lr) parts.push(`lr ${p.lr.join(', ')}`);
+  return parts.join(' · ');
+}
+
+function progressLines(index: ModelIndex): string[] {
+  const text = progressText(trainingProgress(index));
+  return text ? [`- training: ${text}`] : [];
+}
 
 /**
  * A model's summary as a file: JSON (the CLI's `inspect --json`, with `stats` per parameter when
@@ -37,6 +52,12 @@ function statsJson(s: StatsView): Record<string, unknown> {
 }
 
 /** `inspect --json`: the index without byte locations; `stats` added per parameter when given. */
+/** Epoch, step, learning rates and the optimizer slots named by their parameters (empty for a plain model). */
+function trainingJson(index: ModelIndex): Record<string, unknown> {
+  const slots = Object.fromEntries([...optimizerSlots(index)].map(([state, t]) => [state, t.name]));
+  return { ...trainingProgress(index), ...(Object.keys(slots).length > 0 ? { optimizerSlots: slots } : {}) };
+}
+
 export function summaryJson(index: ModelIndex, stats?: StatsByName): unknown {
   return {
     file: index.file,
@@ -54,6 +75,7 @@ export function summaryJson(index: ModelIndex, stats?: StatsByName): unknown {
     metadata: index.metadata,
     warnings: index.warnings,
     notes: index.notes,
+    training: trainingJson(index),
   };
 }
 
@@ -89,6 +111,7 @@ export function summaryMarkdown(index: ModelIndex, stats?: StatsByName): string 
     `- format: ${index.format}`,
     `- parameters: ${index.totalParameters.toLocaleString('en-US')}`,
     `- tensors: ${index.tensors.length}`,
+    ...progressLines(index),
     '',
     markdownCodeBlock(printModuleTree(index), 'text'),
     '',

@@ -198,6 +198,8 @@ export interface SummaryModule {
   path: string;
   parameterCount: number;
   sameAs?: string;
+  /** For an optimizer's `state[i]`: the parameter it belongs to (model/trainingState.ts). */
+  slotOf?: string;
   children: SummaryModule[];
   parameters: Array<{ name: string; local: string; dtype: DTypeName; shape: number[]; count: number; kind: string }>;
 }
@@ -218,6 +220,8 @@ export interface ModelSummary {
   notes: string[];
   /** The variable name access paths start from (`rgnet`): the tree's root is named by it. */
   rootName: string;
+  /** How far training got, where a checkpoint records it. */
+  training: { epoch?: number; step?: number; lr?: number[] };
 }
 
 export interface SummaryRequests {

@@ -3,6 +3,8 @@ import { CommandIds } from '../commands/commandIds';
 import type { ModelIndex, ModuleNode, TensorEntry } from '../model/modelIndex';
 import type { InitView, StatsView } from '../protocol/messages';
 import { markdownCode as codeSpan } from '../core/displayText';
+import { describeInit, schemeLabel, schemeShort } from '../model/init/describeInit';
+import { slotParameter } from '../model/trainingState';
 import { commandUri, formatStat, histogramSvg, svgDataUri } from './hoverFormat';
 import { formatCount } from './treeNodes';
 
@@ -56,10 +58,23 @@ function kindLabel(t: TensorEntry): string {
   }
 }
 
-/** `xavier_uniform(gain=1, bound=0.7071)` */
-function schemeLabel(init: InitView): string {
-  const args = Object.entries(init.params).map(([k, v]) => `${k}=${typeof v === 'number' ? formatStat(v) : v}`);
-  return `${init.scheme}(${args.join(', ')})`;
+/**
+ * The init lines: the verdict with its parameters (`unknown` says what it means), each law the
+ * values cannot tell from it, and the runner-up with its parameters (model/init/describeInit.ts).
+ */
+function initLines(md: vscode.MarkdownString, init: InitView): void {
+  const d = describeInit(init);
+  const meaning = init.scheme === 'unknown' ? ` — ${vscode.l10n.t('no scheme fits these values (trained weights?)')}` : '';
+  md.appendMarkdown(`${vscode.l10n.t('init: {0}', codeSpan(d.label))}${meaning}  \n`);
+  for (const e of init.equivalent) {
+    const text =
+      e.relation === 'indistinguishable'
+        ? vscode.l10n.t('{0} ≈ {1}: {2} values cannot tell them apart', codeSpan(schemeShort(init)), codeSpan(schemeLabel(e)), formatCount(init.fit?.n ?? 0))
+        : vscode.l10n.t('{0} ≡ {1} for this shape', codeSpan(schemeShort(init)), codeSpan(schemeShort(e)));
+    md.appendMarkdown(`${text}  \n`);
+  }
+  if (d.runnerUp) md.appendMarkdown(`${vscode.l10n.t('runner-up: {0}', codeSpan(d.runnerUp))}  \n`);
+  md.appendMarkdown('\n');
 }
 
 function statsLines(md: vscode.MarkdownString, s: TensorHoverInfo['stats']): void {
@@ -83,7 +98,9 @@ function statsLines(md: vscode.MarkdownString, s: TensorHoverInfo['stats']): voi
 export function tensorHover(info: TensorHoverInfo): vscode.MarkdownString {
   const { tensor: t } = info;
   const md = markdown();
-  md.appendMarkdown(`$(symbol-field) ${codeSpan(t.path || t.name)} · ${kindLabel(t)}\n\n`);
+  // Optimizer state says whose it is (Adam's state[i] is the i-th parameter: model/trainingState.ts).
+  const owner = t.kind === 'optimizer' ? slotParameter(info.index, t.name) : undefined;
+  md.appendMarkdown(`$(symbol-field) ${codeSpan(t.path || t.name)} · ${owner ? vscode.l10n.t('optimizer state of {0}', codeSpan(owner.path || owner.name)) : kindLabel(t)}\n\n`);
   md.appendMarkdown(`${vscode.l10n.t('name {0}', codeSpan(t.name))} · ${codeSpan(t.dtype)} · ${vscode.l10n.t('shape {0}', codeSpan(`[${t.shape.join(', ')}]`))} · ${elements(t.count)}  \n`);
   md.appendMarkdown(`${whereLine(info.file, info.sameIn, 'values')}  \n`);
   // The links lead: a hover taller than the screen is cut off at the bottom, and they must stay visible.
@@ -92,7 +109,7 @@ export function tensorHover(info: TensorHoverInfo): vscode.MarkdownString {
   if (info.grad) md.appendMarkdown(`$(info) ${vscode.l10n.t('{0}: model files hold values, not gradients; these are the parameter’s values.', codeSpan('.grad'))}\n\n`);
   md.appendMarkdown('---\n\n');
   statsLines(md, info.stats);
-  if (info.init && info.init.scheme !== 'too_few') md.appendMarkdown(`${vscode.l10n.t('init: {0}', codeSpan(schemeLabel(info.init)))}\n\n`);
+  if (info.init && info.init.scheme !== 'too_few') initLines(md, info.init);
   const stats = typeof info.stats === 'object' && !('error' in info.stats) ? info.stats : undefined;
   if (stats?.histogram && stats.histogram.counts.some((c) => c > 0)) {
     md.appendMarkdown(`![${vscode.l10n.t('histogram')}](${svgDataUri(histogramSvg(stats.histogram.counts))})  \n`);

@@ -1,4 +1,5 @@
 import type { ModelIndex, ModuleNode } from '../model/modelIndex';
+import { optimizerSlots, trainingProgress } from '../model/trainingState';
 import type { ModelSummary, SummaryModule } from '../protocol/messages';
 import { DTYPE_SIZE, type DType } from '../runtime/dtypes';
 
@@ -13,6 +14,7 @@ export function summarize(index: ModelIndex): ModelSummary {
     d.bytes += t.count * DTYPE_SIZE[t.dtype as DType];
     dtypes.set(t.dtype, d);
   }
+  const slots = optimizerSlots(index);
   const convert = (m: ModuleNode): SummaryModule => {
     const out: SummaryModule = {
       name: m.name,
@@ -28,6 +30,8 @@ export function summarize(index: ModelIndex): ModelSummary {
       }),
     };
     if (m.sameAs !== undefined) out.sameAs = m.sameAs;
+    const slot = slots.get(m.qualifiedName);
+    if (slot) out.slotOf = slot.name;
     return out;
   };
   return {
@@ -43,5 +47,6 @@ export function summarize(index: ModelIndex): ModelSummary {
     warnings: index.warnings,
     notes: index.notes,
     rootName: index.rootName,
+    training: trainingProgress(index),
   };
 }

@@ -3,6 +3,8 @@ import { markdownCode, markdownCodeBlock, markdownText } from '../core/displayTe
 import { CommandIds } from '../commands/commandIds';
 import type { ModelIndex } from '../model/modelIndex';
 import type { ModelRegistry } from './modelRegistry';
+import { progressText } from '../model/summaryExport';
+import { optimizerSlots, trainingProgress } from '../model/trainingState';
 import type { ModelEntry } from './modelRegistry';
 import { TreeNodeCache, findModule, findTensor, formatCount, formatShortCount, localName, shapeText, tiedPaths, type TreeNode } from './treeNodes';
 
@@ -127,7 +129,9 @@ export class ModelTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
       item.id = node.id;
       if (m) {
         const count = m.parameterCount > 0 ? vscode.l10n.t('{0} params', formatShortCount(m.parameterCount, vscode.env.language)) : '';
-        item.description = [count, m.sameAs !== undefined ? vscode.l10n.t('same module as {0}', m.sameAs || vscode.l10n.t('root')) : ''].filter(Boolean).join(' · ');
+        // An optimizer's state[i], named by the parameter it belongs to (model/trainingState.ts).
+        const slot = index && optimizerSlots(index).get(m.qualifiedName);
+        item.description = [count, slot ? vscode.l10n.t('state of {0}', slot.name) : '', m.sameAs !== undefined ? vscode.l10n.t('same module as {0}', m.sameAs || vscode.l10n.t('root')) : ''].filter(Boolean).join(' · ');
         item.tooltip = new vscode.MarkdownString(`${markdownCodeBlock(m.path || m.qualifiedName, 'python')}\n\n${vscode.l10n.t('{0} · {1} parameters', m.type ? markdownCode(m.type) : vscode.l10n.t('module'), formatCount(m.parameterCount))}`);
         if (m.children.length === 0 && m.parameters.length === 0) item.collapsibleState = vscode.TreeItemCollapsibleState.None;
       }
@@ -184,9 +188,12 @@ export class ModelTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
       const warned = ix.warnings.length > 0;
       const warningCount = ix.warnings.length === 1 ? vscode.l10n.t('1 warning') : vscode.l10n.t('{0} warnings', ix.warnings.length);
       // The count first, short (`124.4M`): it is what a narrow side bar should not cut off. Exact in the tooltip.
-      item.description = vscode.l10n.t('{0} params · {1}', formatShortCount(ix.totalParameters, vscode.env.language), ix.format);
+      const progress = trainingProgress(ix);
+      item.description = vscode.l10n.t('{0} params · {1}', formatShortCount(ix.totalParameters, vscode.env.language), ix.format) + (progress.epoch !== undefined ? ` · ${vscode.l10n.t('epoch {0}', progress.epoch)}` : progress.step !== undefined ? ` · ${vscode.l10n.t('step {0}', formatCount(progress.step))}` : '');
       const md = new vscode.MarkdownString('', true);
       md.appendMarkdown(`${markdownCode(uri.fsPath)}  \n${vscode.l10n.t('{0} parameters in {1} tensors · {2}', formatCount(ix.totalParameters), formatCount(ix.tensors.length), ix.format)}`);
+      const progressLine = progressText(progress);
+      if (progressLine) md.appendMarkdown(`  \n$(history) ${markdownText(progressLine)}`);
       // Warnings and notes name classes and tensors from the file: they go through markdownText.
       if (warned) md.appendMarkdown(`\n\n$(warning) ${warningCount}:\n\n${ix.warnings.map((w) => `- ${markdownText(w)}`).join('\n')}`);
       if (ix.notes.length > 0) md.appendMarkdown(`\n\n${ix.notes.map((n) => `$(info) ${markdownText(n)}`).join('  \n')}`);

@@ -199,6 +199,20 @@ suite('parameter hovers', () => {
     }
   });
 
+  test('optimizer state in a checkpoint says which parameter it belongs to', async () => {
+    const uri = workspaceFile('ckpt_hover.py');
+    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode("print(checkpoint['optimizer']['state'][2]['exp_avg'])\n"));
+    try {
+      let d = await vscode.workspace.openTextDocument(uri);
+      if (d.languageId !== 'python') d = await vscode.languages.setTextDocumentLanguage(d, 'python');
+      const text = await hoverWithStats(d, "['exp_avg']", "['exp_a".length);
+      // Adam's state[2] is the model's third parameter, 2.weight.
+      assert.ok(text.includes(`optimizer state of ${codeSpan("checkpoint['model']['2.weight']")}`), text);
+    } finally {
+      await vscode.workspace.fs.delete(uri);
+    }
+  });
+
   test('in a notebook, a load in an earlier cell binds the variable in later cells', async function () {
     let notebook: vscode.NotebookDocument;
     try {

@@ -47,6 +47,19 @@ suite('models tree', () => {
     assert.doesNotMatch(mlp.accessibilityInformation?.label ?? '', /warning/);
   });
 
+  test('a training checkpoint shows its epoch, and names each optimizer state slot by its parameter', async () => {
+    const ckpt = (await fileRows(api)).get('checkpoint.pt')!;
+    const item = await api.tree.getTreeItem(ckpt);
+    // Its parameters are the model's (torch's state_dict under `model`); the optimizer's state is not counted.
+    const model = (expected.files['models/checkpoint.pt'].tensors as Array<{ name: string; shape: number[] }>).filter((t) => t.name.startsWith('model.'));
+    const total = model.reduce((n, t) => n + t.shape.reduce((a, b) => a * b, 1), 0);
+    assert.equal(item.description, `${total} params · pytorch-zip · epoch 3`);
+    assert.ok(unescape((item.tooltip as vscode.MarkdownString).value).includes('epoch 3 · lr 0.001'), (item.tooltip as vscode.MarkdownString).value);
+    // Adam numbers parameters in param_groups order: state[1] is the model's second parameter.
+    const slot = await child(api, await child(api, await child(api, ckpt, 'optimizer'), 'state'), '1');
+    assert.equal((await api.tree.getTreeItem(slot)).description, 'state of model.0.bias');
+  });
+
   test('expands rgnet.pt to 0 › block 1 › 0 › bias with types, counts and the access path', async () => {
     const rgnet = (await fileRows(api)).get('rgnet.pt')!;
     const block = await child(api, await child(api, rgnet, '0 · Sequential'), 'block 1 · Sequential');

@@ -130,3 +130,17 @@ describe('paramscope init', () => {
     expect(w.alternatives.length).toBeGreaterThan(0);
   });
 });
+
+describe('paramscope init on a model torchvision built', () => {
+  it('names torchvision’s conv init with its parameters, the laws it cannot tell apart, and a runner-up with parameters', () => {
+    // mobilenet_v2 initialises convs with kaiming_normal_(mode='fan_out') (torchvision's source).
+    const r = run('init', join(FIXTURES, 'init/mobilenet_v2_w025.pt'));
+    expect(r.code).toBe(0);
+    const lines = r.stdout.split('\n');
+    const conv = lines.findIndex((l) => l.startsWith('features.0.0.weight'));
+    expect(lines[conv]).toMatch(/^features\.0\.0\.weight\s+kaiming_normal\(mode=fan_out, nonlinearity=relu, std=[\d.]+\)\s+KS /);
+    expect(lines[conv]).toMatch(/runner-up \w+\(mode=|runner-up \w+\(gain=/);
+    expect(lines[conv + 1]).toMatch(/^ {4}equivalent: kaiming_normal\(fan_out, relu\) [≈≡] /);
+    expect(r.stdout).not.toContain('unknown()');
+  });
+});

@@ -46,7 +46,7 @@ export function schemeShort(s: { scheme: string; params: Record<string, number |
 export function describeInit(d: InitVerdictLike): InitDescription {
   const out: InitDescription = { label: schemeLabel(d), equivalent: [] };
   if (d.scheme === 'unknown') out.meaning = 'no scheme fits these values (trained weights?)';
-  else if (d.scheme === 'too_few') out.meaning = `${fmt(d.params.n ?? 0)} values are too few to tell schemes apart`;
+  else if (d.scheme === 'too_few') out.meaning = d.params.n === 1 ? 'one value is too few to tell schemes apart' : `${fmt(d.params.n ?? 0)} values are too few to tell schemes apart`;
   const n = d.fit?.n;
   for (const e of d.equivalent) {
     out.equivalent.push(e.relation === 'indistinguishable' ? `${schemeShort(d)} ≈ ${schemeLabel(e)}: ${n ?? 'these'} values cannot tell them apart` : `${schemeShort(d)} ≡ ${schemeShort(e)} for this shape`);
