@@ -137,8 +137,12 @@ export class HistogramChart {
     ctx.fillStyle = text;
     ctx.strokeStyle = grid;
     ctx.globalAlpha = 1;
+    let lastLabel = Number.POSITIVE_INFINITY;
     for (const t of [0, ...ticks.filter((t) => t > 0)]) {
       const y = Math.round(yOf(t)) + 0.5;
+      // On the log axis 0 and 1 sit a few pixels apart: keep labels from running into each other.
+      if (lastLabel - y < 12) continue;
+      lastLabel = y;
       ctx.globalAlpha = 0.25;
       ctx.beginPath();
       ctx.moveTo(LEFT, y);
