@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
 import { WebviewPanelHost } from './webviewPanelHost';
 import { CommandIds } from '../commands/commandIds';
-import { attributeModelInit } from '../model/init/attributeModelInit';
-import { biasFanIn, initTensors, moduleTypes } from '../model/init/detectModelInit';
+import { biasFanIn, initTensors } from '../model/init/detectModelInit';
+import { attributeInitViews as attribute } from './modelInit';
 import type { ModelIndex, TensorEntry } from '../model/modelIndex';
 import type { InitReportNotifications, InitReportParameter, InitReportRequests, InitReportResult, InitView } from '../protocol/messages';
 import type { ModelRegistry } from './modelRegistry';
@@ -35,16 +35,6 @@ function resultOf(init: InitView): InitReportResult {
   };
 }
 
-/**
- * The model-level pass over a finished report: each tensor judged with its module type's layers
- * (`attributeModelInit`); it only moves a verdict to another candidate of the same view.
- */
-function attribute(index: ModelIndex, tensors: TensorEntry[], views: ReadonlyMap<string, InitView>): Map<string, InitView> {
-  const types = moduleTypes(index);
-  const done = tensors.filter((t) => views.has(t.name));
-  const layers = done.map((t) => ({ name: t.name, shape: t.shape, moduleType: types.get(t.name) ?? null, detection: views.get(t.name)! }));
-  return new Map(attributeModelInit(layers).map((d, i) => [done[i]!.name, d]));
-}
 
 /** One init report per model file. */
 export class InitReportPanels extends FilePanels<InitReportPanel> {

@@ -175,7 +175,11 @@ export class ParameterHoverProvider implements vscode.HoverProvider {
     const waitUntil = t.count <= SMALL_TENSOR_ELEMENTS ? deadline : 0;
     const statsP = tensors.peekStats(index, t) ?? tensors.stats(index, t);
     const wantsInit = isFloatingDType(t.dtype) && (t.kind === 'parameter' || t.kind === 'tensor');
-    const initP = wantsInit ? tensors.init(index, t, biasFanIn(index, t)) : undefined;
+    // The model-level verdict (judged with its module type's layers) once that pass is done; it is
+    // started here for small models, and the tensor's own verdict shows meanwhile.
+    const whole = wantsInit ? tensors.peekModelInit(index, t) : undefined;
+    if (wantsInit && !whole && tensors.judgesWhole(index)) void tensors.modelInit(index).catch(() => undefined);
+    const initP = wantsInit ? (whole ? Promise.resolve(whole) : tensors.init(index, t, biasFanIn(index, t))) : undefined;
     const [stats, init] = await Promise.all([within(statsP, waitUntil), initP && within(initP, waitUntil)]);
     return {
       file,

@@ -6,7 +6,6 @@ import type { ModelIndex, TensorEntry } from '../model/modelIndex';
 import type { PanelNotifications, PanelRequests, ParameterInfo } from '../protocol/messages';
 import type { ModelRegistry } from './modelRegistry';
 import type { TensorService } from './tensorService';
-import { biasFanIn } from '../model/init/detectModelInit';
 import { findTensor } from './treeNodes';
 
 export const PARAMETER_PANEL_VIEW_TYPE = 'paramscope.parameterPanel';
@@ -81,7 +80,8 @@ export class ParameterPanel extends WebviewPanelHost<PanelRequests, PanelNotific
     this.rpc.handle('values', async (p, ctx) => this.tensors.values(await this.tensor(), p.slice, p.rowStart, p.rowCount, { signal: ctx.signal }));
     this.rpc.handle('init', async (_p, ctx) => {
       const t = await this.tensor();
-      return this.tensors.init(this.index!, t, biasFanIn(this.index!, t), { signal: ctx.signal });
+      // Judged with the model's other layers of its type (as the init report does), where the model is small enough.
+      return this.tensors.initInModel(this.index!, t, { signal: ctx.signal });
     });
     this.rpc.handle('overlay', async (p, ctx) => {
       const s = await this.stats(ctx.signal);

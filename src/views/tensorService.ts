@@ -1,8 +1,10 @@
+import { biasFanIn, initTensors } from '../model/init/detectModelInit';
 import type { ModelIndex, TensorEntry } from '../model/modelIndex';
 import type { HeatmapRequest, HeatmapView, HistogramBins, InitView, SchemeView, SliceIndex, StatsView, TensorSpec, ValuesView } from '../protocol/messages';
 import { isFileChanged } from '../runtime/byteSource';
 import { SharedComputations } from '../runtime/sharedComputations';
 import type { RunOptions, WorkerPool } from '../runtime/worker/workerPool';
+import { attributeInitViews } from './modelInit';
 
 /** Entries kept in the statistics cache; each is ~3 KB (histogram included). */
 const MAX_CACHED_STATS = 2000;
@@ -11,6 +13,15 @@ const MAX_CACHED_STATS = 2000;
  * training run saving) settles within a few; one rewritten without end is reported.
  */
 const MAX_CHANGED_RETRIES = 3;
+/**
+ * Models with at most this many floating tensors are judged as a whole for the panel and the hover
+ * (every tensor's init, then its module type's scheme: model/init/attributeModelInit.ts); each
+ * tensor reads at most 100,000 values, so that is a few seconds in the pool. Bigger ones are judged
+ * tensor by tensor there (the init report and `paramscope init` still judge them whole).
+ */
+const MAX_MODEL_INIT_TENSORS = 2000;
+/** Tensors of a model-level pass in flight at once: leaves the pool room for a panel's own work. */
+const MODEL_INIT_LANES = 2;
 
 /** Reads a model file's index again (through the registry, which notices the new size and mtime). */
 export type IndexReloader = (file: string) => Promise<ModelIndex | undefined>;
@@ -28,6 +39,8 @@ export class TensorService {
   private readonly statsCache = new SharedComputations<StatsView>(MAX_CACHED_STATS);
   private readonly initCache = new SharedComputations<InitView>(MAX_CACHED_STATS);
   private readonly versions = new WeakMap<ModelIndex, number>();
+  private readonly modelInits = new WeakMap<ModelIndex, Promise<Map<string, InitView>>>();
+  private readonly modelInitsDone = new WeakMap<ModelIndex, Map<string, InitView>>();
   private nextVersion = 1;
 
   constructor(
@@ -73,6 +86,52 @@ export class TensorService {
   /** Init detection (cached like statistics: it reads a sample of the tensor). */
   init(index: ModelIndex, t: TensorEntry, biasFanIn: number | undefined, opts: RunOptions = {}): Promise<InitView> {
     return this.fresh(index, t, (ix, tt) => this.initCache.get(this.key(ix, tt), (o) => this.pool.run('init', { tensor: spec(tt), biasFanIn }, o), opts), opts.signal);
+  }
+
+  /** Every floating tensor's verdict judged with its module type's layers; computed once per file version. */
+  modelInit(index: ModelIndex): Promise<Map<string, InitView>> {
+    let p = this.modelInits.get(index);
+    if (!p) {
+      p = (async () => {
+        const tensors = initTensors(index);
+        const views = new Map<string, InitView>();
+        let next = 0;
+        const lane = async (): Promise<void> => {
+          for (let i = next++; i < tensors.length; i = next++) {
+            const t = tensors[i]!;
+            // A tensor that cannot be read has no verdict; the others are still judged together.
+            await this.init(index, t, biasFanIn(index, t)).then((v) => views.set(t.name, v), () => undefined);
+          }
+        };
+        await Promise.all(Array.from({ length: MODEL_INIT_LANES }, lane));
+        const judged = attributeInitViews(index, tensors, views);
+        this.modelInitsDone.set(index, judged);
+        return judged;
+      })();
+      this.modelInits.set(index, p);
+      p.catch(() => this.modelInits.delete(index));
+    }
+    return p;
+  }
+
+  /** Whether the panel and the hover judge this model as a whole (see MAX_MODEL_INIT_TENSORS). */
+  judgesWhole(index: ModelIndex): boolean {
+    return initTensors(index).length <= MAX_MODEL_INIT_TENSORS;
+  }
+
+  /** The model-level verdict of a tensor if that pass is done; undefined otherwise. */
+  peekModelInit(index: ModelIndex, t: TensorEntry): InitView | undefined {
+    return this.modelInitsDone.get(index)?.get(t.name);
+  }
+
+  /**
+   * The verdict a view shows: judged with the model's other layers of its type where the model is
+   * small enough, else the tensor's own.
+   */
+  async initInModel(index: ModelIndex, t: TensorEntry, opts: RunOptions = {}): Promise<InitView> {
+    if (!this.judgesWhole(index)) return this.init(index, t, biasFanIn(index, t), opts);
+    const whole = await this.modelInit(index);
+    return whole.get(t.name) ?? this.init(index, t, biasFanIn(index, t), opts);
   }
 
   overlay(scheme: SchemeView, bins: HistogramBins, count: number, simulateSeed: number | undefined, opts: RunOptions = {}): Promise<{ expected: number[] | null; simulated: number[] | null }> {
