@@ -19,6 +19,14 @@ print(net[2].state_dict())
 print(rgnet[0][1][0].bias.data)
 `;
 
+/** A script that loads its models itself (no binding). */
+const LOADS = `import torch
+sd = torch.load('net_normal.state_dict.pt', map_location='cpu')
+print(sd['2.bias'])
+ck = torch.load('checkpoint.pt')
+print(ck['optimizer']['state'][1]['exp_avg'])
+`;
+
 /** Statistics are computed in the background on the first hover; hover again until they show. */
 const STATS_TIMEOUT_MS = 30_000;
 
@@ -137,6 +145,36 @@ export const tests: UiTest[] = [
       const rg = await hoverUntil(page, rgnetBias, /min /, STATS_TIMEOUT_MS);
       assert.match(rg, /rgnet\[0\]\[1\]\[0\]\.bias/);
       await shot('hover-rgnet-bias-data');
+      await moveMouseAway(page);
+    },
+  },
+  {
+    name: 'hovers follow the code’s own torch.load',
+    async run({ page, workspace, shot }) {
+      await waitForWorkbench(page, 'checkpoint.pt');
+      // No binding: the loads in the code say which file each variable holds.
+      writeFileSync(join(workspace, 'loads.py'), LOADS);
+      await page.keyboard.press('Control+P');
+      await page.locator('.quick-input-widget input.input').fill('loads.py');
+      await quickInputRow(page, exactly('loads.py')).waitFor({ timeout: WORKBENCH_TIMEOUT_MS });
+      await page.keyboard.press('Enter');
+      await waitForActiveTab(page, 'loads.py');
+
+      // sd['2.bias'] is in every net* file, with other values in some: the load says net_normal's.
+      const torch = expectedTensor('net_normal.state_dict.pt', '2.bias');
+      const text = await hoverUntil(page, spot(page, "print(sd['2.bias'])", '2.bias'), /min /, STATS_TIMEOUT_MS);
+      assert.match(text, /net_normal\.state_dict\.pt/);
+      const min = String(Number(torch.stats!.min!.toPrecision(4)));
+      assert.ok(text.includes(`min ${min}`), `the hover does not show torch's min ${min}: ${text}`);
+      assert.doesNotMatch(text, /models that differ/);
+      // The links come first, so a tall hover never hides them below the screen's edge.
+      assert.ok(text.indexOf('Open panel') < text.indexOf('min '), `the links are not above the statistics: ${text}`);
+      await shot('hover-follows-torch-load');
+
+      // Adam's state[1] in the checkpoint the code loaded: whose state it is.
+      const slot = await hoverUntil(page, spot(page, "print(ck['optimizer']['state'][1]['exp_avg'])", 'exp_avg'), /optimizer state of/, STATS_TIMEOUT_MS);
+      assert.match(slot, /optimizer state of checkpoint\['model'\]\['0\.bias'\]/);
+      await shot('hover-optimizer-slot');
       await moveMouseAway(page);
     },
   },
