@@ -109,4 +109,35 @@ export const tests: UiTest[] = [
       await shot('parameter-panel-values');
     },
   },
+  {
+    name: 'a training checkpoint in the models tree',
+    async run({ page, shot }) {
+      await waitForWorkbench(page, 'checkpoint.pt');
+      await resizeSideBar(page, READABLE_SIDE_BAR_WIDTH);
+      const models = await openModelsView(page);
+      const list = models.locator('.monaco-list');
+      // checkpoint.pt (make_fixtures.py): {'model': …, 'optimizer': Adam's state_dict, 'epoch': 3}.
+      const file = treeRow(models, 'checkpoint.pt', 1);
+      await scrollIntoView(page, list, file, WORKBENCH_TIMEOUT_MS);
+      assert.match(await file.locator('.label-description').innerText(), / · epoch 3$/);
+      await expandRow(file);
+      const optimizer = treeRow(models, 'optimizer', 2);
+      await scrollIntoView(page, list, optimizer);
+      await expandRow(optimizer);
+      const state = treeRow(models, 'state', 3);
+      await scrollIntoView(page, list, state);
+      await expandRow(state);
+      // Adam numbers parameters in param_groups order: state[i] is the model's i-th parameter.
+      for (const [slot, param] of [['0', 'model.0.weight'], ['1', 'model.0.bias'], ['2', 'model.2.weight'], ['3', 'model.2.bias']]) {
+        const row = treeRow(models, slot, 4);
+        await scrollIntoView(page, list, row);
+        assert.equal(await row.locator('.label-description').innerText(), `state of ${param}`, `state[${slot}]`);
+      }
+      await moveMouseAway(page);
+      await shot('checkpoint-optimizer-slots');
+      const tip = await hoverText(page, file.locator('.label-name'));
+      assert.match(tip, /epoch 3 · lr 0\.001/);
+      await shot('checkpoint-hover');
+    },
+  },
 ];
