@@ -1,6 +1,7 @@
 // `npm run bench`: throughput of full statistics + 256-bin histogram on synthetic 1 GiB safetensors
 // files (float32 and bfloat16, normal(0, 0.02) with some exact zeros), measured in one run on the
-// page-cached file against raw reads and NumPy, plus `inspect` of a 7B-shaped sharded model.
+// page-cached file against raw reads and NumPy, plus `inspect` of a 7B-shaped sharded model and of
+// files holding 150,000 small tensors (safetensors and a PyTorch zip) against a plain read.
 // Not a test: it prints a table (see docs/performance.md). Needs `npm run build` first.
 //
 //   node scripts/bench.mjs [--gib N] [--runs N] [--keep] [--dir DIR]
@@ -230,6 +231,49 @@ function makeSharded7B(folder) {
   return { index, tensors: tensors.length, parameters: total / 2 };
 }
 
+// ---- many small tensors -----------------------------------------------------------------------
+
+/** Tensor names of a deep model: 15,000 blocks of 10 tensors (`layers.1234.p7.weight`). */
+const manyName = (i) => `layers.${Math.floor(i / 10)}.p${i % 10}.weight`;
+
+/** A safetensors file of `n` float32 tensors of 4 values each. */
+function makeManySafetensors(path, n) {
+  const header = {};
+  for (let i = 0; i < n; i++) header[manyName(i)] = { dtype: 'F32', shape: [4], data_offsets: [16 * i, 16 * i + 16] };
+  let json = JSON.stringify(header);
+  json += ' '.repeat((8 - (json.length % 8)) % 8);
+  const prefix = Buffer.alloc(8);
+  prefix.writeBigUInt64LE(BigInt(json.length));
+  writeFileSync(path, Buffer.concat([prefix, Buffer.from(json), Buffer.alloc(16 * n)]));
+}
+
+/**
+ * A torch.save-style zip of a state_dict of `n` float32 tensors, one storage record each, written
+ * by the test suite's byte builders (bundled here by esbuild, so no torch is needed).
+ */
+async function makeManyTorchZip(path, n) {
+  const { build } = await import('esbuild');
+  const entry = join(dir, 'many-builder.ts');
+  writeFileSync(
+    entry,
+    `import { writeFileSync } from 'node:fs';
+import { PickleBuilder, torchZip } from ${JSON.stringify(join(root, 'test', 'unit', 'builders.ts'))};
+const [path, n] = [process.argv[2], Number(process.argv[3])];
+const p = new PickleBuilder().emptyDict();
+const storages = {};
+for (let i = 0; i < n; i++) {
+  p.str(\`layers.\${Math.floor(i / 10)}.p\${i % 10}.weight\`).floatTensor(String(i), 4).setitem();
+  storages[String(i)] = 4;
+}
+writeFileSync(path, torchZip(p.stop(), storages));
+`,
+  );
+  const out = join(dir, 'many-builder.cjs');
+  await build({ entryPoints: [entry], outfile: out, bundle: true, platform: 'node', format: 'cjs', logLevel: 'silent' });
+  const r = spawnSync(process.execPath, [out, path, String(n)], { stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('could not write the many-tensor zip');
+}
+
 // ---- run -------------------------------------------------------------------------------------
 
 const fmt = (v, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : '—');
@@ -268,6 +312,24 @@ const inspect = best(Math.max(RUNS, 5), () => timed(process.execPath, [cli, 'ins
 const inspected = JSON.parse(inspect.stdout);
 if (inspected.parameters.length !== model.tensors) throw new Error(`inspect found ${inspected.parameters.length} tensors, expected ${model.tensors}`);
 
+// Opening many tiny tensors: the cost should follow the file's bytes, not the tensor count. The
+// baseline is a node process that reads the same file whole and parses it as little as any reader
+// must (the safetensors header's JSON; for the zip, its bytes only), in this run on this machine.
+// The zip has one record per storage, and the test builders write no ZIP64 directory (torch does
+// past 65,535 records): 60,000 tensors there.
+const many = [];
+for (const [label, file, count, make, baselineCode] of [
+  ['safetensors', join(dir, 'many.safetensors'), 150_000, makeManySafetensors, `const b=require('fs').readFileSync(process.argv[1]);const n=Number(b.readBigUInt64LE(0));JSON.parse(b.subarray(8,8+n).toString())`],
+  ['PyTorch zip', join(dir, 'many.pt'), 60_000, makeManyTorchZip, `require('fs').readFileSync(process.argv[1])`],
+]) {
+  if (!existsSync(file)) await make(file, count);
+  const ours = best(RUNS, () => timed(process.execPath, [cli, 'inspect', file, '--json']));
+  if (JSON.parse(ours.stdout).parameters.length !== count) throw new Error(`inspect of ${file} did not list ${count} tensors`);
+  const baseline = best(RUNS, () => timed(process.execPath, ['-e', baselineCode, file]));
+  many.push({ label, count, size: statSync(file).size, ours, baseline });
+  console.log(`  ${count.toLocaleString('en-US')} tensors, ${label}: inspect ${fmt(ours.seconds, 2)} s, baseline read+parse ${fmt(baseline.seconds, 2)} s`);
+}
+
 console.log('\n| file | raw read (aligned / malloc\'d buffer) | ParamScope CLI, whole process | CPU time (all threads) | NumPy | ParamScope ÷ NumPy | peak RSS |');
 console.log('|---|---|---|---|---|---|---|');
 for (const r of rows) {
@@ -279,4 +341,9 @@ for (const r of rows) {
   );
 }
 console.log(`| inspect, ${model.tensors} tensors in 2 shards + index (${(model.parameters / 1e9).toFixed(2)}B params) | | ${fmt(inspect.seconds * 1000, 0)} ms to the full index | ${fmt(inspect.cpu, 2)} s | | | ${fmt(inspect.rssMB, 0)} MB |`);
+console.log('\n| many tensors | file | `inspect --json`, whole process | baseline: node reads the file (and parses the safetensors header) | ÷ baseline | peak RSS |');
+console.log('|---|---|---|---|---|---|');
+for (const m of many) {
+  console.log(`| ${m.count.toLocaleString('en-US')} × float32[4], ${m.label} | ${fmt(m.size / 2 ** 20, 1)} MiB | ${fmt(m.ours.seconds, 2)} s | ${fmt(m.baseline.seconds, 2)} s | ${fmt(m.ours.seconds / m.baseline.seconds, 1)}× | ${fmt(m.ours.rssMB, 0)} MB |`);
+}
 if (!args.keep && !args.dir) rmSync(dir, { recursive: true, force: true });
