@@ -191,7 +191,7 @@ export class ModelTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
       const progress = trainingProgress(ix);
       item.description = vscode.l10n.t('{0} params · {1}', formatShortCount(ix.totalParameters, vscode.env.language), ix.format) + (progress.epoch !== undefined ? ` · ${vscode.l10n.t('epoch {0}', progress.epoch)}` : progress.step !== undefined ? ` · ${vscode.l10n.t('step {0}', formatCount(progress.step))}` : '');
       const md = new vscode.MarkdownString('', true);
-      md.appendMarkdown(`${markdownCode(uri.fsPath)}  \n${vscode.l10n.t('{0} parameters in {1} tensors · {2}', formatCount(ix.totalParameters), formatCount(ix.tensors.length), ix.format)}`);
+      md.appendMarkdown(`${markdownCode(uri.fsPath)}  \n${(ix.tensors.length === 1 ? vscode.l10n.t('{0} parameters in 1 tensor · {1}', formatCount(ix.totalParameters), ix.format) : vscode.l10n.t('{0} parameters in {1} tensors · {2}', formatCount(ix.totalParameters), formatCount(ix.tensors.length), ix.format))}`);
       const progressLine = progressText(progress);
       if (progressLine) md.appendMarkdown(`  \n$(history) ${markdownText(progressLine)}`);
       // Warnings and notes name classes and tensors from the file: they go through markdownText.

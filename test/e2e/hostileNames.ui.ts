@@ -7,7 +7,7 @@ import { safetensorsBytes } from '../unit/builders';
 import { openModelsView } from './paramScope';
 import { STEP_TIMEOUT_MS, WORKBENCH_TIMEOUT_MS, expandRow, moveMouseAway, resizeSideBar, READABLE_SIDE_BAR_WIDTH, scrollIntoView, treeRow, waitForWorkbench, type UiTest } from './workbench';
 
-/** Sorts first in the Models view, so its rows are in view without scrolling. */
+/** Sorts first among the workspace's top-level files (after the folders' rows). */
 const FILE = '0hostile.safetensors';
 const NAMES = ['w\r\r[Click me](command:workbench)', 'v\n\n![x](https://evil-example/x-png)', '<img src=x onerror=alert(1)>'];
 
@@ -22,13 +22,16 @@ export const tests: UiTest[] = [
       const fileRow = treeRow(models, FILE, 1);
       await scrollIntoView(page, models.locator('.monaco-list'), fileRow, WORKBENCH_TIMEOUT_MS);
       await expandRow(fileRow);
-      const rows = models.locator('.monaco-list-row[role="treeitem"][aria-level="2"]');
-      await rows.first().waitFor({ timeout: STEP_TIMEOUT_MS });
+      // Its tensors are the rows right below it (folders' files, also at level 2, come before it).
+      const at = Number(await fileRow.getAttribute('data-index'));
+      const row = (i: number) => models.locator(`.monaco-list-row[role="treeitem"][data-index="${at + 1 + i}"]`);
+      await row(0).waitFor({ timeout: STEP_TIMEOUT_MS });
+      assert.equal(await row(0).getAttribute('aria-level'), '2');
       await moveMouseAway(page);
       await shot('hostile-rows');
       for (let i = 0; i < NAMES.length; i++) {
         await moveMouseAway(page);
-        await rows.nth(i).locator('.label-name').hover();
+        await row(i).locator('.label-name').hover();
         const hover = page.locator('.workbench-hover-container .monaco-hover').filter({ visible: true });
         await hover.waitFor({ timeout: STEP_TIMEOUT_MS });
         await shot(`hostile-tooltip-${i + 1}`);
