@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 const coreMustNotImportVscode = {
   files: ['src/formats/**', 'src/runtime/**', 'src/model/**', 'src/protocol/**', 'src/cli.ts', 'src/cliStats.ts', 'src/cliDiff.ts'],
   rules: {
-    'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'Core layers must not import vscode (see ../shared/STYLE.md).' }] }],
+    'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'Core layers must not import vscode (see docs/architecture.md).' }] }],
   },
 };
 
@@ -13,7 +13,7 @@ const coreMustNotImportVscode = {
 const coreImportsNothing = {
   files: ['src/core/**'],
   rules: {
-    'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'src/core imports nothing (see ../shared/STYLE.md).' }], patterns: [{ regex: '^\\.\\./', message: 'src/core imports nothing of the other layers.' }] }],
+    'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'src/core imports nothing (see docs/architecture.md).' }], patterns: [{ regex: '^\\.\\./', message: 'src/core imports nothing of the other layers.' }] }],
   },
 };
 

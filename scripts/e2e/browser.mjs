@@ -1,5 +1,5 @@
 // Debian's Chromium driven by playwright-core (no browser download), with the flags from
-// shared/E2E.md. Playwright refuses --user-data-dir in args, hence the persistent context.
+// docs/dependencies.md. Playwright refuses --user-data-dir in args, hence the persistent context.
 import { chromium } from 'playwright-core';
 import { chromiumPath } from './paths.mjs';
 

@@ -10,7 +10,7 @@ export const e2eDir = path.join(repoRoot, '.e2e');
 export const runsDir = path.join(e2eDir, 'runs');
 export const codeServerDir = path.join(e2eDir, 'code-server');
 
-/** Last code-server whose engines.node accepts node 20 (VS Code 1.100.3); see shared/E2E.md. */
+/** Last code-server whose engines.node accepts node 20 (VS Code 1.100.3); see docs/dependencies.md. */
 export const CODE_SERVER_VERSION = '4.100.3';
 export const codeServerPackageDir = path.join(codeServerDir, 'node_modules', 'code-server');
 export const codeServerEntry = path.join(codeServerPackageDir, 'out', 'node', 'entry.js');

@@ -1,6 +1,6 @@
 // Runs the mocha tests in test/integration/ inside a real VS Code extension host (code-server
 // 4.100.3) driven by headless Chromium. code-server rejects --extensionTestsPath on its command
-// line, but the workbench takes it from the `payload` URL parameter (see shared/E2E.md).
+// line, but the workbench takes it from the `payload` URL parameter (see docs/dependencies.md).
 // Prints one line per test and ends with exactly "N passed, M failed". Exit 0 only when all passed.
 import { appendFileSync, existsSync, rmSync } from 'node:fs';
 import path from 'node:path';

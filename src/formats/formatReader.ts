@@ -9,7 +9,7 @@ export interface ReaderContext {
   openSibling(relativePath: string): Promise<ByteSource>;
 }
 
-/** One reader per file format (see ../shared/STYLE.md). */
+/** One reader per file format (see docs/architecture.md). */
 export interface FormatReader {
   readonly id: FormatId;
   /** Lower-case file name endings this reader claims, most specific first. */

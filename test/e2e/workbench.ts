@@ -1,5 +1,5 @@
 // What a person does in VS Code 1.100.3 (code-server 4.100.3), as playwright-core steps.
-// Selectors are the ones measured in shared/E2E.md; every wait has a timeout.
+// Selectors are the ones measured for the tests (docs/dependencies.md); every wait has a timeout.
 import type { FrameLocator, Locator, Page } from 'playwright-core';
 
 /** A cold workbench with the extension host starting takes a few seconds; CI may be slower. */
