@@ -2,7 +2,7 @@
  * Every message between the extension host, the webviews and the workers. Both sides import this
  * file (`import type` in the webview). Types here are plain data: no Node or DOM types.
  */
-
+import type { ModuleScheme } from '../core/initScheme';
 
 /** Element types as torch spells them (mirrors runtime/dtypes without importing it). */
 export type DTypeName = string;
@@ -118,17 +118,7 @@ export interface SchemeView {
 }
 
 /** The scheme a module type's layers share, as the model-level pass found it (model/init/attributeModelInit). */
-export interface ModuleSchemeView {
-  /** `Conv2d.weight`, or a state_dict role (`conv.weight`). */
-  group: string;
-  scheme: string;
-  /** Identity arguments only (mode, nonlinearity, gain; a fixed normal's std). */
-  params: Record<string, number | string>;
-  layers: number;
-  /** Layers whose values single out one law, and those of them whose law this scheme gives. */
-  strong: number;
-  votes: number;
-}
+export type ModuleSchemeView = ModuleScheme;
 
 /** What init detection says of a tensor: the verdict, its runner-ups and every scheme tried. */
 export interface InitView extends SchemeView {

@@ -1,22 +1,14 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES, expected } from './fixtureFiles';
+import { bundleCli, runCli } from './cliProcess';
 
 let cli = '';
+// The CLI as shipped: bundled by esbuild, run by node in its own process.
 beforeAll(async () => {
-  // The CLI as shipped: bundled by esbuild, run by node in its own process.
-  cli = join(mkdtempSync(join(tmpdir(), 'paramscope-cli-')), 'cli.js');
-  await build({ entryPoints: [join(__dirname, '../../src/cli.ts')], outfile: cli, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'silent' });
+  cli = await bundleCli();
 });
-
-function run(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const run = (...args: string[]): ReturnType<typeof runCli> => runCli(cli, ...args);
 
 const noStackTrace = (s: string): void => expect(s).not.toMatch(/\n\s+at .+:\d+:\d+/);
 

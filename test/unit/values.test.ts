@@ -1,8 +1,5 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { findParameter } from '../../src/cliValues';
 import { openModel } from '../../src/model/openModel';
@@ -10,6 +7,7 @@ import { formatTorchTensor, printPlan, pyExponent, pyFixed } from '../../src/mod
 import { FileByteSource } from '../../src/runtime/byteSource';
 import { applySlice, readIndexed } from '../../src/runtime/tensorIndexing';
 import { FIXTURES } from './fixtureFiles';
+import { bundleCli, runCli } from './cliProcess';
 
 /** What torch printed and listed for each case (test/fixtures/make_values_fixtures.py). */
 interface ValuesCase {
@@ -58,15 +56,11 @@ describe('values: a tensor as torch prints it', () => {
 });
 
 let cli = '';
+// The CLI as shipped: bundled by esbuild, run by node in its own process.
 beforeAll(async () => {
-  cli = join(mkdtempSync(join(tmpdir(), 'paramscope-cli-values-')), 'cli.js');
-  await build({ entryPoints: [join(__dirname, '../../src/cli.ts')], outfile: cli, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'silent' });
+  cli = await bundleCli();
 });
-
-function run(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const run = (...args: string[]): ReturnType<typeof runCli> => runCli(cli, ...args);
 
 describe('paramscope values', () => {
   it('prints net[2].bias.data as torch does', () => {

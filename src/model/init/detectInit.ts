@@ -1,3 +1,4 @@
+import type { ModuleScheme } from '../../core/initScheme';
 import { ksCritical, ksDistance, ksPValue, normalCdf, truncNormalCdf, uniformCdf } from './distributions';
 import { GAINS, fans } from './fans';
 
@@ -46,20 +47,7 @@ export interface SchemeFit {
   relation?: 'same_law' | 'indistinguishable';
 }
 
-/** The scheme a module type's layers share (one init loop per type), as the model-level pass found it. */
-export interface ModuleScheme {
-  /** Module class and parameter (`Conv2d.weight`), or the shape's role where the file names no class (`conv.weight`). */
-  group: string;
-  scheme: string;
-  /** The scheme's identity arguments (mode, nonlinearity, gain), not the per-shape bound or std. */
-  params: Record<string, number | string>;
-  /** Layers in the group. */
-  layers: number;
-  /** Layers whose own values single out one law. */
-  strong: number;
-  /** Strong layers whose law this scheme gives. */
-  votes: number;
-}
+export type { ModuleScheme } from '../../core/initScheme';
 
 export interface InitDetection extends SchemeFit {
   /** Other schemes that fit (or came closest), best first; none gives the verdict's law. */
