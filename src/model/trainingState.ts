@@ -106,6 +106,8 @@ export function optimizerSlots(index: ModelIndex): Map<string, TensorEntry> {
   if (cached) return cached;
   const out = new Map<string, TensorEntry>();
   const optimizers = paramGroups(index.metadata);
+  slotCache.set(index, out);
+  if (optimizers.length === 0) return out;
   const prefixes = optimizers.map((o) => (o.prefix ? `${o.prefix}.` : ''));
   const sequences = parameterSequences(index, prefixes);
   const byName = new Map(index.tensors.map((t) => [t.name, t]));
@@ -133,7 +135,6 @@ export function optimizerSlots(index: ModelIndex): Map<string, TensorEntry> {
     const seq = fitting[0]!;
     for (const slot of state.children) out.set(slot.qualifiedName, seq[ids.indexOf(Number(slot.name))]!);
   }
-  slotCache.set(index, out);
   return out;
 }
 
