@@ -39,6 +39,7 @@ export class ModelRegistry implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<vscode.Uri | undefined>();
   private readonly disposables: vscode.Disposable[] = [this.changed];
   private scanned: Promise<void> | undefined;
+  private everListed = false;
   private active = 0;
   private readonly waiting: Array<() => void> = [];
   /** Fires with a file's uri when it changed, or undefined when the list itself changed. */
@@ -85,6 +86,19 @@ export class ModelRegistry implements vscode.Disposable {
   async list(): Promise<ModelEntry[]> {
     this.scanned ??= this.scan();
     await this.scanned;
+    this.everListed = true;
+    return this.listing();
+  }
+
+  /**
+   * The files as last listed, while a refresh scans again (undefined before the first scan ends):
+   * for a hover, which must answer at once and never waits for a scan.
+   */
+  lastListing(): ModelEntry[] | undefined {
+    return this.everListed ? this.listing() : undefined;
+  }
+
+  private listing(): ModelEntry[] {
     return [...this.entries.values()].sort((a, b) => a.uri.path.localeCompare(b.uri.path));
   }
 

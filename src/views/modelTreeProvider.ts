@@ -79,7 +79,8 @@ export class ModelTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
         this.nodes.clear(uri.toString());
         this.changed.fire(this.nodes.file(uri.toString()));
       } else {
-        this.nodes.clear();
+        // The list changed: nodes stay the same objects (a reveal of a node fetched just before
+        // still finds it); those of files no longer listed are dropped when the root is read.
         this.changed.fire(undefined);
       }
     });
@@ -94,7 +95,11 @@ export class ModelTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
 
   async getChildren(node?: TreeNode): Promise<TreeNode[]> {
     if (!node || node.kind === 'folder') {
-      if (!node) this.layout = layoutOf(await this.registry.list());
+      if (!node) {
+        const entries = await this.registry.list();
+        this.layout = layoutOf(entries);
+        this.nodes.retain(new Set([...entries.map((e) => e.uri.toString()), ...[...this.layout.folders.values()].map((f) => f.uri.toString())]));
+      }
       const kids = this.layout.children.get(node?.kind === 'folder' ? node.path : '') ?? { folders: [], files: [] };
       return [...kids.folders.map((f) => this.nodes.folder(this.layout.folders.get(f)!.uri.toString(), f)), ...kids.files.map((f) => this.nodes.file(f))];
     }

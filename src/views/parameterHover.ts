@@ -79,17 +79,19 @@ export class ParameterHoverProvider implements vscode.HoverProvider {
     if (exprs.length === 0) return undefined;
     const deadline = Date.now() + HOVER_WAIT_MS;
     // After the first scan the list is cached; a hover may start that scan but never waits for it.
+    // While a refresh scans again, the last listing answers.
     const listed = await within(this.deps.registry.list(), Date.now());
-    if (!listed?.ok || token.isCancellationRequested) return undefined;
+    const entries = listed?.ok ? listed.value : this.deps.registry.lastListing();
+    if (!entries || token.isCancellationRequested) return undefined;
     // The code's own loads (`sd = torch.load('a.pt')` above), then the person's bindings over them.
     // Stored as URI strings; parsed and printed again so they compare equal to the registry's.
-    const bindings = codeBindings(document, position, listed.value);
+    const bindings = codeBindings(document, position, entries);
     for (const [v, m] of this.deps.bindings.of(document.uri)) bindings.set(v, vscode.Uri.parse(m).toString());
     // "Bind Variable to Model…" on `sd['wte.weight']`'s key still means `sd`.
     const variable = exprs.find((e) => e.kind === 'chain')?.root;
     let fallback: vscode.Hover | undefined;
     for (const expr of exprs) {
-      const answer = await this.answer(document.uri, expr, listed.value, bindings, deadline, variable);
+      const answer = await this.answer(document.uri, expr, entries, bindings, deadline, variable);
       if (token.isCancellationRequested) return undefined;
       if (!answer) continue;
       const hover = new vscode.Hover(answer.content, new vscode.Range(document.positionAt(expr.start), document.positionAt(expr.end)));

@@ -25,6 +25,10 @@ export class TreeNodeCache {
   param(uri: string, name: string, parent: string): TreeNode {
     return this.intern({ kind: 'param', id: `p:${uri}#${name}@${parent}`, uri, name, parent });
   }
+  /** Forgets the nodes of files and folders no longer listed. */
+  retain(uris: ReadonlySet<string>): void {
+    for (const [k, n] of this.nodes) if (!uris.has(n.uri)) this.nodes.delete(k);
+  }
   clear(uri?: string): void {
     if (!uri) this.nodes.clear();
     else for (const [k, n] of this.nodes) if (n.uri === uri) this.nodes.delete(k);
