@@ -1,8 +1,10 @@
 import './l10n';
 import * as l10n from '@vscode/l10n';
 import type { HeatmapLayout, HeatmapRequest, HeatmapView, HeatmapWindow } from '../src/protocol/messages';
-import { CLIP_CHOICES, clippedScale, colourAt, type ColourScale, DEFAULT_CLIP, type HeatmapStat, indexTicks, niceTicks, scalePosition } from './heatmapScale';
-import { el, fmtNumber } from './vscodeApi';
+import { BAR_GAP, BAR_LABELS, BAR_WIDTH, LEFT, paintHeatmap, TOP } from './heatmapCanvas';
+import { CLIP_CHOICES, clippedScale, type ColourScale, DEFAULT_CLIP, type HeatmapStat } from './heatmapScale';
+import { cellText, type Cells, describeHeatmap } from './heatmapText';
+import { el } from './vscodeApi';
 
 /** What the heatmap keeps across tab switches and reloads (in the page's saved state). */
 export interface HeatmapSettings {
@@ -26,16 +28,6 @@ const MAX_CELL_PX = 32;
 const MAX_CELL_ASPECT = 4;
 /** A one-row matrix (a bias) is still a strip one can point at. */
 const MIN_STRIP_PX = 24;
-// Room around the plot: row indices on the left, column indices below, the colour bar on the right.
-const LEFT = 56;
-const TOP = 6;
-const BOTTOM = 22;
-/** Extra room under the filter grid for its axis name. */
-const TILE_AXIS = 14;
-const BAR_GAP = 14;
-const BAR_WIDTH = 14;
-const BAR_LABELS = 72;
-const MIN_BAR_PX = 72;
 /** Drag shorter than this (px) is a click, not a zoom rectangle. */
 const MIN_DRAG_PX = 4;
 /** Values per cell (on average) from which `auto` shows max |x| rather than the mean. */
@@ -45,17 +37,7 @@ const RESIZE_SETTLE_MS = 300;
 
 export type FetchHeatmap = (req: Omit<HeatmapRequest, 'slice'>, signal: AbortSignal) => Promise<HeatmapView>;
 
-interface Cells {
-  view: HeatmapView;
-  mean: Float32Array;
-  std: Float32Array;
-  min: Float32Array;
-  max: Float32Array;
-  maxAbs: Float32Array;
-}
 
-/** Which matrix rows a cell row holds: [⌈i·R/h⌉, ⌈(i+1)·R/h⌉) of the window, as the worker pools. */
-const bound = (i: number, n: number, cells: number, start: number): number => start + Math.ceil((i * n) / cells);
 
 /**
  * The pooled heatmap of a 2-D slice or a conv weight's layout: per-cell statistic, colour scale
@@ -258,9 +240,6 @@ export class HeatmapPanel {
   }
 
   /** Every cell is one value: the heatmap shows the values themselves. */
-  private unpooled(v: HeatmapView): boolean {
-    return v.width === v.window.col1 - v.window.col0 && v.height === v.window.row1 - v.window.row0;
-  }
 
   /**
    * `auto`: max |x| once cells pool AUTO_MAX_ABS_FROM values or more on average (a large dimension
@@ -280,171 +259,18 @@ export class HeatmapPanel {
     const data = cells[stat];
     const [pLo, pHi] = CLIP_CHOICES[this.settings.clip] ?? DEFAULT_CLIP;
     const scale = (this.scale = clippedScale(stat, data, pLo, pHi));
-    const img = new ImageData(v.width, v.height);
-    for (let i = 0; i < data.length; i++) {
-      const [r, g, b] = colourAt(scalePosition(data[i]!, scale), scale.kind);
-      img.data[i * 4] = r;
-      img.data[i * 4 + 1] = g;
-      img.data[i * 4 + 2] = b;
-      img.data[i * 4 + 3] = 255;
-    }
-    const tile = document.createElement('canvas');
-    tile.width = v.width;
-    tile.height = v.height;
-    tile.getContext('2d')?.putImageData(img, 0, 0);
-
-    const { x: px, y: py, w: pw, h: ph } = this.plot;
-    // The colour bar is at least MIN_BAR_PX tall, so a one-row matrix still gets readable ticks.
-    const barH = Math.max(ph, MIN_BAR_PX);
-    const cssW = px + pw + BAR_GAP + BAR_WIDTH + BAR_LABELS;
-    const cssH = py + barH + BOTTOM + (v.tile ? TILE_AXIS : 0);
-    const dpr = window.devicePixelRatio || 1;
+    if (!paintHeatmap(this.canvas, v, data, scale, this.plot, this.drag)) return;
     const c = this.canvas;
-    c.width = Math.round(cssW * dpr);
-    c.height = Math.round(cssH * dpr);
-    c.style.width = `${cssW}px`;
-    c.style.height = `${cssH}px`;
-    const ctx = c.getContext('2d');
-    if (!ctx) return;
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    ctx.clearRect(0, 0, cssW, cssH);
-    ctx.imageSmoothingEnabled = false;
-    ctx.drawImage(tile, px, py, pw, ph);
-
-    const style = getComputedStyle(document.body);
-    const fg = style.getPropertyValue('--vscode-foreground').trim() || '#ccc';
-    const muted = style.getPropertyValue('--vscode-descriptionForeground').trim() || fg;
-    const border = style.getPropertyValue('--vscode-panel-border').trim() || muted;
-    ctx.font = `11px ${style.getPropertyValue('--vscode-font-family') || 'sans-serif'}`;
-    ctx.fillStyle = muted;
-    ctx.strokeStyle = muted;
-    ctx.lineWidth = 1;
-
-    // Filter tiles: a thin line between filters when a tile is big enough to see.
-    if (v.tile) {
-      const [kh, kw] = v.tile;
-      const rowPx = ph / (v.window.row1 - v.window.row0);
-      const colPx = pw / (v.window.col1 - v.window.col0);
-      if (rowPx * kh >= 6 && colPx * kw >= 6) {
-        ctx.strokeStyle = style.getPropertyValue('--vscode-editor-background').trim() || '#000';
-        ctx.lineWidth = rowPx * kh >= 24 && colPx * kw >= 24 ? 2 : 1;
-        ctx.beginPath();
-        for (let r = Math.ceil(v.window.row0 / kh) * kh; r <= v.window.row1; r += kh) {
-          const y = Math.round(py + (r - v.window.row0) * rowPx) + 0.5;
-          ctx.moveTo(px, y);
-          ctx.lineTo(px + pw, y);
-        }
-        for (let col = Math.ceil(v.window.col0 / kw) * kw; col <= v.window.col1; col += kw) {
-          const x = Math.round(px + (col - v.window.col0) * colPx) + 0.5;
-          ctx.moveTo(x, py);
-          ctx.lineTo(x, py + ph);
-        }
-        ctx.stroke();
-        ctx.strokeStyle = muted;
-        ctx.lineWidth = 1;
-      }
-    }
-    ctx.strokeStyle = border;
-    ctx.strokeRect(px - 0.5, py - 0.5, pw + 1, ph + 1);
-    ctx.strokeStyle = muted;
-
-    // Axes: indices at the middle of the rows / columns they label — matrix indices, or for the
-    // filter grid the out (rows) and in (columns) channel of each tile.
+    const { x: px, y: py, w: pw, h: ph } = this.plot;
     const w = v.window;
-    const [th, tw] = v.tile ?? [1, 1];
-    const axis = (lo: number, hi: number, unit: number, count: number): Array<{ at: number; label: string }> =>
-      indexTicks(Math.floor(lo / unit), Math.ceil(hi / unit), count)
-        .map((k) => ({ at: k * unit + unit / 2, label: String(k) }))
-        .filter((t) => t.at >= lo && t.at <= hi);
-    ctx.textAlign = 'right';
-    ctx.textBaseline = 'middle';
-    for (const t of axis(w.row0, w.row1, th, Math.max(2, Math.floor(ph / 40)))) {
-      const y = py + ((t.at + (th === 1 ? 0.5 : 0) - w.row0) / (w.row1 - w.row0)) * ph;
-      ctx.beginPath();
-      ctx.moveTo(px - 4, y);
-      ctx.lineTo(px, y);
-      ctx.stroke();
-      ctx.fillText(t.label, px - 6, y);
-    }
-    ctx.textBaseline = 'top';
-    const colTicks = axis(w.col0, w.col1, tw, Math.max(2, Math.floor(pw / 70)));
-    colTicks.forEach((t, k) => {
-      const x = px + ((t.at + (tw === 1 ? 0.5 : 0) - w.col0) / (w.col1 - w.col0)) * pw;
-      ctx.beginPath();
-      ctx.moveTo(x, py + ph);
-      ctx.lineTo(x, py + ph + 4);
-      ctx.stroke();
-      ctx.textAlign = k === 0 && colTicks.length > 1 && tw === 1 ? 'left' : 'center';
-      ctx.fillText(t.label, ctx.textAlign === 'left' ? x - 3 : x, py + ph + 6);
-    });
-    if (v.tile) {
-      // Which channel each axis counts.
-      ctx.textAlign = 'left';
-      ctx.fillText(l10n.t('in →'), px + pw + 2 - ctx.measureText(l10n.t('in →')).width, py + ph + 6 + TILE_AXIS);
-      ctx.textAlign = 'right';
-      ctx.textBaseline = 'bottom';
-      ctx.fillText(l10n.t('out ↓'), px - 6, py + 12);
-    }
-
-    // Colour bar with its values: top = scale.hi.
-    const bx = px + pw + BAR_GAP;
-    for (let y = 0; y < barH; y++) {
-      const [r, g, b] = colourAt(1 - y / Math.max(1, barH - 1), scale.kind);
-      ctx.fillStyle = `rgb(${r},${g},${b})`;
-      ctx.fillRect(bx, py + y, BAR_WIDTH, 1);
-    }
-    ctx.strokeStyle = border;
-    ctx.strokeRect(bx - 0.5, py - 0.5, BAR_WIDTH + 1, barH + 1);
-    ctx.fillStyle = muted;
-    ctx.strokeStyle = muted;
-    ctx.textAlign = 'left';
-    ctx.textBaseline = 'middle';
-    // The scale's ends, then round values between them that keep clear of the ends' labels.
-    const yOfTick = (t: number): number => py + (scale.hi > scale.lo ? (1 - (t - scale.lo) / (scale.hi - scale.lo)) * (barH - 1) : barH / 2);
-    const ends = scale.hi > scale.lo ? [scale.hi, scale.lo] : [scale.lo];
-    const inner = scale.hi > scale.lo ? niceTicks(scale.lo, scale.hi, Math.max(2, Math.floor(barH / 32))).filter((t) => ends.every((e) => Math.abs(yOfTick(t) - yOfTick(e)) >= 14)) : [];
-    for (const t of [...ends, ...inner]) {
-      const y = yOfTick(t);
-      ctx.beginPath();
-      ctx.moveTo(bx + BAR_WIDTH, y);
-      ctx.lineTo(bx + BAR_WIDTH + 4, y);
-      ctx.stroke();
-      ctx.textBaseline = t === scale.hi && ends.length > 1 ? 'top' : t === scale.lo && ends.length > 1 ? 'bottom' : 'middle';
-      ctx.fillText(fmtNumber(t), bx + BAR_WIDTH + 6, t === scale.hi && ends.length > 1 ? y - 1 : t === scale.lo && ends.length > 1 ? y + 2 : y);
-    }
-    ctx.textBaseline = 'middle';
-
-    if (this.drag) {
-      // White under black dashes: visible on any colour of either map.
-      const d = this.drag;
-      const rect = [Math.min(d.x0, d.x1) + 0.5, Math.min(d.y0, d.y1) + 0.5, Math.abs(d.x1 - d.x0), Math.abs(d.y1 - d.y0)] as const;
-      ctx.lineWidth = 3;
-      ctx.strokeStyle = '#ffffff';
-      ctx.strokeRect(...rect);
-      ctx.lineWidth = 1;
-      ctx.strokeStyle = '#000000';
-      ctx.setLineDash([4, 3]);
-      ctx.strokeRect(...rect);
-      ctx.setLineDash([]);
-    }
-
     c.dataset.drawn = `${v.width}x${v.height}`;
     c.dataset.stat = stat;
     c.dataset.scale = `${scale.lo},${scale.hi}`;
     c.dataset.window = `${w.row0},${w.row1},${w.col0},${w.col1}`;
     c.dataset.plot = `${px},${py},${pw},${ph}`;
-    this.caption.textContent = this.describe(v, stat, scale, pLo, pHi);
+    this.caption.textContent = describeHeatmap(v, stat, scale, pLo, pHi);
   }
 
-  private describe(v: HeatmapView, stat: HeatmapStat, scale: ColourScale, pLo: number, pHi: number): string {
-    const w = v.window;
-    const whole = w.row0 === 0 && w.col0 === 0 && w.row1 === v.rows && w.col1 === v.cols;
-    const region = whole ? l10n.t('{0} × {1}', v.rows, v.cols) : l10n.t('rows {0}–{1}, columns {2}–{3} of {4} × {5}', w.row0, w.row1 - 1, w.col0, w.col1 - 1, v.rows, v.cols);
-    const what = this.unpooled(v) && stat === 'mean' ? l10n.t('one value per cell') : l10n.t('pooled into {0} × {1} cells, {2} per cell', v.height, v.width, statLabel(stat));
-    const clip = pLo === 0 && pHi === 100 ? l10n.t('colours span the full range [{0}, {1}]', fmtNumber(scale.lo), fmtNumber(scale.hi)) : l10n.t('colours clipped at percentiles {0}–{1} of the cells: [{2}, {3}]', pLo, pHi, fmtNumber(scale.lo), fmtNumber(scale.hi));
-    const tile = v.tile ? ` · ${l10n.t('each {0} × {1} tile is one filter [out, in]', v.tile[0], v.tile[1])}` : '';
-    return `${region}: ${what}; ${clip}${tile}`;
-  }
 
   private inPlot(x: number, y: number): boolean {
     const p = this.plot;
@@ -472,28 +298,10 @@ export class HeatmapPanel {
       this.readout.textContent = '';
       return;
     }
-    this.readout.textContent = this.cellText(cells, cell.i, cell.j);
+    this.readout.textContent = cellText(cells, cell.i, cell.j);
   }
 
   /** What one cell holds, in words. */
-  private cellText(cells: Cells, i: number, j: number): string {
-    const v = cells.view;
-    const w = v.window;
-    const r0 = bound(i, w.row1 - w.row0, v.height, w.row0);
-    const r1 = bound(i + 1, w.row1 - w.row0, v.height, w.row0);
-    const c0 = bound(j, w.col1 - w.col0, v.width, w.col0);
-    const c1 = bound(j + 1, w.col1 - w.col0, v.width, w.col0);
-    const k = i * v.width + j;
-    const rowsText = r1 - r0 === 1 ? l10n.t('row {0}', r0) : l10n.t('rows {0}–{1}', r0, r1 - 1);
-    const colsText = c1 - c0 === 1 ? l10n.t('column {0}', c0) : l10n.t('columns {0}–{1}', c0, c1 - 1);
-    let where = `${rowsText}, ${colsText}`;
-    if (v.tile && r1 - r0 === 1 && c1 - c0 === 1) {
-      const [kh, kw] = v.tile;
-      where += ` · ${l10n.t('filter [{0}, {1}], position ({2}, {3})', Math.floor(r0 / kh), Math.floor(c0 / kw), r0 % kh, c0 % kw)}`;
-    }
-    if (r1 - r0 === 1 && c1 - c0 === 1) return `${where}: ${l10n.t('value {0}', fmtNumber(cells.mean[k]))}`;
-    return `${where}: ${l10n.t('mean {0}, std {1}, min {2}, max {3}, max |x| {4}', fmtNumber(cells.mean[k]), fmtNumber(cells.std[k]), fmtNumber(cells.min[k]), fmtNumber(cells.max[k]), fmtNumber(cells.maxAbs[k]))}`;
-  }
 
   private endDrag(x: number, y: number): void {
     const d = this.drag;
@@ -568,6 +376,3 @@ export class HeatmapPanel {
   }
 }
 
-function statLabel(s: HeatmapStat): string {
-  return { mean: l10n.t('mean'), maxAbs: l10n.t('max |x|'), std: l10n.t('std') }[s];
-}
