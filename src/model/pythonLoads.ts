@@ -183,9 +183,9 @@ export function loadBindings(text: string): LoadBinding[] {
 }
 
 /** Each variable's file in force at `offset`: its last load before there, unless assigned since. */
-export function loadBindingsAt(text: string, offset: number): Map<string, string> {
+export function loadBindingsAt(loads: readonly LoadBinding[], offset: number): Map<string, string> {
   const out = new Map<string, string>();
-  for (const b of loadBindings(text)) {
+  for (const b of loads) {
     if (b.at > offset) break;
     if (b.path === null) out.delete(b.variable);
     else out.set(b.variable, b.path);

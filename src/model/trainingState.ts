@@ -1,3 +1,4 @@
+import { storageRegionKey } from './buildIndex';
 import type { ModelIndex, ModuleNode, TensorEntry } from './modelIndex';
 
 /**
@@ -86,7 +87,8 @@ function parameterSequences(index: ModelIndex, optimizerPrefixes: readonly strin
   const dedupe = (ts: readonly TensorEntry[]): TensorEntry[] => {
     const seen = new Set<string>();
     return ts.filter((t) => {
-      const key = `${t.location.file}\u0000${t.location.storageKey}\u0000${t.location.elementOffset}\u0000${t.shape.join(',')}`;
+      // Tied tensors (one storage region, two names) are one parameter to an optimizer.
+      const key = storageRegionKey(t);
       if (seen.has(key)) return false;
       seen.add(key);
       return true;

@@ -9,14 +9,19 @@ const MAX_VARIABLES_PER_DOCUMENT = 100;
 
 type Stored = Record<string, Record<string, string>>;
 
+/** The open notebook a cell document belongs to, if any. */
+export function notebookOfCell(cellUri: vscode.Uri): vscode.NotebookDocument | undefined {
+  const cell = cellUri.toString();
+  return vscode.workspace.notebookDocuments.find((nb) => nb.getCells().some((c) => c.document.uri.toString() === cell));
+}
+
 /**
  * The document a binding belongs to: a notebook cell binds for its whole notebook (cells share one
  * Python kernel, so `net` means the same object in all of them).
  */
 export function bindingScope(uri: vscode.Uri): vscode.Uri {
   if (uri.scheme !== 'vscode-notebook-cell') return uri;
-  const cell = uri.toString();
-  const notebook = vscode.workspace.notebookDocuments.find((nb) => nb.getCells().some((c) => c.document.uri.toString() === cell));
+  const notebook = notebookOfCell(uri);
   // Closed notebook: cell URIs are the notebook's URI with another scheme and a fragment.
   return notebook?.uri ?? uri.with({ scheme: 'file', fragment: '' });
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadBindings, loadBindingsAt } from '../../src/model/pythonLoads';
 
-const at = (text: string, marker = '█'): Map<string, string> => loadBindingsAt(text.replace(marker, ''), text.indexOf(marker));
+const at = (text: string, marker = '█'): Map<string, string> => loadBindingsAt(loadBindings(text.replace(marker, '')), text.indexOf(marker));
 
 describe('loadBindings: the code’s own loading binds a variable to a file', () => {
   it.each([
@@ -36,10 +36,10 @@ describe('loadBindings: the code’s own loading binds a variable to a file', ()
     const code = "█0\nsd = torch.load('a.pt')\n█1\nsd = torch.load('b.pt')\n█2\nsd = {}\n█3\n";
     const clean = code.replace(/█\d/g, '');
     const offsetOf = (k: number): number => code.replace(new RegExp(`█(?!${k})\\d`, 'g'), '').indexOf(`█${k}`);
-    expect(loadBindingsAt(clean, offsetOf(0)).get('sd')).toBeUndefined();
-    expect(loadBindingsAt(clean, offsetOf(1)).get('sd')).toBe('a.pt');
-    expect(loadBindingsAt(clean, offsetOf(2)).get('sd')).toBe('b.pt');
-    expect(loadBindingsAt(clean, offsetOf(3)).get('sd')).toBeUndefined();
+    expect(loadBindingsAt(loadBindings(clean), offsetOf(0)).get('sd')).toBeUndefined();
+    expect(loadBindingsAt(loadBindings(clean), offsetOf(1)).get('sd')).toBe('a.pt');
+    expect(loadBindingsAt(loadBindings(clean), offsetOf(2)).get('sd')).toBe('b.pt');
+    expect(loadBindingsAt(loadBindings(clean), offsetOf(3)).get('sd')).toBeUndefined();
     expect(loadBindings(clean).map((b) => [b.variable, b.path])).toEqual([
       ['sd', 'a.pt'],
       ['sd', 'b.pt'],
