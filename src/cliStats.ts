@@ -1,5 +1,6 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
+import { forEachAtOnce } from './core/atOnce';
 import { terminalText as show } from './core/displayText';
 import type { ModelIndex, TensorEntry } from './model/modelIndex';
 import type { StatsView } from './protocol/messages';
@@ -57,19 +58,14 @@ export async function openWorkerPool(): Promise<WorkerPool | undefined> {
 export async function statsForTensors(tensors: readonly TensorEntry[], signal?: AbortSignal, pool?: WorkerPool): Promise<ParameterStatsJson[]> {
   if (pool) {
     const out = new Array<ParameterStatsJson>(tensors.length);
-    let next = 0;
-    const lane = async (): Promise<void> => {
-      for (let i = next++; i < tensors.length; i = next++) {
-        const t = tensors[i];
-        try {
-          out[i] = toJson(t, await pool.stats({ tensor: { dtype: t.dtype, shape: t.shape, location: t.location } }, { signal }));
-        } catch (e) {
-          if (signal?.aborted) throw e;
-          out[i] = failedJson(t, e);
-        }
+    await forEachAtOnce(tensors, pool.size, async (t, i) => {
+      try {
+        out[i] = toJson(t, await pool.stats({ tensor: { dtype: t.dtype, shape: t.shape, location: t.location } }, { signal }));
+      } catch (e) {
+        if (signal?.aborted) throw e;
+        out[i] = failedJson(t, e);
       }
-    };
-    await Promise.all(Array.from({ length: pool.size }, lane));
+    });
     return out;
   }
   const sources = new Map<string, FileByteSource>();

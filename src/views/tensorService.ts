@@ -1,3 +1,4 @@
+import { forEachAtOnce } from '../core/atOnce';
 import { biasFanIn, initTensors } from '../model/init/detectModelInit';
 import type { ModelIndex, TensorEntry } from '../model/modelIndex';
 import type { HeatmapRequest, HeatmapView, HistogramBins, InitView, SchemeView, SliceIndex, StatsView, TensorSpec, ValuesView } from '../protocol/messages';
@@ -95,15 +96,8 @@ export class TensorService {
       p = (async () => {
         const tensors = initTensors(index);
         const views = new Map<string, InitView>();
-        let next = 0;
-        const lane = async (): Promise<void> => {
-          for (let i = next++; i < tensors.length; i = next++) {
-            const t = tensors[i]!;
-            // A tensor that cannot be read has no verdict; the others are still judged together.
-            await this.init(index, t, biasFanIn(index, t)).then((v) => views.set(t.name, v), () => undefined);
-          }
-        };
-        await Promise.all(Array.from({ length: MODEL_INIT_LANES }, lane));
+        // A tensor that cannot be read has no verdict; the others are still judged together.
+        await forEachAtOnce(tensors, MODEL_INIT_LANES, (t) => this.init(index, t, biasFanIn(index, t)).then((v) => void views.set(t.name, v), () => undefined));
         const judged = attributeInitViews(index, tensors, views);
         this.modelInitsDone.set(index, judged);
         return judged;
