@@ -21,12 +21,19 @@ export const tests: UiTest[] = [
       const models = await openModelsView(page);
       const fileRow = treeRow(models, FILE, 1);
       await scrollIntoView(page, models.locator('.monaco-list'), fileRow, WORKBENCH_TIMEOUT_MS);
-      await expandRow(fileRow);
       // Its tensors are the rows right below it (folders' files, also at level 2, come before it).
-      const at = Number(await fileRow.getAttribute('data-index'));
+      // The new file's own re-scan may land after the first expansion, so wait until the row after
+      // the file is one of its children, expanding again if that re-scan re-rendered it collapsed.
+      let at = -1;
       const row = (i: number) => models.locator(`.monaco-list-row[role="treeitem"][data-index="${at + 1 + i}"]`);
-      await row(0).waitFor({ timeout: STEP_TIMEOUT_MS });
-      assert.equal(await row(0).getAttribute('aria-level'), '2');
+      const deadline = Date.now() + STEP_TIMEOUT_MS;
+      for (;;) {
+        await expandRow(fileRow);
+        at = Number(await fileRow.getAttribute('data-index'));
+        if ((await row(0).getAttribute('aria-level', { timeout: 500 }).catch(() => null)) === '2') break;
+        assert.ok(Date.now() < deadline, `the row after ${FILE} never became one of its tensors`);
+        await page.waitForTimeout(200);
+      }
       await moveMouseAway(page);
       await shot('hostile-rows');
       for (let i = 0; i < NAMES.length; i++) {
