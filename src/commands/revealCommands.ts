@@ -12,6 +12,21 @@ export interface RevealArg {
 }
 
 /** "Reveal in tree" of the hover: selects a parameter or module in the Models view. */
+/**
+ * `reveal` fails with "Data tree node not found" while the view re-renders after a re-scan (a file
+ * changed or appeared); the node is there a moment later, so try again for up to two seconds.
+ */
+async function revealRendered(treeView: vscode.TreeView<TreeNode>, node: TreeNode): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await treeView.reveal(node, { select: true, focus: true, expand: false });
+    } catch (e) {
+      if (attempt >= 10 || !/not found/i.test(String(e))) throw e;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
 export function registerRevealCommands(registry: ModelRegistry, tree: ModelTreeProvider, treeView: vscode.TreeView<TreeNode>): vscode.Disposable[] {
   const reveal = async (arg?: RevealArg): Promise<boolean> => {
     if (!arg?.uri) return false;
@@ -32,7 +47,7 @@ export function registerRevealCommands(registry: ModelRegistry, tree: ModelTreeP
       void vscode.window.showInformationMessage(vscode.l10n.t('ParamScope: {0} has no {1} any more.', where, arg.name ?? arg.module ?? ''));
       return false;
     }
-    await treeView.reveal(node, { select: true, focus: true, expand: false });
+    await revealRendered(treeView, node);
     return true;
   };
   return [vscode.commands.registerCommand(CommandIds.revealParameter, reveal)];
