@@ -9,7 +9,7 @@ const node = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', 
 await Promise.all([
   build({ ...node, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } }),
   build({ ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] }),
-  build({ ...node, entryPoints: ['src/runtime/worker/tensorWorker.ts'], outfile: 'dist/tensorWorker.js' }),
+  build({ ...node, entryPoints: ['src/worker/tensorWorker.ts'], outfile: 'dist/tensorWorker.js' }),
   // Webview pages: browser bundles, one per page.
   build({ ...webview, entryPoints: ['webview/parameterPanel.ts'], outfile: 'dist/webview/parameterPanel.js' }),
   build({ ...webview, entryPoints: ['webview/modelSummary.ts'], outfile: 'dist/webview/modelSummary.js' }),

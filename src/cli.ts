@@ -6,7 +6,7 @@ import { printModuleTree } from './model/printTree';
 import { findTies } from './model/ties';
 import { describeInit } from './model/init/describeInit';
 import { detectModelInit } from './model/init/detectModelInit';
-import type { ModelIndex } from './model/modelIndex';
+import type { ModelIndex } from './core/modelIndex';
 import { progressText, summaryJson } from './model/summaryExport';
 import { trainingProgress } from './model/trainingState';
 import { UnknownParameterError, runStats } from './cliStats';

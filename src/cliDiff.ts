@@ -1,12 +1,12 @@
 import { terminalText as show } from './core/displayText';
-import type { ModelIndex, TensorEntry } from './model/modelIndex';
+import type { ModelIndex, TensorEntry } from './core/modelIndex';
 import { openModel } from './model/openModel';
 import { diffValues, summarizeDiff, type DiffSummary, type PairDiffRunner, type PairResult } from './model/diff/diffValues';
 import { matchTensors, pairRow, type TensorMatch } from './model/diff/matchTensors';
 import type { DiffRowView, TensorDiffView, TensorSpec } from './protocol/messages';
 import { FileByteSource } from './runtime/byteSource';
 import { diffTensors } from './runtime/tensorDiff';
-import type { WorkerPool } from './runtime/worker/workerPool';
+import type { WorkerPool } from './runtime/workerPool';
 import { openWorkerPool } from './cliStats';
 
 /** One `diff --json` row: names, statuses, dtypes and shapes of both sides, and the values' metrics. */

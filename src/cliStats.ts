@@ -2,11 +2,11 @@ import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { forEachAtOnce } from './core/atOnce';
 import { terminalText as show } from './core/displayText';
-import type { ModelIndex, TensorEntry } from './model/modelIndex';
+import type { ModelIndex, TensorEntry } from './core/modelIndex';
 import type { StatsView } from './protocol/messages';
 import { FileByteSource } from './runtime/byteSource';
 import { computeTensorStats } from './runtime/stats';
-import { WorkerPool } from './runtime/worker/workerPool';
+import { WorkerPool } from './runtime/workerPool';
 
 /** A parameter name the file does not have: bad usage, not a bad file. */
 export class UnknownParameterError extends Error {}

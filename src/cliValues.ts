@@ -1,5 +1,5 @@
 import { terminalText as show } from './core/displayText';
-import type { ModelIndex, TensorEntry } from './model/modelIndex';
+import type { ModelIndex, TensorEntry } from './core/modelIndex';
 import { expressionsAt } from './model/pythonExpression';
 import { resolveSteps } from './model/resolveExpression';
 import { formatTorchTensor, printPlan, TORCH_PRINT_DEFAULTS } from './model/torchPrint';

@@ -6,8 +6,8 @@ import { registerModelCommands } from './commands/modelCommands';
 import { registerParameterCommands } from './commands/parameterCommands';
 import { registerReportCommands } from './commands/reportCommands';
 import { registerRevealCommands } from './commands/revealCommands';
-import { WorkerPool } from './runtime/worker/workerPool';
-import { redirectPyTorchBinFiles } from './views/binFileRedirect';
+import { WorkerPool } from './runtime/workerPool';
+import { redirectSniffedModelFiles } from './views/binFileRedirect';
 import { localizeCore } from './views/coreL10n';
 import { DiffPanels } from './views/diffPanel';
 import { InitReportPanels } from './views/initReportPanel';
@@ -68,7 +68,7 @@ export function activate(context: vscode.ExtensionContext): ParamScopeApi {
     panels.registerSerializer(),
     initReports.registerSerializer(),
     ties.registerSerializer(),
-    redirectPyTorchBinFiles(),
+    redirectSniffedModelFiles(),
     ...registerModelCommands(tree),
     ...registerParameterCommands(registry, panels),
     ...registerReportCommands({ registry, tree, treeView, initReports, ties }),

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { isPythonIdentifier, rootNameForFile } from '../model/accessPath';
+import { isPythonIdentifier, rootNameForFile } from '../core/accessPath';
 import { expressionsAt, type ExprStep } from '../model/pythonExpression';
 import { resolveSteps } from '../model/resolveExpression';
 import type { ModelRegistry } from '../views/modelRegistry';

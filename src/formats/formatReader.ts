@@ -1,6 +1,5 @@
-import * as l10n from '@vscode/l10n';
 import type { ByteSource } from '../runtime/byteSource';
-import type { FormatId, ReaderResult } from '../model/modelIndex';
+import type { FormatId, ReaderResult } from '../core/modelIndex';
 
 /** What a reader may ask of its caller besides the file's own bytes. */
 export interface ReaderContext {
@@ -12,8 +11,18 @@ export interface ReaderContext {
 /** One reader per file format (see docs/architecture.md). */
 export interface FormatReader {
   readonly id: FormatId;
-  /** Lower-case file name endings this reader claims, most specific first. */
+  /** What the error for an unrecognised file lists (`safetensors`, `a PyTorch checkpoint`). */
+  readonly label: string;
+  /**
+   * Lower-case file name endings this reader claims by name, most specific first: the workspace
+   * scan lists such files, the summary editor opens them (package.json's selectors derive from these).
+   */
   readonly extensions: readonly string[];
+  /**
+   * Endings other programs use too (`.bin`, `.pkl`, `.tar`): such files are listed, and opened in
+   * the summary, only when `match` says they are this format.
+   */
+  readonly sniffedExtensions?: readonly string[];
   /** Cheap sniff of leading bytes; never throws on foreign input. */
   match(src: ByteSource): Promise<boolean>;
   open(src: ByteSource, ctx: ReaderContext): Promise<ReaderResult>;
@@ -28,8 +37,4 @@ export class FormatError extends Error {
     super(message);
     this.name = 'FormatError';
   }
-}
-
-export function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new Error(l10n.t('cancelled'));
 }

@@ -6,23 +6,61 @@ import { pytorchZipReader } from './pytorch/pytorchZipReader';
 import { safetensorsReader } from './safetensors/safetensorsReader';
 import { shardedSafetensorsReader } from './safetensors/shardedSafetensorsReader';
 
-/** Every reader, most specific first. */
+/**
+ * Every reader, most specific first. A new format is its folder plus one line here: the file
+ * endings the workspace scan lists, the summary editor's selectors in package.json (checked by
+ * test/unit/formatRegistry.test.ts), the sniffing order and the error for an unknown file all
+ * derive from this list.
+ */
 export const READERS: readonly FormatReader[] = [shardedSafetensorsReader, safetensorsReader, pytorchZipReader, pytorchLegacyReader];
 
-/** File name endings any reader claims: the workspace scan and the editor use these. */
-export const MODEL_FILE_EXTENSIONS: readonly string[] = [...new Set(READERS.flatMap((r) => r.extensions))];
+const unique = (xs: readonly string[]): string[] => [...new Set(xs)];
+
+/** Endings some reader claims by name: listed by the scan, opened by the summary editor. */
+export const MODEL_FILE_EXTENSIONS: readonly string[] = unique(READERS.flatMap((r) => r.extensions));
+
+/** Generic endings (`.bin`): listed, and opened in the summary, only when a reader's sniff says so. */
+export const SNIFFED_EXTENSIONS: readonly string[] = unique(READERS.flatMap((r) => r.sniffedExtensions ?? [])).filter((e) => !MODEL_FILE_EXTENSIONS.includes(e));
+
+/** The summary editor's `filenamePattern`s (package.json `customEditors[0].selector`). */
+export const SUMMARY_EDITOR_PATTERNS: readonly string[] = MODEL_FILE_EXTENSIONS.map((e) => `*${e}`);
+
+/**
+ * The default `paramscope.include` glob: every claimed or sniffed ending by its last segment
+ * (`.safetensors.index.json` → `json`; `isModelFileName` then keeps only the full endings).
+ */
+export const DEFAULT_INCLUDE_GLOB = `**/*.{${unique([...MODEL_FILE_EXTENSIONS, ...SNIFFED_EXTENSIONS].map((e) => e.slice(e.lastIndexOf('.') + 1))).join(',')}}`;
+
+/** How a file's name makes it a model file: by name, by its leading bytes (`sniff`), or not at all. */
+export function modelFileKind(fileName: string): 'named' | 'sniff' | null {
+  const lower = fileName.toLowerCase();
+  if (MODEL_FILE_EXTENSIONS.some((e) => lower.endsWith(e))) return 'named';
+  if (SNIFFED_EXTENSIONS.some((e) => lower.endsWith(e))) return 'sniff';
+  return null;
+}
+
+/** Readers whose `match` may claim a file of this name, by name first. */
+function claimingReaders(fileName: string): FormatReader[] {
+  const lower = fileName.toLowerCase();
+  return READERS.filter((r) => [...r.extensions, ...(r.sniffedExtensions ?? [])].some((e) => lower.endsWith(e)));
+}
+
+/** True when a reader that claims this file's ending recognises its leading bytes. */
+export async function sniffsAsModel(fileName: string, src: ByteSource): Promise<boolean> {
+  for (const r of claimingReaders(fileName)) if (await r.match(src).catch(() => false)) return true;
+  return false;
+}
 
 /**
  * Picks the reader for a file: readers claiming its extension are sniffed first, then all the
  * others (a `.bin` may be a PyTorch zip or a legacy pickle; a renamed file still opens).
  */
 export async function selectReader(fileName: string, src: ByteSource): Promise<FormatReader> {
-  const lower = fileName.toLowerCase();
-  const claimed = READERS.filter((r) => r.extensions.some((e) => lower.endsWith(e)));
+  const claimed = claimingReaders(fileName);
   for (const r of [...claimed, ...READERS.filter((r) => !claimed.includes(r))]) {
     if (await r.match(src).catch(() => false)) return r;
   }
   // An unambiguous extension (`.safetensors`) gets its reader's own, more precise, complaint.
   if (claimed.length === 1) return claimed[0]!;
-  throw new FormatError('unknown', l10n.t('{0}: not a recognised model file (expected safetensors or a PyTorch checkpoint)', fileName));
+  throw new FormatError('unknown', l10n.t('{0}: not a recognised model file (known formats: {1})', fileName, unique(READERS.map((r) => r.label)).join(', ')));
 }

@@ -1,6 +1,6 @@
-import { DTYPE_SIZE } from '../runtime/dtypes';
-import { attrAccess, childAccessByName, childAccessByType, renderSteps, rootNameForFile } from './accessPath';
-import type { ModelIndex, ModuleNode, PathStep, RawModule, RawTensor, ReaderResult, TensorEntry } from './modelIndex';
+import { storageBytes } from '../core/dtypes';
+import { attrAccess, childAccessByName, childAccessByType, renderSteps, rootNameForFile } from '../core/accessPath';
+import type { ModelIndex, ModuleNode, PathStep, RawModule, RawTensor, ReaderResult, TensorEntry } from '../core/modelIndex';
 
 /** Identifies the memory a tensor covers, so tied and shared tensors are counted once. */
 export function storageRegionKey(t: RawTensor): string {
@@ -192,5 +192,5 @@ function fillCounts(root: ModuleNode, byName: ReadonlyMap<string, number>, regio
 
 /** Bytes a tensor's elements occupy (not its storage). */
 export function tensorBytes(t: RawTensor): number {
-  return elementCount(t.shape) * DTYPE_SIZE[t.dtype];
+  return storageBytes(t.dtype, elementCount(t.shape));
 }

@@ -5,7 +5,7 @@ import { FormatError, type ReaderContext } from '../formats/formatReader';
 import { selectReader } from '../formats/registry';
 import { FileByteSource, NotRegularFileError } from '../runtime/byteSource';
 import { buildModelIndex } from './buildIndex';
-import type { ModelIndex } from './modelIndex';
+import type { ModelIndex } from '../core/modelIndex';
 
 export interface OpenModelOptions {
   signal?: AbortSignal;

@@ -1,5 +1,5 @@
 import { terminalText as show } from '../core/displayText';
-import type { ModelIndex, ModuleNode, TensorEntry } from './modelIndex';
+import type { ModelIndex, ModuleNode, TensorEntry } from '../core/modelIndex';
 import { optimizerSlots } from './trainingState';
 
 const fmt = (n: number): string => n.toLocaleString('en-US');

@@ -1,4 +1,4 @@
-import { isPythonIdentifier } from './accessPath';
+import { isPythonIdentifier } from '../core/accessPath';
 import { isStringToken, tokenizePython, type PyStringToken, type PyToken } from './pythonTokens';
 
 /**

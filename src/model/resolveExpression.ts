@@ -1,6 +1,6 @@
-import { DTYPE_SIZE } from '../runtime/dtypes';
-import { INDEXED_CONTAINERS, KEYED_CONTAINERS } from './accessPath';
-import type { ModelIndex, ModuleNode, PathStep, TensorEntry } from './modelIndex';
+import { storageBytes } from '../core/dtypes';
+import { INDEXED_CONTAINERS, KEYED_CONTAINERS } from '../core/accessPath';
+import type { ModelIndex, ModuleNode, PathStep, TensorEntry } from '../core/modelIndex';
 import type { ExprStep, MemberTable, ParameterExpression } from './pythonExpression';
 
 /**
@@ -256,7 +256,7 @@ export type Decision =
   /** Several same-looking small tensors whose fingerprints are not known yet. */
   | { kind: 'needsFingerprints'; matches: Match[] };
 
-const tensorBytes = (t: TensorEntry): number => t.count * DTYPE_SIZE[t.dtype];
+const tensorBytes = (t: TensorEntry): number => storageBytes(t.dtype, t.count);
 
 /** Plain `rgnet.pt` before `rgnet.state_dict.legacy.pt`: the file most like the variable leads. */
 function preferred(a: Match, b: Match): number {

@@ -1,6 +1,6 @@
 import { markdownCode, markdownCodeBlock, markdownText } from '../core/displayText';
 import type { StatsView } from '../protocol/messages';
-import type { ModelIndex, ModuleNode, TensorEntry } from './modelIndex';
+import type { ModelIndex, ModuleNode, TensorEntry } from '../core/modelIndex';
 import { printModuleTree } from './printTree';
 import { optimizerSlots, trainingProgress, type TrainingProgress } from './trainingState';
 

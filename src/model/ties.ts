@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { dirname } from 'node:path';
 import { FileByteSource } from '../runtime/byteSource';
-import { DTYPE_SIZE } from '../runtime/dtypes';
+import { storageBytes } from '../core/dtypes';
 import { streamRawChunks } from '../runtime/elementStream';
 import { broadcastReduction } from '../runtime/tensorLayout';
 import { storageRegionKey } from './buildIndex';
-import type { ModelIndex, ModuleNode, TensorEntry } from './modelIndex';
+import type { ModelIndex, ModuleNode, TensorEntry } from '../core/modelIndex';
 import { realPathInside } from './openModel';
 
 /**
@@ -43,7 +43,7 @@ const EMBEDDING_NAME = /(^|\.)(embed_tokens|wte|word_embeddings|tok_embeddings|e
 const OUTPUT_NAMES = ['lm_head.weight', 'output.weight', 'embed_out.weight'];
 
 function bytesOf(t: TensorEntry): number {
-  return t.count * DTYPE_SIZE[t.dtype];
+  return storageBytes(t.dtype, t.count);
 }
 
 /** Elements [first, last] of the storage a view touches (-1 … -2 for empty views). */

@@ -1,5 +1,5 @@
-import type { DType } from '../runtime/dtypes';
-import { isFloatingDType } from '../runtime/dtypes';
+import type { DType } from '../core/dtypes';
+import { isFloatingDType } from '../core/dtypes';
 
 /**
  * A tensor as `print(t)` shows it in PyTorch (torch/_tensor_str.py, default print options):

@@ -1,5 +1,5 @@
 import { storageRegionKey } from './buildIndex';
-import type { ModelIndex, ModuleNode, TensorEntry } from './modelIndex';
+import type { ModelIndex, ModuleNode, TensorEntry } from '../core/modelIndex';
 
 /**
  * What a training checkpoint says beyond its tensors: which parameter each optimizer state entry

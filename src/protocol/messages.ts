@@ -4,43 +4,11 @@
  */
 import type { ModuleScheme } from '../core/initScheme';
 
-/** Element types as torch spells them (mirrors runtime/dtypes without importing it). */
-export type DTypeName = string;
-
-/** Exact statistics of one tensor (float64; finite values only; null where undefined). */
-export interface StatsView {
-  count: number;
-  min: number | null;
-  max: number | null;
-  mean: number | null;
-  std: number | null;
-  zeros: number;
-  nan: number;
-  inf: number;
-  l2: number | null;
-  absMax: number | null;
-  histogram: { min: number; max: number; counts: number[] } | null;
-}
-
-/** Plain-data location of a tensor's bytes (mirrors model/modelIndex TensorLocation). */
-export interface TensorLocationView {
-  file: string;
-  storageOffset: number;
-  storageBytes: number;
-  storageKey: string;
-  elementOffset: number;
-  strides: number[];
-  byteOrder: 'little' | 'big';
-  /** The storage record's CRC-32, checked by statistics (TensorLocation.crc32). */
-  crc32?: number;
-}
-
-/** What a kernel needs to find a tensor's elements. */
-export interface TensorSpec {
-  dtype: DTypeName;
-  shape: number[];
-  location: TensorLocationView;
-}
+export type { DType as DTypeName } from '../core/dtypes';
+export type { TensorLocation as TensorLocationView, TensorSpec } from '../core/modelIndex';
+export type { DiffSummaryView, StatsView, TensorDiffView } from '../core/results';
+import type { DType as DTypeName } from '../core/dtypes';
+import type { DiffSummaryView, StatsView, TensorDiffView } from '../core/results';
 
 /** The parameter a panel shows. */
 export interface ParameterInfo {
@@ -356,34 +324,6 @@ export interface InitReportRequests {
 
 // ---- Model diff ----------------------------------------------------------------------------
 
-/**
- * How the values of two same-shape tensors differ (runtime/tensorDiff.ts computes it): sums over
- * the positions where both values are finite, NaN/inf disagreements counted apart.
- */
-export interface TensorDiffView {
-  /** Elements in each tensor. */
-  count: number;
-  /** Positions where both values are finite: those the sums cover. */
-  compared: number;
-  nanMismatch: number;
-  infMismatch: number;
-  /** Σa², Σb², Σ(b−a)², Σab over the compared positions. */
-  sumSqA: number;
-  sumSqB: number;
-  sumSqDiff: number;
-  dot: number;
-  /** ‖b−a‖ / ‖a‖; 0 when ‖b−a‖ = 0; null when ‖a‖ = 0 < ‖b−a‖ (no scale to be relative to). */
-  relL2: number | null;
-  /** max |b−a| over the compared positions; null when there are none. */
-  maxAbsDiff: number | null;
-  /** Σab / (‖a‖ ‖b‖); null when either norm is 0 (no direction). */
-  cosine: number | null;
-  /**
-   * Every position holds the same double on both sides (NaN matches NaN, +0 does not match −0).
-   * With different dtypes this says the cast lost nothing.
-   */
-  identical: boolean;
-}
 
 /** What one name holds in the two files (mirrors model/diff/matchTensors DiffStatus). */
 export type DiffStatusName = 'same' | 'dtype-changed' | 'reshaped' | 'added' | 'removed';
@@ -401,20 +341,6 @@ export interface DiffRowView {
   shapeB: number[] | null;
 }
 
-/** Counts for the diff page's header and the CLI's first lines. */
-export interface DiffSummaryView {
-  /** Pairs of one name and shape, whose values are compared (`identical + changed + failed`, once done). */
-  matched: number;
-  identical: number;
-  changed: number;
-  /** Matched pairs whose values could not be read (complex or quantized dtypes, unreadable bytes). */
-  failed: number;
-  added: number;
-  removed: number;
-  reshaped: number;
-  /** Matched pairs stored in different dtypes (also counted as identical or changed). */
-  dtypeChanged: number;
-}
 
 /** Everything the diff page shows before values arrive. */
 export interface DiffPageData {

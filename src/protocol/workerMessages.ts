@@ -1,7 +1,7 @@
 // Messages between the extension host (WorkerPool) and the tensor workers (tensorWorker.ts).
 // The host↔webview messages are in messages.ts; the views the workers answer with are defined
 // there too, so a page and a worker speak of the same StatsView.
-import type { ModelIndex } from '../model/modelIndex';
+import type { ModelIndex } from '../core/modelIndex';
 import type { HeatmapRequest, HeatmapView, HistogramBins, InitView, SchemeView, SliceIndex, StatsView, TensorDiffView, TensorSpec, TieReportView, ValuesView } from './messages';
 
 export interface WorkerRequests {

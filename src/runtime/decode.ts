@@ -1,5 +1,5 @@
 import * as l10n from '@vscode/l10n';
-import { DTYPE_SIZE, isComplexDType, type DType } from './dtypes';
+import { elementBytes, isComplexDType, type DType } from '../core/dtypes';
 import { FLOAT8_E4M3FN_VALUES, FLOAT8_E5M2_VALUES, bfloat16Table, float16Table } from './floatTables';
 
 /** Byte order of stored elements (see `TensorLocation.byteOrder`). */
@@ -31,7 +31,7 @@ export function assertRealDType(d: DType): asserts d is RealDType {
 
 /** Size of the unit a byte swap reverses: one component for complex, else the whole element. */
 export function swapUnit(d: DType): number {
-  return isComplexDType(d) ? DTYPE_SIZE[d] / 2 : DTYPE_SIZE[d];
+  return isComplexDType(d) ? elementBytes(d) / 2 : elementBytes(d);
 }
 
 /** Reverses every `unit`-byte group of `bytes` in place. */
@@ -139,7 +139,7 @@ function scratchFor(length: number): Uint8Array {
 }
 
 function elementCount(dtype: DType, bytes: Uint8Array): number {
-  const size = DTYPE_SIZE[dtype];
+  const size = elementBytes(dtype);
   if (bytes.length % size !== 0) throw new RangeError(`${bytes.length} bytes is not a whole number of ${dtype} elements (${size} bytes each)`);
   return bytes.length / size;
 }

@@ -1,17 +1,13 @@
 import * as l10n from '@vscode/l10n';
-import type { TensorLocation } from '../model/modelIndex';
-import { throwIfAborted } from './abort';
+import type { TensorLocation, TensorSpec } from '../core/modelIndex';
+import { throwIfAborted } from '../core/abort';
 import type { ByteSource } from './byteSource';
 import { assertRealDType, decodeAlignedInto, toAlignedLittleEndian } from './decode';
-import { DTYPE_SIZE, type DType } from './dtypes';
+import { elementBytes, type DType } from '../core/dtypes';
 import { broadcastReduction, fillPieces, planView, type IterationOrder, type ViewPlan } from './tensorLayout';
 
-/** What the streaming kernels need to know about a tensor (a `RawTensor` or `TensorEntry` fits). */
-export interface TensorRef {
-  dtype: DType;
-  shape: readonly number[];
-  location: TensorLocation;
-}
+/** A tensor as the kernels see it: the index's plain-data spec. */
+export type TensorRef = TensorSpec;
 
 /**
  * 2 MiB of doubles per chunk: large enough to amortize a read and the per-chunk bookkeeping, small
@@ -174,7 +170,7 @@ async function gather(src: ByteSource, plan: ViewPlan, pieces: number, bufs: Gat
  */
 export async function* streamRawChunks(src: ByteSource, dtype: DType, shape: readonly number[], loc: TensorLocation, opts: StreamOptions = {}): AsyncGenerator<RawChunk> {
   const chunkElements = resolveChunkElements(opts.chunkElements);
-  const plan = planView(shape, loc, DTYPE_SIZE[dtype], src.size, opts.order ?? 'logical');
+  const plan = planView(shape, loc, elementBytes(dtype), src.size, opts.order ?? 'logical');
   const [first, end] = resolveRange(plan.numel, opts.start, opts.count);
   const total = end - first;
   if (total > MAX_BROADCAST_STREAM_ELEMENTS) {

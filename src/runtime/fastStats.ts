@@ -1,9 +1,9 @@
 import * as l10n from '@vscode/l10n';
-import { throwIfAborted } from './abort';
+import { throwIfAborted } from '../core/abort';
 import { patternValues, statsFromPatternCounts } from './bitPatternStats';
 import type { ByteSource } from './byteSource';
 import type { RealDType } from './decode';
-import { DTYPE_SIZE, type DType } from './dtypes';
+import { elementBytes, type DType } from '../core/dtypes';
 import { streamRawChunks, type TensorRef } from './elementStream';
 import { histcEdges } from './histc';
 import { KernelArena, type KernelKind } from './kernelArena';
@@ -26,12 +26,12 @@ export type FastPath = 'f32' | 'patterns';
 export function fastPathOf(dtype: DType): FastPath | null {
   if (dtype === 'float32') return 'f32';
   if (dtype === 'complex64' || dtype === 'qint8' || dtype === 'quint8') return null;
-  return DTYPE_SIZE[dtype] <= 2 ? 'patterns' : null;
+  return elementBytes(dtype) <= 2 ? 'patterns' : null;
 }
 
 /** Elements per chunk of `dtype`: a whole chunk buffer, or the caller's smaller choice. */
 export function chunkElementsOf(dtype: DType, requested?: number): number {
-  const whole = CHUNK_BYTES / DTYPE_SIZE[dtype];
+  const whole = CHUNK_BYTES / elementBytes(dtype);
   return requested === undefined ? whole : Math.max(1, Math.min(whole, requested));
 }
 
@@ -163,7 +163,7 @@ const PATTERN_FLUSH_ELEMENTS = 2 ** 31;
 /** One pass over a 1- or 2-byte range: how often each bit pattern occurs. */
 export function patternCountsOfRange(src: ByteSource, t: TensorRef, opts: RangeOptions = {}): Promise<Float64Array> {
   return withArena(opts.kernels, async (arena) => {
-    const patterns = DTYPE_SIZE[t.dtype] === 1 ? 256 : 65536;
+    const patterns = elementBytes(t.dtype) === 1 ? 256 : 65536;
     const totals = new Float64Array(patterns);
     let sinceFlush = 0;
     for await (const { ptr, count } of arenaChunks(src, t, arena, opts)) {
@@ -277,7 +277,7 @@ function checkRangeCrcs(t: TensorRef, ranges: ReadonlyArray<[number, number]>, p
   let crc = 0;
   parts.forEach((p, i) => {
     if (p.crc32 === undefined) throw new Error('a statistics pass returned no CRC-32');
-    crc = crc32Combine(crc, p.crc32, ranges[i]![1] * DTYPE_SIZE[t.dtype]);
+    crc = crc32Combine(crc, p.crc32, ranges[i]![1] * elementBytes(t.dtype));
   });
   checkStorageCrc(t.location, crc);
 }
@@ -316,7 +316,7 @@ export async function computeFastStats(
   if (!path) throw new Error(l10n.t('{0} has no fast statistics path', t.dtype));
   // Checks shape, strides and storage bounds before any work is handed out (each range checks
   // them again against the file it reads).
-  const numel = planView(t.shape, t.location, DTYPE_SIZE[t.dtype], Number.MAX_SAFE_INTEGER, 'storage').numel;
+  const numel = planView(t.shape, t.location, elementBytes(t.dtype), Number.MAX_SAFE_INTEGER, 'storage').numel;
   const chunk = chunkElementsOf(t.dtype, opts.chunkElements);
   const ranges = splitRanges(numel, chunk, opts.parts);
   const passes = path === 'f32' ? 2 : 1;
@@ -334,7 +334,7 @@ export async function computeFastStats(
     const results = await Promise.all(ranges.map(([s, c], i) => runner.patterns(s, c, progress(i), crc)));
     if (crc) checkRangeCrcs(t, ranges, results);
     const parts = results.map((r) => r.data);
-    const counts = parts[0] ?? new Float64Array(DTYPE_SIZE[t.dtype] === 1 ? 256 : 65536);
+    const counts = parts[0] ?? new Float64Array(elementBytes(t.dtype) === 1 ? 256 : 65536);
     for (const p of parts.slice(1)) for (let j = 0; j < counts.length; j++) counts[j] += p[j];
     return statsFromPatternCounts(counts, patternValues(t.dtype as RealDType)!, opts.bins);
   }

@@ -1,5 +1,5 @@
-import * as l10n from '@vscode/l10n';
-import type { RunOptions } from './worker/workerPool';
+import type { RunOptions } from './workerPool';
+import { abortReason } from '../core/abort';
 
 /** A computation several views may wait on at once (a panel, a hover, an export). */
 interface Shared<T> {
@@ -8,11 +8,6 @@ interface Shared<T> {
   readonly listeners: Set<NonNullable<RunOptions['onProgress']>>;
   waiters: number;
   last?: [number, number];
-}
-
-/** Rejection for a waiter whose own signal fired; the computation goes on for the others. */
-function abortReason(signal: AbortSignal): Error {
-  return signal.reason instanceof Error ? signal.reason : new Error(l10n.t('cancelled'));
 }
 
 /**

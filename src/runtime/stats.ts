@@ -1,12 +1,12 @@
 import * as l10n from '@vscode/l10n';
-import { throwIfAborted } from './abort';
+import { throwIfAborted } from '../core/abort';
 import type { ByteSource } from './byteSource';
 import { assertRealDType } from './decode';
 import { streamElements, type TensorRef } from './elementStream';
 import { computeFastStats, fastPathOf, localRunner } from './fastStats';
 import { DEFAULT_HISTOGRAM_BINS, HistcCounter, MAX_HISTOGRAM_BINS, histcEdges } from './histc';
 import { RunningStats, type MomentStats } from './runningStats';
-import { DTYPE_SIZE } from './dtypes';
+import { elementBytes } from '../core/dtypes';
 import { coversStorage, verifyStorageCrc } from './storageCrc';
 import { broadcastReduction, planView } from './tensorLayout';
 
@@ -71,7 +71,7 @@ export async function computeStatsFromStream(makeStream: (pass: 0 | 1) => AsyncI
  */
 export function broadcastOf(entry: TensorRef): { distinct: TensorRef; weight: number } | null {
   const { dtype, shape, location } = entry;
-  planView(shape, location, DTYPE_SIZE[dtype], Number.MAX_SAFE_INTEGER, 'storage');
+  planView(shape, location, elementBytes(dtype), Number.MAX_SAFE_INTEGER, 'storage');
   const reduced = broadcastReduction(shape, location.strides);
   if (!reduced) return null;
   return { distinct: { dtype, shape: reduced.shape, location: { ...location, strides: reduced.strides } }, weight: reduced.weight };

@@ -1,10 +1,10 @@
 import * as l10n from '@vscode/l10n';
-import { throwIfAborted } from './abort';
+import { throwIfAborted } from '../core/abort';
 import type { ByteSource } from './byteSource';
 import { crc32 } from './crc32';
-import { DTYPE_SIZE } from './dtypes';
+import { elementBytes } from '../core/dtypes';
 import type { TensorRef } from './elementStream';
-import type { TensorLocation } from '../model/modelIndex';
+import type { TensorLocation } from '../core/modelIndex';
 
 /** Bytes per read of a separate CRC pass: the kernels' chunk size, so memory stays bounded. */
 export const CRC_READ_BYTES = 4 * 1024 * 1024;
@@ -33,7 +33,7 @@ export function coversStorage(t: TensorRef): boolean {
     expected *= d;
     numel *= d;
   }
-  return numel * DTYPE_SIZE[t.dtype] === location.storageBytes;
+  return numel * elementBytes(t.dtype) === location.storageBytes;
 }
 
 /** Throws `StorageCrcError` unless `actual` is the CRC-32 `location` records (if it records one). */

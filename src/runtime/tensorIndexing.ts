@@ -1,6 +1,6 @@
 import * as l10n from '@vscode/l10n';
 import type { ByteSource } from './byteSource';
-import { isComplexDType } from './dtypes';
+import { isComplexDType } from '../core/dtypes';
 import type { TensorRef } from './elementStream';
 import { readExactIntegers, readValues } from './readValues';
 

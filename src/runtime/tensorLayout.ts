@@ -1,5 +1,5 @@
 import * as l10n from '@vscode/l10n';
-import type { TensorLocation } from '../model/modelIndex';
+import type { TensorLocation } from '../core/modelIndex';
 
 /** Thrown when a tensor's shape, strides or offsets do not describe bytes inside its storage. */
 export class InvalidViewError extends Error {

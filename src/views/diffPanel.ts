@@ -4,10 +4,10 @@ import { WebviewPanelHost } from './webviewPanelHost';
 import { CommandIds } from '../commands/commandIds';
 import { comparedPairs, diffValues, summarizeDiff, type DiffSummary, type PairDiffRunner, type PairResult } from '../model/diff/diffValues';
 import { matchTensors, pairRow, type TensorMatch } from '../model/diff/matchTensors';
-import type { ModelIndex, TensorEntry } from '../model/modelIndex';
+import type { ModelIndex, TensorEntry } from '../core/modelIndex';
 import type { DiffNotifications, DiffPageData, DiffRequests, TensorSpec } from '../protocol/messages';
-import { DTYPE_SIZE } from '../runtime/dtypes';
-import type { WorkerPool } from '../runtime/worker/workerPool';
+import { storageBytes } from '../core/dtypes';
+import type { WorkerPool } from '../runtime/workerPool';
 import type { ModelRegistry } from './modelRegistry';
 import { shortReason } from './modelTreeProvider';
 
@@ -192,7 +192,7 @@ export class DiffPanel extends WebviewPanelHost<DiffRequests, DiffNotifications>
 
   private async compare(run: Run): Promise<void> {
     const t0 = Date.now();
-    const bytes = comparedPairs(run.match).reduce((n, p) => n + p.a!.count * DTYPE_SIZE[p.a!.dtype] + p.b!.count * DTYPE_SIZE[p.b!.dtype], 0);
+    const bytes = comparedPairs(run.match).reduce((n, p) => n + storageBytes(p.a!.dtype, p.a!.count) + storageBytes(p.b!.dtype, p.b!.count), 0);
     try {
       if (bytes > NOTIFY_PROGRESS_ABOVE_BYTES) await this.compareWithNotification(run);
       else await this.compareAll(run);

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { CommandIds } from '../commands/commandIds';
-import type { ModelIndex, ModuleNode, TensorEntry } from '../model/modelIndex';
+import type { ModelIndex, ModuleNode, TensorEntry } from '../core/modelIndex';
 import type { InitView, StatsView } from '../protocol/messages';
 import { markdownCode as codeSpan } from '../core/displayText';
 import { describeInit, schemeLabel, schemeShort } from '../model/init/describeInit';

@@ -3,7 +3,7 @@ import { WebviewPanelHost } from './webviewPanelHost';
 import { CommandIds } from '../commands/commandIds';
 import { biasFanIn, initTensors } from '../model/init/detectModelInit';
 import { attributeInitViews as attribute } from './modelInit';
-import type { ModelIndex, TensorEntry } from '../model/modelIndex';
+import type { ModelIndex, TensorEntry } from '../core/modelIndex';
 import type { InitReportNotifications, InitReportParameter, InitReportRequests, InitReportResult, InitView } from '../protocol/messages';
 import type { ModelRegistry } from './modelRegistry';
 import { shortReason } from './modelTreeProvider';

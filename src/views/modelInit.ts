@@ -1,6 +1,6 @@
 import { attributeModelInit } from '../model/init/attributeModelInit';
 import { moduleTypes } from '../model/init/detectModelInit';
-import type { ModelIndex, TensorEntry } from '../model/modelIndex';
+import type { ModelIndex, TensorEntry } from '../core/modelIndex';
 import type { InitView } from '../protocol/messages';
 
 /**

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
-import type { ModelIndex } from '../model/modelIndex';
-import type { WorkerPool } from '../runtime/worker/workerPool';
+import type { ModelIndex } from '../core/modelIndex';
+import type { WorkerPool } from '../runtime/workerPool';
+import { DEFAULT_INCLUDE_GLOB, modelFileKind } from '../formats/registry';
 
 /** A model file in the workspace and what we know of it. */
 export interface ModelEntry {
@@ -19,8 +20,6 @@ const DEFAULT_EXCLUDE = '**/{node_modules,.git,.venv,venv,__pycache__,.e2e,site-
 const MAX_MODEL_FILES = 5000;
 /** Files parsed at once: a workspace of thousands of checkpoints must not open thousands of handles. */
 const MAX_CONCURRENT_LOADS = 4;
-/** `.bin` is also a generic extension: such files are listed only when they sniff as models. */
-const AMBIGUOUS_EXTENSIONS = ['.bin'];
 
 function stampOf(stat: vscode.FileStat): string {
   return `${stat.size}:${stat.mtime}`;
@@ -79,7 +78,7 @@ export class ModelRegistry implements vscode.Disposable {
   }
 
   private includeGlob(): string {
-    return vscode.workspace.getConfiguration('paramscope').get<string>('include') || '**/*.{pt,pth,bin,ckpt,safetensors,json}';
+    return vscode.workspace.getConfiguration('paramscope').get<string>('include') || DEFAULT_INCLUDE_GLOB;
   }
 
   /** Lists the model files (scanning the workspace once, then on refresh). */
@@ -154,7 +153,7 @@ export class ModelRegistry implements vscode.Disposable {
     // Ambiguous extensions are listed only once they read as models.
     await Promise.all(
       [...this.entries.values()]
-        .filter((e) => AMBIGUOUS_EXTENSIONS.some((x) => e.uri.path.toLowerCase().endsWith(x)))
+        .filter((e) => modelFileKind(e.uri.path) === 'sniff')
         .map(async (e) => {
           const loaded = await this.load(e.uri);
           if (loaded.error && /not a recognised model file/.test(loaded.error)) this.entries.delete(e.uri.toString());
@@ -234,9 +233,7 @@ export class ModelRegistry implements vscode.Disposable {
   }
 }
 
-/** Model files by name: the extensions our readers claim, plus sharded safetensors indexes. */
+/** Files the scan lists: endings a reader claims by name or sniffs (see formats/registry). */
 export function isModelFileName(path: string): boolean {
-  const p = path.toLowerCase();
-  if (p.endsWith('.json')) return p.endsWith('.safetensors.index.json');
-  return ['.pt', '.pth', '.bin', '.ckpt', '.safetensors'].some((x) => p.endsWith(x));
+  return modelFileKind(path) !== null;
 }

@@ -1,17 +1,17 @@
-import type { ModelIndex, ModuleNode } from '../model/modelIndex';
+import type { ModelIndex, ModuleNode } from '../core/modelIndex';
 import { optimizerSlots, trainingProgress } from '../model/trainingState';
 import type { ModelSummary, SummaryModule } from '../protocol/messages';
-import { DTYPE_SIZE, type DType } from '../runtime/dtypes';
+import { storageBytes, type DType } from '../core/dtypes';
 
 /** What the summary page shows, as plain data for the webview. */
 export function summarize(index: ModelIndex): ModelSummary {
   const byName = new Map(index.tensors.map((t) => [t.name, t]));
-  const dtypes = new Map<string, { dtype: string; tensors: number; elements: number; bytes: number }>();
+  const dtypes = new Map<string, { dtype: DType; tensors: number; elements: number; bytes: number }>();
   for (const t of index.tensors) {
     const d = dtypes.get(t.dtype) ?? { dtype: t.dtype, tensors: 0, elements: 0, bytes: 0 };
     d.tensors++;
     d.elements += t.count;
-    d.bytes += t.count * DTYPE_SIZE[t.dtype as DType];
+    d.bytes += storageBytes(t.dtype, t.count);
     dtypes.set(t.dtype, d);
   }
   const slots = optimizerSlots(index);

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { markdownCode, markdownCodeBlock, markdownText } from '../core/displayText';
 import { CommandIds } from '../commands/commandIds';
-import type { ModelIndex } from '../model/modelIndex';
+import type { ModelIndex } from '../core/modelIndex';
 import type { ModelRegistry } from './modelRegistry';
 import { progressText } from '../model/summaryExport';
 import { optimizerSlots, trainingProgress } from '../model/trainingState';

@@ -1,10 +1,10 @@
 import * as vscode from 'vscode';
-import { rootNameForFile } from '../model/accessPath';
+import { rootNameForFile } from '../core/accessPath';
 import { biasFanIn } from '../model/init/detectModelInit';
-import type { TensorEntry } from '../model/modelIndex';
+import type { TensorEntry } from '../core/modelIndex';
 import { expressionsAt, type ParameterExpression } from '../model/pythonExpression';
 import { decide, findCandidates, moduleType, resolveKey, type Match, type MatchBasis, type ModelRef } from '../model/resolveExpression';
-import { isFloatingDType } from '../runtime/dtypes';
+import { isFloatingDType } from '../core/dtypes';
 import { codeBindings } from './codeBindings';
 import { ambiguousHover, comparingHover, loadingHover, moduleHover, tensorHover, type TensorHoverInfo } from './hoverContent';
 import type { ModelEntry, ModelRegistry } from './modelRegistry';

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { KeyedPanels } from './filePanels';
 import { WebviewPanelHost } from './webviewPanelHost';
 import { storageRegionKey } from '../model/buildIndex';
-import type { ModelIndex, TensorEntry } from '../model/modelIndex';
+import type { ModelIndex, TensorEntry } from '../core/modelIndex';
 import type { PanelNotifications, PanelRequests, ParameterInfo } from '../protocol/messages';
 import type { ModelRegistry } from './modelRegistry';
 import type { TensorService } from './tensorService';

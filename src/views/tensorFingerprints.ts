@@ -1,7 +1,7 @@
-import type { ModelIndex, TensorEntry } from '../model/modelIndex';
+import type { ModelIndex, TensorEntry } from '../core/modelIndex';
 import { MAX_FINGERPRINT_BYTES } from '../model/resolveExpression';
-import { DTYPE_SIZE } from '../runtime/dtypes';
-import type { WorkerPool } from '../runtime/worker/workerPool';
+import { storageBytes } from '../core/dtypes';
+import type { WorkerPool } from '../runtime/workerPool';
 
 /** Fingerprints kept; each is 64 hex characters plus its key. */
 const MAX_CACHED = 5000;
@@ -31,7 +31,7 @@ export class TensorFingerprints {
 
   /** Computes (once) the fingerprint of a tensor no bigger than `MAX_FINGERPRINT_BYTES`. */
   get(index: ModelIndex, t: TensorEntry): Promise<string> {
-    if (t.count * DTYPE_SIZE[t.dtype] > MAX_FINGERPRINT_BYTES) return Promise.reject(new Error(`${t.name} is too big to fingerprint for a hover`));
+    if (storageBytes(t.dtype, t.count) > MAX_FINGERPRINT_BYTES) return Promise.reject(new Error(`${t.name} is too big to fingerprint for a hover`));
     const k = this.key(index, t);
     const have = this.cache.get(k);
     if (have) return have;

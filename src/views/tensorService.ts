@@ -1,10 +1,10 @@
 import { forEachAtOnce } from '../core/atOnce';
 import { biasFanIn, initTensors } from '../model/init/detectModelInit';
-import type { ModelIndex, TensorEntry } from '../model/modelIndex';
+import type { ModelIndex, TensorEntry } from '../core/modelIndex';
 import type { HeatmapRequest, HeatmapView, HistogramBins, InitView, SchemeView, SliceIndex, StatsView, TensorSpec, ValuesView } from '../protocol/messages';
 import { isFileChanged } from '../runtime/byteSource';
 import { SharedComputations } from '../runtime/sharedComputations';
-import type { RunOptions, WorkerPool } from '../runtime/worker/workerPool';
+import type { RunOptions, WorkerPool } from '../runtime/workerPool';
 import { attributeInitViews } from './modelInit';
 
 /** Entries kept in the statistics cache; each is ~3 KB (histogram included). */

@@ -1,10 +1,10 @@
 import * as vscode from 'vscode';
 import { WebviewPanelHost } from './webviewPanelHost';
 import { CommandIds } from '../commands/commandIds';
-import type { ModelIndex } from '../model/modelIndex';
+import type { ModelIndex } from '../core/modelIndex';
 import type { TieReportView, TiesNotifications, TiesPageData, TiesRequests } from '../protocol/messages';
-import { DTYPE_SIZE } from '../runtime/dtypes';
-import type { WorkerPool } from '../runtime/worker/workerPool';
+import { storageBytes } from '../core/dtypes';
+import type { WorkerPool } from '../runtime/workerPool';
 import type { ModelRegistry } from './modelRegistry';
 import { shortReason } from './modelTreeProvider';
 import { tiesPageData } from './tiesSummary';
@@ -97,7 +97,7 @@ export class TiesPanel extends WebviewPanelHost<TiesRequests, TiesNotifications>
    * models do it under a cancellable notification; cancelling keeps the other evidence.
    */
   private async findTies(index: ModelIndex, signal: AbortSignal): Promise<{ report: TieReportView; contentCompared: boolean }> {
-    const bytes = index.tensors.reduce((n, t) => n + t.count * DTYPE_SIZE[t.dtype], 0);
+    const bytes = index.tensors.reduce((n, t) => n + storageBytes(t.dtype, t.count), 0);
     if (bytes <= NOTIFY_CONTENT_ABOVE_BYTES) return { report: await this.pool.run('ties', { index, content: true }, { signal }), contentCompared: true };
     const compare = new AbortController();
     const onAbort = (): void => compare.abort();

@@ -1,6 +1,6 @@
-import type { ModelIndex, ModuleNode } from '../model/modelIndex';
+import type { ModelIndex, ModuleNode } from '../core/modelIndex';
 import type { TieGroupRow, TieGroupView, TieMemberView, TieReportView, TiesPageData } from '../protocol/messages';
-import { DTYPE_SIZE } from '../runtime/dtypes';
+import { storageBytes } from '../core/dtypes';
 import { findModule, findTensor, shapeText } from './treeNodes';
 
 function tensorMember(index: ModelIndex, name: string): TieMemberView {
@@ -50,7 +50,7 @@ export function bytesSavedByTies(index: ModelIndex, groups: readonly TieGroupVie
   };
   const tensorBytes = (name: string): number => {
     const t = findTensor(index, name);
-    return t ? t.count * DTYPE_SIZE[t.dtype] : 0;
+    return t ? storageBytes(t.dtype, t.count) : 0;
   };
   for (const g of groups) {
     if (g.evidence === 'content') continue;

@@ -1,4 +1,4 @@
-import type { ModelIndex, ModuleNode, TensorEntry } from '../model/modelIndex';
+import type { ModelIndex, ModuleNode, TensorEntry } from '../core/modelIndex';
 import { findStorageTies, tiedWith } from '../model/ties';
 
 /** Light tree elements: ids into the registry, never copies of big objects. */

@@ -3,9 +3,9 @@
 // a message a person can read. Statistics of what opened either compute or fail the same way.
 import { stat } from 'node:fs/promises';
 import { openModel } from '../../src/model/openModel';
-import type { ModelIndex, TensorEntry } from '../../src/model/modelIndex';
+import type { ModelIndex, TensorEntry } from '../../src/core/modelIndex';
 import { FileByteSource } from '../../src/runtime/byteSource';
-import { DTYPE_SIZE } from '../../src/runtime/dtypes';
+import { elementBytes } from '../../src/core/dtypes';
 import { computeTensorStats } from '../../src/runtime/stats';
 import { readValues } from '../../src/runtime/readValues';
 import { diffTensors } from '../../src/runtime/tensorDiff';
@@ -74,7 +74,7 @@ function tensorProblems(t: TensorEntry, fileSizes: Map<string, number>, records:
   }
   if (size === undefined) p.push(`its file ${loc.file} is not on disk`);
   else if (loc.storageOffset + loc.storageBytes > size) p.push(`storage [${loc.storageOffset}, +${loc.storageBytes}) runs past the end of the file (${size})`);
-  const itemsize = DTYPE_SIZE[t.dtype];
+  const itemsize = elementBytes(t.dtype);
   if (itemsize === undefined) p.push(`unknown dtype ${t.dtype}`);
   else if (numel > 0n && Number.isInteger(itemsize)) {
     let last = BigInt(loc.elementOffset);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ModelIndex, TensorEntry } from '../../src/model/modelIndex';
+import type { ModelIndex, TensorEntry } from '../../src/core/modelIndex';
 import { openModel } from '../../src/model/openModel';
 import { detectTensorInit } from '../../src/model/init/detectModelInit';
 import { findContentTies } from '../../src/model/ties';
@@ -14,7 +14,7 @@ import { readValues } from '../../src/runtime/readValues';
 import { computeTensorStats, type TensorStats } from '../../src/runtime/stats';
 import { diffTensors } from '../../src/runtime/tensorDiff';
 import { slice2d } from '../../src/runtime/tensorSlice';
-import { WorkerPool } from '../../src/runtime/worker/workerPool';
+import { WorkerPool } from '../../src/runtime/workerPool';
 import { FIXTURES, type ExpectedStats } from './fixtureFiles';
 
 /** Written by test/fixtures/make_broadcast_fixtures.py: torch's statistics over every element of each view. */
@@ -131,7 +131,7 @@ describe('the worker pool weights broadcast views too (never splits 2^40 element
   let pool: WorkerPool;
   beforeAll(async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'paramscope-worker-')), 'tensorWorker.js');
-    await build({ entryPoints: [join(__dirname, '../../src/runtime/worker/tensorWorker.ts')], outfile: out, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'silent' });
+    await build({ entryPoints: [join(__dirname, '../../src/worker/tensorWorker.ts')], outfile: out, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'silent' });
     pool = new WorkerPool(out, 2);
   });
   afterAll(() => pool.dispose());

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { ModelIndex, ModuleNode } from '../../src/model/modelIndex';
+import type { ModelIndex, ModuleNode } from '../../src/core/modelIndex';
 import { openModel } from '../../src/model/openModel';
 import { printModuleTree } from '../../src/model/printTree';
 import { expressionsAt } from '../../src/model/pythonExpression';

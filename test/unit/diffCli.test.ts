@@ -16,7 +16,7 @@ beforeAll(async () => {
   const opts = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'silent' } as const;
   await Promise.all([
     build({ ...opts, entryPoints: [join(__dirname, '../../src/cli.ts')], outfile: cli }),
-    build({ ...opts, entryPoints: [join(__dirname, '../../src/runtime/worker/tensorWorker.ts')], outfile: join(dir, 'tensorWorker.js') }),
+    build({ ...opts, entryPoints: [join(__dirname, '../../src/worker/tensorWorker.ts')], outfile: join(dir, 'tensorWorker.js') }),
   ]);
 });
 

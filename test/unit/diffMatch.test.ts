@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { matchTensors, pairRow, type MatchableTensor } from '../../src/model/diff/matchTensors';
-import type { TensorKind } from '../../src/model/modelIndex';
+import type { TensorKind } from '../../src/core/modelIndex';
 import { openModel } from '../../src/model/openModel';
-import type { DType } from '../../src/runtime/dtypes';
+import type { DType } from '../../src/core/dtypes';
 import { expectedDiff } from './diffFixtures';
 import { FIXTURES } from './fixtureFiles';
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { diffModels } from '../../src/cliDiff';
 import { diffValues, summarizeDiff, type PairDiffRunner } from '../../src/model/diff/diffValues';
 import { matchTensors } from '../../src/model/diff/matchTensors';
-import type { ModelIndex } from '../../src/model/modelIndex';
+import type { ModelIndex } from '../../src/core/modelIndex';
 import { openModel } from '../../src/model/openModel';
 import { FileByteSource, MemoryByteSource } from '../../src/runtime/byteSource';
 import { DiffAccumulator, diffTensors, type TensorDiff } from '../../src/runtime/tensorDiff';

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TensorEntry } from '../../src/model/modelIndex';
-import { WorkerPool } from '../../src/runtime/worker/workerPool';
+import type { TensorEntry } from '../../src/core/modelIndex';
+import { WorkerPool } from '../../src/runtime/workerPool';
 import { expectMetricsLikeTorch, expectedPair } from './diffFixtures';
 import { FIXTURES } from './fixtureFiles';
 
@@ -12,7 +12,7 @@ let pool: WorkerPool;
 beforeAll(async () => {
   // The worker as shipped: bundled by esbuild and started as a real worker thread.
   const out = join(mkdtempSync(join(tmpdir(), 'paramscope-diff-worker-')), 'tensorWorker.js');
-  await build({ entryPoints: [join(__dirname, '../../src/runtime/worker/tensorWorker.ts')], outfile: out, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'silent' });
+  await build({ entryPoints: [join(__dirname, '../../src/worker/tensorWorker.ts')], outfile: out, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'silent' });
   pool = new WorkerPool(out, 1);
 });
 afterAll(() => pool.dispose());

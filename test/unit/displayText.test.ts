@@ -8,7 +8,7 @@ import { markdownTokens } from '../markdownTokens';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { markdownCode, markdownCodeBlock, markdownText, terminalText } from '../../src/core/displayText';
 import { buildModelIndex } from '../../src/model/buildIndex';
-import type { ReaderResult } from '../../src/model/modelIndex';
+import type { ReaderResult } from '../../src/core/modelIndex';
 import { summaryMarkdown } from '../../src/model/summaryExport';
 import { safetensorsBytes } from './builders';
 import { tempFile } from './tempFiles';

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { openModel } from '../../src/model/openModel';
 import { FileByteSource } from '../../src/runtime/byteSource';
 import { computeHeatmap, type Heatmap } from '../../src/runtime/heatmap';
-import { heatmapKernel } from '../../src/runtime/worker/tensorKernels';
+import { heatmapKernel } from '../../src/worker/tensorKernels';
 import type { HeatmapLayout, HeatmapWindow } from '../../src/protocol/messages';
 import { clippedScale, DEFAULT_CLIP, percentileOfSorted, scalePosition, sortedFinite } from '../../webview/heatmapScale';
 import { FIXTURES } from './fixtureFiles';

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detectInit } from '../../src/model/init/detectInit';
 import { biasFanIn, detectModelInit } from '../../src/model/init/detectModelInit';
 import { fans } from '../../src/model/init/fans';
-import type { ModelIndex } from '../../src/model/modelIndex';
+import type { ModelIndex } from '../../src/core/modelIndex';
 import { openModel } from '../../src/model/openModel';
 import { FileByteSource } from '../../src/runtime/byteSource';
 import { readValues } from '../../src/runtime/readValues';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { detectInit } from '../../src/model/init/detectInit';
 import { expectedBinCounts, schemeCdf } from '../../src/model/init/schemeCdf';
 import { sampleScheme } from '../../src/model/init/sampleScheme';
-import { overlayKernel } from '../../src/runtime/worker/initHandlers';
+import { overlayKernel } from '../../src/worker/initHandlers';
 
 const bins = { min: -1, max: 1, bins: 256 };
 

@@ -9,7 +9,7 @@ import { detectInit, schemeKey, type InitDetection, type SchemeFit } from '../..
 import { detectModelInit } from '../../src/model/init/detectModelInit';
 import { describeInit } from '../../src/model/init/describeInit';
 import { fans } from '../../src/model/init/fans';
-import type { ModelIndex } from '../../src/model/modelIndex';
+import type { ModelIndex } from '../../src/core/modelIndex';
 import { openModel } from '../../src/model/openModel';
 import { FileByteSource } from '../../src/runtime/byteSource';
 import { readValues } from '../../src/runtime/readValues';

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSafetensorsHeader } from '../../src/formats/safetensors/safetensorsReader';
 import { MemoryByteSource } from '../../src/runtime/byteSource';
 import { computeFastStats, type StatsPassRunner } from '../../src/runtime/fastStats';
-import { WorkerPool } from '../../src/runtime/worker/workerPool';
+import { WorkerPool } from '../../src/runtime/workerPool';
 import { FIXTURES } from './fixtureFiles';
 
 const root = join(__dirname, '..', '..');
@@ -109,7 +109,7 @@ describe('the core (readers, model, runtime) in the display language', () => {
     // The worker as shipped (what `npm run build` writes to dist/tensorWorker.js), bundled by esbuild
     // and started as a real worker thread.
     script = join(mkdtempSync(join(tmpdir(), 'paramscope-l10n-worker-')), 'tensorWorker.js');
-    await build({ entryPoints: [join(root, 'src/runtime/worker/tensorWorker.ts')], outfile: script, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'silent' });
+    await build({ entryPoints: [join(root, 'src/worker/tensorWorker.ts')], outfile: script, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'silent' });
   });
   const pools: WorkerPool[] = [];
   afterAll(() => Promise.all(pools.map((p) => p.dispose())));

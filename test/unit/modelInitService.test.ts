@@ -5,14 +5,14 @@ import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { biasFanIn } from '../../src/model/init/detectModelInit';
 import { openModel } from '../../src/model/openModel';
-import { WorkerPool } from '../../src/runtime/worker/workerPool';
+import { WorkerPool } from '../../src/runtime/workerPool';
 import { TensorService } from '../../src/views/tensorService';
 import { FIXTURES } from './fixtureFiles';
 
 let pool: WorkerPool;
 beforeAll(async () => {
   const out = join(mkdtempSync(join(tmpdir(), 'paramscope-init-worker-')), 'tensorWorker.js');
-  await build({ entryPoints: [join(__dirname, '../../src/runtime/worker/tensorWorker.ts')], outfile: out, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'silent' });
+  await build({ entryPoints: [join(__dirname, '../../src/worker/tensorWorker.ts')], outfile: out, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'silent' });
   pool = new WorkerPool(out, 2);
 });
 afterAll(() => pool?.dispose());

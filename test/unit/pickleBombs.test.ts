@@ -4,7 +4,7 @@ import { decodeLong, MAX_INT_LITERAL_BYTES } from '../../src/formats/pickle/lite
 import { MAX_MEMO_ENTRIES, MAX_STACK_ITEMS } from '../../src/formats/pickle/unpickler';
 import { MAX_NESTING_DEPTH } from '../../src/formats/pickle/values';
 import { MAX_TREE_DEPTH } from '../../src/model/buildIndex';
-import type { ModelIndex } from '../../src/model/modelIndex';
+import type { ModelIndex } from '../../src/core/modelIndex';
 import { openModel } from '../../src/model/openModel';
 import { printModuleTree } from '../../src/model/printTree';
 import { PickleBuilder, safetensorsBytes, torchZip } from './builders';

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { storageRegionKey } from '../../src/model/buildIndex';
-import type { ModuleNode } from '../../src/model/modelIndex';
+import type { ModuleNode } from '../../src/core/modelIndex';
 import { openModel } from '../../src/model/openModel';
 import { FIXTURES, expected, type ExpectedModule } from './fixtureFiles';
 

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { ModelIndex } from '../../src/model/modelIndex';
+import type { ModelIndex } from '../../src/core/modelIndex';
 import { openModel } from '../../src/model/openModel';
 import { expressionsAt, type ChainExpression, type ParameterExpression } from '../../src/model/pythonExpression';
 import { decide, findCandidates, MAX_FINGERPRINT_BYTES, resolveSteps, type Match, type ModelRef, type Target } from '../../src/model/resolveExpression';

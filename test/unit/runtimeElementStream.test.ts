@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AbortError } from '../../src/runtime/abort';
+import { AbortError } from '../../src/core/abort';
 import { FileByteSource, MemoryByteSource } from '../../src/runtime/byteSource';
 import { streamElements, type StreamOptions, type TensorRef } from '../../src/runtime/elementStream';
 import { readComplexValues, readExactIntegers, readValues } from '../../src/runtime/readValues';

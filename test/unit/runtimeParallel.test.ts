@@ -12,7 +12,7 @@ import { KernelArena } from '../../src/runtime/kernelArena';
 import { CHUNK_BUFFERS, CHUNK_BYTES, DATA, MOMENT_FIELDS } from '../../src/runtime/kernelLayout';
 import { computeTensorStats } from '../../src/runtime/stats';
 import { useKernelBinary } from '../../src/runtime/wasmKernels';
-import { WorkerPool } from '../../src/runtime/worker/workerPool';
+import { WorkerPool } from '../../src/runtime/workerPool';
 import { seededRandom } from './runtimeTestHelpers';
 import { assembleKernels } from './wasmKernelBinary';
 
@@ -51,7 +51,7 @@ beforeAll(async () => {
   // The worker as shipped: bundled by esbuild, the kernels assembled beside it as the build does.
   const wasm = await assembleKernels();
   const out = join(dir, 'tensorWorker.js');
-  await build({ entryPoints: [join(__dirname, '../../src/runtime/worker/tensorWorker.ts')], outfile: out, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'silent' });
+  await build({ entryPoints: [join(__dirname, '../../src/worker/tensorWorker.ts')], outfile: out, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'silent' });
   writeFileSync(join(dir, 'kernels.wasm'), wasm);
   useKernelBinary(wasm);
   pool = new WorkerPool(out, 2);

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { AbortError } from '../../src/runtime/abort';
+import { AbortError } from '../../src/core/abort';
 import { MemoryByteSource } from '../../src/runtime/byteSource';
 import { UnsupportedDTypeError, decodeValues } from '../../src/runtime/decode';
-import type { DType } from '../../src/runtime/dtypes';
+import type { DType } from '../../src/core/dtypes';
 import type { TensorRef } from '../../src/runtime/elementStream';
 import { fusedMultiplyAdd } from '../../src/runtime/exactArithmetic';
 import { histcEdges } from '../../src/runtime/histc';

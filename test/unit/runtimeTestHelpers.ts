@@ -1,6 +1,6 @@
-import type { TensorLocation } from '../../src/model/modelIndex';
+import type { TensorLocation } from '../../src/core/modelIndex';
 import { MemoryByteSource } from '../../src/runtime/byteSource';
-import type { DType } from '../../src/runtime/dtypes';
+import type { DType } from '../../src/core/dtypes';
 import type { TensorRef } from '../../src/runtime/elementStream';
 
 /** Row-major strides of a contiguous tensor. */

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { SharedComputations } from '../../src/runtime/sharedComputations';
-import type { ModelIndex, TensorEntry } from '../../src/model/modelIndex';
+import type { ModelIndex, TensorEntry } from '../../src/core/modelIndex';
 import type { StatsView } from '../../src/protocol/messages';
 import { RpcRemoteError } from '../../src/protocol/rpc';
-import type { RunOptions, WorkerPool } from '../../src/runtime/worker/workerPool';
+import type { RunOptions, WorkerPool } from '../../src/runtime/workerPool';
 import { TensorService } from '../../src/views/tensorService';
 
 /** A computation the test finishes by hand, recording the signal and progress callback it got. */

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ModelIndex } from '../../src/model/modelIndex';
+import type { ModelIndex } from '../../src/core/modelIndex';
 import { openModel } from '../../src/model/openModel';
 import { formatSummary, sig6, summaryCsv, summaryJson, summaryMarkdown } from '../../src/model/summaryExport';
 import type { StatsView } from '../../src/protocol/messages';

@@ -4,14 +4,14 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findTies } from '../../src/model/ties';
-import { WorkerPool } from '../../src/runtime/worker/workerPool';
+import { WorkerPool } from '../../src/runtime/workerPool';
 import { FIXTURES } from './fixtureFiles';
 
 let pool: WorkerPool;
 beforeAll(async () => {
   // The worker as shipped: bundled by esbuild and started as a real worker thread.
   const out = join(mkdtempSync(join(tmpdir(), 'paramscope-ties-worker-')), 'tensorWorker.js');
-  await build({ entryPoints: [join(__dirname, '../../src/runtime/worker/tensorWorker.ts')], outfile: out, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'silent' });
+  await build({ entryPoints: [join(__dirname, '../../src/worker/tensorWorker.ts')], outfile: out, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'silent' });
   pool = new WorkerPool(out, 1);
 });
 afterAll(() => pool.dispose());

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FormatError } from '../../src/formats/formatReader';
 import { readSafetensorsHeader } from '../../src/formats/safetensors/safetensorsReader';
-import type { ModelIndex } from '../../src/model/modelIndex';
+import type { ModelIndex } from '../../src/core/modelIndex';
 import { openModel } from '../../src/model/openModel';
 import { FileByteSource, MemoryByteSource, type ByteSource } from '../../src/runtime/byteSource';
 import { readValues } from '../../src/runtime/readValues';

@@ -10,7 +10,7 @@ import { FileByteSource } from '../../src/runtime/byteSource';
 import { crc32, crc32Combine, crc32Table } from '../../src/runtime/crc32';
 import { computeTensorStats } from '../../src/runtime/stats';
 import { StorageCrcError } from '../../src/runtime/storageCrc';
-import { WorkerPool } from '../../src/runtime/worker/workerPool';
+import { WorkerPool } from '../../src/runtime/workerPool';
 import { PickleBuilder, patchZipRecord, storedZip, torchZip } from './builders';
 import { FIXTURES, expected } from './fixtureFiles';
 
@@ -154,7 +154,7 @@ describe('statistics verify a stored record’s CRC-32 and report a corrupt reco
     let pool: WorkerPool;
     beforeAll(async () => {
       const out = join(dir, 'tensorWorker.js');
-      await build({ entryPoints: [join(__dirname, '../../src/runtime/worker/tensorWorker.ts')], outfile: out, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'silent' });
+      await build({ entryPoints: [join(__dirname, '../../src/worker/tensorWorker.ts')], outfile: out, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'silent' });
       pool = new WorkerPool(out, 2);
     });
     afterAll(() => pool.dispose());

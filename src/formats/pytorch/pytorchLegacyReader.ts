@@ -1,8 +1,9 @@
 import * as l10n from '@vscode/l10n';
-import type { ReaderResult } from '../../model/modelIndex';
+import type { ReaderResult } from '../../core/modelIndex';
 import type { ByteSource } from '../../runtime/byteSource';
-import { DTYPE_SIZE } from '../../runtime/dtypes';
-import { FormatError, type FormatReader, type ReaderContext, throwIfAborted } from '../formatReader';
+import { elementBytes } from '../../core/dtypes';
+import { FormatError, type FormatReader, type ReaderContext } from '../formatReader';
+import { throwIfAborted } from '../../core/abort';
 import { PickleTruncatedError, unpickle, type UnpicklerHooks } from '../pickle/unpickler';
 import { PyDict } from '../pickle/values';
 import { StorageCollector } from './storageResolver';
@@ -28,7 +29,9 @@ const STORAGE_HEADER_BYTES = 8;
 
 export const pytorchLegacyReader: FormatReader = {
   id: 'pytorch-legacy',
-  extensions: ['.pt', '.pth', '.bin', '.ckpt', '.pkl'],
+  label: 'PyTorch',
+  extensions: ['.pt', '.pth', '.ckpt'],
+  sniffedExtensions: ['.bin', '.pkl', '.tar'],
 
   async match(src: ByteSource): Promise<boolean> {
     if (src.size < LEGACY_MAGIC.length) return false;
@@ -93,7 +96,7 @@ async function parseLegacy(src: ByteSource, data: Uint8Array, ctx: ReaderContext
     if (pos + STORAGE_HEADER_BYTES > src.size) throw new FormatError('pytorch-legacy', l10n.t('{0}: storage {1} starts past the end of the file (truncated)', src.name, key));
     const head = await src.read(pos, STORAGE_HEADER_BYTES);
     const numel = new DataView(head.buffer, head.byteOffset, 8).getBigInt64(0, littleEndian);
-    const bytes = numel * BigInt(DTYPE_SIZE[ref.dtype]);
+    const bytes = numel * BigInt(elementBytes(ref.dtype));
     if (numel < 0n || BigInt(pos + STORAGE_HEADER_BYTES) + bytes > BigInt(src.size)) {
       throw new FormatError('pytorch-legacy', l10n.t('{0}: storage {1} claims {2} elements, more than the file holds (truncated)', src.name, key, String(numel)));
     }

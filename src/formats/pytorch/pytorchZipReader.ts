@@ -1,8 +1,9 @@
 import * as l10n from '@vscode/l10n';
-import type { ReaderResult } from '../../model/modelIndex';
+import type { ReaderResult } from '../../core/modelIndex';
 import type { ByteSource } from '../../runtime/byteSource';
-import { DTYPE_SIZE } from '../../runtime/dtypes';
-import { FormatError, type FormatReader, type ReaderContext, throwIfAborted } from '../formatReader';
+import { elementBytes } from '../../core/dtypes';
+import { FormatError, type FormatReader, type ReaderContext } from '../formatReader';
+import { throwIfAborted } from '../../core/abort';
 import { unpickle } from '../pickle/unpickler';
 import { ZipReader, type ZipEntry } from '../zip/zipReader';
 import { StorageCollector } from './storageResolver';
@@ -17,7 +18,9 @@ const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04]; // "PK\3\4", a local file header
 /** `torch.save` files since PyTorch 1.6: a stored zip with `<archive>/data.pkl` and `<archive>/data/<key>`. */
 export const pytorchZipReader: FormatReader = {
   id: 'pytorch-zip',
-  extensions: ['.pt', '.pth', '.bin', '.ckpt', '.pkl', '.tar'],
+  label: 'PyTorch',
+  extensions: ['.pt', '.pth', '.ckpt'],
+  sniffedExtensions: ['.bin', '.pkl', '.tar'],
 
   async match(src: ByteSource): Promise<boolean> {
     if (src.size < 4) return false;
@@ -70,7 +73,7 @@ async function openZip(src: ByteSource, ctx: ReaderContext): Promise<ReaderResul
     }
     const offset = offsets.get(entry)!;
     if (offset instanceof Error) throw offset;
-    const claimed = ref.numel * DTYPE_SIZE[ref.dtype];
+    const claimed = ref.numel * elementBytes(ref.dtype);
     if (claimed > entry.uncompressedSize) warnings.push(l10n.t('storage {0} claims {1} bytes but its record holds {2}', ref.key, claimed, entry.uncompressedSize));
     located.set(ref, { file: src.name, offset, bytes: entry.uncompressedSize, byteOrder, crc32: entry.crc32 });
   }

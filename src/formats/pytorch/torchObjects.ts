@@ -1,8 +1,8 @@
 import * as l10n from '@vscode/l10n';
-import type { FormatId, PathStep, RawModule, RawTensor, ReaderResult, TensorKind, TensorLocation } from '../../model/modelIndex';
-import { pyStringLiteral } from '../../model/accessPath';
-import { kindFromName } from '../../model/tensorKinds';
-import { DTYPE_SIZE } from '../../runtime/dtypes';
+import type { FormatId, PathStep, RawModule, RawTensor, ReaderResult, TensorKind, TensorLocation } from '../../core/modelIndex';
+import { pyStringLiteral } from '../../core/accessPath';
+import { kindFromName } from '../../core/tensorKinds';
+import { elementBytes } from '../../core/dtypes';
 import { MAX_NESTING_DEPTH, NestingTooDeepError, PyDict, PyFloat, PyObject, PySet, PyTuple, RefusedCall, qualifiedName } from '../pickle/values';
 import { StorageRef, TensorRef, UnsupportedTensor } from './torchValues';
 
@@ -102,7 +102,7 @@ export function interpretTorchObject(
       warnings.push(l10n.t('{0}: its storage {1} is missing from the file; skipped', name, t.storage.key));
       return undefined;
     }
-    const itemsize = DTYPE_SIZE[t.storage.dtype];
+    const itemsize = elementBytes(t.storage.dtype);
     const numel = Math.floor(s.bytes / itemsize);
     if (t.shape.length !== t.strides.length || t.shape.some((d) => d < 0) || t.strides.some((d) => d < 0) || t.storageOffset < 0) {
       warnings.push(l10n.t('{0}: inconsistent shape {1} / strides {2}; skipped', name, JSON.stringify(t.shape), JSON.stringify(t.strides)));

@@ -1,4 +1,4 @@
-import type { DType } from '../../runtime/dtypes';
+import type { DType } from '../../core/dtypes';
 
 /** A storage named by a persistent id: its bytes are located later by the container reader. */
 export class StorageRef {

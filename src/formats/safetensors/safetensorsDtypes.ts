@@ -1,4 +1,4 @@
-import type { DType } from '../../runtime/dtypes';
+import type { DType } from '../../core/dtypes';
 
 /**
  * safetensors dtype codes → torch names.

@@ -1,8 +1,8 @@
 import * as l10n from '@vscode/l10n';
-import type { RawTensor, ReaderResult } from '../../model/modelIndex';
+import type { RawTensor, ReaderResult } from '../../core/modelIndex';
 import type { ByteSource } from '../../runtime/byteSource';
-import { kindFromName } from '../../model/tensorKinds';
-import { DTYPE_SIZE } from '../../runtime/dtypes';
+import { kindFromName } from '../../core/tensorKinds';
+import { elementBytes } from '../../core/dtypes';
 import { FormatError, type FormatReader } from '../formatReader';
 import { SAFETENSORS_DTYPES } from './safetensorsDtypes';
 
@@ -186,7 +186,7 @@ function parseEntry(src: ByteSource, name: string, info: unknown): HeaderEntry {
   if (begin > end) throw bad(l10n.t('bad data_offsets {0}', String(JSON.stringify(offsets))));
   let numel = 1n;
   for (const d of shape as number[]) numel *= BigInt(d);
-  const expected = numel * BigInt(DTYPE_SIZE[dtype]);
+  const expected = numel * BigInt(elementBytes(dtype));
   if (expected !== BigInt(end - begin)) throw bad(l10n.t('shape {0} of {1} needs {2} bytes but data_offsets span {3}', JSON.stringify(shape), String(code), String(expected), end - begin));
   return { name, dtype, shape: shape as number[], begin, end };
 }
@@ -212,6 +212,7 @@ function rawTensor(src: ByteSource, e: HeaderEntry, dataStart: number): RawTenso
 /** `.safetensors`: an 8-byte header length, a JSON header, then raw little-endian tensor data. */
 export const safetensorsReader: FormatReader = {
   id: 'safetensors',
+  label: 'safetensors',
   extensions: ['.safetensors'],
 
   async match(src: ByteSource): Promise<boolean> {

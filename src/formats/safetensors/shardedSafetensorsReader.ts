@@ -1,7 +1,8 @@
 import * as l10n from '@vscode/l10n';
-import type { RawTensor, ReaderResult } from '../../model/modelIndex';
+import type { RawTensor, ReaderResult } from '../../core/modelIndex';
 import type { ByteSource } from '../../runtime/byteSource';
-import { FormatError, type FormatReader, type ReaderContext, throwIfAborted } from '../formatReader';
+import { FormatError, type FormatReader, type ReaderContext } from '../formatReader';
+import { throwIfAborted } from '../../core/abort';
 import { firstNames, formatBytes, readSafetensorsHeader, type SafetensorsHeader, type SafetensorsTruncation } from './safetensorsReader';
 
 /** Index JSON cap: a 1,000-shard, 100k-tensor index is ~10 MB (CWE-770). */
@@ -37,6 +38,7 @@ function truncatedShardWarning(shard: string, cut: SafetensorsTruncation, missin
  */
 export const shardedSafetensorsReader: FormatReader = {
   id: 'safetensors-sharded',
+  label: 'safetensors',
   extensions: ['.safetensors.index.json'],
 
   async match(src: ByteSource): Promise<boolean> {

@@ -1,7 +1,7 @@
-import { throwIfAborted } from '../../runtime/abort';
+import { throwIfAborted } from '../../core/abort';
 import { isRealDType } from '../../runtime/decode';
 import type { TensorDiff } from '../../runtime/tensorDiff';
-import type { TensorEntry } from '../modelIndex';
+import type { TensorEntry } from '../../core/modelIndex';
 import { comparesValues, type TensorMatch, type TensorPair } from './matchTensors';
 import type { DiffSummaryView } from '../../protocol/messages';
 

@@ -1,4 +1,5 @@
-import type { TensorEntry } from '../modelIndex';
+import type { TensorEntry } from '../../core/modelIndex';
+import type { DType } from '../../core/dtypes';
 
 /**
  * What a state_dict key holds in two files: the same shape and dtype (`same`, values compared),
@@ -56,8 +57,8 @@ export interface PairRow {
   nameA: string | null;
   nameB: string | null;
   status: DiffStatus;
-  dtypeA: string | null;
-  dtypeB: string | null;
+  dtypeA: DType | null;
+  dtypeB: DType | null;
   shapeA: number[] | null;
   shapeB: number[] | null;
 }

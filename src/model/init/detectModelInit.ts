@@ -1,9 +1,9 @@
 import { FileByteSource, type ByteSource } from '../../runtime/byteSource';
-import { isFloatingDType } from '../../runtime/dtypes';
+import { isFloatingDType } from '../../core/dtypes';
 import type { TensorRef } from '../../runtime/elementStream';
 import { readValues } from '../../runtime/readValues';
 import { broadcastReduction } from '../../runtime/tensorLayout';
-import type { ModelIndex, ModuleNode, TensorEntry } from '../modelIndex';
+import type { ModelIndex, ModuleNode, TensorEntry } from '../../core/modelIndex';
 import { attributeModelInit } from './attributeModelInit';
 import { detectInit, storedRounding, type InitDetection } from './detectInit';
 import { fans } from './fans';

@@ -1,9 +1,8 @@
-import type { WorkerNotifications, WorkerRequests } from '../../protocol/workerMessages';
-import type { Rpc } from '../../protocol/rpc';
-import { findTies } from '../../model/ties';
-import { withFileSource } from '../byteSource';
-import type { DType } from '../dtypes';
-import { tensorFingerprint } from '../tensorFingerprint';
+import type { WorkerNotifications, WorkerRequests } from '../protocol/workerMessages';
+import type { Rpc } from '../protocol/rpc';
+import { findTies } from '../model/ties';
+import { withFileSource } from '../runtime/byteSource';
+import { tensorFingerprint } from '../runtime/tensorFingerprint';
 import { initKernel, overlayKernel } from './initHandlers';
 
 const withFile = withFileSource;
@@ -13,5 +12,5 @@ export function registerModelHandlers(rpc: Rpc<WorkerRequests, WorkerNotificatio
   rpc.handle('init', (p, ctx) => withFile(p.tensor.location.file, (src) => initKernel(src, p.tensor, p.biasFanIn, ctx.signal)));
   rpc.handle('overlay', (p) => overlayKernel(p.scheme, p.bins, p.count, p.simulateSeed));
   rpc.handle('ties', (p, ctx) => findTies(p.index, { content: p.content, signal: ctx.signal }));
-  rpc.handle('fingerprint', (p, ctx) => withFile(p.tensor.location.file, (src) => tensorFingerprint(src, { ...p.tensor, dtype: p.tensor.dtype as DType }, ctx.signal)));
+  rpc.handle('fingerprint', (p, ctx) => withFile(p.tensor.location.file, (src) => tensorFingerprint(src, { ...p.tensor, dtype: p.tensor.dtype }, ctx.signal)));
 }

@@ -1,32 +1,26 @@
-import type { HeatmapRequest, HeatmapView, StatsView, TensorSpec, ValuesView } from '../../protocol/messages';
-import type { ByteSource } from '../byteSource';
-import type { DType } from '../dtypes';
-import type { TensorRef } from '../elementStream';
-import { computeHeatmap } from '../heatmap';
-import { readValues } from '../readValues';
-import { computeTensorStats } from '../stats';
-import { convMatrix, slice2d, type Matrix2D } from '../tensorSlice';
+import type { HeatmapRequest, HeatmapView, StatsView, TensorSpec, ValuesView } from '../protocol/messages';
+import type { ByteSource } from '../runtime/byteSource';
+import { computeHeatmap } from '../runtime/heatmap';
+import { readValues } from '../runtime/readValues';
+import { computeTensorStats } from '../runtime/stats';
+import { convMatrix, slice2d, type Matrix2D } from '../runtime/tensorSlice';
 
 /** Rows a values request may ask for at once: the table virtualizes, so a screenful is enough. */
 export const MAX_VALUE_ROWS = 4096;
 /** Values per response, so one message stays small (32 MiB of doubles). */
 export const MAX_VALUES_PER_RESPONSE = 1 << 22;
 
-function ref(t: TensorSpec): TensorRef {
-  return { dtype: t.dtype as DType, shape: t.shape, location: t.location };
-}
-
 type Progress = (done: number, total: number) => void;
 
 /** The kernels a worker (or, in tests, the caller's thread) runs for a panel. */
 export async function statsKernel(src: ByteSource, t: TensorSpec, bins: number | undefined, signal: AbortSignal, onProgress?: Progress): Promise<StatsView> {
-  return computeTensorStats(src, ref(t), { bins, signal, onProgress });
+  return computeTensorStats(src, t, { bins, signal, onProgress });
 }
 
 /** The matrix a heatmap request pools: a 2-D slice, or a 4-D conv weight's filter grid or flattening. */
 function heatmapMatrix(t: TensorSpec, req: HeatmapRequest): Matrix2D {
   const layout = req.layout ?? 'slice';
-  return layout === 'slice' ? slice2d(ref(t), req.slice) : convMatrix(ref(t), layout);
+  return layout === 'slice' ? slice2d(t, req.slice) : convMatrix(t, layout);
 }
 
 export async function heatmapKernel(src: ByteSource, t: TensorSpec, req: HeatmapRequest, signal: AbortSignal, onProgress?: Progress): Promise<HeatmapView> {
@@ -49,7 +43,7 @@ export async function heatmapKernel(src: ByteSource, t: TensorSpec, req: Heatmap
 }
 
 export async function valuesKernel(src: ByteSource, t: TensorSpec, slice: number[], rowStart: number, rowCount: number, signal: AbortSignal): Promise<ValuesView> {
-  const m = slice2d(ref(t), slice);
+  const m = slice2d(t, slice);
   const start = Math.max(0, Math.min(rowStart, m.rows));
   const maxRows = Math.max(1, Math.floor(MAX_VALUES_PER_RESPONSE / Math.max(1, m.cols)));
   const count = Math.max(0, Math.min(rowCount, MAX_VALUE_ROWS, maxRows, m.rows - start));

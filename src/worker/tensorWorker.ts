@@ -1,17 +1,15 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import * as l10n from '@vscode/l10n';
-import type { TensorSpec } from '../../protocol/messages';
-import type { WorkerNotifications, WorkerRequests } from '../../protocol/workerMessages';
-import { Rpc } from '../../protocol/rpc';
-import { openModel } from '../../model/openModel';
-import { withFileSource } from '../byteSource';
-import type { DType } from '../dtypes';
-import { f32HistogramOfRange, f32MomentsOfRange, patternCountsOfRange } from '../fastStats';
-import type { StatsPassRequests } from '../../protocol/workerMessages';
+import type { WorkerNotifications, WorkerRequests } from '../protocol/workerMessages';
+import { Rpc } from '../protocol/rpc';
+import { openModel } from '../model/openModel';
+import { withFileSource } from '../runtime/byteSource';
+import { f32HistogramOfRange, f32MomentsOfRange, patternCountsOfRange } from '../runtime/fastStats';
+import type { StatsPassRequests } from '../protocol/workerMessages';
 import { registerDiffHandlers } from './diffHandlers';
 import { registerModelHandlers } from './modelHandlers';
 import { heatmapKernel, statsKernel, valuesKernel } from './tensorKernels';
-import type { TensorWorkerData } from './workerPool';
+import type { TensorWorkerData } from '../runtime/workerPool';
 
 /**
  * Worker thread entry: runs tensor kernels off the extension host's main thread. Each request
@@ -56,7 +54,6 @@ rpc.handle('index', (p, ctx) => openModel(p.file, { signal: ctx.signal }));
 rpc.handle('stats', (p, ctx) => withFile(p.tensor.location.file, (src) => statsKernel(src, p.tensor, p.bins, ctx.signal, progressFor(p.progressToken))));
 rpc.handle('heatmap', (p, ctx) => withFile(p.tensor.location.file, (src) => heatmapKernel(src, p.tensor, p, ctx.signal, progressFor(p.progressToken))));
 // One range of a tensor the pool split across its workers.
-const ref = (p: { tensor: TensorSpec }) => ({ dtype: p.tensor.dtype as DType, shape: p.tensor.shape, location: p.tensor.location });
 const rangeProgress = (token: number | undefined, count: number) => {
   const report = progressFor(token);
   return report && ((done: number) => report(done, count));
@@ -64,19 +61,19 @@ const rangeProgress = (token: number | undefined, count: number) => {
 rpc.handle('statsMoments', (p, ctx) =>
   withFile(p.tensor.location.file, async (src) => {
     const crc = p.crc ? { value: 0 } : undefined;
-    const data = (await f32MomentsOfRange(src, ref(p), { start: p.start, count: p.count, signal: ctx.signal, onProgress: rangeProgress(p.progressToken, p.count), crc })).buffer as ArrayBuffer;
+    const data = (await f32MomentsOfRange(src, p.tensor, { start: p.start, count: p.count, signal: ctx.signal, onProgress: rangeProgress(p.progressToken, p.count), crc })).buffer as ArrayBuffer;
     return crc ? { data, crc32: crc.value } : { data };
   }),
 );
 rpc.handle('statsHistogram', (p, ctx) =>
   withFile(p.tensor.location.file, async (src) => ({
-    data: (await f32HistogramOfRange(src, ref(p), p.left, p.right, p.bins, new Uint8Array(p.inRange), { start: p.start, count: p.count, signal: ctx.signal, onProgress: rangeProgress(p.progressToken, p.count) })).buffer as ArrayBuffer,
+    data: (await f32HistogramOfRange(src, p.tensor, p.left, p.right, p.bins, new Uint8Array(p.inRange), { start: p.start, count: p.count, signal: ctx.signal, onProgress: rangeProgress(p.progressToken, p.count) })).buffer as ArrayBuffer,
   })),
 );
 rpc.handle('statsPatterns', (p, ctx) =>
   withFile(p.tensor.location.file, async (src) => {
     const crc = p.crc ? { value: 0 } : undefined;
-    const data = (await patternCountsOfRange(src, ref(p), { start: p.start, count: p.count, signal: ctx.signal, onProgress: rangeProgress(p.progressToken, p.count), crc })).buffer as ArrayBuffer;
+    const data = (await patternCountsOfRange(src, p.tensor, { start: p.start, count: p.count, signal: ctx.signal, onProgress: rangeProgress(p.progressToken, p.count), crc })).buffer as ArrayBuffer;
     return crc ? { data, crc32: crc.value } : { data };
   }),
 );

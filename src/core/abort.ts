@@ -13,3 +13,8 @@ export class AbortError extends Error {
 export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new AbortError(signal.reason);
 }
+
+/** What a waiter rejects with when its own signal fires: the signal's reason, else an AbortError. */
+export function abortReason(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new AbortError(signal.reason);
+}

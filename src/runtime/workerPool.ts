@@ -1,16 +1,15 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { StatsView, TensorSpec } from '../../protocol/messages';
-import type { WorkerNotifications, WorkerRequests } from '../../protocol/workerMessages';
-import { Rpc } from '../../protocol/rpc';
-import { assertSameFile, fileStamp } from '../byteSource';
-import type { DType } from '../dtypes';
-import { chunkElementsOf, computeFastStats, fastPathOf, type StatsPassRunner } from '../fastStats';
-import { broadcastOf, weightStats } from '../stats';
-import { DEFAULT_HISTOGRAM_BINS } from '../histc';
-import { StatsCache } from '../statsCache';
-import { coversStorage } from '../storageCrc';
-import type { StatsPassRequests } from '../../protocol/workerMessages';
+import type { StatsView, TensorSpec } from '../protocol/messages';
+import type { WorkerNotifications, WorkerRequests } from '../protocol/workerMessages';
+import { Rpc } from '../protocol/rpc';
+import { assertSameFile, fileStamp } from './byteSource';
+import { chunkElementsOf, computeFastStats, fastPathOf, type StatsPassRunner } from './fastStats';
+import { broadcastOf, weightStats } from './stats';
+import { DEFAULT_HISTOGRAM_BINS } from './histc';
+import { StatsCache } from './statsCache';
+import { coversStorage } from './storageCrc';
+import type { StatsPassRequests } from '../protocol/workerMessages';
 
 type PoolRequests = WorkerRequests & StatsPassRequests;
 
@@ -91,7 +90,7 @@ export class WorkerPool {
   private async uncachedStats(params: WorkerRequests['stats']['params'], opts: RunOptions): Promise<StatsView> {
     // A broadcast view (stride 0): the statistics of its distinct elements, weighted, so a
     // 2^40-element expand of 3 stored values reads 3 values (and is never split).
-    const broadcast = broadcastOf({ dtype: params.tensor.dtype as DType, shape: params.tensor.shape, location: params.tensor.location });
+    const broadcast = broadcastOf({ dtype: params.tensor.dtype, shape: params.tensor.shape, location: params.tensor.location });
     if (broadcast) {
       const distinct = { ...params.tensor, shape: [...broadcast.distinct.shape], location: broadcast.distinct.location };
       return weightStats(await this.uncachedStats({ ...params, tensor: distinct }, opts), broadcast.weight);
@@ -100,7 +99,7 @@ export class WorkerPool {
   }
 
   private shouldSplit(t: TensorSpec): boolean {
-    const dtype = t.dtype as DType;
+    const dtype = t.dtype;
     if (this.size < 2 || !fastPathOf(dtype)) return false;
     // A view that does not read its whole zip record checks the record's CRC-32 by a separate
     // read, which one worker does as part of its `stats` request.
@@ -123,7 +122,7 @@ export class WorkerPool {
         return { data: new Float64Array(r.data), crc32: r.crc32 };
       },
     };
-    const ref = { dtype: tensor.dtype as DType, shape: tensor.shape, location: tensor.location };
+    const ref = { dtype: tensor.dtype, shape: tensor.shape, location: tensor.location };
     return computeFastStats(ref, runner, { parts: this.size, bins, signal: opts.signal, onProgress: opts.onProgress });
   }
 

@@ -1,14 +1,13 @@
-import type { HistogramBins, InitView, SchemeView, TensorSpec } from '../../protocol/messages';
-import { detectInit, storedRounding } from '../../model/init/detectInit';
-import { initSample } from '../../model/init/detectModelInit';
-import { expectedBinCounts } from '../../model/init/schemeCdf';
-import { sampleScheme } from '../../model/init/sampleScheme';
-import type { ByteSource } from '../byteSource';
-import type { DType } from '../dtypes';
+import type { HistogramBins, InitView, SchemeView, TensorSpec } from '../protocol/messages';
+import { detectInit, storedRounding } from '../model/init/detectInit';
+import { initSample } from '../model/init/detectModelInit';
+import { expectedBinCounts } from '../model/init/schemeCdf';
+import { sampleScheme } from '../model/init/sampleScheme';
+import type { ByteSource } from '../runtime/byteSource';
 
 /** Init detection on a sample of a stored tensor (runs in a worker). */
 export async function initKernel(src: ByteSource, t: TensorSpec, biasFanIn: number | undefined, signal: AbortSignal): Promise<InitView> {
-  const { values, sampled } = await initSample(src, { dtype: t.dtype as DType, shape: t.shape, location: t.location }, signal);
+  const { values, sampled } = await initSample(src, { dtype: t.dtype, shape: t.shape, location: t.location }, signal);
   return detectInit({ values, shape: t.shape, biasFanIn, sampled, rounding: storedRounding(t.dtype) });
 }
 

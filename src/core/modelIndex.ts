@@ -1,4 +1,4 @@
-import type { DType } from '../runtime/dtypes';
+import type { DType } from './dtypes';
 
 /** Formats a reader can produce. */
 export type FormatId = 'safetensors' | 'safetensors-sharded' | 'pytorch-zip' | 'pytorch-legacy';
@@ -29,6 +29,13 @@ export interface TensorLocation {
    * instead of giving wrong numbers (see runtime/storageCrc.ts).
    */
   crc32?: number;
+}
+
+/** What a kernel needs to find a tensor's elements (crosses to the workers as plain data). */
+export interface TensorSpec {
+  dtype: DType;
+  shape: readonly number[];
+  location: TensorLocation;
 }
 
 /**
