@@ -23,12 +23,28 @@ export function dequantizeQ4_0(src: Uint8Array, srcOffset: number, blockCount: n
   }
 }
 
+/**
+ * A Q4_1 / Q5_1 block whose offset m is a NaN. C's `q*d + m` on x86 returns the first NaN operand:
+ * q·d when that is a NaN (d NaN, or 0·inf), else m. JavaScript engines may evaluate a commutative
+ * `+` with its operands swapped, which would keep m's payload instead, so the choice is explicit.
+ */
+function nanOffsetBlock(out: Float32Array, o: number, d: number, m: number, code: (j: number) => number): void {
+  for (let j = 0; j < 32; j++) {
+    const product = Math.fround(code(j) * d);
+    out[o + j] = product !== product ? product : m;
+  }
+}
+
 /** Q4_1: x = q·d + m. */
 export function dequantizeQ4_1(src: Uint8Array, srcOffset: number, blockCount: number, out: Float32Array, outOffset: number): void {
   const fround = Math.fround;
   for (let b = 0, p = srcOffset, o = outOffset; b < blockCount; b++, p += 20, o += 32) {
     const d = FP16_TO_F32[src[p] | (src[p + 1] << 8)];
     const m = FP16_TO_F32[src[p + 2] | (src[p + 3] << 8)];
+    if (m !== m) {
+      nanOffsetBlock(out, o, d, m, (j) => src[p + 4 + (j & 15)] >> (j & 16 ? 4 : 0) & 0xf);
+      continue;
+    }
     for (let j = 0; j < 16; j++) {
       const q = src[p + 4 + j];
       out[o + j] = fround((q & 0xf) * d) + m;
@@ -57,6 +73,10 @@ export function dequantizeQ5_1(src: Uint8Array, srcOffset: number, blockCount: n
     const d = FP16_TO_F32[src[p] | (src[p + 1] << 8)];
     const m = FP16_TO_F32[src[p + 2] | (src[p + 3] << 8)];
     const qh = src[p + 4] | (src[p + 5] << 8) | (src[p + 6] << 16) | (src[p + 7] << 24);
+    if (m !== m) {
+      nanOffsetBlock(out, o, d, m, (j) => ((src[p + 8 + (j & 15)] >> (j & 16 ? 4 : 0)) & 0xf) | (((qh >>> j) << 4) & 0x10));
+      continue;
+    }
     for (let j = 0; j < 16; j++) {
       const q = src[p + 8 + j];
       out[o + j] = fround(((q & 0xf) | (((qh >>> j) << 4) & 0x10)) * d) + m;
