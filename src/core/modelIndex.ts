@@ -1,7 +1,7 @@
 import type { DType } from './dtypes';
 
-/** Formats a reader can produce. */
-export type FormatId = 'safetensors' | 'safetensors-sharded' | 'pytorch-zip' | 'pytorch-legacy';
+/** A reader's id (`safetensors`, `pytorch-zip`, `gguf`, …): formats/registry.ts lists them. */
+export type FormatId = string;
 
 /**
  * Where a tensor's bytes live, as plain data so it can cross to a worker. Tensors with the same
@@ -64,6 +64,8 @@ export interface RawTensor {
    * Undefined when the tensor belongs to a pickled module (wherever it sits) or a top-level state_dict.
    */
   containerPath?: PathStep[];
+  /** What the file says of the tensor beyond dtype and shape (GGUF: ggml's type name and id, `ne`, data offset). */
+  details?: Readonly<Record<string, string | number | readonly number[]>>;
 }
 
 /**
@@ -103,6 +105,10 @@ export interface ReaderResult {
   moduleTree?: RawModule;
   /** Scalars and config found beside the tensors (safetensors `__metadata__`, epochs, …). */
   metadata: Record<string, unknown>;
+  /** The type of each metadata value where the format types them (GGUF: `uint32`, `array[string]`). */
+  metadataTypes?: Record<string, string>;
+  /** What the container says of itself (GGUF: version, byte order, alignment, data offset). */
+  container?: Record<string, string | number>;
   /** Non-fatal problems: refused globals, skipped objects. */
   warnings: string[];
   /**
@@ -153,6 +159,9 @@ export interface ModelIndex {
   /** Parameters (not buffers), each storage region counted once. */
   totalParameters: number;
   metadata: Record<string, unknown>;
+  /** See ReaderResult.metadataTypes and ReaderResult.container. */
+  metadataTypes?: Record<string, string>;
+  container?: Record<string, string | number>;
   warnings: string[];
   /** See ReaderResult.notes. */
   notes: string[];

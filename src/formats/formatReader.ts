@@ -25,6 +25,11 @@ export interface FormatReader {
   readonly sniffedExtensions?: readonly string[];
   /** Cheap sniff of leading bytes; never throws on foreign input. */
   match(src: ByteSource): Promise<boolean>;
+  /**
+   * True when opening a file of this name reads files beside it too (a sharded index, the first
+   * part of a split GGUF): the workspace scan then lists those files through this one only.
+   */
+  gathersSiblings?(fileName: string): boolean;
   open(src: ByteSource, ctx: ReaderContext): Promise<ReaderResult>;
 }
 

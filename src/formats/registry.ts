@@ -3,6 +3,7 @@ import type { ByteSource } from '../runtime/byteSource';
 import { FormatError, type FormatReader } from './formatReader';
 import { pytorchLegacyReader } from './pytorch/pytorchLegacyReader';
 import { pytorchZipReader } from './pytorch/pytorchZipReader';
+import { ggufReader } from './gguf/ggufReader';
 import { safetensorsReader } from './safetensors/safetensorsReader';
 import { shardedSafetensorsReader } from './safetensors/shardedSafetensorsReader';
 
@@ -12,7 +13,7 @@ import { shardedSafetensorsReader } from './safetensors/shardedSafetensorsReader
  * test/unit/formatRegistry.test.ts), the sniffing order and the error for an unknown file all
  * derive from this list.
  */
-export const READERS: readonly FormatReader[] = [shardedSafetensorsReader, safetensorsReader, pytorchZipReader, pytorchLegacyReader];
+export const READERS: readonly FormatReader[] = [shardedSafetensorsReader, safetensorsReader, pytorchZipReader, pytorchLegacyReader, ggufReader];
 
 const unique = (xs: readonly string[]): string[] => [...new Set(xs)];
 
@@ -37,6 +38,11 @@ export function modelFileKind(fileName: string): 'named' | 'sniff' | null {
   if (MODEL_FILE_EXTENSIONS.some((e) => lower.endsWith(e))) return 'named';
   if (SNIFFED_EXTENSIONS.some((e) => lower.endsWith(e))) return 'sniff';
   return null;
+}
+
+/** True when opening this file reads files beside it (their rows are then hidden behind it). */
+export function gathersSiblings(fileName: string): boolean {
+  return claimingReaders(fileName).some((r) => r.gathersSiblings?.(fileName) ?? false);
 }
 
 /** Readers whose `match` may claim a file of this name, by name first. */

@@ -90,6 +90,8 @@ export function buildModelIndex(result: ReaderResult, file: string): ModelIndex 
     moduleTreeSource: result.moduleTree ? 'pickle' : 'names',
     totalParameters: regions.regionCount.reduce((a, b) => a + b, 0),
     metadata: result.metadata,
+    ...(result.metadataTypes ? { metadataTypes: result.metadataTypes } : {}),
+    ...(result.container ? { container: result.container } : {}),
     warnings: result.warnings,
     notes: result.notes ?? [],
   };

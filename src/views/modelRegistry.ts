@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { ModelIndex } from '../core/modelIndex';
 import type { WorkerPool } from '../runtime/workerPool';
-import { DEFAULT_INCLUDE_GLOB, modelFileKind } from '../formats/registry';
+import { DEFAULT_INCLUDE_GLOB, gathersSiblings, modelFileKind } from '../formats/registry';
 
 /** A model file in the workspace and what we know of it. */
 export interface ModelEntry {
@@ -121,15 +121,15 @@ export class ModelRegistry implements vscode.Disposable {
   }
 
   /**
-   * A sharded model's index is cached by the index file's own size and mtime, but its view depends
-   * on the shards beside it (a shard finishing its download, cut short, deleted): a change to any
-   * `.safetensors` file in the folder re-reads the indexes there.
+   * A model that gathers files beside it (a sharded index, a split GGUF's first part) is cached by
+   * its own size and mtime, but its view depends on those files (a shard finishing its download,
+   * cut short, deleted): a change to any model file in the folder re-reads the gathering ones there.
    */
   private invalidateShardedIndexesBeside(uri: vscode.Uri): void {
-    if (!uri.path.endsWith('.safetensors')) return;
+    if (!modelFileKind(uri.path)) return;
     const folder = uri.path.slice(0, uri.path.lastIndexOf('/') + 1);
     for (const [key, e] of this.cache) {
-      if (!e.uri.path.endsWith('.safetensors.index.json') || e.uri.path.slice(0, e.uri.path.lastIndexOf('/') + 1) !== folder || key === uri.toString()) continue;
+      if (!gathersSiblings(e.uri.path) || e.uri.path.slice(0, e.uri.path.lastIndexOf('/') + 1) !== folder || key === uri.toString()) continue;
       if (e.index === undefined && e.error === undefined) continue;
       e.index = undefined;
       e.error = undefined;
@@ -165,9 +165,9 @@ export class ModelRegistry implements vscode.Disposable {
     void vscode.commands.executeCommand('setContext', 'paramscope.modelsScanned', true);
   }
 
-  /** Shards named by a sharded index in the same folder are shown through that index only. */
+  /** Files a gathering model reads (shards of an index, later parts of a split GGUF) are shown through it only. */
   private async hideListedShards(): Promise<void> {
-    const indexes = [...this.entries.values()].filter((e) => e.uri.path.endsWith('.safetensors.index.json'));
+    const indexes = [...this.entries.values()].filter((e) => gathersSiblings(e.uri.path));
     for (const ix of indexes) {
       const loaded = await this.load(ix.uri);
       for (const t of loaded.index?.tensors ?? []) {

@@ -40,6 +40,7 @@ export const shardedSafetensorsReader: FormatReader = {
   id: 'safetensors-sharded',
   label: 'safetensors',
   extensions: ['.safetensors.index.json'],
+  gathersSiblings: () => true,
 
   async match(src: ByteSource): Promise<boolean> {
     if (src.size > MAX_INDEX_BYTES || src.size < 2) return false;
