@@ -1,5 +1,4 @@
-import { KVALUES_MXFP4 } from './ggmlTables';
-import { E8M0_HALF_TO_F32, UE4M3_HALF_TO_F32 } from './scaleTables';
+import { E8M0_TO_FP32_HALF, KVALUES_MXFP4, UE4M3_TO_FP32 } from './ggmlTables';
 
 /**
  * 4-bit float blocks: E2M1 values (ggml tabulates them doubled, as small integers) times a power-of-
@@ -12,7 +11,7 @@ import { E8M0_HALF_TO_F32, UE4M3_HALF_TO_F32 } from './scaleTables';
 export function dequantizeMXFP4(src: Uint8Array, srcOffset: number, blockCount: number, out: Float32Array, outOffset: number): void {
   const kv = KVALUES_MXFP4;
   for (let b = 0, p = srcOffset, o = outOffset; b < blockCount; b++, p += 17, o += 32) {
-    const d = E8M0_HALF_TO_F32[src[p]];
+    const d = E8M0_TO_FP32_HALF[src[p]];
     for (let j = 0; j < 16; j++) {
       const q = src[p + 1 + j];
       out[o + j] = kv[q & 0xf] * d;
@@ -26,7 +25,7 @@ export function dequantizeNVFP4(src: Uint8Array, srcOffset: number, blockCount: 
   const kv = KVALUES_MXFP4;
   for (let b = 0, p = srcOffset, o = outOffset; b < blockCount; b++, p += 36) {
     for (let s = 0; s < 4; s++, o += 16) {
-      const d = UE4M3_HALF_TO_F32[src[p + s]];
+      const d = UE4M3_TO_FP32[src[p + s]];
       const qs = p + 4 + 8 * s;
       for (let j = 0; j < 8; j++) {
         const q = src[qs + j];

@@ -1,4 +1,5 @@
 import {
+  IQ1S_DELTA,
   IQ1S_GRID,
   IQ2S_GRID,
   IQ2XS_GRID,
@@ -21,11 +22,17 @@ import { FP16_TO_F32 } from './scaleTables';
 
 const fround = Math.fround;
 
-/** Writes 8 values dl·grid[k] (grid bytes at `g`) with sign bits `signs` to out[o..o+8). */
-function signedOctet(out: Float32Array, o: number, dl: number, grid: Uint8Array, g: number, signs: number): void {
-  for (let k = 0; k < 8; k++) {
-    const v = fround(dl * grid[g + k]);
-    out[o + k] = signs & (1 << k) ? -v : v;
+/**
+ * Writes `count` values dl·grid[k] (grid bytes at `g`) with sign bits `signs` to out[o…]. Finite and
+ * infinite values take a branch-free product with ±1 (exact; sign bits are random in real weights).
+ * A NaN scale takes a negation instead: ggml's compiler turns `x * (s ? -1.f : 1.f)` into a sign
+ * flip, so its NaNs change sign too, and V8's unary minus flips the sign bit the same way.
+ */
+function signedGroup(out: Float32Array, o: number, count: number, dl: number, grid: Uint8Array, g: number, signs: number): void {
+  if (dl === dl) {
+    for (let k = 0; k < count; k++) out[o + k] = fround(dl * grid[g + k]) * (1 - ((signs >> k) & 1) * 2);
+  } else {
+    for (let k = 0; k < count; k++) out[o + k] = (signs >> k) & 1 ? -dl : dl;
   }
 }
 
@@ -37,7 +44,7 @@ export function dequantizeIQ2_XXS(src: Uint8Array, srcOffset: number, blockCount
       const q = p + 2 + 8 * ib;
       const aux1 = (src[q + 4] | (src[q + 5] << 8) | (src[q + 6] << 16) | (src[q + 7] << 24)) >>> 0;
       const db = fround(fround(d * (0.5 + (aux1 >>> 28))) * 0.25);
-      for (let l = 0; l < 4; l++, o += 8) signedOctet(out, o, db, IQ2XXS_GRID, 8 * src[q + l], KSIGNS_IQ2XS[(aux1 >>> (7 * l)) & 127]);
+      for (let l = 0; l < 4; l++, o += 8) signedGroup(out, o, 8, db, IQ2XXS_GRID, 8 * src[q + l], KSIGNS_IQ2XS[(aux1 >>> (7 * l)) & 127]);
     }
   }
 }
@@ -53,7 +60,7 @@ export function dequantizeIQ2_XS(src: Uint8Array, srcOffset: number, blockCount:
       for (let l = 0; l < 4; l++, o += 8) {
         const at = p + 2 + 8 * ib + 2 * l;
         const code = src[at] | (src[at + 1] << 8);
-        signedOctet(out, o, l < 2 ? db0 : db1, IQ2XS_GRID, 8 * (code & 511), KSIGNS_IQ2XS[code >> 9]);
+        signedGroup(out, o, 8, l < 2 ? db0 : db1, IQ2XS_GRID, 8 * (code & 511), KSIGNS_IQ2XS[code >> 9]);
       }
     }
   }
@@ -71,17 +78,9 @@ export function dequantizeIQ2_S(src: Uint8Array, srcOffset: number, blockCount: 
       const qs = p + 2 + 4 * ib;
       for (let l = 0; l < 4; l++, o += 8) {
         const index = src[qs + l] | ((qh << (8 - 2 * l)) & 0x300);
-        signedOctet(out, o, l < 2 ? db0 : db1, IQ2S_GRID, 8 * index, src[qs + 32 + l]);
+        signedGroup(out, o, 8, l < 2 ? db0 : db1, IQ2S_GRID, 8 * index, src[qs + 32 + l]);
       }
     }
-  }
-}
-
-/** Writes 4 values dl·grid[k] (grid bytes at `g`) with sign bits `signs` (low 4 bits) to out[o..o+4). */
-function signedQuad(out: Float32Array, o: number, dl: number, grid: Uint8Array, g: number, signs: number): void {
-  for (let k = 0; k < 4; k++) {
-    const v = fround(dl * grid[g + k]);
-    out[o + k] = signs & (1 << k) ? -v : v;
   }
 }
 
@@ -96,8 +95,8 @@ export function dequantizeIQ3_XXS(src: Uint8Array, srcOffset: number, blockCount
       const qs = p + 2 + 8 * ib;
       for (let l = 0; l < 4; l++, o += 8) {
         const signs = KSIGNS_IQ2XS[(aux >>> (7 * l)) & 127];
-        signedQuad(out, o, db, IQ3XXS_GRID, 4 * src[qs + 2 * l], signs);
-        signedQuad(out, o + 4, db, IQ3XXS_GRID, 4 * src[qs + 2 * l + 1], signs >> 4);
+        signedGroup(out, o, 4, db, IQ3XXS_GRID, 4 * src[qs + 2 * l], signs);
+        signedGroup(out, o + 4, 4, db, IQ3XXS_GRID, 4 * src[qs + 2 * l + 1], signs >> 4);
       }
     }
   }
@@ -117,15 +116,12 @@ export function dequantizeIQ3_S(src: Uint8Array, srcOffset: number, blockCount: 
         const i1 = src[qs + 2 * l] | ((qh << (8 - 2 * l)) & 256);
         const i2 = src[qs + 2 * l + 1] | ((qh << (7 - 2 * l)) & 256);
         const s = src[signs + l];
-        signedQuad(out, o, db, IQ3S_GRID, 4 * i1, s);
-        signedQuad(out, o + 4, db, IQ3S_GRID, 4 * i2, s >> 4);
+        signedGroup(out, o, 4, db, IQ3S_GRID, 4 * i1, s);
+        signedGroup(out, o + 4, 4, db, IQ3S_GRID, 4 * i2, s >> 4);
       }
     }
   }
 }
-
-/** IQ1_S / IQ1_M grid delta (ggml's IQ1S_DELTA = IQ1M_DELTA = 0.125f). */
-const IQ1_DELTA = 0.125;
 
 /** Writes 8 values dl·(grid[k] + delta); grid + delta is exact in float32. */
 function shiftedOctet(out: Float32Array, o: number, dl: number, g: number, delta: number): void {
@@ -140,7 +136,7 @@ export function dequantizeIQ1_S(src: Uint8Array, srcOffset: number, blockCount: 
     for (let ib = 0; ib < 8; ib++) {
       const h = src[p + 34 + 2 * ib] | (src[p + 35 + 2 * ib] << 8);
       const dl = fround(d * (2 * ((h >> 12) & 7) + 1));
-      const delta = h & 0x8000 ? -IQ1_DELTA : IQ1_DELTA;
+      const delta = h & 0x8000 ? -IQ1S_DELTA : IQ1S_DELTA;
       const qs = p + 2 + 4 * ib;
       for (let l = 0; l < 4; l++, o += 8) shiftedOctet(out, o, dl, 8 * (src[qs + l] | (((h >> (3 * l)) & 7) << 8)), delta);
     }
@@ -167,10 +163,10 @@ export function dequantizeIQ1_M(src: Uint8Array, srcOffset: number, blockCount: 
       const qs = p + 4 * ib;
       const h0 = src[p + 32 + 2 * ib];
       const h1 = src[p + 33 + 2 * ib];
-      shiftedOctet(out, o, dl1, 8 * (src[qs] | ((h0 << 8) & 0x700)), h0 & 0x08 ? -IQ1_DELTA : IQ1_DELTA);
-      shiftedOctet(out, o + 8, dl1, 8 * (src[qs + 1] | ((h0 << 4) & 0x700)), h0 & 0x80 ? -IQ1_DELTA : IQ1_DELTA);
-      shiftedOctet(out, o + 16, dl2, 8 * (src[qs + 2] | ((h1 << 8) & 0x700)), h1 & 0x08 ? -IQ1_DELTA : IQ1_DELTA);
-      shiftedOctet(out, o + 24, dl2, 8 * (src[qs + 3] | ((h1 << 4) & 0x700)), h1 & 0x80 ? -IQ1_DELTA : IQ1_DELTA);
+      shiftedOctet(out, o, dl1, 8 * (src[qs] | ((h0 << 8) & 0x700)), h0 & 0x08 ? -IQ1S_DELTA : IQ1S_DELTA);
+      shiftedOctet(out, o + 8, dl1, 8 * (src[qs + 1] | ((h0 << 4) & 0x700)), h0 & 0x80 ? -IQ1S_DELTA : IQ1S_DELTA);
+      shiftedOctet(out, o + 16, dl2, 8 * (src[qs + 2] | ((h1 << 8) & 0x700)), h1 & 0x08 ? -IQ1S_DELTA : IQ1S_DELTA);
+      shiftedOctet(out, o + 24, dl2, 8 * (src[qs + 3] | ((h1 << 4) & 0x700)), h1 & 0x80 ? -IQ1S_DELTA : IQ1S_DELTA);
       o += 32;
     }
   }

@@ -50,16 +50,16 @@ export function dequantizeQ3_K(src: Uint8Array, srcOffset: number, blockCount: n
       const high = (src[sp + 8 + (k & 3)] >> (2 * (k >> 2))) & 3;
       scales[k] = (low | (high << 4)) - 32;
     }
-    const hm = p;
     let is = 0;
-    let m = 1;
     for (let half = 0; half < 2; half++) {
       const q = p + 32 + 32 * half;
-      for (let shift = 0; shift < 8; shift += 2, m <<= 1) {
+      for (let shift = 0; shift < 8; shift += 2) {
+        const bit = 4 * half + (shift >> 1); // this run's bit of the high-bit mask bytes
         for (let part = 0; part < 32; part += 16) {
           const dl = fround(dAll * scales[is++]);
           for (let l = 0; l < 16; l++) {
-            out[o++] = dl * (((src[q + part + l] >> shift) & 3) - (src[hm + part + l] & m ? 0 : 4));
+            // A clear high bit subtracts 4 (branch-free: the bits are random in real weights).
+            out[o++] = dl * (((src[q + part + l] >> shift) & 3) - ((~src[p + part + l] >> bit) & 1) * 4);
           }
         }
       }
@@ -111,11 +111,10 @@ export function dequantizeQ5_K(src: Uint8Array, srcOffset: number, blockCount: n
       const m1 = fround(dmin * (sm1 >> 8));
       const d2 = fround(d * (sm2 & 0xff));
       const m2 = fround(dmin * (sm2 >> 8));
-      const u1 = 1 << (2 * j);
-      const u2 = u1 << 1;
+      const b1 = 2 * j; // fifth bits of the low nibbles; b1 + 1 those of the high nibbles
       const ql = p + 48 + 32 * j;
-      for (let l = 0; l < 32; l++) out[o + l] = fround(d1 * ((src[ql + l] & 0xf) + (src[qh + l] & u1 ? 16 : 0))) - m1;
-      for (let l = 0; l < 32; l++) out[o + 32 + l] = fround(d2 * ((src[ql + l] >> 4) + (src[qh + l] & u2 ? 16 : 0))) - m2;
+      for (let l = 0; l < 32; l++) out[o + l] = fround(d1 * ((src[ql + l] & 0xf) | (((src[qh + l] >> b1) & 1) << 4))) - m1;
+      for (let l = 0; l < 32; l++) out[o + 32 + l] = fround(d2 * ((src[ql + l] >> 4) | (((src[qh + l] >> (b1 + 1)) & 1) << 4))) - m2;
       o += 64;
     }
   }

@@ -1,7 +1,7 @@
 /**
- * float32 values of the small scale formats ggml blocks carry, built once at load so the kernels
- * only index arrays. Each entry equals ggml's conversion bit for bit (ggml `src/ggml-impl.h`:
- * `ggml_compute_fp16_to_fp32`, `ggml_e8m0_to_fp32_half`, `ggml_ue4m3_to_fp32`).
+ * float32 value of every fp16 block scale, built once at load so the kernels only index an array.
+ * Each entry equals ggml's `ggml_compute_fp16_to_fp32` (`src/ggml-impl.h`) bit for bit. (The
+ * E8M0 and UE4M3 scale tables of MXFP4 / NVFP4 come generated from ggml in `ggmlTables`.)
  */
 
 function fromBits(bits: Uint32Array): Float32Array {
@@ -37,30 +37,3 @@ export const FP16_BITS: Uint32Array = (() => {
 
 /** float32 value of every binary16 pattern, indexed by the little-endian uint16. */
 export const FP16_TO_F32: Float32Array = fromBits(FP16_BITS);
-
-/**
- * Half of the E8M0 power of two 2^(e−127), as MXFP4 uses it (its E2M1 table is doubled).
- * e = 0 and 1 give the binary32 subnormals 2^−128 and 2^−127; e = 255 gives 2^127 (no NaN).
- */
-export const E8M0_HALF_TO_F32: Float32Array = (() => {
-  const bits = new Uint32Array(256);
-  for (let e = 0; e < 256; e++) bits[e] = e < 2 ? 0x00200000 << e : (e - 1) << 23;
-  return fromBits(bits);
-})();
-
-/**
- * Half the value of an unsigned E4M3 scale byte (bias 7, 3 mantissa bits), as NVFP4 uses it.
- * ggml ignores the top bit except that 0x00 and 0x7F mean zero (0x80 is zero as a subnormal);
- * there is no NaN.
- */
-export const UE4M3_HALF_TO_F32: Float32Array = (() => {
-  const table = new Float32Array(256);
-  for (let x = 0; x < 256; x++) {
-    if (x === 0 || x === 0x7f) continue;
-    const exp = (x >> 3) & 0xf;
-    const man = x & 7;
-    const raw = exp === 0 ? man * 2 ** -9 : (1 + man / 8) * 2 ** (exp - 7);
-    table[x] = raw * 0.5; // exact: at most 4 significant bits, far from the subnormal range
-  }
-  return table;
-})();
