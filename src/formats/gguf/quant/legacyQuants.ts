@@ -107,14 +107,19 @@ export function dequantizeQ8_1(src: Uint8Array, srcOffset: number, blockCount: n
   int8Blocks(src, srcOffset, blockCount, out, outOffset, 36, 4);
 }
 
+/** −d and d of the current Q1_0 block, indexed by the bit (a lookup, not a branch on random bits). */
+const q1Values = new Float32Array(2);
+
 /** Q1_0: value j is +d when bit j (little-endian bit order within each byte) is set, else −d. */
 export function dequantizeQ1_0(src: Uint8Array, srcOffset: number, blockCount: number, out: Float32Array, outOffset: number): void {
+  const pm = q1Values;
   for (let b = 0, p = srcOffset, o = outOffset; b < blockCount; b++, p += 18, o += 128) {
     const d = FP16_TO_F32[src[p] | (src[p + 1] << 8)];
-    const negD = -d;
+    pm[0] = -d;
+    pm[1] = d;
     for (let i = 0; i < 16; i++) {
       const bits = src[p + 2 + i];
-      for (let k = 0; k < 8; k++) out[o + 8 * i + k] = (bits >> k) & 1 ? d : negD;
+      for (let k = 0; k < 8; k++) out[o + 8 * i + k] = pm[(bits >> k) & 1];
     }
   }
 }
