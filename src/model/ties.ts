@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { dirname } from 'node:path';
 import { FileByteSource } from '../runtime/byteSource';
-import { storageBytes } from '../core/dtypes';
+import { isBlockDType, storageBytes } from '../core/dtypes';
 import { streamRawChunks } from '../runtime/elementStream';
 import { broadcastReduction } from '../runtime/tensorLayout';
 import { storageRegionKey } from './buildIndex';
@@ -186,7 +186,10 @@ export async function findContentTies(index: ModelIndex, signal?: AbortSignal): 
         const b = broadcastReduction(t.shape, t.location.strides);
         if (b) h.update(`broadcast ${t.shape.map((d, i) => (d > 1 && t.location.strides[i] === 0 ? 'b' : '.')).join('')}\u0000`);
         const view = b ? { shape: b.shape, location: { ...t.location, strides: b.strides } } : t;
-        for await (const chunk of streamRawChunks(src, t.dtype, view.shape, view.location, { signal })) h.update(chunk.bytes);
+        if (isBlockDType(t.dtype)) {
+          // Blocks are stored whole and contiguous: the same blocks are the same values.
+          for (let at = 0; at < t.location.storageBytes; at += 1 << 20) h.update(await src.read(t.location.storageOffset + at, Math.min(1 << 20, t.location.storageBytes - at)));
+        } else for await (const chunk of streamRawChunks(src, t.dtype, view.shape, view.location, { signal })) h.update(chunk.bytes);
         const digest = h.digest('hex');
         byHash.set(digest, [...(byHash.get(digest) ?? []), t]);
       }

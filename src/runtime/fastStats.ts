@@ -12,6 +12,7 @@ import { CHUNK_BYTES, MOMENT_FIELDS, RESULTS } from './kernelLayout';
 import type { MomentStats } from './runningStats';
 import { checkStorageCrc, coversStorage } from './storageCrc';
 import { planView } from './tensorLayout';
+import { elementView, floatSpec, viewDType } from './dequantizedView';
 
 /**
  * The fast statistics path: float32 through the moment and histogram kernels (two passes, as the
@@ -24,6 +25,7 @@ export type FastPath = 'f32' | 'patterns';
 
 /** Which fast path a dtype takes, or null (the generic decode-to-doubles path). */
 export function fastPathOf(dtype: DType): FastPath | null {
+  dtype = viewDType(dtype);
   if (dtype === 'float32') return 'f32';
   if (dtype === 'complex64' || dtype === 'qint8' || dtype === 'quint8') return null;
   return elementBytes(dtype) <= 2 ? 'patterns' : null;
@@ -31,7 +33,7 @@ export function fastPathOf(dtype: DType): FastPath | null {
 
 /** Elements per chunk of `dtype`: a whole chunk buffer, or the caller's smaller choice. */
 export function chunkElementsOf(dtype: DType, requested?: number): number {
-  const whole = CHUNK_BYTES / elementBytes(dtype);
+  const whole = CHUNK_BYTES / elementBytes(viewDType(dtype));
   return requested === undefined ? whole : Math.max(1, Math.min(whole, requested));
 }
 
@@ -54,6 +56,7 @@ export interface RangeOptions {
  * the read in flight is awaited, so nothing writes into the arena after it is given back.
  */
 async function* arenaChunks(src: ByteSource, t: TensorRef, arena: KernelArena, opts: RangeOptions): AsyncGenerator<{ ptr: number; count: number }> {
+  ({ src, tensor: t } = elementView(src, t));
   const buffers = [arena.chunkBuffer(0), arena.chunkBuffer(1)];
   const source = streamRawChunks(src, t.dtype, t.shape, t.location, {
     order: 'storage',
@@ -314,6 +317,8 @@ export async function computeFastStats(
 ): Promise<FastStats> {
   const path = fastPathOf(t.dtype);
   if (!path) throw new Error(l10n.t('{0} has no fast statistics path', t.dtype));
+  // A block-typed tensor is split and checked as the float32 view its ranges read.
+  t = floatSpec(t);
   // Checks shape, strides and storage bounds before any work is handed out (each range checks
   // them again against the file it reads).
   const numel = planView(t.shape, t.location, elementBytes(t.dtype), Number.MAX_SAFE_INTEGER, 'storage').numel;

@@ -2,6 +2,7 @@ import * as l10n from '@vscode/l10n';
 import type { ByteSource } from './byteSource';
 import { decodeComplexInto, decodeExactIntegers, UnsupportedDTypeError } from './decode';
 import { streamElements, streamRawChunks, type TensorRef } from './elementStream';
+import { elementView } from './dequantizedView';
 
 /** Cap on one read: previews and tests want a window of values, never a whole large tensor. */
 export const MAX_READ_VALUES = 1 << 24;
@@ -19,6 +20,7 @@ function checkCount(count: number): void {
 
 /** `count` logical elements from `start` as doubles (torch's `.double()` values). */
 export async function readValues(src: ByteSource, entry: TensorRef, range: ReadRange): Promise<Float64Array> {
+  ({ src, tensor: entry } = elementView(src, entry));
   checkCount(range.count);
   const out = new Float64Array(range.count);
   let at = 0;

@@ -6,9 +6,10 @@ import { streamElements, type TensorRef } from './elementStream';
 import { computeFastStats, fastPathOf, localRunner } from './fastStats';
 import { DEFAULT_HISTOGRAM_BINS, HistcCounter, MAX_HISTOGRAM_BINS, histcEdges } from './histc';
 import { RunningStats, type MomentStats } from './runningStats';
-import { elementBytes } from '../core/dtypes';
+import { elementBytes, isBlockDType } from '../core/dtypes';
 import { coversStorage, verifyStorageCrc } from './storageCrc';
 import { broadcastReduction, planView } from './tensorLayout';
+import { elementView } from './dequantizedView';
 
 /** torch.histc(x.double(), bins, min, max) over the finite values; min/max are the range binned. */
 export interface Histogram {
@@ -71,6 +72,7 @@ export async function computeStatsFromStream(makeStream: (pass: 0 | 1) => AsyncI
  */
 export function broadcastOf(entry: TensorRef): { distinct: TensorRef; weight: number } | null {
   const { dtype, shape, location } = entry;
+  if (isBlockDType(dtype)) return null; // blocks are stored whole, never expanded
   planView(shape, location, elementBytes(dtype), Number.MAX_SAFE_INTEGER, 'storage');
   const reduced = broadcastReduction(shape, location.strides);
   if (!reduced) return null;
@@ -105,6 +107,7 @@ export function weightStats(s: TensorStats, weight: number): TensorStats {
  * quantized tensors, `InvalidViewError` for views outside their storage, `AbortError` on abort.
  */
 export async function computeTensorStats(src: ByteSource, entry: TensorRef, opts: TensorStatsOptions = {}): Promise<TensorStats> {
+  ({ src, tensor: entry } = elementView(src, entry));
   const { dtype, shape, location } = entry;
   assertRealDType(dtype);
   const bins = resolveBins(opts.bins);

@@ -2,7 +2,7 @@ import * as l10n from '@vscode/l10n';
 import { throwIfAborted } from '../core/abort';
 import type { ByteSource } from './byteSource';
 import { crc32 } from './crc32';
-import { elementBytes } from '../core/dtypes';
+import { storageBytes } from '../core/dtypes';
 import type { TensorRef } from './elementStream';
 import type { TensorLocation } from '../core/modelIndex';
 
@@ -33,7 +33,7 @@ export function coversStorage(t: TensorRef): boolean {
     expected *= d;
     numel *= d;
   }
-  return numel * elementBytes(t.dtype) === location.storageBytes;
+  return storageBytes(t.dtype, numel) === location.storageBytes;
 }
 
 /** Throws `StorageCrcError` unless `actual` is the CRC-32 `location` records (if it records one). */

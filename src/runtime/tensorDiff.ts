@@ -3,6 +3,7 @@ import type { ByteSource } from './byteSource';
 import { assertRealDType } from './decode';
 import { streamElements, type TensorRef } from './elementStream';
 import type { TensorDiffView } from '../protocol/messages';
+import { elementView } from './dequantizedView';
 
 /**
  * Elements summed in plain float64 before the block sums are folded into compensated totals: a
@@ -139,6 +140,8 @@ export class DiffAccumulator {
  * the sources of `a.location.file`/`b.location.file` (the same source when they are one file).
  */
 export async function diffTensors(srcA: ByteSource, a: TensorRef, srcB: ByteSource, b: TensorRef, opts: TensorDiffOptions = {}): Promise<TensorDiff> {
+  ({ src: srcA, tensor: a } = elementView(srcA, a));
+  ({ src: srcB, tensor: b } = elementView(srcB, b));
   if (a.shape.length !== b.shape.length || a.shape.some((n, i) => n !== b.shape[i])) {
     throw new RangeError(l10n.t('shapes [{0}] and [{1}] differ: values are compared only between tensors of one shape', a.shape.join(', '), b.shape.join(', ')));
   }

@@ -4,6 +4,7 @@ import { computeHeatmap } from '../runtime/heatmap';
 import { readValues } from '../runtime/readValues';
 import { computeTensorStats } from '../runtime/stats';
 import { convMatrix, slice2d, type Matrix2D } from '../runtime/tensorSlice';
+import { elementView } from '../runtime/dequantizedView';
 
 /** Rows a values request may ask for at once: the table virtualizes, so a screenful is enough. */
 export const MAX_VALUE_ROWS = 4096;
@@ -24,6 +25,7 @@ function heatmapMatrix(t: TensorSpec, req: HeatmapRequest): Matrix2D {
 }
 
 export async function heatmapKernel(src: ByteSource, t: TensorSpec, req: HeatmapRequest, signal: AbortSignal, onProgress?: Progress): Promise<HeatmapView> {
+  ({ src, tensor: t } = elementView(src, t));
   const h = await computeHeatmap(src, heatmapMatrix(t, req), req.maxWidth, req.maxHeight, { signal, onProgress, window: req.window });
   const buf = (a: Float32Array): ArrayBuffer => a.buffer as ArrayBuffer;
   return {

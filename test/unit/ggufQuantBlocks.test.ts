@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ggmlTypeIdByName } from '../../src/formats/gguf/quant/blockTypes';
-import { canDequantize, dequantizeBlocks } from '../../src/formats/gguf/quant/dequantize';
+import { ggmlTypeIdByName } from '../../src/runtime/ggml/blockTypes';
+import { canDequantize, dequantizeBlocks } from '../../src/runtime/ggml/dequantize';
 
 /**
  * Hand-built blocks whose values follow from the block layouts in ggml's `ggml-common.h` by hand

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { GGML_TYPES, ggmlType } from '../../src/formats/gguf/quant/blockTypes';
-import { canDequantize, dequantizeBlocks } from '../../src/formats/gguf/quant/dequantize';
+import { GGML_TYPES, ggmlType } from '../../src/runtime/ggml/blockTypes';
+import { canDequantize, dequantizeBlocks } from '../../src/runtime/ggml/dequantize';
 import { expectedBytes, firstBitMismatch, readManifest, tensorBytes, type FixtureType } from './ggufQuantFixtures';
 
 /**

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { GGML_TYPES, bitsPerWeight, findGgmlType, ggmlType, ggmlTypeIdByName, storageBytes } from '../../src/formats/gguf/quant/blockTypes';
-import { E8M0_TO_FP32_HALF, UE4M3_TO_FP32 } from '../../src/formats/gguf/quant/ggmlTables';
-import { FP16_BITS, FP16_TO_F32 } from '../../src/formats/gguf/quant/scaleTables';
+import { GGML_TYPES, bitsPerWeight, findGgmlType, ggmlType, ggmlTypeIdByName, storageBytes } from '../../src/runtime/ggml/blockTypes';
+import { E8M0_TO_FP32_HALF, UE4M3_TO_FP32 } from '../../src/runtime/ggml/ggmlTables';
+import { FP16_BITS, FP16_TO_F32 } from '../../src/runtime/ggml/scaleTables';
 
 describe('ggml type table', () => {
   it('knows every id of enum ggml_type that ggml has not removed', () => {

@@ -5,7 +5,7 @@ import type { RawTensor, ReaderResult } from '../../core/modelIndex';
 import type { ByteSource } from '../../runtime/byteSource';
 import type { FormatReader, ReaderContext } from '../formatReader';
 import { readGgufHeader, GGUF_MAGIC, type GgufHeader, type GgufKeyValue, type GgufValue } from './ggufHeader';
-import { findGgmlType } from './quant/blockTypes';
+import { findGgmlType } from '../../runtime/ggml/blockTypes';
 
 /** ggml's plain types in torch's spelling; block types keep ggml's name (`Q4_K`). */
 const PLAIN_DTYPES: Readonly<Record<string, DType>> = { F32: 'float32', F16: 'float16', BF16: 'bfloat16', F64: 'float64', I8: 'int8', I16: 'int16', I32: 'int32', I64: 'int64' };

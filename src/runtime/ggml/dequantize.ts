@@ -1,4 +1,5 @@
-import { ggmlType } from './blockTypes';
+import type { BlockDType } from '../../core/dtypes';
+import { ggmlType, ggmlTypeIdByName } from './blockTypes';
 import { dequantizeMXFP4, dequantizeNVFP4 } from './fp4Quants';
 import {
   dequantizeIQ1_M,
@@ -97,4 +98,11 @@ export function dequantizeBlocks(typeId: number, src: Uint8Array, srcOffset: num
 /** True when `dequantizeBlocks` can decode ggml type `typeId`. */
 export function canDequantize(typeId: number): boolean {
   return Number.isInteger(typeId) && KERNELS[typeId] !== undefined;
+}
+
+/** `dequantizeBlocks` by our dtype name (core's BLOCK_LAYOUT names are ggml's). */
+export function dequantizeBlocksOf(dtype: BlockDType, src: Uint8Array, srcOffset: number, blockCount: number, out: Float32Array, outOffset: number): void {
+  const id = ggmlTypeIdByName(dtype);
+  if (id === undefined) throw new RangeError(`No ggml type named ${dtype}`);
+  dequantizeBlocks(id, src, srcOffset, blockCount, out, outOffset);
 }

@@ -7,6 +7,8 @@
  * d99724f2 (2026-08-21). Ids 4, 5 and 31–33, 36–38 were removed from ggml and have no entry.
  */
 
+import { BLOCK_LAYOUT, type BlockDType } from '../../core/dtypes';
+
 /** Layout of one ggml storage type. */
 export interface GgmlTypeInfo {
   /** The `ggml_type` id stored in a GGUF tensor info. */
@@ -21,45 +23,43 @@ export interface GgmlTypeInfo {
   readonly blockQuantized: boolean;
 }
 
-/** QK_K: elements per super-block of the K-quants, IQ types and ternary types. */
-const QK_K = 256;
-
-const ROWS: ReadonlyArray<readonly [id: number, name: string, blockSize: number, bytesPerBlock: number, blockQuantized: boolean]> = [
-  [0, 'F32', 1, 4, false], // IEEE binary32
-  [1, 'F16', 1, 2, false], // IEEE binary16
-  [2, 'Q4_0', 32, 18, true], // fp16 d + 16 bytes of nibbles
-  [3, 'Q4_1', 32, 20, true], // fp16 d, fp16 m + 16 bytes of nibbles
-  [6, 'Q5_0', 32, 22, true], // fp16 d + 4 bytes of 5th bits + 16 bytes of nibbles
-  [7, 'Q5_1', 32, 24, true], // fp16 d, fp16 m + 4 bytes of 5th bits + 16 bytes of nibbles
-  [8, 'Q8_0', 32, 34, true], // fp16 d + 32 int8
-  [9, 'Q8_1', 32, 36, true], // fp16 d, fp16 s (= d·Σq, unused when decoding) + 32 int8
-  [10, 'Q2_K', QK_K, 84, true], // 16 scale/min bytes, 64 bytes of 2-bit quants, fp16 d, fp16 dmin
-  [11, 'Q3_K', QK_K, 110, true], // 32 bytes high bits, 64 bytes low 2 bits, 12 bytes 6-bit scales, fp16 d
-  [12, 'Q4_K', QK_K, 144, true], // fp16 d, fp16 dmin, 12 bytes 6-bit scales/mins, 128 bytes of nibbles
-  [13, 'Q5_K', QK_K, 176, true], // as Q4_K plus 32 bytes of 5th bits before the nibbles
-  [14, 'Q6_K', QK_K, 210, true], // 128 bytes low nibbles, 64 bytes high 2 bits, 16 int8 scales, fp16 d
-  [15, 'Q8_K', QK_K, 292, true], // float32 d, 256 int8, 16 int16 block sums
-  [16, 'IQ2_XXS', QK_K, 66, true], // fp16 d + 32 uint16 (grid indices, signs, scales)
-  [17, 'IQ2_XS', QK_K, 74, true], // fp16 d + 32 uint16 (9-bit grid index, 7-bit signs) + 8 scale bytes
-  [18, 'IQ3_XXS', QK_K, 98, true], // fp16 d + 64 grid bytes + 32 bytes of signs and scales
-  [19, 'IQ1_S', QK_K, 50, true], // fp16 d + 32 grid bytes + 8 uint16 (high index bits, scale, delta sign)
-  [20, 'IQ4_NL', 32, 18, true], // fp16 d + 16 bytes of non-linear nibbles
-  [21, 'IQ3_S', QK_K, 110, true], // fp16 d, 64 grid bytes, 8 high bits, 32 sign bytes, 4 scale bytes
-  [22, 'IQ2_S', QK_K, 82, true], // fp16 d, 32 grid bytes, 32 sign bytes, 8 high bits, 8 scale bytes
-  [23, 'IQ4_XS', QK_K, 136, true], // fp16 d, uint16 high scale bits, 4 low scale bytes, 128 bytes of nibbles
-  [24, 'I8', 1, 1, false], // int8
-  [25, 'I16', 1, 2, false], // int16
-  [26, 'I32', 1, 4, false], // int32
-  [27, 'I64', 1, 8, false], // int64
-  [28, 'F64', 1, 8, false], // IEEE binary64
-  [29, 'IQ1_M', QK_K, 56, true], // 32 grid bytes, 16 high-bit bytes, 8 bytes of 3-bit scales (fp16 d spread in their top nibbles)
-  [30, 'BF16', 1, 2, false], // bfloat16 (top half of a binary32)
-  [34, 'TQ1_0', QK_K, 54, true], // 48 bytes of 5 trits each, 4 bytes of 4 trits each, fp16 d
-  [35, 'TQ2_0', QK_K, 66, true], // 64 bytes of 2-bit trits, fp16 d
-  [39, 'MXFP4', 32, 17, true], // E8M0 shared exponent + 16 bytes of E2M1 nibbles
-  [40, 'NVFP4', 64, 36, true], // 4 UE4M3 scales (one per 16 values) + 32 bytes of E2M1 nibbles
-  [41, 'Q1_0', 128, 18, true], // fp16 d + 16 bytes of sign bits (value ±d)
-  [42, 'Q2_0', 64, 18, true], // fp16 d + 16 bytes of 2-bit codes (value (q−1)·d)
+/** Plain types with their element size; block types take their layout from core's one dtype table (BLOCK_LAYOUT). */
+const ROWS: ReadonlyArray<readonly [id: number, name: string, elementSize?: number, bytes?: number]> = [
+  [0, 'F32', 1, 4], // IEEE binary32
+  [1, 'F16', 1, 2], // IEEE binary16
+  [2, 'Q4_0'], // fp16 d + 16 bytes of nibbles
+  [3, 'Q4_1'], // fp16 d, fp16 m + 16 bytes of nibbles
+  [6, 'Q5_0'], // fp16 d + 4 bytes of 5th bits + 16 bytes of nibbles
+  [7, 'Q5_1'], // fp16 d, fp16 m + 4 bytes of 5th bits + 16 bytes of nibbles
+  [8, 'Q8_0'], // fp16 d + 32 int8
+  [9, 'Q8_1'], // fp16 d, fp16 s (= d·Σq, unused when decoding) + 32 int8
+  [10, 'Q2_K'], // 16 scale/min bytes, 64 bytes of 2-bit quants, fp16 d, fp16 dmin
+  [11, 'Q3_K'], // 32 bytes high bits, 64 bytes low 2 bits, 12 bytes 6-bit scales, fp16 d
+  [12, 'Q4_K'], // fp16 d, fp16 dmin, 12 bytes 6-bit scales/mins, 128 bytes of nibbles
+  [13, 'Q5_K'], // as Q4_K plus 32 bytes of 5th bits before the nibbles
+  [14, 'Q6_K'], // 128 bytes low nibbles, 64 bytes high 2 bits, 16 int8 scales, fp16 d
+  [15, 'Q8_K'], // float32 d, 256 int8, 16 int16 block sums
+  [16, 'IQ2_XXS'], // fp16 d + 32 uint16 (grid indices, signs, scales)
+  [17, 'IQ2_XS'], // fp16 d + 32 uint16 (9-bit grid index, 7-bit signs) + 8 scale bytes
+  [18, 'IQ3_XXS'], // fp16 d + 64 grid bytes + 32 bytes of signs and scales
+  [19, 'IQ1_S'], // fp16 d + 32 grid bytes + 8 uint16 (high index bits, scale, delta sign)
+  [20, 'IQ4_NL'], // fp16 d + 16 bytes of non-linear nibbles
+  [21, 'IQ3_S'], // fp16 d, 64 grid bytes, 8 high bits, 32 sign bytes, 4 scale bytes
+  [22, 'IQ2_S'], // fp16 d, 32 grid bytes, 32 sign bytes, 8 high bits, 8 scale bytes
+  [23, 'IQ4_XS'], // fp16 d, uint16 high scale bits, 4 low scale bytes, 128 bytes of nibbles
+  [24, 'I8', 1, 1], // int8
+  [25, 'I16', 1, 2], // int16
+  [26, 'I32', 1, 4], // int32
+  [27, 'I64', 1, 8], // int64
+  [28, 'F64', 1, 8], // IEEE binary64
+  [29, 'IQ1_M'], // 32 grid bytes, 16 high-bit bytes, 8 bytes of 3-bit scales (fp16 d spread in their top nibbles)
+  [30, 'BF16', 1, 2], // bfloat16 (top half of a binary32)
+  [34, 'TQ1_0'], // 48 bytes of 5 trits each, 4 bytes of 4 trits each, fp16 d
+  [35, 'TQ2_0'], // 64 bytes of 2-bit trits, fp16 d
+  [39, 'MXFP4'], // E8M0 shared exponent + 16 bytes of E2M1 nibbles
+  [40, 'NVFP4'], // 4 UE4M3 scales (one per 16 values) + 32 bytes of E2M1 nibbles
+  [41, 'Q1_0'], // fp16 d + 16 bytes of sign bits (value ±d)
+  [42, 'Q2_0'], // fp16 d + 16 bytes of 2-bit codes (value (q−1)·d)
 ];
 
 /** One past the highest ggml type id this table knows (ggml's GGML_TYPE_COUNT). */
@@ -67,7 +67,10 @@ export const GGML_TYPE_COUNT = 43;
 
 const BY_ID: ReadonlyArray<GgmlTypeInfo | undefined> = (() => {
   const table: Array<GgmlTypeInfo | undefined> = new Array<GgmlTypeInfo | undefined>(GGML_TYPE_COUNT).fill(undefined);
-  for (const [id, name, blockSize, bytesPerBlock, blockQuantized] of ROWS) table[id] = Object.freeze({ id, name, blockSize, bytesPerBlock, blockQuantized });
+  for (const [id, name, size, bytes] of ROWS) {
+    const block = size === undefined ? BLOCK_LAYOUT[name as BlockDType] : undefined;
+    table[id] = Object.freeze({ id, name, blockSize: block ? block.elements : size!, bytesPerBlock: block ? block.bytes : bytes!, blockQuantized: block !== undefined });
+  }
   return table;
 })();
 
