@@ -2,19 +2,23 @@
 // files (float32 and bfloat16, normal(0, 0.02) with some exact zeros), measured in one run on the
 // page-cached file against raw reads and NumPy, plus `inspect` of a 7B-shaped sharded model and of
 // files holding 150,000 small tensors (safetensors and a PyTorch zip) against a plain read.
+// Then GGUF: dequantization + statistics of a big Q4_K and a big Q8_0 tensor against NumPy with
+// llama.cpp's gguf-py (scripts/bench/gguf.mjs).
 // Not a test: it prints a table (see docs/performance.md). Needs `npm run build` first.
 //
-//   node scripts/bench.mjs [--gib N] [--runs N] [--keep] [--dir DIR]
+//   node scripts/bench.mjs [--gib N] [--runs N] [--keep] [--dir DIR] [--gguf-mib N] [--only gguf|safetensors]
+/* global console, process, Buffer, performance, WebAssembly -- Node globals (eslint.config.mjs gives scripts/ no environment) */
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { benchGguf, ggufTable } from './bench/gguf.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const cli = join(root, 'dist', 'cli.js');
-const { values: args } = parseArgs({ options: { gib: { type: 'string', default: '1' }, runs: { type: 'string', default: '3' }, keep: { type: 'boolean' }, dir: { type: 'string' } } });
+const { values: args } = parseArgs({ options: { gib: { type: 'string', default: '1' }, runs: { type: 'string', default: '3' }, keep: { type: 'boolean' }, dir: { type: 'string' }, 'gguf-mib': { type: 'string', default: '64' }, only: { type: 'string' } } });
 const GIB = Number(args.gib);
 const RUNS = Number(args.runs);
 if (!existsSync(cli) || !existsSync(join(root, 'dist', 'kernels.wasm'))) {
@@ -280,6 +284,16 @@ const fmt = (v, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : '—');
 const bytes = Math.round(GIB * 2 ** 30);
 const rows = [];
 console.log(`bench: ${GIB} GiB files in ${dir}, best of ${RUNS}; ${availableParallelism()} cores, ${process.version}`);
+let ggufRows = [];
+if (args.only !== 'safetensors') {
+  console.log(`GGUF: ${args['gguf-mib']} MiB of blocks per tensor`);
+  ggufRows = benchGguf({ root, cli, dir, runs: RUNS, targetBytes: Number(args['gguf-mib']) * 2 ** 20, timed, best, fmt, log: (m) => console.log(m) });
+}
+if (args.only === 'gguf') {
+  console.log(`\n${ggufTable(ggufRows, fmt)}`);
+  if (!args.keep && !args.dir) rmSync(dir, { recursive: true, force: true });
+  process.exit(0);
+}
 for (const [dtype, make] of [
   ['F32', makeFloat32File],
   ['BF16', makeBfloat16File],
@@ -346,4 +360,5 @@ console.log('|---|---|---|---|---|---|');
 for (const m of many) {
   console.log(`| ${m.count.toLocaleString('en-US')} × float32[4], ${m.label} | ${fmt(m.size / 2 ** 20, 1)} MiB | ${fmt(m.ours.seconds, 2)} s | ${fmt(m.baseline.seconds, 2)} s | ${fmt(m.ours.seconds / m.baseline.seconds, 1)}× | ${fmt(m.ours.rssMB, 0)} MB |`);
 }
+if (ggufRows.length) console.log(`\n${ggufTable(ggufRows, fmt)}`);
 if (!args.keep && !args.dir) rmSync(dir, { recursive: true, force: true });
