@@ -14,12 +14,16 @@ export interface DiffRowJson extends DiffRowView {
   /** null for rows whose values are not compared (reshaped, added, removed) or could not be. */
   metrics: TensorDiffView | null;
   error?: string;
+  /** Rows compared in the Hugging Face order: llama.cpp's q/k permutation over this many heads undone. */
+  unpermutedHeads?: number;
 }
 
 export interface DiffJson {
   a: { file: string; format: string; totalParameters: number };
   b: { file: string; format: string; totalParameters: number };
   prefix: { a: string; b: string };
+  /** The side whose llama.cpp names were read as Hugging Face names (a GGUF against its source checkpoint). */
+  hfNames?: 'a' | 'b';
   /** Tensors left out of each side: optimizer state, and buffers too when `buffers` is false. */
   ignored: { a: number; b: number };
   /** Whether buffers (BatchNorm running statistics) were compared (the default; `--no-buffers` leaves them out). */
@@ -68,12 +72,14 @@ export function diffJson(a: ModelIndex, b: ModelIndex, match: TensorMatch, resul
     a: side(a),
     b: side(b),
     prefix: match.prefix,
+    ...(match.hfNames ? { hfNames: match.hfNames } : {}),
     ignored: match.ignored,
     buffers: match.buffers,
     summary: summarizeDiff(match, results),
     tensors: match.pairs.map((p) => {
       const r = results.get(p.name);
       const row: DiffRowJson = { ...pairRow(p), metrics: r?.metrics ?? null };
+      if (p.compared) row.unpermutedHeads = p.compared.unpermutedHeads;
       if (r?.error !== undefined) row.error = r.error;
       return row;
     }),
@@ -109,6 +115,7 @@ export function formatDiffText(d: DiffJson): string {
   const lines = [`a  ${d.a.file}  (${d.a.format}, ${d.a.totalParameters.toLocaleString('en-US')} parameters)`, `b  ${d.b.file}  (${d.b.format}, ${d.b.totalParameters.toLocaleString('en-US')} parameters)`];
   if (d.prefix.a) lines.push(`names in a matched without their '${show(d.prefix.a)}' prefix`);
   if (d.prefix.b) lines.push(`names in b matched without their '${show(d.prefix.b)}' prefix`);
+  if (d.hfNames) lines.push(`names in ${d.hfNames} (llama.cpp's) matched by their Hugging Face names`);
   lines.push(summaryText(d.summary));
   if (d.ignored.a || d.ignored.b) lines.push(`left out: ${d.ignored.a} tensor(s) of a, ${d.ignored.b} of b (${d.buffers ? 'optimizer state' : 'optimizer state and buffers, --no-buffers'})`);
   const table = [['name', 'status', 'shape', 'dtype', 'relL2', 'max|b-a|', 'cosine']];
@@ -117,6 +124,7 @@ export function formatDiffText(d: DiffJson): string {
     const m = r.metrics;
     table.push([show(r.name), verdictText(r), sideBySide(shapeText(r.shapeA), shapeText(r.shapeB)), sideBySide(r.dtypeA ?? '', r.dtypeB ?? ''), m ? fmtRatio(m.relL2) : '', m ? fmtRatio(m.maxAbsDiff) : '', m ? fmtCosine(m.cosine) : '']);
     if (r.error !== undefined) notes.push(`${show(r.name)}: ${show(r.error)}`);
+    if (r.unpermutedHeads !== undefined) notes.push(`${show(r.name)}: rows compared in Hugging Face order (llama.cpp's q/k row permutation over ${r.unpermutedHeads} heads undone)`);
     if (m && m.compared < m.count) notes.push(`${show(r.name)}: ${m.count - m.compared} position(s) with NaN or ±inf left out of the sums (${m.nanMismatch} NaN on one side only, ${m.infMismatch} differing infinities)`);
   }
   // A loop, not Math.max(...rows): a model can have more rows than a call takes arguments.

@@ -94,8 +94,9 @@ export const ELEMENT_SIZE: Readonly<Record<ElementDType, number>> = {
   qint32: 4,
 };
 
+/** Floating values: the float element types, and block types (they dequantize to float32). */
 export function isFloatingDType(d: DType): boolean {
-  return d === 'float64' || d === 'float32' || d === 'float16' || d === 'bfloat16' || d === 'float8_e4m3fn' || d === 'float8_e5m2';
+  return isBlockDType(d) || d === 'float64' || d === 'float32' || d === 'float16' || d === 'bfloat16' || d === 'float8_e4m3fn' || d === 'float8_e5m2';
 }
 
 export function isComplexDType(d: DType): boolean {

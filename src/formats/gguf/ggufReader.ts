@@ -6,6 +6,7 @@ import type { ByteSource } from '../../runtime/byteSource';
 import type { FormatReader, ReaderContext } from '../formatReader';
 import { readGgufHeader, GGUF_MAGIC, type GgufHeader, type GgufKeyValue, type GgufValue } from './ggufHeader';
 import { findGgmlType } from '../../runtime/ggml/blockTypes';
+import { hfNameOf, mapsArchitecture } from './llamaNames';
 
 /** ggml's plain types in torch's spelling; block types keep ggml's name (`Q4_K`). */
 const PLAIN_DTYPES: Readonly<Record<string, DType>> = { F32: 'float32', F16: 'float16', BF16: 'bfloat16', F64: 'float64', I8: 'int8', I16: 'int16', I32: 'int32', I64: 'int64' };
@@ -95,6 +96,24 @@ function tensorsOf(src: ByteSource, h: GgufHeader): PartTensors {
   return { tensors, warnings };
 }
 
+/**
+ * Adds each tensor's Hugging Face name (`details.hfName`) where llama.cpp's naming of the model's
+ * architecture is known, and `details.hfPermutedHeads` where the converter permuted its rows.
+ */
+function withHfNames(tensors: RawTensor[], h: GgufHeader): void {
+  const arch = valueOf(h, 'general.architecture');
+  if (!mapsArchitecture(arch)) return;
+  const num = (key: string): number | undefined => {
+    const v = valueOf(h, `${arch as string}.${key}`);
+    return typeof v === 'number' ? v : undefined;
+  };
+  const [heads, kvHeads] = [num('attention.head_count'), num('attention.head_count_kv')];
+  for (const t of tensors) {
+    const hf = hfNameOf(t.name, arch as string, heads, kvHeads);
+    if (hf) t.details = { ...t.details, hfName: hf.name, ...(hf.permutation ? { hfPermutedHeads: hf.permutation.heads } : {}) };
+  }
+}
+
 const valueOf = (h: GgufHeader, key: string): GgufValue | undefined => h.metadata.find((m) => m.key === key)?.value;
 
 /** Metadata as the index keeps it: key → value, and key → GGUF type (`uint32`, `array[string]`). */
@@ -177,6 +196,7 @@ export const ggufReader: FormatReader = {
         if (typeof expected === 'number' && expected !== tensors.length) warnings.push(l10n.t('the split model lists {0} tensors; {1} could be read', expected, tensors.length));
       }
     }
+    withHfNames(tensors, header);
     return { format: 'gguf', tensors, metadata, metadataTypes: types, container: facts, warnings, notes };
   },
 };

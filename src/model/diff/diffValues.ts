@@ -73,7 +73,7 @@ export async function diffValues(match: TensorMatch, run: PairDiffRunner, opts: 
       }
       running.set(p, 0);
       try {
-        const metrics = await run(p.a!, p.b!, {
+        const metrics = await run(p.compared?.a ?? p.a!, p.compared?.b ?? p.b!, {
           signal,
           onProgress: (done) => {
             running.set(p, done);

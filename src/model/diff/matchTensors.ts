@@ -9,7 +9,7 @@ import type { DType } from '../../core/dtypes';
 export type DiffStatus = 'same' | 'dtype-changed' | 'reshaped' | 'added' | 'removed';
 
 /** What matching needs of a tensor (a `TensorEntry` fits). */
-export type MatchableTensor = Pick<TensorEntry, 'name' | 'dtype' | 'shape' | 'kind'>;
+export type MatchableTensor = Pick<TensorEntry, 'name' | 'dtype' | 'shape' | 'kind'> & Partial<Pick<TensorEntry, 'details' | 'location'>>;
 
 /** One row of a diff: a name and what each file holds under it. */
 export interface TensorPair<T extends MatchableTensor = TensorEntry> {
@@ -18,6 +18,12 @@ export interface TensorPair<T extends MatchableTensor = TensorEntry> {
   a?: T;
   b?: T;
   status: DiffStatus;
+  /**
+   * The views whose values are compared when they are not `a` and `b` as stored: a llama GGUF's
+   * q/k weights, whose rows llama.cpp's converter permuted, read in the Hugging Face row order
+   * (both sides as `[heads, 2, rows / heads / 2, …]`, the GGUF side strided).
+   */
+  compared?: { a: T; b: T; unpermutedHeads: number };
 }
 
 export interface TensorMatch<T extends MatchableTensor = TensorEntry> {
@@ -32,6 +38,8 @@ export interface TensorMatch<T extends MatchableTensor = TensorEntry> {
   ignored: { a: number; b: number };
   /** Whether buffers (BatchNorm running statistics) were compared, as they are by default. */
   buffers: boolean;
+  /** Which side's names were read as their Hugging Face names (a GGUF file against transformers' checkpoint). */
+  hfNames?: 'a' | 'b';
 }
 
 export interface MatchOptions {
@@ -139,8 +147,13 @@ function choosePrefix(namesA: readonly string[], namesB: readonly string[]): { a
  * tensor (a module pickle calls a registered buffer a buffer where the safetensors copy of it can
  * only say "tensor", and the pair should still be compared).
  */
-export function matchTensors<T extends MatchableTensor>(a: readonly T[], b: readonly T[], opts: MatchOptions = {}): TensorMatch<T> {
+export function matchTensors<T extends MatchableTensor>(a0: readonly T[], b0: readonly T[], opts: MatchOptions = {}): TensorMatch<T> {
   const withBuffers = opts.buffers ?? true;
+  // A GGUF file against the checkpoint it was converted from: its llama.cpp names pair by their
+  // Hugging Face names (`blk.0.attn_q.weight` ≙ `model.layers.0.self_attn.q_proj.weight`).
+  const hfNames = pairsByHfName(a0, b0);
+  const a = hfNames === 'a' ? a0.map(asHfNamed) : a0;
+  const b = hfNames === 'b' ? b0.map(asHfNamed) : b0;
   const counts = (t: MatchableTensor): boolean => countsAlways(t) || (withBuffers && t.kind === 'buffer');
   const candA = a.filter((t) => t.kind !== 'optimizer');
   const candB = b.filter((t) => t.kind !== 'optimizer');
@@ -165,7 +178,7 @@ export function matchTensors<T extends MatchableTensor>(a: readonly T[], b: read
       continue;
     }
     if (pairedA) usedA.add(pairedA);
-    pairs.push({ name: tb.name, a: pairedA, b: tb, status: statusOf(pairedA, tb) });
+    pairs.push(withUnpermuted({ name: tb.name, a: pairedA, b: tb, status: statusOf(pairedA, tb) }));
   }
   let ignoredA = a.length - candA.length;
   for (const ta of candA) {
@@ -176,5 +189,66 @@ export function matchTensors<T extends MatchableTensor>(a: readonly T[], b: read
     }
     pairs.push({ name: ta.name, a: ta, status: 'removed' });
   }
-  return { pairs, prefix, ignored: { a: ignoredA, b: ignoredB }, buffers: withBuffers };
+  const original = new Map<T, T>();
+  if (hfNames) (hfNames === 'a' ? a : b).forEach((t, i) => original.set(t, (hfNames === 'a' ? a0 : b0)[i]!));
+  const back = (t: T | undefined): T | undefined => (t && original.get(t)) ?? t;
+  const rows = hfNames ? pairs.map((p) => ({ ...p, name: (back(p.b) ?? back(p.a))!.name, a: back(p.a), b: back(p.b) })) : pairs;
+  return { pairs: rows, prefix, ignored: { a: ignoredA, b: ignoredB }, buffers: withBuffers, ...(hfNames ? { hfNames } : {}) };
+}
+
+const hfNameOf = (t: MatchableTensor): string | undefined => {
+  const n = t.details?.hfName;
+  return typeof n === 'string' ? n : undefined;
+};
+
+/** The side whose tensors carry Hugging Face names the other side's names are, if exactly one does and that pairs more. */
+function pairsByHfName(a: readonly MatchableTensor[], b: readonly MatchableTensor[]): 'a' | 'b' | undefined {
+  const hfA = a.some((t) => hfNameOf(t) !== undefined);
+  const hfB = b.some((t) => hfNameOf(t) !== undefined);
+  if (hfA === hfB) return undefined;
+  const [named, other] = hfA ? [a, b] : [b, a];
+  const names = new Set(other.map((t) => t.name));
+  const byHf = named.filter((t) => names.has(hfNameOf(t) ?? '')).length;
+  const byName = named.filter((t) => names.has(t.name)).length;
+  return byHf > byName ? (hfA ? 'a' : 'b') : undefined;
+}
+
+function asHfNamed<T extends MatchableTensor>(t: T): T {
+  const hf = hfNameOf(t);
+  return hf ? { ...t, name: hf } : t;
+}
+
+/**
+ * Rows `[heads, 2, r, …]` of a tensor stored with llama.cpp's permutation, read in the original
+ * order: stored row `h·2r + 2i + k` is original row `h·2r + k·r + i` (convert_hf_to_gguf.py's
+ * `reshape(heads, 2, r, …).swapaxes(1, 2)`), so the original order is a strided view of the store.
+ */
+function unpermutedViews<T extends MatchableTensor>(stored: T, plain: T, heads: number): { stored: T; plain: T } | undefined {
+  const [rows, ...rest] = stored.shape;
+  if (!stored.location || !plain.location || rows === undefined || heads <= 0 || rows % (2 * heads) !== 0) return undefined;
+  const r = rows / (2 * heads);
+  const inner = rest.reduce((x, y) => x * y, 1);
+  const contiguous = (shape: number[]): number[] => shape.map((_, i) => shape.slice(i + 1).reduce((x, y) => x * y, 1));
+  const shape = [heads, 2, r, ...rest];
+  const restStrides = contiguous(rest);
+  const isContiguous = (t: MatchableTensor): boolean => {
+    const want = contiguous([...t.shape]);
+    return t.location!.strides.every((s, i) => s === want[i] || t.shape[i] === 1);
+  };
+  if (!isContiguous(stored) || !isContiguous(plain)) return undefined;
+  return {
+    stored: { ...stored, shape, location: { ...stored.location, strides: [2 * r * inner, inner, 2 * inner, ...restStrides] } },
+    plain: { ...plain, shape, location: { ...plain.location, strides: contiguous(shape) } },
+  };
+}
+
+/** A same-shape pair whose GGUF side was permuted by the converter compares in the original row order. */
+function withUnpermuted<T extends MatchableTensor>(p: TensorPair<T>): TensorPair<T> {
+  if (!p.a || !p.b || !comparesValues(p)) return p;
+  const heads = (t: T): number | undefined => (typeof t.details?.hfPermutedHeads === 'number' ? t.details.hfPermutedHeads : undefined);
+  const [ha, hb] = [heads(p.a), heads(p.b)];
+  if ((ha === undefined) === (hb === undefined)) return p;
+  const views = ha !== undefined ? unpermutedViews(p.a, p.b, ha) : unpermutedViews(p.b, p.a, hb!);
+  if (!views) return p;
+  return ha !== undefined ? { ...p, compared: { a: views.stored, b: views.plain, unpermutedHeads: ha } } : { ...p, compared: { a: views.plain, b: views.stored, unpermutedHeads: hb! } };
 }
