@@ -12,6 +12,7 @@ import { trainingProgress } from './model/trainingState';
 import { UnknownParameterError, runStats } from './cliStats';
 import { runDiff } from './cliDiff';
 import { runValues, ValuesUsageError } from './cliValues';
+import { bitsPerElement, isBlockDType, storageBytes, type DType } from './core/dtypes';
 
 const USAGE = `usage: paramscope <command> <file> [options]
        paramscope diff <a> <b> [--json] [--no-buffers]
@@ -38,10 +39,26 @@ commands:
                                           buffers (BatchNorm running statistics) are compared too
                                           unless --no-buffers; optimizer state is left out
 
-Files: .safetensors, *.safetensors.index.json (sharded), PyTorch .pt/.pth/.bin/.ckpt (zip or legacy).
+Files: .safetensors, *.safetensors.index.json (sharded), PyTorch .pt/.pth/.bin/.ckpt (zip or legacy),\n.gguf (llama.cpp; split models open from their first part).
 Exit codes: 0 ok, 1 the file cannot be read, 2 bad usage.`;
 
 class UsageError extends Error {}
+
+/** `Q8_0 14 tensors 87.5% of bytes (8.5 bits) · float32 7 tensors …`: the quantization mix, biggest first. */
+function dtypeMixText(index: ModelIndex): string {
+  const by = new Map<DType, { tensors: number; bytes: number }>();
+  for (const t of index.tensors) {
+    const d = by.get(t.dtype) ?? { tensors: 0, bytes: 0 };
+    d.tensors++;
+    d.bytes += storageBytes(t.dtype, t.count);
+    by.set(t.dtype, d);
+  }
+  const total = [...by.values()].reduce((n, d) => n + d.bytes, 0);
+  return [...by.entries()]
+    .sort((x, y) => y[1].bytes - x[1].bytes)
+    .map(([dtype, d]) => `${dtype} ${d.tensors} tensor${d.tensors === 1 ? '' : 's'} ${total ? ((100 * d.bytes) / total).toFixed(1) : '0'}% of bytes (${+bitsPerElement(dtype).toFixed(4)} bits)`)
+    .join(' · ');
+}
 
 async function main(argv: string[]): Promise<number> {
   let parsed;
@@ -75,7 +92,12 @@ async function main(argv: string[]): Promise<number> {
     if (values.json) process.stdout.write(`${JSON.stringify(summaryJson(index), null, 1)}\n`);
     else {
       const progress = progressText(trainingProgress(index));
-      process.stdout.write(`${show(index.file)} · ${index.format} · ${index.totalParameters.toLocaleString('en-US')} parameters${progress ? ` · ${progress}` : ''}\n${printModuleTree(index)}\n`);
+      process.stdout.write(`${show(index.file)} · ${index.format} · ${index.totalParameters.toLocaleString('en-US')} parameters${progress ? ` · ${progress}` : ''}\n`);
+      // The container's own facts (GGUF: architecture, file type, version) and, for quantized files, the mix of types.
+      const facts = Object.entries(index.container ?? {}).map(([k, v]) => `${k} ${show(String(v))}`);
+      if (facts.length > 0) process.stdout.write(`${facts.join(' · ')}\n`);
+      if (index.tensors.some((t) => isBlockDType(t.dtype))) process.stdout.write(`${dtypeMixText(index)}\n`);
+      process.stdout.write(`${printModuleTree(index)}\n`);
     }
     return 0;
   }

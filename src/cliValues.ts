@@ -8,6 +8,7 @@ import type { TensorRef } from './runtime/elementStream';
 import { MAX_READ_VALUES } from './runtime/readValues';
 import { applySlice, IndexError, readIndexed, type ReadNumbers } from './runtime/tensorIndexing';
 import { UnknownParameterError } from './cliStats';
+import { viewDType } from './runtime/dequantizedView';
 
 /** `--json` values: the most one call returns unless `--limit` says more (a 16M cap in all). */
 export const DEFAULT_JSON_LIMIT = 1_000_000;
@@ -117,7 +118,7 @@ export async function runValues(index: ModelIndex, opts: ValuesOptions): Promise
         const printOpts = { ...TORCH_PRINT_DEFAULTS, threshold: limit };
         const plan = printPlan(view.shape, printOpts);
         const values = await readIndexed(src, view, plan.indices);
-        const printed = formatTorchTensor(view.dtype, view.shape, values, printOpts);
+        const printed = formatTorchTensor(viewDType(view.dtype), view.shape, values, printOpts);
         // Several tensors: each under its name, as `for k, v in sd.items(): print(k); print(v)` would.
         text.push(tensors.length > 1 ? `${show(t.path || t.name)}${opts.slice ? `[${show(opts.slice)}]` : ''}\n${printed}` : printed);
       }

@@ -1,6 +1,6 @@
 import './l10n';
 import * as l10n from '@vscode/l10n';
-import type { ModelSummary, SummaryModule, SummaryNotifications, SummaryRequests } from '../src/protocol/messages';
+import type { MetadataRow, ModelSummary, SummaryModule, SummaryNotifications, SummaryRequests } from '../src/protocol/messages';
 import { Rpc } from '../src/protocol/rpc';
 import { el, fmtCount, hostEndpoint } from './vscodeApi';
 
@@ -22,12 +22,50 @@ rpc.onNotify('failed', ({ message, fileName }) => {
 });
 rpc.notify('ready', {});
 
+/** 4.5 bits for Q4_K, 16 for float16. */
+const fmtBits = (b: number): string => (Number.isInteger(b) ? String(b) : b.toFixed(4).replace(/0+$/, ''));
+
+/** A value too long for one line (a chat template) folds away; an array shows its length and first items. */
+function metadataValue(r: MetadataRow): Node {
+  if (r.array) {
+    const { length, itemType, items } = r.array;
+    const head = items.slice(0, 8).join(', ') + (length > 8 ? ', …' : '');
+    if (length <= 8) return el('span', { text: `[${head}]` });
+    const shown = items.length < length ? l10n.t('the first {0} of {1} items', fmtCount(items.length), fmtCount(length)) : l10n.t('all {0} items', fmtCount(length));
+    return el('details', {}, el('summary', { text: `[${fmtCount(length)} × ${itemType}] ${head}` }), el('p', { class: 'readout', text: shown }), el('pre', { class: 'metadata-items', text: items.map((x, i) => `${i}: ${x}`).join('\n') }));
+  }
+  const text = r.text ?? '';
+  if (text.includes('\n') || text.length > 120) return el('details', {}, el('summary', { text: `${text.slice(0, 80).split('\n')[0]}… (${l10n.t('{0} characters', fmtCount(text.length))})` }), el('pre', { class: 'metadata-text', text }));
+  return el('span', { text });
+}
+
+function metadataTable(rows: MetadataRow[]): HTMLElement {
+  return el(
+    'table',
+    { class: 'metadata', attrs: { 'aria-label': l10n.t('metadata') } },
+    el('tr', {}, ...[l10n.t('key'), l10n.t('type'), l10n.t('value')].map((h) => el('th', { text: h }))),
+    ...rows.map((r) => el('tr', {}, el('td', { class: 'key', text: r.key }), el('td', { text: r.type ?? '' }), el('td', {}, metadataValue(r)))),
+  );
+}
+
 function render(s: ModelSummary): void {
+  const totalBytes = s.byDtype.reduce((n, d) => n + d.bytes, 0);
   const dtypeTable = el(
     'table',
     { class: 'dtypes', attrs: { 'aria-label': l10n.t('totals by dtype') } },
-    el('tr', {}, ...[l10n.t('dtype'), l10n.t('tensors'), l10n.t('elements'), l10n.t('bytes')].map((h) => el('th', { text: h }))),
-    ...s.byDtype.map((d) => el('tr', {}, el('td', { text: d.dtype }), el('td', { text: fmtCount(d.tensors) }), el('td', { text: fmtCount(d.elements) }), el('td', { text: fmtBytes(d.bytes) }))),
+    el('tr', {}, ...[l10n.t('dtype'), l10n.t('bits/weight'), l10n.t('tensors'), l10n.t('elements'), l10n.t('bytes'), l10n.t('share of bytes')].map((h) => el('th', { text: h }))),
+    ...s.byDtype.map((d) =>
+      el(
+        'tr',
+        {},
+        el('td', { text: d.dtype }),
+        el('td', { text: fmtBits(d.bitsPerElement) }),
+        el('td', { text: fmtCount(d.tensors) }),
+        el('td', { text: fmtCount(d.elements) }),
+        el('td', { text: fmtBytes(d.bytes) }),
+        el('td', { text: totalBytes > 0 ? `${((100 * d.bytes) / totalBytes).toFixed(1)}%` : '' }),
+      ),
+    ),
   );
   const tree = el('pre', { class: 'module-tree', attrs: { 'aria-label': l10n.t('module tree') } });
   // The root is named as the code names it (`rgnet = Sequential(`); a dict of tensors gets braces.
@@ -36,13 +74,14 @@ function render(s: ModelSummary): void {
     el('h1', { text: s.fileName }),
     el('p', { class: 'chips' }, el('span', { class: 'chip', text: s.format }), el('span', { class: 'chip', text: l10n.t('{0} parameters', fmtCount(s.totalParameters)) }), el('span', { class: 'chip', text: s.tensorCount === 1 ? l10n.t('1 tensor') : l10n.t('{0} tensors', fmtCount(s.tensorCount)) })),
   ];
+  if (s.container.length > 0) parts.push(el('p', { class: 'chips container', attrs: { 'aria-label': l10n.t('file') } }, ...s.container.map(([k, v]) => el('span', { class: 'chip', text: `${k}: ${v}` }))));
   const t = s.training;
   const progress = [t.epoch !== undefined ? l10n.t('epoch {0}', t.epoch) : '', t.step !== undefined ? l10n.t('step {0}', fmtCount(t.step)) : '', t.lr ? l10n.t('lr {0}', t.lr.join(', ')) : ''].filter(Boolean);
   if (progress.length > 0) parts.push(el('p', { class: 'chips training', attrs: { 'aria-label': l10n.t('training progress') } }, ...progress.map((p) => el('span', { class: 'chip', text: p }))));
   if (s.warnings.length > 0) parts.push(el('section', { class: 'warnings' }, el('h2', { text: l10n.t('Warnings ({0})', s.warnings.length) }), el('ul', {}, ...s.warnings.map((w) => el('li', { text: w })))));
   if (s.notes.length > 0) parts.push(el('section', { class: 'notes' }, el('h2', { text: l10n.t('Notes ({0})', s.notes.length) }), el('ul', {}, ...s.notes.map((w) => el('li', { text: w })))));
   parts.push(el('h2', { text: l10n.t('Totals by dtype') }), dtypeTable, el('h2', { text: s.moduleTreeSource === 'pickle' ? l10n.t('Module tree (like print(model), with parameter counts)') : l10n.t('Module tree (from the state_dict names)') }), tree);
-  if (Object.keys(s.metadata).length > 0) parts.push(el('h2', { text: l10n.t('Metadata') }), el('pre', { class: 'metadata', text: JSON.stringify(s.metadata, null, 2) }));
+  if (s.metadata.length > 0) parts.push(el('h2', { text: l10n.t('Metadata ({0})', s.metadata.length) }), metadataTable(s.metadata));
   app.replaceChildren(...parts);
 }
 

@@ -125,6 +125,8 @@ function renderHeader(p: ParameterInfo): void {
     [l10n.t('elements'), fmtCount(p.count)],
     [l10n.t('kind'), kindLabel(p.kind)],
     [l10n.t('file'), `${p.fileName} · ${p.format}`],
+    ...(p.storage ? ([[l10n.t('storage'), l10n.t('{0} bits per weight · {1} blocks of {2} · {3} bytes', +p.storage.bitsPerElement.toFixed(4), fmtCount(p.storage.blocks), p.storage.blockElements, fmtCount(p.storage.bytes))]] as const) : []),
+    ...(p.hfName ? ([[l10n.t('Hugging Face name'), p.hfName]] as const) : []),
   ] as const) {
     chips.append(el('span', { class: 'chip', title: k }, el('b', { text: `${k} ` }), document.createTextNode(v)));
   }

@@ -3,6 +3,7 @@ import type { StatsView } from '../protocol/messages';
 import type { ModelIndex, ModuleNode, TensorEntry } from '../core/modelIndex';
 import { printModuleTree } from './printTree';
 import { optimizerSlots, trainingProgress, type TrainingProgress } from './trainingState';
+import { BLOCK_LAYOUT, bitsPerElement, isBlockDType, storageBytes } from '../core/dtypes';
 
 /** `epoch 3 · step 1,400 · lr 0.001, 0.0001`, or '' when the file records none. */
 export function progressText(p: TrainingProgress): string {
@@ -65,6 +66,9 @@ export function summaryJson(index: ModelIndex, stats?: StatsByName): unknown {
     rootName: index.rootName,
     parameters: index.tensors.map((t) => {
       const row: Record<string, unknown> = { name: t.name, dtype: t.dtype, shape: t.shape, path: t.path, kind: t.kind, count: t.count };
+      // Block types: what the storage costs (Q4_K: 4.5 bits, 144 bytes per block of 256).
+      if (isBlockDType(t.dtype)) row.storage = { bytes: storageBytes(t.dtype, t.count), blocks: t.count / BLOCK_LAYOUT[t.dtype].elements, bitsPerElement: bitsPerElement(t.dtype) };
+      if (t.details) row.details = t.details;
       const s = stats?.get(t.name);
       if (s) row.stats = statsJson(s);
       return row;
@@ -72,7 +76,9 @@ export function summaryJson(index: ModelIndex, stats?: StatsByName): unknown {
     modules: moduleJson(index.modules),
     moduleTreeSource: index.moduleTreeSource,
     totalParameters: index.totalParameters,
+    ...(index.container ? { container: index.container } : {}),
     metadata: index.metadata,
+    ...(index.metadataTypes ? { metadataTypes: index.metadataTypes } : {}),
     warnings: index.warnings,
     notes: index.notes,
     training: trainingJson(index),

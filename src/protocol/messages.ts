@@ -23,6 +23,10 @@ export interface ParameterInfo {
   kind: string;
   /** Other names sharing this tensor's storage region (tied parameters). */
   tiedWith: string[];
+  /** Block-quantized storage (GGUF's Q4_K…): bytes, blocks and stored bits per element. */
+  storage?: { bytes: number; blocks: number; blockElements: number; bitsPerElement: number };
+  /** The Hugging Face name a GGUF tensor was converted from (`model.layers.0.self_attn.q_proj.weight`). */
+  hfName?: string;
 }
 
 /** Half-open rows `[row0, row1)` and columns `[col0, col1)` of the heatmap's matrix. */
@@ -168,11 +172,14 @@ export interface ModelSummary {
   format: string;
   totalParameters: number;
   tensorCount: number;
-  /** Elements and bytes per dtype. */
-  byDtype: Array<{ dtype: DTypeName; tensors: number; elements: number; bytes: number }>;
+  /** Elements and bytes per dtype (a GGUF's quantization mix), with each dtype's stored bits per element. */
+  byDtype: Array<{ dtype: DTypeName; tensors: number; elements: number; bytes: number; bitsPerElement: number }>;
   modules: SummaryModule;
   moduleTreeSource: 'pickle' | 'names';
-  metadata: Record<string, unknown>;
+  /** What the container says of itself (GGUF: version, architecture, file type, alignment…), in the reader's order. */
+  container: Array<[string, string | number]>;
+  /** The file's metadata, one row per key in file order. */
+  metadata: MetadataRow[];
   warnings: string[];
   /** Information that is no problem (classes shown as stubs). */
   notes: string[];
@@ -180,6 +187,17 @@ export interface ModelSummary {
   rootName: string;
   /** How far training got, where a checkpoint records it. */
   training: { epoch?: number; step?: number; lr?: number[] };
+}
+
+/** A metadata entry as the summary shows it: scalars as text; arrays by length and first items. */
+export interface MetadataRow {
+  key: string;
+  /** The format's type name (`uint32`, `string`, `array[string]`), where the format types values. */
+  type: string | null;
+  /** A scalar or string, as text (a chat template keeps its line breaks). */
+  text?: string;
+  /** An array: its full length, item type and first items as text (nested arrays as `[n × type]`). */
+  array?: { length: number; itemType: string; items: string[] };
 }
 
 export interface SummaryRequests {

@@ -7,6 +7,7 @@ import { describeInit, schemeLabel, schemeShort } from '../model/init/describeIn
 import { slotParameter } from '../model/trainingState';
 import { commandUri, formatStat, histogramSvg, svgDataUri } from './hoverFormat';
 import { formatCount } from './treeNodes';
+import { BLOCK_LAYOUT, bitsPerElement, isBlockDType, storageBytes } from '../core/dtypes';
 
 /** The only commands a hover's links may run (the markdown holds names read from model files). */
 export const HOVER_COMMANDS = [CommandIds.showParameter, CommandIds.revealParameter, CommandIds.bindVariable];
@@ -102,6 +103,9 @@ export function tensorHover(info: TensorHoverInfo): vscode.MarkdownString {
   const owner = t.kind === 'optimizer' ? slotParameter(info.index, t.name) : undefined;
   md.appendMarkdown(`$(symbol-field) ${codeSpan(t.path || t.name)} · ${owner ? vscode.l10n.t('optimizer state of {0}', codeSpan(owner.path || owner.name)) : kindLabel(t)}\n\n`);
   md.appendMarkdown(`${vscode.l10n.t('name {0}', codeSpan(t.name))} · ${codeSpan(t.dtype)} · ${vscode.l10n.t('shape {0}', codeSpan(`[${t.shape.join(', ')}]`))} · ${elements(t.count)}  \n`);
+  // Block-quantized storage (GGUF) and the Hugging Face name llama.cpp converted it from.
+  if (isBlockDType(t.dtype)) md.appendMarkdown(`${vscode.l10n.t('{0} bits per weight · {1} blocks of {2} · {3} bytes', +bitsPerElement(t.dtype).toFixed(4), formatCount(t.count / BLOCK_LAYOUT[t.dtype].elements), BLOCK_LAYOUT[t.dtype].elements, formatCount(storageBytes(t.dtype, t.count)))}  \n`);
+  if (typeof t.details?.hfName === 'string') md.appendMarkdown(`${vscode.l10n.t('Hugging Face name {0}', codeSpan(t.details.hfName))}  \n`);
   md.appendMarkdown(`${whereLine(info.file, info.sameIn, 'values')}  \n`);
   // The links lead: a hover taller than the screen is cut off at the bottom, and they must stay visible.
   const target = { uri: info.file.toString(), name: t.name };

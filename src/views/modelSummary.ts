@@ -1,14 +1,39 @@
 import type { ModelIndex, ModuleNode } from '../core/modelIndex';
 import { optimizerSlots, trainingProgress } from '../model/trainingState';
-import type { ModelSummary, SummaryModule } from '../protocol/messages';
-import { storageBytes, type DType } from '../core/dtypes';
+import type { MetadataRow, ModelSummary, SummaryModule } from '../protocol/messages';
+import { bitsPerElement, storageBytes, type DType } from '../core/dtypes';
+
+/** An array value as readers keep it (GGUF: `{ type: 'array', itemType, length, items }`). */
+interface KeptArray {
+  type: 'array';
+  itemType: string;
+  length: number;
+  items: unknown[];
+}
+const isKeptArray = (v: unknown): v is KeptArray => typeof v === 'object' && v !== null && (v as KeptArray).type === 'array' && Array.isArray((v as KeptArray).items) && typeof (v as KeptArray).length === 'number';
+
+function valueText(v: unknown): string {
+  if (isKeptArray(v)) return `[${v.length.toLocaleString('en-US')} × ${v.itemType}]`;
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return JSON.stringify(v) ?? String(v);
+}
+
+/** One row per metadata key, arrays by length and first items. */
+export function metadataRows(metadata: Record<string, unknown>, types: Record<string, string> | undefined): MetadataRow[] {
+  return Object.entries(metadata).map(([key, v]) => {
+    const type = types?.[key] ?? null;
+    if (isKeptArray(v)) return { key, type, array: { length: v.length, itemType: v.itemType, items: v.items.map(valueText) } };
+    return { key, type, text: valueText(v) };
+  });
+}
 
 /** What the summary page shows, as plain data for the webview. */
 export function summarize(index: ModelIndex): ModelSummary {
   const byName = new Map(index.tensors.map((t) => [t.name, t]));
-  const dtypes = new Map<string, { dtype: DType; tensors: number; elements: number; bytes: number }>();
+  const dtypes = new Map<string, { dtype: DType; tensors: number; elements: number; bytes: number; bitsPerElement: number }>();
   for (const t of index.tensors) {
-    const d = dtypes.get(t.dtype) ?? { dtype: t.dtype, tensors: 0, elements: 0, bytes: 0 };
+    const d = dtypes.get(t.dtype) ?? { dtype: t.dtype, tensors: 0, elements: 0, bytes: 0, bitsPerElement: bitsPerElement(t.dtype) };
     d.tensors++;
     d.elements += t.count;
     d.bytes += storageBytes(t.dtype, t.count);
@@ -43,7 +68,8 @@ export function summarize(index: ModelIndex): ModelSummary {
     byDtype: [...dtypes.values()].sort((a, b) => b.elements - a.elements),
     modules: convert(index.modules),
     moduleTreeSource: index.moduleTreeSource,
-    metadata: index.metadata,
+    container: Object.entries(index.container ?? {}),
+    metadata: metadataRows(index.metadata, index.metadataTypes),
     warnings: index.warnings,
     notes: index.notes,
     rootName: index.rootName,

@@ -7,12 +7,24 @@ import type { PanelNotifications, PanelRequests, ParameterInfo } from '../protoc
 import type { ModelRegistry } from './modelRegistry';
 import type { TensorService } from './tensorService';
 import { findTensor } from './treeNodes';
+import { BLOCK_LAYOUT, bitsPerElement, isBlockDType, storageBytes } from '../core/dtypes';
 
 export const PARAMETER_PANEL_VIEW_TYPE = 'paramscope.parameterPanel';
 /** Tensors above this many elements also show a cancellable progress notification. */
 const NOTIFY_PROGRESS_ABOVE_ELEMENTS = 16 * 1024 * 1024;
 
 /** Opens one panel per parameter and keeps it in step with its file. */
+/** The storage facts of a block-quantized tensor, and its Hugging Face name, for the panel's header. */
+export function blockStorage(t: TensorEntry): Pick<ParameterInfo, 'storage' | 'hfName'> {
+  const out: Pick<ParameterInfo, 'storage' | 'hfName'> = {};
+  if (isBlockDType(t.dtype)) {
+    const { elements } = BLOCK_LAYOUT[t.dtype];
+    out.storage = { bytes: storageBytes(t.dtype, t.count), blocks: t.count / elements, blockElements: elements, bitsPerElement: bitsPerElement(t.dtype) };
+  }
+  if (typeof t.details?.hfName === 'string') out.hfName = t.details.hfName;
+  return out;
+}
+
 export class ParameterPanels implements vscode.Disposable {
   private readonly panels: KeyedPanels<{ uri: vscode.Uri; name: string }, ParameterPanel>;
 
@@ -120,6 +132,7 @@ export class ParameterPanel extends WebviewPanelHost<PanelRequests, PanelNotific
         count: t.count,
         kind: t.kind,
         tiedWith,
+        ...blockStorage(t),
       };
       this.rpc.notify('init', { parameter, generation: ++this.generation });
     } catch (e) {

@@ -6,6 +6,7 @@ import type { ByteSource } from '../../runtime/byteSource';
 import type { FormatReader, ReaderContext } from '../formatReader';
 import { readGgufHeader, GGUF_MAGIC, type GgufHeader, type GgufKeyValue, type GgufValue } from './ggufHeader';
 import { findGgmlType } from '../../runtime/ggml/blockTypes';
+import { fileTypeName } from './fileTypes';
 import { hfNameOf, mapsArchitecture } from './llamaNames';
 
 /** ggml's plain types in torch's spelling; block types keep ggml's name (`Q4_K`). */
@@ -57,6 +58,10 @@ function tensorsOf(src: ByteSource, h: GgufHeader): PartTensors {
       continue;
     }
     names.add(info.name);
+    if (info.problem !== undefined) {
+      warnings.push(l10n.t('tensor {0} is left out: {1}', info.name, info.problem));
+      continue;
+    }
     const ggml = findGgmlType(info.typeId);
     if ('problem' in type || !ggml) {
       warnings.push(l10n.t('tensor {0} ({1}) is left out: {2}', info.name, `[${shape.join(', ')}]`, 'problem' in type ? type.problem : ''));
@@ -162,6 +167,11 @@ export const ggufReader: FormatReader = {
     const warnings = [...header.warnings, ...own.warnings];
     const notes: string[] = [];
     const facts: Record<string, string | number> = { version: header.version, byteOrder: header.littleEndian ? 'little' : 'big', alignment: header.alignment, dataOffset: header.dataStart };
+    // What llama.cpp users look for first: the architecture, the model's name and its quantization recipe.
+    const [arch, modelName, fileType] = [valueOf(header, 'general.architecture'), valueOf(header, 'general.name'), valueOf(header, 'general.file_type')];
+    if (typeof arch === 'string') facts.architecture = arch;
+    if (typeof modelName === 'string') facts.name = modelName;
+    if (typeof fileType === 'number') facts.fileType = fileTypeName(fileType);
     const count = valueOf(header, 'split.count');
     const part = splitPart(src.name);
     if (typeof count === 'number' && count > 1) {
