@@ -28,7 +28,19 @@ function swapBlocksToLittleEndian(dtype: BlockDType, bytes: Uint8Array, name: st
   }
 }
 
-/** Bytes of float32 values read per underlying read at most (the kernels ask for ~1–2 MiB). */
+/**
+ * Decodes `blockCount` blocks of `dtype` whose raw bytes were read to `target[rawAt…]` (the tail of
+ * `target`) into float32 filling `target` from its start, in place; false when it cannot (that
+ * dtype, or memory it does not see), and the scalar TypeScript kernels do it instead. The
+ * statistics path passes the WASM kernels of its arena (wasmKernels.ts `wasmDequantKernelsOn`).
+ */
+export type InPlaceBlockDecoder = (dtype: BlockDType, target: Uint8Array, rawAt: number, blockCount: number) => boolean;
+
+interface FillsBuffers {
+  readInto(target: Uint8Array, offset: number): Promise<void>;
+}
+const fillsBuffers = (src: ByteSource): src is ByteSource & FillsBuffers => typeof (src as Partial<FillsBuffers>).readInto === 'function';
+
 class DequantizedSource implements ByteSource {
   readonly size: number;
   private readonly layout: { elements: number; bytes: number };
@@ -39,6 +51,7 @@ class DequantizedSource implements ByteSource {
     private readonly location: TensorLocation,
     private readonly base = 0,
     size?: number,
+    private readonly decoder?: InPlaceBlockDecoder,
   ) {
     this.layout = BLOCK_LAYOUT[dtype];
     this.size = size ?? (location.storageBytes / this.layout.bytes) * this.layout.elements * 4;
@@ -67,9 +80,36 @@ class DequantizedSource implements ByteSource {
     return new Uint8Array(out.buffer, skip, length);
   }
 
+  /**
+   * Fills `target` with the float32 bytes at `offset`. A read of whole blocks (every read of the
+   * statistics path: its chunks start on chunk boundaries and a tensor holds whole blocks) reads
+   * the raw blocks into the tail of `target` itself (a block is smaller than its float32 values)
+   * and decodes them in place, front to back: no allocation and no copy of the values. Other reads
+   * go through `read`.
+   */
+  async readInto(target: Uint8Array, offset: number): Promise<void> {
+    const length = target.length;
+    const at = this.base + offset;
+    const { elements, bytes } = this.layout;
+    const valueBytes = 4 * elements;
+    if (at % valueBytes !== 0 || length % valueBytes !== 0 || target.byteOffset % 4 !== 0 || length === 0 || this.location.byteOrder === 'big' || offset + length > this.size || offset < 0) {
+      target.set(await this.read(offset, length));
+      return;
+    }
+    const blocks = length / valueBytes;
+    const rawAt = length - blocks * bytes;
+    const raw = target.subarray(rawAt);
+    const from = this.location.storageOffset + (at / valueBytes) * bytes;
+    if (fillsBuffers(this.parent)) await this.parent.readInto(raw, from);
+    else raw.set(await this.parent.read(from, raw.length));
+    if (this.decoder?.(this.dtype, target, rawAt, blocks)) return;
+    // The scalar kernels read a block while writing its values: decode from a copy.
+    dequantizeBlocksOf(this.dtype, raw.slice(), 0, blocks, new Float32Array(target.buffer, target.byteOffset, blocks * elements), 0);
+  }
+
   slice(offset: number, length: number): ByteSource {
     if (offset < 0 || length < 0 || offset + length > this.size) throw new RangeError(l10n.t('{0}: read of {1} bytes at offset {2} is past the end (size {3})', this.name, length, offset, this.size));
-    return new DequantizedSource(this.parent, this.dtype, this.location, this.base + offset, length);
+    return new DequantizedSource(this.parent, this.dtype, this.location, this.base + offset, length, this.decoder);
   }
 }
 
@@ -77,10 +117,11 @@ class DequantizedSource implements ByteSource {
  * The tensor as the kernels read it: itself for element types; for block types a float32 view of
  * its dequantized storage, over a source that dequantizes on read. Shape, strides and element
  * offset stay as they are (a slice of a quantized tensor reads only the blocks it touches).
+ * `decoder`, when given, decodes whole-block reads in place (see `InPlaceBlockDecoder`).
  */
-export function elementView<T extends TensorSpec>(src: ByteSource, t: T): { src: ByteSource; tensor: T } {
+export function elementView<T extends TensorSpec>(src: ByteSource, t: T, decoder?: InPlaceBlockDecoder): { src: ByteSource; tensor: T } {
   if (!isBlockDType(t.dtype)) return { src, tensor: t };
-  return { src: new DequantizedSource(src, t.dtype, t.location), tensor: floatSpec(t) };
+  return { src: new DequantizedSource(src, t.dtype, t.location, 0, undefined, decoder), tensor: floatSpec(t) };
 }
 
 /** The spec half of `elementView`: what a block-typed tensor looks like to the kernels. */

@@ -12,7 +12,8 @@ import { CHUNK_BYTES, MOMENT_FIELDS, RESULTS } from './kernelLayout';
 import type { MomentStats } from './runningStats';
 import { checkStorageCrc, coversStorage } from './storageCrc';
 import { planView } from './tensorLayout';
-import { elementView, floatSpec, viewDType } from './dequantizedView';
+import { elementView, floatSpec, viewDType, type InPlaceBlockDecoder } from './dequantizedView';
+import { wasmDequantKernelsOn } from './wasmKernels';
 
 /**
  * The fast statistics path: float32 through the moment and histogram kernels (two passes, as the
@@ -56,7 +57,7 @@ export interface RangeOptions {
  * the read in flight is awaited, so nothing writes into the arena after it is given back.
  */
 async function* arenaChunks(src: ByteSource, t: TensorRef, arena: KernelArena, opts: RangeOptions): AsyncGenerator<{ ptr: number; count: number }> {
-  ({ src, tensor: t } = elementView(src, t));
+  ({ src, tensor: t } = elementView(src, t, await arenaBlockDecoder(arena, t.dtype)));
   const buffers = [arena.chunkBuffer(0), arena.chunkBuffer(1)];
   const source = streamRawChunks(src, t.dtype, t.shape, t.location, {
     order: 'storage',
@@ -94,6 +95,25 @@ async function* arenaChunks(src: ByteSource, t: TensorRef, arena: KernelArena, o
     );
     await source.return(undefined);
   }
+}
+
+/**
+ * For a block-typed tensor on WASM kernels: decodes its chunks in the arena with the SIMD
+ * dequantization kernels (Q4_K, Q8_0; the others take the scalar TypeScript kernels), which give
+ * the same bits.
+ */
+async function arenaBlockDecoder(arena: KernelArena, dtype: DType): Promise<InPlaceBlockDecoder | undefined> {
+  if (arena.kernels.kind !== 'wasm' || (dtype !== 'Q4_K' && dtype !== 'Q8_0')) return undefined;
+  const k = await wasmDequantKernelsOn(arena.memory);
+  if (!k) return undefined;
+  return (d, target, rawAt, blocks) => {
+    if (target.buffer !== arena.memory.buffer) return false;
+    const out = target.byteOffset;
+    if (d === 'Q4_K') k.q4kToF32(out + rawAt, blocks, out);
+    else if (d === 'Q8_0') k.q80ToF32(out + rawAt, blocks, out);
+    else return false;
+    return true;
+  };
 }
 
 async function withArena<T>(kind: KernelKind | 'auto' | undefined, fn: (arena: KernelArena) => Promise<T>): Promise<T> {

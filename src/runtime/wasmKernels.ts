@@ -49,3 +49,29 @@ export function loadWasmKernels(): Promise<WasmKernelExports | undefined> {
   loading ??= load();
   return loading;
 }
+
+/** The ggml dequantization kernels of kernels.wat, on one memory (byte addresses in it). */
+export interface WasmDequantKernels {
+  /** `blocks` Q4_K blocks at `src` to float32 at `out`; `out` may overlap `src` as kernels.wat says. */
+  q4kToF32(src: number, blocks: number, out: number): void;
+  /** Same for Q8_0. */
+  q80ToF32(src: number, blocks: number, out: number): void;
+}
+
+const dequantOn = new WeakMap<WebAssembly.Memory, WasmDequantKernels>();
+
+/**
+ * The dequantization kernels on `memory` (a kernel arena's), instantiated once per memory; undefined
+ * where the WASM kernels are not available. A second instance beside the arena's own: the module
+ * keeps no state in memory outside the caller's buffers (and its scratch bytes, see kernels.wat).
+ */
+export async function wasmDequantKernelsOn(memory: WebAssembly.Memory): Promise<WasmDequantKernels | undefined> {
+  const known = dequantOn.get(memory);
+  if (known) return known;
+  const exports = await loadWasmKernels();
+  if (!exports) return undefined;
+  const instance = new WebAssembly.Instance(exports.module, { env: { memory } }).exports as unknown as { q4_k_to_f32(p: number, n: number, o: number): void; q8_0_to_f32(p: number, n: number, o: number): void };
+  const kernels: WasmDequantKernels = { q4kToF32: instance.q4_k_to_f32, q80ToF32: instance.q8_0_to_f32 };
+  dequantOn.set(memory, kernels);
+  return kernels;
+}

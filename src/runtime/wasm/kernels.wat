@@ -11,6 +11,10 @@
 ;;   0x010400  RESULTS         10 doubles written by f32_moments (the caller's choice of `out`)
 ;;   0x020000  PATTERN_TABLES  4 tables of 65,536 uint32, 0x40000 apart
 ;;   0x120000  DATA            chunk buffers
+;;
+;; The ggml dequantization kernels at the end (q4_k_to_f32, q8_0_to_f32) are twins of the scalar
+;; TypeScript reference kernels in ../ggml/ (kQuants.ts, legacyQuants.ts) instead: same float32
+;; operations per value in the same order (test/unit/ggufWasmDequantize.test.ts).
 (module
   (import "env" "memory" (memory 1))
 
@@ -471,4 +475,130 @@
         (i32.store offset=0x20000 (local.get $a) (i32.add (i32.load offset=0x20000 (local.get $a)) (i32.const 1)))
         (local.set $p (i32.add (local.get $p) (i32.const 1)))
         (br $tnext))))
+
+  ;; ---- ggml block dequantization --------------------------------------------------------------
+  ;; Blocks at `p` to float32 at `o`. Each block is loaded whole before any of its values is
+  ;; stored, so `o` may overlap `p` as long as block b's values end before block b+1's bytes begin
+  ;; (raw blocks read into the tail of the float32 buffer they decode into: ../dequantizedView.ts).
+
+  ;; ggml_compute_fp16_to_fp32 (../ggml/scaleTables.ts, FP16_BITS): exact; NaN payloads kept, quiet bit set.
+  (func $fp16 (param $h i32) (result f32)
+    (local $exp i32) (local $mant i32) (local $mag i32)
+    (local.set $exp (i32.and (i32.shr_u (local.get $h) (i32.const 10)) (i32.const 0x1f)))
+    (local.set $mant (i32.and (local.get $h) (i32.const 0x3ff)))
+    (if (i32.eqz (local.get $exp))
+      (then (local.set $mag (i32.reinterpret_f32 (f32.mul (f32.convert_i32_u (local.get $mant)) (f32.const 0x1p-24)))))
+      (else
+        (if (i32.eq (local.get $exp) (i32.const 0x1f))
+          (then (local.set $mag (select (i32.const 0x7f800000)
+                                        (i32.or (i32.const 0x7fc00000) (i32.shl (local.get $mant) (i32.const 13)))
+                                        (i32.eqz (local.get $mant)))))
+          (else (local.set $mag (i32.or (i32.shl (i32.add (local.get $exp) (i32.const 112)) (i32.const 23))
+                                        (i32.shl (local.get $mant) (i32.const 13))))))))
+    (f32.reinterpret_i32 (i32.or (i32.shl (i32.and (local.get $h) (i32.const 0x8000)) (i32.const 16)) (local.get $mag))))
+
+  ;; 16 unsigned bytes (each < 2^8) as float32, times d, minus m: 64 bytes at o. Q4_K's
+  ;; fround(d1 * q) - m1 (the subtraction of two float32 is exact in a double and rounds once on
+  ;; store, as f32.sub does; a NaN minuend stays first, as in the TypeScript).
+  (func $u8x16_scale_sub (param $v v128) (param $d v128) (param $m v128) (param $o i32)
+    (local $w v128)
+    (local.set $w (i16x8.extend_low_i8x16_u (local.get $v)))
+    (v128.store offset=0 (local.get $o) (f32x4.sub (f32x4.mul (local.get $d) (f32x4.convert_i32x4_s (i32x4.extend_low_i16x8_u (local.get $w)))) (local.get $m)))
+    (v128.store offset=16 (local.get $o) (f32x4.sub (f32x4.mul (local.get $d) (f32x4.convert_i32x4_s (i32x4.extend_high_i16x8_u (local.get $w)))) (local.get $m)))
+    (local.set $w (i16x8.extend_high_i8x16_u (local.get $v)))
+    (v128.store offset=32 (local.get $o) (f32x4.sub (f32x4.mul (local.get $d) (f32x4.convert_i32x4_s (i32x4.extend_low_i16x8_u (local.get $w)))) (local.get $m)))
+    (v128.store offset=48 (local.get $o) (f32x4.sub (f32x4.mul (local.get $d) (f32x4.convert_i32x4_s (i32x4.extend_high_i16x8_u (local.get $w)))) (local.get $m))))
+
+  ;; 16 int8 as float32 times d: 64 bytes at o (Q8_0's q * d, one rounding).
+  (func $i8x16_scale (param $v v128) (param $d v128) (param $o i32)
+    (local $w v128)
+    (local.set $w (i16x8.extend_low_i8x16_s (local.get $v)))
+    (v128.store offset=0 (local.get $o) (f32x4.mul (f32x4.convert_i32x4_s (i32x4.extend_low_i16x8_s (local.get $w))) (local.get $d)))
+    (v128.store offset=16 (local.get $o) (f32x4.mul (f32x4.convert_i32x4_s (i32x4.extend_high_i16x8_s (local.get $w))) (local.get $d)))
+    (local.set $w (i16x8.extend_high_i8x16_s (local.get $v)))
+    (v128.store offset=32 (local.get $o) (f32x4.mul (f32x4.convert_i32x4_s (i32x4.extend_low_i16x8_s (local.get $w))) (local.get $d)))
+    (v128.store offset=48 (local.get $o) (f32x4.mul (f32x4.convert_i32x4_s (i32x4.extend_high_i16x8_s (local.get $w))) (local.get $d))))
+
+  ;; Q4_K sub-block scale (low byte) and min (next byte) of sub-block j (0..7) from the 12 scale
+  ;; bytes at s (ggml's get_scale_min_k4; kQuants.ts scaleMinK4).
+  (func $scale_min_k4 (param $s i32) (param $j i32) (result i32)
+    (local $a i32) (local $b i32)
+    (if (result i32) (i32.lt_u (local.get $j) (i32.const 4))
+      (then (i32.or (i32.and (i32.load8_u (i32.add (local.get $s) (local.get $j))) (i32.const 63))
+                    (i32.shl (i32.and (i32.load8_u offset=4 (i32.add (local.get $s) (local.get $j))) (i32.const 63)) (i32.const 8))))
+      (else
+        (local.set $a (i32.load8_u offset=4 (i32.add (local.get $s) (local.get $j))))
+        (local.set $b (i32.shr_u (i32.load8_u (i32.add (local.get $s) (i32.sub (local.get $j) (i32.const 4)))) (i32.const 6)))
+        (i32.or (i32.or (i32.and (local.get $a) (i32.const 0xf)) (i32.shl (local.get $b) (i32.const 4)))
+                (i32.shl (i32.or (i32.shr_u (local.get $a) (i32.const 4))
+                                 (i32.shl (i32.shr_u (i32.load8_u (i32.add (local.get $s) (local.get $j))) (i32.const 6)) (i32.const 4)))
+                         (i32.const 8))))))
+
+  ;; Q4_K: `nb` blocks of 144 bytes (d, dmin fp16; 12 scale bytes; 128 nibble bytes) at p to 256
+  ;; float32 each at o: x = fround(d*sc)*q - fround(dmin*m) per sub-block of 32 (kQuants.ts dequantizeQ4_K).
+  (func (export "q4_k_to_f32") (param $p i32) (param $nb i32) (param $o i32)
+    (local $end i32) (local $j i32) (local $sm i32) (local $d f32) (local $dmin f32)
+    (local $q0 v128) (local $q1 v128) (local $q2 v128) (local $q3 v128)
+    (local $q4 v128) (local $q5 v128) (local $q6 v128) (local $q7 v128)
+    (local $sc v128) (local $qa v128) (local $qb v128)
+    (local $d1 v128) (local $m1 v128) (local $d2 v128) (local $m2 v128)
+    (local.set $end (i32.add (local.get $p) (i32.mul (local.get $nb) (i32.const 144))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+        ;; The whole block into registers first (see above).
+        (local.set $d (call $fp16 (i32.load16_u offset=0 (local.get $p))))
+        (local.set $dmin (call $fp16 (i32.load16_u offset=2 (local.get $p))))
+        (local.set $sc (v128.load offset=0 (local.get $p)))
+        (local.set $q0 (v128.load offset=16 (local.get $p)))
+        (local.set $q1 (v128.load offset=32 (local.get $p)))
+        (local.set $q2 (v128.load offset=48 (local.get $p)))
+        (local.set $q3 (v128.load offset=64 (local.get $p)))
+        (local.set $q4 (v128.load offset=80 (local.get $p)))
+        (local.set $q5 (v128.load offset=96 (local.get $p)))
+        (local.set $q6 (v128.load offset=112 (local.get $p)))
+        (local.set $q7 (v128.load offset=128 (local.get $p)))
+        ;; The 12 scale bytes to a scratch copy (RESULTS + 128, unused by the statistics kernels'
+        ;; records) so the scale of any sub-block can be read after the block's bytes are overwritten.
+        (v128.store offset=0x10480 (i32.const 0) (local.get $sc))
+        (local.set $j (i32.const 0))
+        (loop $sub
+          (local.set $sm (call $scale_min_k4 (i32.const 0x10484) (i32.shl (local.get $j) (i32.const 1))))
+          (local.set $d1 (f32x4.splat (f32.mul (local.get $d) (f32.convert_i32_u (i32.and (local.get $sm) (i32.const 0xff))))))
+          (local.set $m1 (f32x4.splat (f32.mul (local.get $dmin) (f32.convert_i32_u (i32.shr_u (local.get $sm) (i32.const 8))))))
+          (local.set $sm (call $scale_min_k4 (i32.const 0x10484) (i32.add (i32.shl (local.get $j) (i32.const 1)) (i32.const 1))))
+          (local.set $d2 (f32x4.splat (f32.mul (local.get $d) (f32.convert_i32_u (i32.and (local.get $sm) (i32.const 0xff))))))
+          (local.set $m2 (f32x4.splat (f32.mul (local.get $dmin) (f32.convert_i32_u (i32.shr_u (local.get $sm) (i32.const 8))))))
+          ;; This group's 32 nibble bytes; rotate the next group's into q0, q1.
+          (local.set $qa (local.get $q0))
+          (local.set $qb (local.get $q1))
+          (local.set $q0 (local.get $q2)) (local.set $q1 (local.get $q3))
+          (local.set $q2 (local.get $q4)) (local.set $q3 (local.get $q5))
+          (local.set $q4 (local.get $q6)) (local.set $q5 (local.get $q7))
+          (call $u8x16_scale_sub (v128.and (local.get $qa) (v128.const i8x16 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15)) (local.get $d1) (local.get $m1) (local.get $o))
+          (call $u8x16_scale_sub (v128.and (local.get $qb) (v128.const i8x16 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15)) (local.get $d1) (local.get $m1) (i32.add (local.get $o) (i32.const 64)))
+          (call $u8x16_scale_sub (i8x16.shr_u (local.get $qa) (i32.const 4)) (local.get $d2) (local.get $m2) (i32.add (local.get $o) (i32.const 128)))
+          (call $u8x16_scale_sub (i8x16.shr_u (local.get $qb) (i32.const 4)) (local.get $d2) (local.get $m2) (i32.add (local.get $o) (i32.const 192)))
+          (local.set $o (i32.add (local.get $o) (i32.const 256)))
+          (local.set $j (i32.add (local.get $j) (i32.const 1)))
+          (br_if $sub (i32.lt_u (local.get $j) (i32.const 4))))
+        (local.set $p (i32.add (local.get $p) (i32.const 144)))
+        (br $next))))
+
+  ;; Q8_0: `nb` blocks of 34 bytes (d fp16, 32 int8) at p to 32 float32 each at o: x = q*d
+  ;; (legacyQuants.ts dequantizeQ8_0).
+  (func (export "q8_0_to_f32") (param $p i32) (param $nb i32) (param $o i32)
+    (local $end i32) (local $d v128) (local $a v128) (local $b v128)
+    (local.set $end (i32.add (local.get $p) (i32.mul (local.get $nb) (i32.const 34))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $d (f32x4.splat (call $fp16 (i32.load16_u offset=0 (local.get $p)))))
+        (local.set $a (v128.load offset=2 (local.get $p)))
+        (local.set $b (v128.load offset=18 (local.get $p)))
+        (call $i8x16_scale (local.get $a) (local.get $d) (local.get $o))
+        (call $i8x16_scale (local.get $b) (local.get $d) (i32.add (local.get $o) (i32.const 64)))
+        (local.set $o (i32.add (local.get $o) (i32.const 128)))
+        (local.set $p (i32.add (local.get $p) (i32.const 34)))
+        (br $next))))
 )
