@@ -497,27 +497,11 @@
                                         (i32.shl (local.get $mant) (i32.const 13))))))))
     (f32.reinterpret_i32 (i32.or (i32.shl (i32.and (local.get $h) (i32.const 0x8000)) (i32.const 16)) (local.get $mag))))
 
-  ;; 16 unsigned bytes (each < 2^8) as float32, times d, minus m: 64 bytes at o. Q4_K's
-  ;; fround(d1 * q) - m1 (the subtraction of two float32 is exact in a double and rounds once on
-  ;; store, as f32.sub does; a NaN minuend stays first, as in the TypeScript).
-  (func $u8x16_scale_sub (param $v v128) (param $d v128) (param $m v128) (param $o i32)
-    (local $w v128)
-    (local.set $w (i16x8.extend_low_i8x16_u (local.get $v)))
-    (v128.store offset=0 (local.get $o) (f32x4.sub (f32x4.mul (local.get $d) (f32x4.convert_i32x4_s (i32x4.extend_low_i16x8_u (local.get $w)))) (local.get $m)))
-    (v128.store offset=16 (local.get $o) (f32x4.sub (f32x4.mul (local.get $d) (f32x4.convert_i32x4_s (i32x4.extend_high_i16x8_u (local.get $w)))) (local.get $m)))
-    (local.set $w (i16x8.extend_high_i8x16_u (local.get $v)))
-    (v128.store offset=32 (local.get $o) (f32x4.sub (f32x4.mul (local.get $d) (f32x4.convert_i32x4_s (i32x4.extend_low_i16x8_u (local.get $w)))) (local.get $m)))
-    (v128.store offset=48 (local.get $o) (f32x4.sub (f32x4.mul (local.get $d) (f32x4.convert_i32x4_s (i32x4.extend_high_i16x8_u (local.get $w)))) (local.get $m))))
-
-  ;; 16 int8 as float32 times d: 64 bytes at o (Q8_0's q * d, one rounding).
-  (func $i8x16_scale (param $v v128) (param $d v128) (param $o i32)
-    (local $w v128)
-    (local.set $w (i16x8.extend_low_i8x16_s (local.get $v)))
-    (v128.store offset=0 (local.get $o) (f32x4.mul (f32x4.convert_i32x4_s (i32x4.extend_low_i16x8_s (local.get $w))) (local.get $d)))
-    (v128.store offset=16 (local.get $o) (f32x4.mul (f32x4.convert_i32x4_s (i32x4.extend_high_i16x8_s (local.get $w))) (local.get $d)))
-    (local.set $w (i16x8.extend_high_i8x16_s (local.get $v)))
-    (v128.store offset=32 (local.get $o) (f32x4.mul (f32x4.convert_i32x4_s (i32x4.extend_low_i16x8_s (local.get $w))) (local.get $d)))
-    (v128.store offset=48 (local.get $o) (f32x4.mul (f32x4.convert_i32x4_s (i32x4.extend_high_i16x8_s (local.get $w))) (local.get $d))))
+  ;; The kernels below write their lanes out inline (no helper calls: Node 20 does not inline
+  ;; them). Per 16 bytes v: widen u8/i8 -> 16 -> 32 bits, convert to float32 (exact), then
+  ;; Q4_K: f32x4.sub(f32x4.mul(d1, q), m1), i.e. fround(d1 * q) - m1 (the subtraction of two
+  ;; float32 is exact in a double and rounds once on store, as f32.sub does; a NaN minuend stays
+  ;; first, as in the TypeScript); Q8_0: f32x4.mul(q, d), one rounding.
 
   ;; Q4_K sub-block scale (low byte) and min (next byte) of sub-block j (0..7) from the 12 scale
   ;; bytes at s (ggml's get_scale_min_k4; kQuants.ts scaleMinK4).
@@ -541,7 +525,7 @@
     (local $q0 v128) (local $q1 v128) (local $q2 v128) (local $q3 v128)
     (local $q4 v128) (local $q5 v128) (local $q6 v128) (local $q7 v128)
     (local $sc v128) (local $qa v128) (local $qb v128)
-    (local $d1 v128) (local $m1 v128) (local $d2 v128) (local $m2 v128)
+    (local $d1 v128) (local $m1 v128) (local $d2 v128) (local $m2 v128) (local $v v128) (local $w v128)
     (local.set $end (i32.add (local.get $p) (i32.mul (local.get $nb) (i32.const 144))))
     (block $done
       (loop $next
@@ -575,10 +559,34 @@
           (local.set $q0 (local.get $q2)) (local.set $q1 (local.get $q3))
           (local.set $q2 (local.get $q4)) (local.set $q3 (local.get $q5))
           (local.set $q4 (local.get $q6)) (local.set $q5 (local.get $q7))
-          (call $u8x16_scale_sub (v128.and (local.get $qa) (v128.const i8x16 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15)) (local.get $d1) (local.get $m1) (local.get $o))
-          (call $u8x16_scale_sub (v128.and (local.get $qb) (v128.const i8x16 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15)) (local.get $d1) (local.get $m1) (i32.add (local.get $o) (i32.const 64)))
-          (call $u8x16_scale_sub (i8x16.shr_u (local.get $qa) (i32.const 4)) (local.get $d2) (local.get $m2) (i32.add (local.get $o) (i32.const 128)))
-          (call $u8x16_scale_sub (i8x16.shr_u (local.get $qb) (i32.const 4)) (local.get $d2) (local.get $m2) (i32.add (local.get $o) (i32.const 192)))
+          (local.set $v (v128.and (local.get $qa) (v128.const i8x16 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15)))
+          (local.set $w (i16x8.extend_low_i8x16_u (local.get $v)))
+          (v128.store offset=0 (local.get $o) (f32x4.sub (f32x4.mul (local.get $d1) (f32x4.convert_i32x4_s (i32x4.extend_low_i16x8_u (local.get $w)))) (local.get $m1)))
+          (v128.store offset=16 (local.get $o) (f32x4.sub (f32x4.mul (local.get $d1) (f32x4.convert_i32x4_s (i32x4.extend_high_i16x8_u (local.get $w)))) (local.get $m1)))
+          (local.set $w (i16x8.extend_high_i8x16_u (local.get $v)))
+          (v128.store offset=32 (local.get $o) (f32x4.sub (f32x4.mul (local.get $d1) (f32x4.convert_i32x4_s (i32x4.extend_low_i16x8_u (local.get $w)))) (local.get $m1)))
+          (v128.store offset=48 (local.get $o) (f32x4.sub (f32x4.mul (local.get $d1) (f32x4.convert_i32x4_s (i32x4.extend_high_i16x8_u (local.get $w)))) (local.get $m1)))
+          (local.set $v (v128.and (local.get $qb) (v128.const i8x16 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15)))
+          (local.set $w (i16x8.extend_low_i8x16_u (local.get $v)))
+          (v128.store offset=64 (local.get $o) (f32x4.sub (f32x4.mul (local.get $d1) (f32x4.convert_i32x4_s (i32x4.extend_low_i16x8_u (local.get $w)))) (local.get $m1)))
+          (v128.store offset=80 (local.get $o) (f32x4.sub (f32x4.mul (local.get $d1) (f32x4.convert_i32x4_s (i32x4.extend_high_i16x8_u (local.get $w)))) (local.get $m1)))
+          (local.set $w (i16x8.extend_high_i8x16_u (local.get $v)))
+          (v128.store offset=96 (local.get $o) (f32x4.sub (f32x4.mul (local.get $d1) (f32x4.convert_i32x4_s (i32x4.extend_low_i16x8_u (local.get $w)))) (local.get $m1)))
+          (v128.store offset=112 (local.get $o) (f32x4.sub (f32x4.mul (local.get $d1) (f32x4.convert_i32x4_s (i32x4.extend_high_i16x8_u (local.get $w)))) (local.get $m1)))
+          (local.set $v (i8x16.shr_u (local.get $qa) (i32.const 4)))
+          (local.set $w (i16x8.extend_low_i8x16_u (local.get $v)))
+          (v128.store offset=128 (local.get $o) (f32x4.sub (f32x4.mul (local.get $d2) (f32x4.convert_i32x4_s (i32x4.extend_low_i16x8_u (local.get $w)))) (local.get $m2)))
+          (v128.store offset=144 (local.get $o) (f32x4.sub (f32x4.mul (local.get $d2) (f32x4.convert_i32x4_s (i32x4.extend_high_i16x8_u (local.get $w)))) (local.get $m2)))
+          (local.set $w (i16x8.extend_high_i8x16_u (local.get $v)))
+          (v128.store offset=160 (local.get $o) (f32x4.sub (f32x4.mul (local.get $d2) (f32x4.convert_i32x4_s (i32x4.extend_low_i16x8_u (local.get $w)))) (local.get $m2)))
+          (v128.store offset=176 (local.get $o) (f32x4.sub (f32x4.mul (local.get $d2) (f32x4.convert_i32x4_s (i32x4.extend_high_i16x8_u (local.get $w)))) (local.get $m2)))
+          (local.set $v (i8x16.shr_u (local.get $qb) (i32.const 4)))
+          (local.set $w (i16x8.extend_low_i8x16_u (local.get $v)))
+          (v128.store offset=192 (local.get $o) (f32x4.sub (f32x4.mul (local.get $d2) (f32x4.convert_i32x4_s (i32x4.extend_low_i16x8_u (local.get $w)))) (local.get $m2)))
+          (v128.store offset=208 (local.get $o) (f32x4.sub (f32x4.mul (local.get $d2) (f32x4.convert_i32x4_s (i32x4.extend_high_i16x8_u (local.get $w)))) (local.get $m2)))
+          (local.set $w (i16x8.extend_high_i8x16_u (local.get $v)))
+          (v128.store offset=224 (local.get $o) (f32x4.sub (f32x4.mul (local.get $d2) (f32x4.convert_i32x4_s (i32x4.extend_low_i16x8_u (local.get $w)))) (local.get $m2)))
+          (v128.store offset=240 (local.get $o) (f32x4.sub (f32x4.mul (local.get $d2) (f32x4.convert_i32x4_s (i32x4.extend_high_i16x8_u (local.get $w)))) (local.get $m2)))
           (local.set $o (i32.add (local.get $o) (i32.const 256)))
           (local.set $j (i32.add (local.get $j) (i32.const 1)))
           (br_if $sub (i32.lt_u (local.get $j) (i32.const 4))))
@@ -588,7 +596,7 @@
   ;; Q8_0: `nb` blocks of 34 bytes (d fp16, 32 int8) at p to 32 float32 each at o: x = q*d
   ;; (legacyQuants.ts dequantizeQ8_0).
   (func (export "q8_0_to_f32") (param $p i32) (param $nb i32) (param $o i32)
-    (local $end i32) (local $d v128) (local $a v128) (local $b v128)
+    (local $end i32) (local $d v128) (local $a v128) (local $b v128) (local $w v128)
     (local.set $end (i32.add (local.get $p) (i32.mul (local.get $nb) (i32.const 34))))
     (block $done
       (loop $next
@@ -596,8 +604,18 @@
         (local.set $d (f32x4.splat (call $fp16 (i32.load16_u offset=0 (local.get $p)))))
         (local.set $a (v128.load offset=2 (local.get $p)))
         (local.set $b (v128.load offset=18 (local.get $p)))
-        (call $i8x16_scale (local.get $a) (local.get $d) (local.get $o))
-        (call $i8x16_scale (local.get $b) (local.get $d) (i32.add (local.get $o) (i32.const 64)))
+        (local.set $w (i16x8.extend_low_i8x16_s (local.get $a)))
+        (v128.store offset=0 (local.get $o) (f32x4.mul (f32x4.convert_i32x4_s (i32x4.extend_low_i16x8_s (local.get $w))) (local.get $d)))
+        (v128.store offset=16 (local.get $o) (f32x4.mul (f32x4.convert_i32x4_s (i32x4.extend_high_i16x8_s (local.get $w))) (local.get $d)))
+        (local.set $w (i16x8.extend_high_i8x16_s (local.get $a)))
+        (v128.store offset=32 (local.get $o) (f32x4.mul (f32x4.convert_i32x4_s (i32x4.extend_low_i16x8_s (local.get $w))) (local.get $d)))
+        (v128.store offset=48 (local.get $o) (f32x4.mul (f32x4.convert_i32x4_s (i32x4.extend_high_i16x8_s (local.get $w))) (local.get $d)))
+        (local.set $w (i16x8.extend_low_i8x16_s (local.get $b)))
+        (v128.store offset=64 (local.get $o) (f32x4.mul (f32x4.convert_i32x4_s (i32x4.extend_low_i16x8_s (local.get $w))) (local.get $d)))
+        (v128.store offset=80 (local.get $o) (f32x4.mul (f32x4.convert_i32x4_s (i32x4.extend_high_i16x8_s (local.get $w))) (local.get $d)))
+        (local.set $w (i16x8.extend_high_i8x16_s (local.get $b)))
+        (v128.store offset=96 (local.get $o) (f32x4.mul (f32x4.convert_i32x4_s (i32x4.extend_low_i16x8_s (local.get $w))) (local.get $d)))
+        (v128.store offset=112 (local.get $o) (f32x4.mul (f32x4.convert_i32x4_s (i32x4.extend_high_i16x8_s (local.get $w))) (local.get $d)))
         (local.set $o (i32.add (local.get $o) (i32.const 128)))
         (local.set $p (i32.add (local.get $p) (i32.const 34)))
         (br $next))))
