@@ -12,8 +12,19 @@ interface KeptArray {
 }
 const isKeptArray = (v: unknown): v is KeptArray => typeof v === 'object' && v !== null && (v as KeptArray).type === 'array' && Array.isArray((v as KeptArray).items) && typeof (v as KeptArray).length === 'number';
 
-function valueText(v: unknown): string {
+/** The shortest decimal that reads back as the same float32 (`1e-05`, not 0.000009999999747378752). */
+function float32Text(v: number): string {
+  if (!Number.isFinite(v) || Math.fround(v) !== v) return String(v);
+  for (let p = 1; p < 9; p++) {
+    const s = v.toPrecision(p);
+    if (Math.fround(Number(s)) === v) return String(Number(s));
+  }
+  return String(v);
+}
+
+function valueText(v: unknown, type?: string): string {
   if (isKeptArray(v)) return `[${v.length.toLocaleString('en-US')} × ${v.itemType}]`;
+  if (typeof v === 'number' && (type === 'float32' || type === 'array[float32]')) return float32Text(v);
   if (typeof v === 'string') return v;
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   return JSON.stringify(v) ?? String(v);
@@ -23,8 +34,8 @@ function valueText(v: unknown): string {
 export function metadataRows(metadata: Record<string, unknown>, types: Record<string, string> | undefined): MetadataRow[] {
   return Object.entries(metadata).map(([key, v]) => {
     const type = types?.[key] ?? null;
-    if (isKeptArray(v)) return { key, type, array: { length: v.length, itemType: v.itemType, items: v.items.map(valueText) } };
-    return { key, type, text: valueText(v) };
+    if (isKeptArray(v)) return { key, type, array: { length: v.length, itemType: v.itemType, items: v.items.map((x) => valueText(x, v.itemType)) } };
+    return { key, type, text: valueText(v, type ?? undefined) };
   });
 }
 

@@ -7,6 +7,7 @@ import { progressText } from '../model/summaryExport';
 import { optimizerSlots, trainingProgress } from '../model/trainingState';
 import type { ModelEntry } from './modelRegistry';
 import { TreeNodeCache, findModule, findTensor, formatCount, formatShortCount, localName, shapeText, tiedPaths, type TreeNode } from './treeNodes';
+import { BLOCK_LAYOUT, bitsPerElement, isBlockDType, storageBytes } from '../core/dtypes';
 
 /** Where each model file sits: folders as the Explorer shows them, chains of lone folders compacted (`runs/exp1`). */
 interface FolderLayout {
@@ -157,6 +158,8 @@ export class ModelTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
       if (t.path) md.appendMarkdown(`${markdownCodeBlock(t.path, 'python')}\n\n`);
       md.appendMarkdown(`${vscode.l10n.t('state_dict key')} ${markdownCode(t.name)}  \n${markdownCode(shapeText(t))} · ${t.count === 1 ? vscode.l10n.t('1 element') : vscode.l10n.t('{0} elements', formatCount(t.count))}`);
       if (tied.length > 0) md.appendMarkdown(`  \n$(link) ${vscode.l10n.t('tied with {0}: one storage, counted once', tied.map((p) => markdownCode(p)).join(', '))}`);
+      if (isBlockDType(t.dtype)) md.appendMarkdown(`  \n${vscode.l10n.t('{0} bits per weight · {1} blocks of {2} · {3} bytes', +bitsPerElement(t.dtype).toFixed(4), formatCount(t.count / BLOCK_LAYOUT[t.dtype].elements), BLOCK_LAYOUT[t.dtype].elements, formatCount(storageBytes(t.dtype, t.count)))}`);
+      if (typeof t.details?.hfName === 'string') md.appendMarkdown(`  \n${vscode.l10n.t('Hugging Face name {0}', markdownCode(t.details.hfName))}`);
       md.supportThemeIcons = true;
       item.tooltip = md;
     }

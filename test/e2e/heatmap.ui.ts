@@ -6,8 +6,9 @@
 import * as assert from 'node:assert/strict';
 import { cpSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { FrameLocator, Page } from 'playwright-core';
-import { editorTab, exactly, moveMouseAway, openPalette, pickWhenListed, quickInputRow, runFromPalette, STEP_TIMEOUT_MS, visibleWebview, waitForActiveTab, waitForWorkbench, WORKBENCH_TIMEOUT_MS, type UiTest } from './workbench';
+import type { FrameLocator } from 'playwright-core';
+import { openParameter } from './paramScope';
+import { editorTab, exactly, moveMouseAway, openPalette, pickWhenListed, quickInputRow, runFromPalette, STEP_TIMEOUT_MS, visibleWebview, waitForActiveTab, waitForWorkbench, type UiTest } from './workbench';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const FIXTURES = path.join(repoRoot, 'test', 'fixtures', 'heatmap');
@@ -37,35 +38,6 @@ function embedValue(r: number, c: number): number {
   const header = JSON.parse(bytes.subarray(8, 8 + headerLen).toString('utf8')) as Record<string, { shape: number[]; data_offsets: [number, number] }>;
   const t = header['wte.weight']!;
   return half(bytes.readUInt16LE(8 + headerLen + t.data_offsets[0] + (r * t.shape[1]! + c) * 2));
-}
-
-/** Opens a parameter through Find Parameter… (`name` and `file` typed, the row of `file` picked). */
-async function openParameter(page: Page, name: string, file: string): Promise<FrameLocator> {
-  // The pick fills model by model, and a webview that just loaded may take the focus and close
-  // it: a click or a fill can miss, so the whole step is tried again.
-  for (let attempt = 1; ; attempt++) {
-    try {
-      // Not runFromPalette: its wait for the palette to close races with the pick this command opens.
-      const title = 'ParamScope: Find Parameter…';
-      await (await pickWhenListed(page, () => openPalette(page, title), exactly(title))).click();
-      const widget = page.locator('.quick-input-widget');
-      await widget.locator('.quick-input-title', { hasText: 'ParamScope: Find Parameter' }).waitFor({ timeout: STEP_TIMEOUT_MS });
-      await widget.locator('input.input').fill(`${name} ${file}`, { timeout: 5_000 });
-      const pick = widget.locator('.quick-input-list .monaco-list-row').filter({ hasText: `${name} — ` }).filter({ hasText: file }).first();
-      await pick.waitFor({ timeout: WORKBENCH_TIMEOUT_MS });
-      await page.waitForTimeout(300);
-      await pick.click({ timeout: 5_000 });
-      await waitForActiveTab(page, `${name} · ${file}`);
-      break;
-    } catch (err) {
-      if (attempt >= 3) throw err;
-      await page.keyboard.press('Escape');
-      await page.waitForTimeout(1_000);
-    }
-  }
-  const panel = visibleWebview(page);
-  await panel.locator('h1').filter({ hasText: exactly(name) }).waitFor({ timeout: STEP_TIMEOUT_MS });
-  return panel;
 }
 
 /** The heatmap canvas once drawn, with what it drew (data-* attributes the page sets after painting). */

@@ -3,9 +3,9 @@
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Locator, Page } from 'playwright-core';
+import type { FrameLocator, Locator, Page } from 'playwright-core';
 import type { Expected, ExpectedFile, ExpectedModule, ExpectedStats, ExpectedTensor } from '../unit/fixtureFiles';
-import { openViewContainer, STEP_TIMEOUT_MS, visibleWebview, waitForActiveTab } from './workbench';
+import { exactly, openPalette, openViewContainer, pickWhenListed, STEP_TIMEOUT_MS, visibleWebview, waitForActiveTab, WORKBENCH_TIMEOUT_MS } from './workbench';
 
 /** The activity-bar container and its view, as package.json names them. */
 export const CONTAINER_TITLE = 'ParamScope';
@@ -168,3 +168,33 @@ export async function assertParameterPanel(page: Page, file: string, name: strin
   want.forEach((v, j) => assertPrintedClose(cells[j] ?? '', v, `value [0, ${j}]`));
   return shown;
 }
+
+/** Opens a parameter through Find Parameter… (`name` and `file` typed, the row of `file` picked). */
+export async function openParameter(page: Page, name: string, file: string): Promise<FrameLocator> {
+  // The pick fills model by model, and a webview that just loaded may take the focus and close
+  // it: a click or a fill can miss, so the whole step is tried again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      // Not runFromPalette: its wait for the palette to close races with the pick this command opens.
+      const title = 'ParamScope: Find Parameter…';
+      await (await pickWhenListed(page, () => openPalette(page, title), exactly(title))).click();
+      const widget = page.locator('.quick-input-widget');
+      await widget.locator('.quick-input-title', { hasText: 'ParamScope: Find Parameter' }).waitFor({ timeout: STEP_TIMEOUT_MS });
+      await widget.locator('input.input').fill(`${name} ${file}`, { timeout: 5_000 });
+      const pick = widget.locator('.quick-input-list .monaco-list-row').filter({ hasText: `${name} — ` }).filter({ hasText: file }).first();
+      await pick.waitFor({ timeout: WORKBENCH_TIMEOUT_MS });
+      await page.waitForTimeout(300);
+      await pick.click({ timeout: 5_000 });
+      await waitForActiveTab(page, `${name} · ${file}`);
+      break;
+    } catch (err) {
+      if (attempt >= 3) throw err;
+      await page.keyboard.press('Escape');
+      await page.waitForTimeout(1_000);
+    }
+  }
+  const panel = visibleWebview(page);
+  await panel.locator('h1').filter({ hasText: exactly(name) }).waitFor({ timeout: STEP_TIMEOUT_MS });
+  return panel;
+}
+
