@@ -20,10 +20,11 @@ export interface LoadBinding {
 
 /**
  * Functions that take a model file's path as their first argument: `torch.load`,
- * `safetensors.torch.load_file` / `safetensors.safe_open`, `numpy.load`, whatever they were
- * imported as. Matched on the last name of the call (`torch.load`, `st.load_file`, `load`).
+ * `safetensors.torch.load_file` / `safetensors.safe_open`, `numpy.load`, llama.cpp's
+ * `gguf.GGUFReader`, whatever they were imported as. Matched on the last name of the call
+ * (`torch.load`, `st.load_file`, `load`, `GGUFReader`).
  */
-const LOADERS = new Set(['load', 'load_file', 'safe_open']);
+const LOADERS = new Set(['load', 'load_file', 'safe_open', 'GGUFReader']);
 /** Keyword names of the path argument: torch.load's `f`, load_file's `filename`, numpy's `file`. */
 const PATH_KEYWORDS = new Set(['f', 'filename', 'file', 'path']);
 /** Only this much of a long document is read for loads (its first part: imports and loads lead). */

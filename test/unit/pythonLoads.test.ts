@@ -10,6 +10,8 @@ describe('loadBindings: the code’s own loading binds a variable to a file', ()
     ["sd = torch.load(f=\"ckpt/a.pt\", map_location=torch.device('cpu'))\n", 'sd', 'ckpt/a.pt'],
     ["w = safetensors.torch.load_file('m.safetensors')\n", 'w', 'm.safetensors'],
     ["w = load_file(filename='m.safetensors', device='cpu')\n", 'w', 'm.safetensors'],
+    ["reader = gguf.GGUFReader('models/llama-q4_k_m.gguf')\n", 'reader', 'models/llama-q4_k_m.gguf'],
+    ["r = GGUFReader(path='m.gguf', mode='r')\n", 'r', 'm.gguf'],
     ["state: dict[str, torch.Tensor] = torch.load(r'C:\\models\\a.pt')\n", 'state', 'C:\\models\\a.pt'],
     ["net = MLP()\nnet.load_state_dict(torch.load('mlp.params'))\n", 'net', 'mlp.params'],
     ["sd = torch.load('a.pt')\nnet.load_state_dict(sd, strict=False)\n", 'net', 'a.pt'],
