@@ -78,7 +78,10 @@ function nonFiniteNote(m: TensorDiffView): string | undefined {
 function fillRow(r: Row): void {
   const v = r.view;
   const m = r.metrics;
-  const nameTitle = v.nameA && v.nameB && v.nameA !== v.nameB ? l10n.t('{0} in the first file', v.nameA) : undefined;
+  const nameTitle =
+    [v.nameA && v.nameB && v.nameA !== v.nameB ? l10n.t('{0} in the first file', v.nameA) : '', v.unpermutedHeads !== undefined ? l10n.t("rows compared in Hugging Face order (llama.cpp's q/k row permutation over {0} heads undone)", v.unpermutedHeads) : '']
+      .filter(Boolean)
+      .join('\n') || undefined;
   // [text, class, tooltip], in COLUMNS order.
   const cells: Array<[string, string, string?]> = [
     [v.name, 'name', nameTitle],
@@ -127,6 +130,7 @@ function render(d: DiffPageData): void {
   const fileLines: Node[] = [el('span', { text: l10n.t('a (before): {0}', d.fileA) }), el('br'), el('span', { text: l10n.t('b (after): {0}', d.fileB) })];
   if (d.prefix.a) fileLines.push(el('br'), el('span', { text: l10n.t("names in a are matched without their '{0}' prefix", d.prefix.a) }));
   if (d.prefix.b) fileLines.push(el('br'), el('span', { text: l10n.t("names in b are matched without their '{0}' prefix", d.prefix.b) }));
+  if (d.hfNames) fileLines.push(el('br'), el('span', { text: l10n.t("names in {0} (llama.cpp's) are matched by their Hugging Face names", d.hfNames) }));
   if (d.ignored.a || d.ignored.b) fileLines.push(el('br'), el('span', { text: d.buffers ? l10n.t('left out: {0} optimizer-state tensors of a and {1} of b', d.ignored.a, d.ignored.b) : l10n.t('left out: {0} tensors of a and {1} of b (optimizer state, buffers)', d.ignored.a, d.ignored.b) }));
   files.replaceChildren(...fileLines);
   rows = d.rows.map((view, order) => {

@@ -357,8 +357,9 @@ export interface DiffRowView {
   dtypeB: DTypeName | null;
   shapeA: number[] | null;
   shapeB: number[] | null;
+  /** Rows compared in the Hugging Face order: llama.cpp's q/k row permutation over this many heads undone. */
+  unpermutedHeads?: number;
 }
-
 
 /** Everything the diff page shows before values arrive. */
 export interface DiffPageData {
@@ -370,6 +371,8 @@ export interface DiffPageData {
   rows: DiffRowView[];
   /** Wrapper prefix dropped from one side's names before matching ('' for none). */
   prefix: { a: string; b: string };
+  /** The side whose llama.cpp names were matched by their Hugging Face names (a GGUF against its source). */
+  hfNames?: 'a' | 'b';
   /** Tensors left out on each side: optimizer state (and buffers without a parameter twin when `buffers` is false). */
   ignored: { a: number; b: number };
   /** Whether buffers (BatchNorm running statistics) were compared, as they are by default. */
