@@ -4,6 +4,7 @@
 // Ctrl-C, then stops the server's whole process group. It installs no browser: only code-server
 // (into .e2e/, once) and the two Debian packages its install builds with (see codeServerInstall.mjs).
 import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { CODE_SERVER_DEBIAN_PACKAGES, ensureCodeServer, ensureDebianPackages } from './e2e/codeServerInstall.mjs';
 import { createRun, startCodeServer } from './e2e/codeServer.mjs';
@@ -24,6 +25,8 @@ const SAMPLE_MODELS = [
   // A fine-tuning pair for "Compare Two Models…" (before.pt against after.safetensors).
   'diff',
 ];
+/** GGUF samples (test/fixtures/gguf, made by ggml and llama.cpp's gguf-py). */
+const GGUF_MODELS = ['tiny-llama.gguf', 'tiny-llama.q4_k.gguf', 'tiny-llama.safetensors'];
 /** DEMO_LOCALE=zh-cn shows ParamScope in Simplified Chinese (see registerDisplayLanguage). */
 const LOCALE = process.env.DEMO_LOCALE;
 
@@ -43,7 +46,11 @@ try {
   // vsce runs `vscode:prepublish` (npm run build) before it packages.
   npmRun('package');
   copyFixtureModels(path.join(workspace, 'models'), SAMPLE_MODELS);
-  say(`copied ${SAMPLE_MODELS.length} sample models to ${path.relative(repoRoot, workspace)}/models/`);
+  // A llama.cpp model: the tiny llama as GGUF (Q8_0/F16 and a Q4_K mix) beside the safetensors it
+  // was converted from, for the summary's metadata and "Compare Two Models…" as quantization error.
+  mkdirSync(path.join(workspace, 'models', 'gguf'), { recursive: true });
+  for (const f of GGUF_MODELS) cpSync(path.join(repoRoot, 'test', 'fixtures', 'gguf', f), path.join(workspace, 'models', 'gguf', f));
+  say(`copied ${SAMPLE_MODELS.length + GGUF_MODELS.length} sample models to ${path.relative(repoRoot, workspace)}/models/`);
   const run = createRun('demo');
   const server = await startCodeServer({ run, vsix: [vsixPath], host: HOST, port: PORT, handleSignals: false, locale: LOCALE }).catch((err) => {
     throw new Error(`could not start code-server on ${HOST}:${PORT} (set PORT to use another port): ${err.message}`);
