@@ -1,5 +1,6 @@
 // Seeded mutations of model files: generic byte edits plus edits that know where a format keeps
-// its lengths and offsets (safetensors' header length, zip directory fields, pickle opcodes), so
+// its lengths and offsets (safetensors' header length, zip directory fields, pickle opcodes, GGUF's
+// counts, lengths, type codes, dimensions and offsets), so
 // mutants get past the first checks and reach the code behind them. Mutant `i` of a seed depends
 // only on (seed, i): the parent process can rebuild any input its child was working on.
 
@@ -157,6 +158,133 @@ const zipFields: Mutator = (b, r) => {
   return b;
 };
 
+/** A field of a GGUF header: where it is, how wide, and what it holds. */
+interface GgufField {
+  at: number;
+  width: 4 | 8;
+  kind: 'tensorCount' | 'kvCount' | 'keyLength' | 'valueType' | 'stringLength' | 'itemType' | 'arrayCount' | 'alignment' | 'nameLength' | 'nDims' | 'dim' | 'typeId' | 'offset';
+}
+
+/** Fixed sizes of GGUF value types by code (8 string and 9 array have none). */
+const GGUF_FIXED: Readonly<Record<number, number>> = { 0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8 };
+
+/**
+ * The fields of a GGUF header, found by a parser of its own (not our reader's), stopping quietly at
+ * the first field that leaves the file: a mutant of a mutant still has fields to aim at.
+ */
+function ggufFields(b: Uint8Array): { fields: GgufField[]; littleEndian: boolean; keys: Array<[number, number]> } {
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const fields: GgufField[] = [];
+  const keys: Array<[number, number]> = [];
+  if (b.length < 24) return { fields, littleEndian: true, keys };
+  const v = dv.getUint32(4, true);
+  const le = v === 2 || v === 3 || (v !== 0x02000000 && v !== 0x03000000);
+  let p = 8;
+  const u32 = (): number => {
+    if (p + 4 > b.length) throw new RangeError('end');
+    const x = dv.getUint32(p, le);
+    p += 4;
+    return x;
+  };
+  const u64 = (): number => {
+    if (p + 8 > b.length) throw new RangeError('end');
+    const x = Number(dv.getBigUint64(p, le));
+    p += 8;
+    return x;
+  };
+  const field = (kind: GgufField['kind'], width: 4 | 8): number => {
+    fields.push({ at: p, width, kind });
+    return width === 4 ? u32() : u64();
+  };
+  const skip = (n: number): void => {
+    if (n > b.length - p) throw new RangeError('end');
+    p += n;
+  };
+  const value = (type: number, depth: number): void => {
+    const fixed = GGUF_FIXED[type];
+    if (fixed !== undefined) return skip(fixed);
+    if (type === 8) return skip(field('stringLength', 8));
+    if (type !== 9 || depth > 4) throw new RangeError('type');
+    const item = field('itemType', 4);
+    const n = field('arrayCount', 8);
+    const itemFixed = GGUF_FIXED[item];
+    if (itemFixed !== undefined) return skip(n * itemFixed);
+    for (let i = 0; i < n && p < b.length; i++) value(item, depth + 1);
+  };
+  try {
+    const tensors = field('tensorCount', 8);
+    const kvs = field('kvCount', 8);
+    for (let i = 0; i < kvs && p < b.length; i++) {
+      const len = field('keyLength', 8);
+      keys.push([p, len]);
+      const key = new TextDecoder().decode(b.subarray(p, p + len));
+      skip(len);
+      const type = field('valueType', 4);
+      if (key === 'general.alignment' && type === 4) fields.push({ at: p, width: 4, kind: 'alignment' });
+      value(type, 0);
+    }
+    for (let i = 0; i < tensors && p < b.length; i++) {
+      skip(field('nameLength', 8));
+      const dims = field('nDims', 4);
+      for (let d = 0; d < Math.min(dims, 8); d++) field('dim', 8);
+      field('typeId', 4);
+      field('offset', 8);
+    }
+  } catch {
+    // the fields found so far
+  }
+  return { fields, littleEndian: le, keys };
+}
+
+/** Values aimed at each kind of GGUF field: the edges of the checks ggml and our reader make. */
+function ggufValue(f: GgufField, old: bigint, size: number, r: Rng): bigint {
+  const near = (): bigint => (old + BigInt(r.int(129) - 64) < 0n ? 0n : old + BigInt(r.int(129) - 64));
+  switch (f.kind) {
+    case 'valueType':
+    case 'itemType':
+      return r.int(4) === 0 ? r.pick([13n, 14n, 0xffffffffn, 0x80000000n]) : BigInt(r.int(13));
+    case 'typeId':
+      return r.pick([BigInt(r.int(46)), BigInt(r.int(46)), 4n, 5n, 31n, 36n, 39n, 41n, 42n, 43n, 99n, 0xffffffffn]);
+    case 'nDims':
+      return BigInt(r.pick([0, 1, 2, 3, 4, 5, 6, 0xffffffff]));
+    case 'alignment':
+      return BigInt(r.pick([0, 1, 2, 8, 16, 31, 32, 48, 64, 4096, 0x80000000, 0xffffffff]));
+    case 'dim':
+      return r.pick([0n, 1n, 2n, 3n, 31n, 32n, 33n, 48n, 256n, old * 2n, old + 1n, (1n << 32n) + 1n, 1n << 53n, 1n << 62n, (1n << 64n) - 5n, r.pick(INTERESTING)]);
+    case 'offset':
+      return r.pick([0n, old + 1n, old - 1n < 0n ? 0n : old - 1n, old + 32n, old + 64n, BigInt(size), 1n << 40n, near(), r.pick(INTERESTING)]);
+    case 'keyLength':
+    case 'stringLength':
+    case 'nameLength':
+      return r.pick([0n, 1n, old + 1n, old - 1n < 0n ? 0n : old - 1n, BigInt(size), BigInt(size - f.at), near(), r.pick(INTERESTING)]);
+    default:
+      return r.pick([0n, 1n, old + 1n, old - 1n < 0n ? 0n : old - 1n, old * 2n, near(), r.pick(INTERESTING)]);
+  }
+}
+
+/** GGUF: a header field set to a value aimed at its checks, or one key renamed to another (a duplicate). */
+const ggufHeader: Mutator = (b, r) => {
+  const { fields, littleEndian, keys } = ggufFields(b);
+  if (fields.length === 0) return interestingValue(b, r);
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  if (keys.length > 1 && r.int(16) === 0) {
+    const [at, len] = r.pick(keys);
+    const same = keys.filter(([a, l]) => l === len && a !== at);
+    if (same.length > 0) {
+      const [from] = r.pick(same);
+      b.copyWithin(at, from, from + len);
+      return b;
+    }
+  }
+  const f = r.pick(fields);
+  if (f.at + f.width > b.length) return b;
+  const old = f.width === 4 ? BigInt(dv.getUint32(f.at, littleEndian)) : dv.getBigUint64(f.at, littleEndian);
+  const v = ggufValue(f, old, b.length, r) & ((1n << BigInt(8 * f.width)) - 1n);
+  if (f.width === 4) dv.setUint32(f.at, Number(v), littleEndian);
+  else dv.setBigUint64(f.at, v, littleEndian);
+  return b;
+};
+
 /** Pickle: replace, insert or repeat opcodes inside the pickle. */
 const pickleOps: Mutator = (b, r) => {
   const [start, end] = pickleRange(b);
@@ -184,12 +312,21 @@ export const MUTATORS: ReadonlyArray<[string, Mutator]> = [
   ['safetensorsHeader', safetensorsHeader],
   ['zipFields', zipFields],
   ['pickleOps', pickleOps],
+  ['ggufHeader', ggufHeader],
 ];
 
 /** Mutators that fit a seed's format, the generic ones always. */
 function mutatorsFor(format: string): ReadonlyArray<[string, Mutator]> {
-  const specific = format.startsWith('safetensors') ? ['safetensorsHeader'] : format === 'pytorch-zip' ? ['zipFields', 'pickleOps'] : format === 'pytorch-legacy' ? ['pickleOps'] : [];
-  return MUTATORS.filter(([n]) => ['bitFlip', 'interesting', 'truncate', 'deleteChunk', 'duplicateChunk', ...specific].includes(n));
+  const specific = format.startsWith('safetensors')
+    ? ['safetensorsHeader']
+    : format === 'pytorch-zip'
+      ? ['zipFields', 'pickleOps']
+      : format === 'pytorch-legacy'
+        ? ['pickleOps']
+        : format.startsWith('gguf')
+          ? ['ggufHeader', 'ggufHeader'] // twice: header fields are where GGUF's checks are
+          : [];
+  return ['bitFlip', 'interesting', 'truncate', 'deleteChunk', 'duplicateChunk', ...specific].map((n) => MUTATORS.find(([m]) => m === n)!);
 }
 
 /** A seed: one file, or a folder of files of which `main` is opened (a sharded model). */
@@ -216,7 +353,8 @@ export function makeMutant(seeds: readonly Seed[], seed: number, i: number): Mut
   const target = names.length > 1 && r.int(2) ? r.pick(names) : s.main;
   let bytes: Uint8Array = Uint8Array.from(s.files[target]!);
   const ops: string[] = [];
-  const available = target === s.main ? mutatorsFor(s.format) : mutatorsFor('safetensors');
+  // A sibling of the opened file: a shard (safetensors) or a later part of a split GGUF.
+  const available = target === s.main ? mutatorsFor(s.format) : mutatorsFor(s.format.startsWith('gguf') ? 'gguf' : 'safetensors');
   for (let k = 0, n = 1 + r.int(4); k < n; k++) {
     const [name, m] = r.pick(available);
     bytes = m(bytes, r);

@@ -1,11 +1,13 @@
 // What must hold for every input, however hostile: a file either opens to an index whose every
-// tensor lies inside the file (and inside its own zip record), with exact counts, or is refused with
-// a message a person can read. Statistics of what opened either compute or fail the same way.
+// tensor lies inside the file (and inside its own zip record; a GGUF block tensor's whole blocks
+// inside its storage), with exact counts, or is refused with a message a person can read (a GGUF
+// file with a FormatError). Statistics of what opened either compute or fail the same way.
 import { stat } from 'node:fs/promises';
+import { FormatError } from '../../src/formats/formatReader';
 import { openModel } from '../../src/model/openModel';
 import type { ModelIndex, TensorEntry } from '../../src/core/modelIndex';
 import { FileByteSource } from '../../src/runtime/byteSource';
-import { elementBytes } from '../../src/core/dtypes';
+import { elementBytes, isBlockDType, storageBytes } from '../../src/core/dtypes';
 import { computeTensorStats } from '../../src/runtime/stats';
 import { readValues } from '../../src/runtime/readValues';
 import { diffTensors } from '../../src/runtime/tensorDiff';
@@ -74,6 +76,18 @@ function tensorProblems(t: TensorEntry, fileSizes: Map<string, number>, records:
   }
   if (size === undefined) p.push(`its file ${loc.file} is not on disk`);
   else if (loc.storageOffset + loc.storageBytes > size) p.push(`storage [${loc.storageOffset}, +${loc.storageBytes}) runs past the end of the file (${size})`);
+  if (isBlockDType(t.dtype)) {
+    // Block-quantized (GGUF): dense whole blocks, so the storage is exactly the blocks of the shape.
+    const dense = t.shape.reduce((a, d) => a * d, 1);
+    let need: number | undefined;
+    try {
+      need = storageBytes(t.dtype, dense);
+    } catch {
+      p.push(`${dense} elements of ${t.dtype} are not whole blocks`);
+    }
+    if (need !== undefined && need > loc.storageBytes) p.push(`${need} bytes of ${t.dtype} blocks do not fit its ${loc.storageBytes}-byte storage`);
+    return p.map((m) => `${t.name}: ${m}`);
+  }
   const itemsize = elementBytes(t.dtype);
   if (itemsize === undefined) p.push(`unknown dtype ${t.dtype}`);
   else if (numel > 0n && Number.isInteger(itemsize)) {
@@ -126,7 +140,8 @@ export async function checkFile(path: string, bytesOf: (file: string) => Promise
   try {
     index = await openModel(path);
   } catch (e) {
-    const bad = unexpectedError(e);
+    // The GGUF reader refuses only with its FormatError (so the CLI and the views show one clear line).
+    const bad = unexpectedError(e) ?? (path.endsWith('.gguf') && !(e instanceof FormatError) ? `${(e as Error).name} instead of a FormatError: ${(e as Error).message}` : undefined);
     return { outcome: 'refused', problems: bad ? [`open: ${bad}`] : [], tensors: 0 };
   }
   const problems = await indexProblems(index, bytesOf);

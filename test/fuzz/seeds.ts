@@ -1,16 +1,27 @@
-// The inputs mutants start from: the small torch- and safetensors-made fixtures of every format.
+// The inputs mutants start from: the small torch-, safetensors-, gguf-py- and ggml-made fixtures of
+// every format.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import type { Seed } from './mutate';
 
 /** Seeds above this size would make each mutant slow without reaching new code. */
 const MAX_SEED_BYTES = 64 * 1024;
+
+/**
+ * GGUF files of test/fixtures/gguf/types/ used as seeds: one per block family (legacy, k-quant,
+ * i-quant, ternary, fp4) and the plain 16-bit types. All 34 would make every eighth mutant a type file.
+ */
+const GGUF_TYPE_SEEDS = new Set(['F16.gguf', 'BF16.gguf', 'Q4_0.gguf', 'Q8_0.gguf', 'Q4_K.gguf', 'Q6_K.gguf', 'IQ2_XXS.gguf', 'IQ4_NL.gguf', 'TQ1_0.gguf', 'MXFP4.gguf']);
+/** gguf-split's names: the first part opens the model and reads its siblings. */
+const GGUF_SPLIT = /-(\d{5})-of-\d{5}\.gguf$/;
 
 function formatOf(name: string): string | undefined {
   if (name.endsWith('.safetensors.index.json')) return 'safetensors-sharded';
   if (name.endsWith('.safetensors')) return 'safetensors';
   if (/\.legacy\.pt$/.test(name)) return 'pytorch-legacy';
   if (/\.(pt|pth|bin|ckpt)$/.test(name)) return 'pytorch-zip';
+  if (GGUF_SPLIT.test(name)) return 'gguf-split';
+  if (name.endsWith('.gguf')) return 'gguf';
   return undefined;
 }
 
@@ -26,6 +37,15 @@ export function loadSeeds(root: string): Seed[] {
       }
       const format = formatOf(name);
       if (!format || statSync(path).size > MAX_SEED_BYTES) continue;
+      // The malformed GGUF files are mutants already; of the type files, a few.
+      if (format === 'gguf' && (dir.endsWith(`${sep}bad`) || (dir.endsWith(`${sep}types`) && !GGUF_TYPE_SEEDS.has(name)))) continue;
+      if (format === 'gguf-split') {
+        if (GGUF_SPLIT.exec(name)![1] !== '00001') continue;
+        const files: Record<string, Uint8Array> = {};
+        for (const part of readdirSync(dir).filter((n) => GGUF_SPLIT.test(n)).sort()) files[part] = readFileSync(join(dir, part));
+        seeds.push({ id: relative(root, path), format, main: name, files });
+        continue;
+      }
       if (format === 'safetensors-sharded') {
         const files: Record<string, Uint8Array> = { [name]: readFileSync(path) };
         for (const shard of readdirSync(dir).filter((n) => n.endsWith('.safetensors'))) files[shard] = readFileSync(join(dir, shard));

@@ -181,6 +181,10 @@ function magicText(b: Uint8Array): string {
   return b.every((x) => x >= 0x20 && x < 0x7f) ? `'${String.fromCharCode(...b)}'` : `0x${[...b].map((x) => x.toString(16).padStart(2, '0')).join('')}`;
 }
 
+/** Characters of a key or tensor name quoted in an error: a hostile file's names can be megabytes long. */
+const MAX_NAME_SHOWN = 200;
+const brief = (name: string): string => (name.length > MAX_NAME_SHOWN ? `${name.slice(0, MAX_NAME_SHOWN)}…` : name);
+
 /** `n` rounded up to a multiple of `alignment` (a power of two). */
 const alignUp = (n: number, alignment: number): number => Math.ceil(n / alignment) * alignment;
 
@@ -289,10 +293,10 @@ export async function readGgufHeader(src: ByteSource, signal?: AbortSignal): Pro
     if ((i & 255) === 0) throwIfAborted(signal);
     const key = await c.string(l10n.t('metadata key {0}', i));
     // ggml refuses a file whose key appears twice: which value a tool would use is anyone's guess.
-    if (seen.has(key)) throw c.fail(l10n.t('metadata key {0} appears twice (ggml refuses such a file)', key));
+    if (seen.has(key)) throw c.fail(l10n.t('metadata key {0} appears twice (ggml refuses such a file)', brief(key)));
     seen.add(key);
-    const type = await valueType(c, l10n.t('metadata {0}', key));
-    const value = await readValue(c, type, l10n.t('metadata {0}', key), 0, notes);
+    const type = await valueType(c, l10n.t('metadata {0}', brief(key)));
+    const value = await readValue(c, type, l10n.t('metadata {0}', brief(key)), 0, notes);
     metadata.push({ key, type, value });
   }
   if (notes.firstOddBool) {
@@ -312,12 +316,12 @@ export async function readGgufHeader(src: ByteSource, signal?: AbortSignal): Pro
   for (let i = 0; i < tensorCount; i++) {
     if ((i & 255) === 0) throwIfAborted(signal);
     const name = await c.string(l10n.t('the name of tensor {0}', i));
-    const dims = await c.u32(l10n.t('tensor {0}', name));
-    if (dims > GGUF_MAX_DIMS) throw c.fail(l10n.t('tensor {0} has {1} dimensions; ggml allows at most {2}', name, dims, GGUF_MAX_DIMS));
+    const dims = await c.u32(l10n.t('tensor {0}', brief(name)));
+    if (dims > GGUF_MAX_DIMS) throw c.fail(l10n.t('tensor {0} has {1} dimensions; ggml allows at most {2}', brief(name), dims, GGUF_MAX_DIMS));
     const raw: bigint[] = [];
-    for (let d = 0; d < dims; d++) raw.push(await c.u64(l10n.t('tensor {0}', name)));
-    const typeId = await c.u32(l10n.t('tensor {0}', name));
-    const offset = await c.u64(l10n.t('tensor {0}', name));
+    for (let d = 0; d < dims; d++) raw.push(await c.u64(l10n.t('tensor {0}', brief(name))));
+    const typeId = await c.u32(l10n.t('tensor {0}', brief(name)));
+    const offset = await c.u64(l10n.t('tensor {0}', brief(name)));
     // A bad dimension, type or offset is this tensor's problem only: the infos after it still parse.
     let problem = dimsProblem(raw);
     const removed = REMOVED_GGML_TYPES[typeId];
