@@ -1,13 +1,14 @@
 import { terminalText as show } from './core/displayText';
 import type { ModelIndex, TensorEntry } from './core/modelIndex';
 import { openModel } from './model/openModel';
-import { diffValues, summarizeDiff, type DiffSummary, type PairDiffRunner, type PairResult } from './model/diff/diffValues';
+import { diffValues, summarizeDiff, type PairDiffRunner, type PairResult } from './model/diff/diffValues';
 import { matchTensors, pairRow, type TensorMatch } from './model/diff/matchTensors';
 import type { DiffRowView, TensorDiffView, TensorSpec } from './protocol/messages';
 import { FileByteSource } from './runtime/byteSource';
 import { diffTensors } from './runtime/tensorDiff';
 import type { WorkerPool } from './runtime/workerPool';
 import { openWorkerPool } from './cliStats';
+import type { DiffSummaryView } from './core/results';
 
 /** One `diff --json` row: names, statuses, dtypes and shapes of both sides, and the values' metrics. */
 export interface DiffRowJson extends DiffRowView {
@@ -28,7 +29,7 @@ export interface DiffJson {
   ignored: { a: number; b: number };
   /** Whether buffers (BatchNorm running statistics) were compared (the default; `--no-buffers` leaves them out). */
   buffers: boolean;
-  summary: DiffSummary;
+  summary: DiffSummaryView;
   tensors: DiffRowJson[];
 }
 
@@ -105,7 +106,7 @@ export function verdictText(row: DiffRowJson): string {
 const shapeText = (s: number[] | null): string => (s ? `[${s.join(', ')}]` : '');
 const sideBySide = (x: string, y: string): string => (x === y || !y ? x : !x ? y : `${x} → ${y}`);
 
-export function summaryText(s: DiffSummary): string {
+export function summaryText(s: DiffSummaryView): string {
   const parts = [`${s.matched} matched (${s.identical} identical, ${s.changed} changed${s.failed ? `, ${s.failed} not compared` : ''})`, `${s.added} added`, `${s.removed} removed`, `${s.reshaped} reshaped`, `${s.dtypeChanged} dtype-changed`];
   return parts.join(' · ');
 }

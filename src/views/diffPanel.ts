@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { KeyedPanels } from './filePanels';
 import { WebviewPanelHost } from './webviewPanelHost';
 import { CommandIds } from '../commands/commandIds';
-import { comparedPairs, diffValues, summarizeDiff, type DiffSummary, type PairDiffRunner, type PairResult } from '../model/diff/diffValues';
+import { comparedPairs, diffValues, summarizeDiff, type PairDiffRunner, type PairResult } from '../model/diff/diffValues';
 import { matchTensors, pairRow, type TensorMatch } from '../model/diff/matchTensors';
 import type { ModelIndex, TensorEntry } from '../core/modelIndex';
 import type { DiffNotifications, DiffPageData, DiffRequests, TensorSpec } from '../protocol/messages';
@@ -10,6 +10,7 @@ import { storageBytes } from '../core/dtypes';
 import type { WorkerPool } from '../runtime/workerPool';
 import type { ModelRegistry } from './modelRegistry';
 import { shortReason } from './modelTreeProvider';
+import type { DiffSummaryView } from '../core/results';
 
 export const DIFF_PANEL_VIEW_TYPE = 'paramscope.modelDiff';
 /** Pairs streamed at once: enough to keep the pool's workers reading, few enough to leave one for a panel. */
@@ -117,7 +118,7 @@ export class DiffPanel extends WebviewPanelHost<DiffRequests, DiffNotifications>
     return this.run?.page;
   }
 
-  get summary(): DiffSummary | undefined {
+  get summary(): DiffSummaryView | undefined {
     return this.run && summarizeDiff(this.run.match, this.run.results);
   }
 

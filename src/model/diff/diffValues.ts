@@ -3,7 +3,7 @@ import { isRealDType } from '../../runtime/decode';
 import type { TensorDiff } from '../../runtime/tensorDiff';
 import type { TensorEntry } from '../../core/modelIndex';
 import { comparesValues, type TensorMatch, type TensorPair } from './matchTensors';
-import type { DiffSummaryView } from '../../protocol/messages';
+import type { DiffSummaryView } from '../../core/results';
 
 /** The values of one pair, or why they could not be compared. */
 export interface PairResult {
@@ -23,9 +23,6 @@ export interface DiffValuesOptions {
   /** Elements compared so far over every pair, of the total. */
   onProgress?: (done: number, total: number) => void;
 }
-
-/** Counts for the page header and the CLI's first lines (the protocol's shape). */
-export type DiffSummary = DiffSummaryView;
 
 /** The pairs whose values are compared, and the elements each reads from each file. */
 export function comparedPairs(match: TensorMatch): TensorPair[] {
@@ -93,8 +90,8 @@ export async function diffValues(match: TensorMatch, run: PairDiffRunner, opts: 
 }
 
 /** Counts of a match and the results so far (pairs still running count as matched only). */
-export function summarizeDiff(match: TensorMatch, results: ReadonlyMap<string, PairResult>): DiffSummary {
-  const s: DiffSummary = { matched: 0, identical: 0, changed: 0, failed: 0, added: 0, removed: 0, reshaped: 0, dtypeChanged: 0 };
+export function summarizeDiff(match: TensorMatch, results: ReadonlyMap<string, PairResult>): DiffSummaryView {
+  const s: DiffSummaryView = { matched: 0, identical: 0, changed: 0, failed: 0, added: 0, removed: 0, reshaped: 0, dtypeChanged: 0 };
   for (const p of match.pairs) {
     if (p.status === 'added') s.added++;
     else if (p.status === 'removed') s.removed++;
