@@ -3,8 +3,8 @@
  * the views and the webview pages show them. Plain data only.
  */
 
-/** Exact statistics of one tensor (float64; finite values only; null where undefined). */
-export interface StatsView {
+/** Statistics of a stream of values before the histogram (float64; finite values only; null where undefined). */
+export interface MomentStats {
   count: number;
   min: number | null;
   max: number | null;
@@ -15,7 +15,23 @@ export interface StatsView {
   inf: number;
   l2: number | null;
   absMax: number | null;
-  histogram: { min: number; max: number; counts: number[] } | null;
+}
+
+/** A histogram's range and counts (torch.histc's bins). */
+export interface HistogramView {
+  min: number;
+  max: number;
+  counts: number[];
+}
+
+/**
+ * Exact statistics of one tensor, JSON-ready: min/max/mean/std/l2/absMax cover finite values only
+ * and are null when undefined (no finite value; std needs two); std is the sample (n − 1) deviation,
+ * as torch.std; zeros counts ±0, inf counts ±inf. What the runtime computes, the protocol carries,
+ * the CLI prints and the panel shows.
+ */
+export interface StatsView extends MomentStats {
+  histogram: HistogramView | null;
 }
 
 /**

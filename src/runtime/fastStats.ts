@@ -14,6 +14,7 @@ import { checkStorageCrc, coversStorage } from './storageCrc';
 import { planView } from './tensorLayout';
 import { elementView, floatSpec, viewDType, type InPlaceBlockDecoder } from './dequantizedView';
 import { wasmDequantKernelsOn } from './wasmKernels';
+import type { StatsView } from '../core/results';
 
 /**
  * The fast statistics path: float32 through the moment and histogram kernels (two passes, as the
@@ -306,7 +307,7 @@ function checkRangeCrcs(t: TensorRef, ranges: ReadonlyArray<[number, number]>, p
 }
 
 /** The statistics `computeTensorStats` returns (histogram included). */
-export type FastStats = MomentStats & { histogram: { min: number; max: number; counts: number[] } | null };
+export type FastStats = StatsView;
 
 /**
  * Splits a tensor into `parts` ranges of whole chunks. Ranges start on chunk boundaries, so the

@@ -12,19 +12,9 @@ const BLOCK = 4096;
 const L2_SAFE_MAX = pow2(500);
 const L2_SAFE_MIN = pow2(-500);
 
-/** Statistics of a stream of doubles, before the histogram. */
-export interface MomentStats {
-  count: number;
-  min: number | null;
-  max: number | null;
-  mean: number | null;
-  std: number | null;
-  zeros: number;
-  nan: number;
-  inf: number;
-  l2: number | null;
-  absMax: number | null;
-}
+/** Statistics of a stream of doubles, before the histogram (the shared type, core/results). */
+export type { MomentStats } from '../core/results';
+import type { MomentStats } from '../core/results';
 
 /**
  * Exact counts, extremes and numerically stable moments of the finite values seen so far.

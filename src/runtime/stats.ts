@@ -5,27 +5,19 @@ import { assertRealDType } from './decode';
 import { streamElements, type TensorRef } from './elementStream';
 import { computeFastStats, fastPathOf, localRunner } from './fastStats';
 import { DEFAULT_HISTOGRAM_BINS, HistcCounter, MAX_HISTOGRAM_BINS, histcEdges } from './histc';
-import { RunningStats, type MomentStats } from './runningStats';
+import { RunningStats } from './runningStats';
 import { elementBytes, isBlockDType } from '../core/dtypes';
 import { coversStorage, verifyStorageCrc } from './storageCrc';
 import { broadcastReduction, planView } from './tensorLayout';
 import { elementView } from './dequantizedView';
+import type { HistogramView, StatsView } from '../core/results';
 
 /** torch.histc(x.double(), bins, min, max) over the finite values; min/max are the range binned. */
-export interface Histogram {
-  min: number;
-  max: number;
-  counts: number[];
-}
+/** A histogram's range and counts (core/results). */
+export type Histogram = HistogramView;
 
-/**
- * Summary of one tensor, JSON-ready. min/max/mean/std/l2/absMax cover finite values only and are
- * null when undefined (no finite value; std needs two). std is the sample (n − 1) deviation, as
- * torch.std. zeros counts ±0, inf counts ±inf.
- */
-export interface TensorStats extends MomentStats {
-  histogram: Histogram | null;
-}
+/** Summary of one tensor (core/results `StatsView`: one type from the kernels to the screen). */
+export type TensorStats = StatsView;
 
 export interface TensorStatsOptions {
   /** Histogram bins (default 256, as torch.histc). */
