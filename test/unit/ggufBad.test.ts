@@ -4,7 +4,8 @@
 // with the header, the metadata or the layout of the tensor infos refuses the file with a FormatError
 // naming the file and what is wrong; a problem of one tensor (its type, dimensions, offset) leaves
 // that tensor out with a warning and the others open intact; where ggml accepts, we accept.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ModelIndex } from '../../src/core/modelIndex';
@@ -180,6 +181,86 @@ describe('GGUF bad inputs (test/fixtures/gguf/bad/cases.json)', () => {
       expect([t.dtype, t.shape], t.name).toEqual([want.dtype, want.shape]);
       expect(values.get(t.name), t.name).toEqual(base.values.get(t.name));
     }
+  });
+});
+
+/** A little-endian GGUF v3 file: metadata as raw (type, value bytes) pairs, tensor infos, data. */
+function buildGguf(kvs: Array<[string, number, Uint8Array]>, tensors: Array<{ name: string; ne: bigint[]; type: number; offset: bigint }>, data: Uint8Array = new Uint8Array(0)): Uint8Array {
+  const parts: Uint8Array[] = [];
+  const u32 = (v: number): Uint8Array => new Uint8Array(new Uint32Array([v]).buffer);
+  const u64 = (v: bigint): Uint8Array => new Uint8Array(new BigUint64Array([v]).buffer);
+  const str = (s: string): Uint8Array[] => [u64(BigInt(Buffer.byteLength(s))), new Uint8Array(Buffer.from(s))];
+  parts.push(new Uint8Array(Buffer.from('GGUF')), u32(3), u64(BigInt(tensors.length)), u64(BigInt(kvs.length)));
+  for (const [key, type, value] of kvs) parts.push(...str(key), u32(type), value);
+  for (const t of tensors) parts.push(...str(t.name), u32(t.ne.length), ...t.ne.map(u64), u32(t.type), u64(t.offset));
+  const header = Buffer.concat(parts);
+  const start = Math.ceil(header.length / 32) * 32;
+  const out = new Uint8Array(start + Math.ceil(data.length / 32) * 32); // padded after the data, as writers do
+  out.set(header);
+  out.set(data, start);
+  return out;
+}
+
+const tmp = mkdtempSync(join(tmpdir(), 'paramscope-gguf-bad-'));
+async function openBytes(name: string, bytes: Uint8Array): Promise<Outcome> {
+  const path = join(tmp, name);
+  writeFileSync(path, bytes);
+  return open(path);
+}
+
+describe('GGUF bad inputs beyond cases.json (hermetic)', () => {
+  const base = readFileSync(join(DIR, 'metadata.gguf'));
+  /** metadata.gguf with tensor c's data offset (at byte 2011, see bad/offset-overlap) set to `v`. */
+  const withOffsetOfC = (v: bigint): Uint8Array => {
+    const b = Uint8Array.from(base);
+    new DataView(b.buffer).setBigUint64(2011, v, true);
+    return b;
+  };
+
+  it('an offset one alignment step too far: c would run past the end, so c is left out and a, b open', async () => {
+    const got = await openBytes('c-offset-192.gguf', withOffsetOfC(192n));
+    expect(got.index!.tensors.map((t) => t.name)).toEqual(['a', 'b']);
+    expect(got.index!.warnings).toEqual(['tensor c is left out: its 14 bytes at data offset 192 run past the end of the file (192 bytes of tensor data)']);
+  });
+
+  it('a download cut inside the last tensor says the file is cut short (the offsets are right)', async () => {
+    const got = await openBytes('cut-2180.gguf', base.subarray(0, 2180));
+    expect(got.index!.tensors.map((t) => t.name)).toEqual(['a', 'b']);
+    expect(got.index!.warnings).toEqual(['file is cut short: 1 tensor missing: c']);
+  });
+
+  it('a dimension past 2^53 beside a zero one (no elements) is left out: shapes stay exact (found by the fuzzer, seed 4242, mutant 50074)', async () => {
+    const data = new Uint8Array(new Float32Array([1.5, -2]).buffer);
+    const got = await openBytes('huge-dim.gguf', buildGguf([], [{ name: 'z', ne: [243194379878137860n, 0n], type: 0, offset: 0n }, { name: 'a', ne: [2n], type: 0, offset: 0n }], data));
+    expect(got.index!.tensors.map((t) => [t.name, t.shape])).toEqual([['a', [2]]]);
+    expect(got.index!.warnings).toEqual(['tensor z is left out: dimension 0 is 243194379878137860, past 2^53 - 1, the largest ParamScope keeps exactly']);
+  });
+
+  it('a refusal quotes at most 200 characters of a hostile tensor name, escaped by the CLI only', async () => {
+    const name = `x\n${'y'.repeat(100_000)}`;
+    const got = await openBytes('long-name.gguf', buildGguf([], [{ name, ne: [1n, 1n, 1n, 1n, 1n], type: 0, offset: 0n }], new Uint8Array(64)));
+    expect(got.error).toBeInstanceOf(FormatError);
+    const message = (got.error as Error).message;
+    expect(message.length).toBeLessThan(500);
+    expect(message).toMatch(/: tensor x\ny{198}… has 5 dimensions; ggml allows at most 4$/);
+  });
+
+  it('several bools stored as 2: one warning counting them, every one read as true', async () => {
+    const arr = Buffer.concat([new Uint8Array(new Uint32Array([7]).buffer), new Uint8Array(new BigUint64Array([4n]).buffer), Uint8Array.from([2, 0, 3, 1])]);
+    const got = await openBytes('bools.gguf', buildGguf([['b', 9, arr], ['c', 7, Uint8Array.from([255])]], []));
+    expect(got.index!.warnings).toEqual(['metadata b and 2 more bools are stored as bytes other than 0 or 1 (first: 2); read as true, as ggml does']);
+    expect(got.index!.metadata?.['b']).toMatchObject({ items: [true, false, true, true] });
+    expect(got.index!.metadata?.['c']).toBe(true);
+  });
+
+  it('arrays nested 9 deep are refused before they are recursed into', async () => {
+    const u32 = (v: number): Uint8Array => new Uint8Array(new Uint32Array([v]).buffer);
+    const u64 = (v: bigint): Uint8Array => new Uint8Array(new BigUint64Array([v]).buffer);
+    const nested = Buffer.concat(Array.from({ length: 10 }, () => [u32(9), u64(1n)]).flat());
+    const got = await openBytes('deep.gguf', buildGguf([['deep', 9, Buffer.concat([nested, new Uint8Array(64)])]], []));
+    expect(got.error).toBeInstanceOf(FormatError);
+    expect((got.error as Error).message).toMatch(/: metadata deep nests arrays more than 8 deep$/);
+    expect(got.ms).toBeLessThan(MAX_MS);
   });
 });
 

@@ -200,6 +200,9 @@ function dimsProblem(raw: readonly bigint[]): string | undefined {
   const count = raw.reduce((a, n) => a * n, 1n);
   const shown = `[${raw.join(', ')}]`;
   if (count > GGML_MAX_ELEMENTS) return l10n.t('its dimensions {0} multiply to {1} elements, more than ggml allows (2^63 - 1)', shown, count.toString());
+  // Even beside a zero dimension (no elements at all): shapes are kept as exact numbers.
+  const huge = raw.findIndex((n) => n > BigInt(Number.MAX_SAFE_INTEGER));
+  if (huge >= 0) return l10n.t('dimension {0} is {1}, past 2^53 - 1, the largest ParamScope keeps exactly', huge, raw[huge]!.toString());
   if (count > BigInt(Number.MAX_SAFE_INTEGER)) return l10n.t('its dimensions {0} multiply to {1} elements, more than any file holds', shown, count.toString());
   return undefined;
 }
@@ -234,8 +237,12 @@ function checkLayout(tensors: GgufTensorInfo[], alignment: number, dataStart: nu
     const bytes = (t.ne.reduce((a, n) => a * n, 1) / ggml.blockSize) * ggml.bytesPerBlock;
     const outOfSequence = expected !== undefined && t.offset !== expected;
     if (t.offset % alignment !== 0) t.problem = l10n.t('its data offset {0} is not a multiple of general.alignment ({1}), as ggml requires', t.offset, alignment);
-    // Past the end where ggml expects it there: the file is cut short (the reader says so); elsewhere the offset is wrong.
-    else if (t.offset > dataBytes && (outOfSequence || expected === undefined)) t.problem = l10n.t('its data offset {0} is past the end of the file ({1} bytes of tensor data)', t.offset, dataBytes);
+    // Past the end where ggml expects it: the file is cut short (the reader says so); elsewhere the offset is wrong.
+    else if (t.offset + bytes > dataBytes && (outOfSequence || expected === undefined)) {
+      t.problem = t.offset > dataBytes
+        ? l10n.t('its data offset {0} is past the end of the file ({1} bytes of tensor data)', t.offset, dataBytes)
+        : l10n.t('its {0} bytes at data offset {1} run past the end of the file ({2} bytes of tensor data)', bytes, t.offset, dataBytes);
+    }
     if (t.problem) {
       expected = undefined;
       continue;
