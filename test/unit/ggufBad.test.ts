@@ -4,10 +4,10 @@
 // with the header, the metadata or the layout of the tensor infos refuses the file with a FormatError
 // naming the file and what is wrong; a problem of one tensor (its type, dimensions, offset) leaves
 // that tensor out with a warning and the others open intact; where ggml accepts, we accept.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModelIndex } from '../../src/core/modelIndex';
 import { FormatError } from '../../src/formats/formatReader';
 import { openModel } from '../../src/model/openModel';
@@ -202,6 +202,7 @@ function buildGguf(kvs: Array<[string, number, Uint8Array]>, tensors: Array<{ na
 }
 
 const tmp = mkdtempSync(join(tmpdir(), 'paramscope-gguf-bad-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 async function openBytes(name: string, bytes: Uint8Array): Promise<Outcome> {
   const path = join(tmp, name);
   writeFileSync(path, bytes);
