@@ -41,12 +41,16 @@ suite('GGUF', () => {
     doc = await vscode.workspace.openTextDocument(uri);
     if (doc.languageId !== 'python') doc = await vscode.languages.setTextDocumentLanguage(doc, 'python');
     await vscode.window.showTextDocument(doc);
+    // This suite is about GGUF, not the file watcher (the refresh suites test that): a new folder's
+    // create event can come late on a busy machine (as in hostileNames), so list again now.
+    api.registry.refresh();
   });
 
   suiteTeardown(async () => {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     await vscode.workspace.fs.delete(doc.uri);
     fs.rmSync(path.dirname(workspaceFile(REL).fsPath), { recursive: true, force: true });
+    api.registry.refresh();
     // Later suites see the workspace as it was.
     await until('the GGUF file unlisted', async () => ((await api.registry.list()).some((e) => e.uri.fsPath === workspaceFile(REL).fsPath) ? undefined : true));
   });
