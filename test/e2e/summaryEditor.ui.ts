@@ -48,9 +48,17 @@ async function openSummary(page: Page, file: string): Promise<void> {
   const torch = expectedFile(file);
   const chips = await summary.locator('.chips .chip').allInnerTexts();
   assert.deepEqual(chips, [torch.format, `${fmt(torch.totalParameters!)} parameters`, `${torch.tensors.length} tensors`], `chips of ${file}`);
-  const dtypeRows = await summary.locator('table.dtypes tr').evaluateAll((trs) => trs.slice(1).map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+  // Columns by their headers, so a column added to the table does not shift what is checked.
+  const dtypeRows = await summary.locator('table.dtypes tr').evaluateAll((trs) => {
+    const headers = [...trs[0].querySelectorAll('th')].map((th) => th.textContent ?? '');
+    return trs.slice(1).map((tr) => Object.fromEntries([...tr.querySelectorAll('td')].map((td, i) => [headers[i], td.textContent ?? ''])));
+  });
   const elements = torch.tensors.reduce((n, t) => n + elementCount(t.shape), 0);
-  assert.deepEqual(dtypeRows.map((r) => r.slice(0, 3)), [['float32', String(torch.tensors.length), fmt(elements)]], `totals by dtype of ${file}`);
+  assert.deepEqual(
+    dtypeRows.map((r) => [r['dtype'], r['bits/weight'], r['tensors'], r['elements']]),
+    [['float32', '32', String(torch.tensors.length), fmt(elements)]],
+    `totals by dtype of ${file}`,
+  );
   const tree = await summary.locator('pre.module-tree').innerText();
   assert.deepEqual(moduleHeaders(tree), moduleHeaders(torch.print!), `the module tree of ${file} is not the one print(model) shows`);
 }
