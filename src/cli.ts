@@ -9,7 +9,8 @@ import { detectModelInit } from './model/init/detectModelInit';
 import type { ModelIndex } from './core/modelIndex';
 import { progressText, summaryJson } from './model/summaryExport';
 import { trainingProgress } from './model/trainingState';
-import { UnknownParameterError, runStats } from './cliStats';
+import { UnknownParameterError, openWorkerPool, runStats } from './cliStats';
+import type { WorkerPool } from './runtime/workerPool';
 import { runDiff } from './cliDiff';
 import { runValues, ValuesUsageError } from './cliValues';
 import { bitsPerElement, isBlockDType, storageBytes, type DType } from './core/dtypes';
@@ -85,6 +86,17 @@ async function main(argv: string[]): Promise<number> {
   if (verb !== 'diff' && values['no-buffers']) throw new UsageError('--no-buffers goes with diff');
   if (verb === 'diff') return runDiff(file, rest[0]!, values.json === true, values['no-buffers'] !== true);
 
+  // stats computes on the workers: they boot (an isolate and the worker bundle, ~60 ms) while this
+  // thread reads the file's index.
+  const pool = verb === 'stats' ? await openWorkerPool() : undefined;
+  try {
+    return await runVerb(verb, file, values, limit, pool);
+  } finally {
+    await pool?.dispose();
+  }
+}
+
+async function runVerb(verb: string, file: string, values: { json?: boolean; param?: string[]; slice?: string; 'no-content'?: boolean }, limit: number | undefined, pool: WorkerPool | undefined): Promise<number> {
   const index = await openModel(file);
   for (const w of index.warnings) process.stderr.write(`warning: ${show(w)}\n`);
   for (const n of index.notes) process.stderr.write(`note: ${show(n)}\n`);
@@ -104,7 +116,7 @@ async function main(argv: string[]): Promise<number> {
   if (verb === 'ties') return runTies(index, values['no-content'] !== true, values.json === true);
   if (verb === 'init') return runInit(index, values.json === true);
   if (verb === 'values') return runValues(index, { params: values.param ?? [], slice: values.slice, limit, json: values.json === true });
-  return runStats(index, values.param ?? [], values.json === true);
+  return runStats(index, values.param ?? [], values.json === true, pool);
 }
 
 async function runInit(index: ModelIndex, json: boolean): Promise<number> {

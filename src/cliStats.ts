@@ -118,15 +118,9 @@ export function formatStatsText(p: ParameterStatsJson): string {
 }
 
 /** `stats` verb. */
-export async function runStats(index: ModelIndex, params: string[], json: boolean): Promise<number> {
+export async function runStats(index: ModelIndex, params: string[], json: boolean, pool?: WorkerPool): Promise<number> {
   const tensors = selectTensors(index, params);
-  const pool = await openWorkerPool();
-  let results: ParameterStatsJson[];
-  try {
-    results = await statsForTensors(tensors, undefined, pool);
-  } finally {
-    await pool?.dispose();
-  }
+  const results = await statsForTensors(tensors, undefined, pool);
   for (const r of results) if (r.error) process.stderr.write(`warning: ${show(r.name)}: ${show(r.error)}\n`);
   if (json) process.stdout.write(`${JSON.stringify({ file: index.file, format: index.format, parameters: results })}\n`);
   else process.stdout.write(`${results.map(formatStatsText).join('\n\n')}\n`);
