@@ -139,13 +139,13 @@ export function f32MomentsOfRange(src: ByteSource, t: TensorRef, opts: RangeOpti
 }
 
 /** The smallest float32 >= d (d finite or ±infinity). */
-function float32AtLeast(d: number): number {
+export function float32AtLeast(d: number): number {
   const f = Math.fround(d);
   return f >= d || Number.isNaN(d) ? f : nextFloat32(f, 1);
 }
 
 /** The largest float32 <= d. */
-function float32AtMost(d: number): number {
+export function float32AtMost(d: number): number {
   const f = Math.fround(d);
   return f <= d || Number.isNaN(d) ? f : nextFloat32(f, -1);
 }

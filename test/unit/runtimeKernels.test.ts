@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openModel } from '../../src/model/openModel';
 import { FileByteSource } from '../../src/runtime/byteSource';
-import { computeFastStats, localRunner, splitRanges } from '../../src/runtime/fastStats';
+import { computeFastStats, float32AtLeast, float32AtMost, localRunner, splitRanges } from '../../src/runtime/fastStats';
 import { KernelArena } from '../../src/runtime/kernelArena';
 import { DATA, HIST_TABLE_ENTRIES, MOMENT_FIELDS, PATTERN_TABLE_BYTES, PATTERN_TABLES, RESULTS } from '../../src/runtime/kernelLayout';
 import { computeTensorStats } from '../../src/runtime/stats';
@@ -88,12 +88,55 @@ describe('WASM kernels and their TypeScript twins give identical results', () =>
         const counts: number[][] = [];
         for (const arena of [wasm, ts]) {
           const totals = new Float64Array(bins);
-          arena.kernels.f32Histc(put(arena, values), values.length, left, right, Math.fround(left) >= left ? Math.fround(left) : left, Math.fround(right) <= right ? Math.fround(right) : right, bins);
+          arena.kernels.f32Histc(put(arena, values), values.length, left, right, float32AtLeast(left), float32AtMost(right), bins);
           arena.flushHistogram(bins, totals);
           counts.push(Array.from(totals));
         }
         expect(counts[0]).toEqual(counts[1]);
       }
+    }
+  });
+
+  it('f32 histogram: values on and beside bin edges (quantized grids) land where the exact quotient puts them', () => {
+    // Dequantized tensors are grids (d · q), so many values sit on or one ulp from a bin edge, where
+    // the kernels' reciprocal shortcut must give way to the division torch.histc does.
+    for (const [left, right, bins] of [
+      [-1, 1, 256],
+      // A range where (x − left) · (bins / w) floors differently from torch's ((x − left) / w) · bins
+      // for 8 of these values (e.g. x = -0.00649289321154356: bin 128, the reciprocal says 127).
+      [-0.020422542467713356, 0.007436756044626236, 256],
+      [-0.1, 0.3, 47],
+      [-127 * 0.0123, 127 * 0.0123, 256],
+      [0, 1e-30, 256],
+      [1e4, 1e4 + 1, 4096],
+    ] as const) {
+      const values: number[] = [];
+      for (let k = 0; k <= bins; k++) {
+        const edge = Math.fround(left + ((right - left) * k) / bins);
+        const up = new Float32Array(new Uint32Array([new Uint32Array(Float32Array.of(edge).buffer)[0]! + 1]).buffer)[0]!;
+        const down = new Float32Array(new Uint32Array([new Uint32Array(Float32Array.of(edge).buffer)[0]! - 1]).buffer)[0]!;
+        values.push(edge, up, down);
+      }
+      for (let q = -127; q <= 127; q++) values.push(Math.fround(Math.fround(0.0123) * q));
+      const data = Float32Array.from(values);
+      const counts: number[][] = [];
+      for (const [arena, inRange] of [
+        [wasm, false],
+        [ts, false],
+      ] as const) {
+        const totals = new Float64Array(bins);
+        if (inRange) arena.kernels.f32HistcInRange(put(arena, data), data.length, left, right, bins);
+        else arena.kernels.f32Histc(put(arena, data), data.length, left, right, float32AtLeast(left), float32AtMost(right), bins);
+        arena.flushHistogram(bins, totals);
+        counts.push(Array.from(totals));
+      }
+      expect(counts[0], `[${left}, ${right}] in ${bins} bins`).toEqual(counts[1]);
+      // The same values, only those inside the range, through the kernel without the range test.
+      const inside = data.filter((v) => v >= left && v <= right);
+      const totals = new Float64Array(bins);
+      wasm.kernels.f32HistcInRange(put(wasm, inside), inside.length, left, right, bins);
+      wasm.flushHistogram(bins, totals);
+      expect(Array.from(totals), `in range: [${left}, ${right}] in ${bins} bins`).toEqual(counts[1]);
     }
   });
 
