@@ -2,9 +2,13 @@
 import { build } from 'esbuild';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import initWabt from 'wabt';
+import { syncManifest } from './syncManifest.mjs';
 
 const webview = { bundle: true, platform: 'browser', target: 'es2022', format: 'iife', sourcemap: true, logLevel: 'warning' };
 const node = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, logLevel: 'warning' };
+
+// package.json and package.nls*.json fields that follow from the format registry, written first.
+for (const c of (await syncManifest()).changes) console.log(`build: updated ${c.file} ${c.field} from the format registry`);
 
 await Promise.all([
   build({ ...node, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } }),

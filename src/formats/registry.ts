@@ -32,6 +32,17 @@ export const SUMMARY_EDITOR_PATTERNS: readonly string[] = MODEL_FILE_EXTENSIONS.
  */
 export const DEFAULT_INCLUDE_GLOB = `**/*.{${unique([...MODEL_FILE_EXTENSIONS, ...SNIFFED_EXTENSIONS].map((e) => e.slice(e.lastIndexOf('.') + 1))).join(',')}}`;
 
+/** The Explorer's "Open in ParamScope" `when` clause (package.json `menus.explorer/context`): every claimed or sniffed ending. */
+export const EXPLORER_MENU_WHEN = `resourceFilename =~ /\\.(${[...MODEL_FILE_EXTENSIONS, ...SNIFFED_EXTENSIONS].map((e) => e.slice(1).replace(/\./g, '\\.')).join('|')})$/i`;
+
+/** The endings the empty Models view names (`.pt`, …, `PyTorch .bin/.pkl/.tar`): claimed ones, then sniffed ones by reader label. */
+export const FORMAT_LIST_ITEMS: readonly string[] = [
+  ...MODEL_FILE_EXTENSIONS,
+  ...unique(READERS.filter((r) => r.sniffedExtensions?.some((e) => SNIFFED_EXTENSIONS.includes(e))).map((r) => r.label)).map(
+    (label) => `${label} ${unique(READERS.filter((r) => r.label === label).flatMap((r) => r.sniffedExtensions ?? [])).filter((e) => SNIFFED_EXTENSIONS.includes(e)).join('/')}`,
+  ),
+];
+
 /** How a file's name makes it a model file: by name, by its leading bytes (`sniff`), or not at all. */
 export function modelFileKind(fileName: string): 'named' | 'sniff' | null {
   const lower = fileName.toLowerCase();

@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import { cpSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { openModelsView, openParameter } from './paramScope';
-import { expandRow, moveMouseAway, READABLE_SIDE_BAR_WIDTH, resizeSideBar, runFromPalette, scrollIntoView, STEP_TIMEOUT_MS, treeRow, visibleWebview, waitForActiveTab, waitForWorkbench, WORKBENCH_TIMEOUT_MS, type UiTest } from './workbench';
+import { expandRow, explorerRow, moveMouseAway, READABLE_SIDE_BAR_WIDTH, resizeSideBar, runFromPalette, scrollIntoView, STEP_TIMEOUT_MS, treeRow, visibleWebview, waitForActiveTab, waitForWorkbench, WORKBENCH_TIMEOUT_MS, type UiTest } from './workbench';
 
 const FIXTURES = path.resolve(__dirname, '..', '..', 'test', 'fixtures', 'gguf');
 const LLAMA = 'tiny-llama.q4_k.gguf';
@@ -107,6 +107,25 @@ export const tests: UiTest[] = [
       cells.slice(0, 8).forEach((c, j) => assert.ok(Math.abs(Number(c) - ggml[j]!) <= Math.abs(ggml[j]!) * 1e-4 + 1e-7, `value [0, ${j}] shows ${c}; ggml gives ${ggml[j]}`));
       await moveMouseAway(page);
       await shot('gguf-q4k-panel');
+
+      // The Explorer's context menu offers Open Model… on a .gguf file (its `when` comes from the registry).
+      await runFromPalette(page, 'View: Show Explorer');
+      const explorerList = page.locator('.explorer-folders-view .monaco-list');
+      const folderRow = explorerRow(page, 'gguf');
+      await scrollIntoView(page, explorerList, folderRow, WORKBENCH_TIMEOUT_MS);
+      await expandRow(folderRow);
+      const fileRow = explorerRow(page, LLAMA);
+      await scrollIntoView(page, explorerList, fileRow);
+      await fileRow.click({ button: 'right' });
+      const item = page.locator('.monaco-menu .action-item .action-label', { hasText: /^Open Model…$/ });
+      await item.waitFor({ timeout: STEP_TIMEOUT_MS });
+      // The menu fades in; the screenshot waits until it is opaque.
+      type Styled = { ownerDocument: { defaultView: { getComputedStyle(e: unknown): { opacity: string } } } };
+      const menu = page.locator('.context-view').filter({ has: item });
+      for (const until = Date.now() + STEP_TIMEOUT_MS; (await menu.evaluate((el) => (el as unknown as Styled).ownerDocument.defaultView.getComputedStyle(el).opacity)) !== '1' && Date.now() < until; ) await page.waitForTimeout(50);
+      await item.hover();
+      await shot('gguf-explorer-menu');
+      await page.keyboard.press('Escape');
     },
   },
 ];

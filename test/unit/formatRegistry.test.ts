@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_INCLUDE_GLOB, MODEL_FILE_EXTENSIONS, READERS, SNIFFED_EXTENSIONS, SUMMARY_EDITOR_PATTERNS, modelFileKind, selectReader } from '../../src/formats/registry';
+import { DEFAULT_INCLUDE_GLOB, EXPLORER_MENU_WHEN, FORMAT_LIST_ITEMS, MODEL_FILE_EXTENSIONS, READERS, SNIFFED_EXTENSIONS, SUMMARY_EDITOR_PATTERNS, modelFileKind, selectReader } from '../../src/formats/registry';
 import { MemoryByteSource } from '../../src/runtime/byteSource';
 
 const pkg = JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8'));
@@ -16,6 +16,22 @@ describe('format registry', () => {
 
   it("package.json's default include glob is the registry's", () => {
     expect(pkg.contributes.configuration.properties['paramscope.include'].default).toBe(DEFAULT_INCLUDE_GLOB);
+  });
+
+  it('package.json and package.nls*.json hold what scripts/syncManifest.mjs derives from the registry', async () => {
+    // Menu `when`, editor patterns, include glob, the empty view's endings: `npm run build` writes them.
+    const { manifestChanges } = await import('../../scripts/syncManifest.mjs');
+    const { changes } = await manifestChanges(join(__dirname, '../..'));
+    expect(changes.map((c) => `${c.file} ${c.field}`)).toEqual([]);
+  });
+
+  it("the Explorer menu's when clause matches every model ending and nothing else", () => {
+    const m = /^resourceFilename =~ \/(.*)\/i$/.exec(EXPLORER_MENU_WHEN);
+    expect(m).not.toBeNull();
+    const re = new RegExp(m![1]!, 'i');
+    for (const e of [...MODEL_FILE_EXTENSIONS, ...SNIFFED_EXTENSIONS]) expect(re.test(`model${e.toUpperCase()}`)).toBe(true);
+    for (const name of ['notes.txt', 'config.json', 'model.ptx', 'gguf', 'a.pt.bak']) expect(re.test(name)).toBe(false);
+    for (const e of [...MODEL_FILE_EXTENSIONS, ...SNIFFED_EXTENSIONS]) expect(FORMAT_LIST_ITEMS.join(' ')).toContain(e);
   });
 
   it('every reader has an id, a label and lower-case endings, and ids are unique', () => {
