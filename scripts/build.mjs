@@ -3,6 +3,7 @@ import { build } from 'esbuild';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import initWabt from 'wabt';
 import { syncManifest } from './syncManifest.mjs';
+import { writeBundles } from './l10nBundles.mjs';
 
 const webview = { bundle: true, platform: 'browser', target: 'es2022', format: 'iife', sourcemap: true, logLevel: 'warning' };
 const node = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, logLevel: 'warning' };
@@ -34,3 +35,6 @@ try {
 } finally {
   kernels.destroy();
 }
+
+// Translations: the shared bundle and each format folder's, merged into dist/l10n (scripts/l10nBundles.mjs).
+writeBundles();

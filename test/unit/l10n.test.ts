@@ -12,10 +12,13 @@ import { MemoryByteSource } from '../../src/runtime/byteSource';
 import { computeFastStats, type StatsPassRunner } from '../../src/runtime/fastStats';
 import { WorkerPool } from '../../src/runtime/workerPool';
 import { FIXTURES } from './fixtureFiles';
+import { bundleFiles, mergedBundles } from '../../scripts/l10nBundles.mjs';
 
 const root = join(__dirname, '..', '..');
 const read = (rel: string): string => readFileSync(join(root, rel), 'utf8');
 const json = (rel: string): Record<string, string> => JSON.parse(read(rel)) as Record<string, string>;
+/** The zh-cn translations VS Code loads: l10n/ and every format folder's l10n/, merged (scripts/l10nBundles.mjs). */
+const zhBundle = (): Record<string, string> => mergedBundles(root)['zh-cn']!;
 
 function sources(dir: string): string[] {
   return readdirSync(join(root, dir), { recursive: true, withFileTypes: true })
@@ -57,7 +60,7 @@ describe('localization', () => {
     const files = [...sources('src'), ...sources('webview')].map((f) => ({ extension: '.ts', contents: readFileSync(f, 'utf8') }));
     const strings = Object.keys(await getL10nJson(files));
     expect(strings.length).toBeGreaterThan(150);
-    const zh = json('l10n/bundle.l10n.zh-cn.json');
+    const zh = zhBundle();
     const missing = strings.filter((s) => !(s in zh));
     expect(missing, 'strings without a zh-cn translation').toEqual([]);
     for (const s of strings) expect(placeholders(zh[s]!), `placeholders of ${JSON.stringify(s)}`).toEqual(placeholders(s));
@@ -67,13 +70,24 @@ describe('localization', () => {
     expect(Object.keys(json('l10n/bundle.l10n.json')).sort()).toEqual([...strings].sort());
   });
 
+  it("a format folder's bundle translates strings of that folder only, and the build ships the merge", async () => {
+    const own = bundleFiles(root).filter(([, file]) => file.includes(join('src', 'formats')));
+    expect(own.length).toBeGreaterThan(0);
+    for (const [, file] of own) {
+      const folder = join(file, '..', '..');
+      const strings = new Set(Object.keys(await getL10nJson(sources(folder.slice(root.length + 1)).map((f) => ({ extension: '.ts', contents: readFileSync(f, 'utf8') })))));
+      expect(Object.keys(JSON.parse(readFileSync(file, 'utf8')) as object).filter((k) => !strings.has(k)), `${file} translates strings its folder does not have`).toEqual([]);
+    }
+    expect((JSON.parse(read('package.json')) as { l10n: string }).l10n).toBe('./dist/l10n');
+  });
+
   it('the core keeps `path: ` in front of its translated messages', async () => {
     // Messages of formats/model/runtime that start with their file keep the ASCII `{0}: `, as those
     // the core prefixes itself do: the views cut that prefix off for short reasons (shortReason).
     const files = ['src/formats', 'src/model', 'src/runtime'].flatMap(sources).map((f) => ({ extension: '.ts', contents: readFileSync(f, 'utf8') }));
     const core = Object.keys(await getL10nJson(files));
     expect(core.length).toBeGreaterThan(100);
-    const zh = json('l10n/bundle.l10n.zh-cn.json');
+    const zh = zhBundle();
     expect(core.filter((k) => k.startsWith('{0}: ') && !zh[k]?.startsWith('{0}: '))).toEqual([]);
   });
 
@@ -94,7 +108,7 @@ describe('localization', () => {
   });
 
   it('the zh-cn strings are Chinese, not copies of the English', () => {
-    const zh = { ...json('l10n/bundle.l10n.zh-cn.json'), ...json('package.nls.zh-cn.json') };
+    const zh = { ...zhBundle(), ...json('package.nls.zh-cn.json') };
     const english = Object.entries(zh).filter(([en, t]) => t === en && /[a-z]{4,} [a-z]{3,}/.test(en));
     expect(english).toEqual([]);
     const han = Object.values(zh).filter((t) => /[\u4e00-\u9fff]/.test(t)).length;
@@ -103,7 +117,7 @@ describe('localization', () => {
 });
 
 describe('the core (readers, model, runtime) in the display language', () => {
-  const zh = json('l10n/bundle.l10n.zh-cn.json');
+  const zh = zhBundle();
   let script: string;
   beforeAll(async () => {
     // The worker as shipped (what `npm run build` writes to dist/tensorWorker.js), bundled by esbuild
