@@ -1,17 +1,20 @@
 // A llama.cpp user drops GGUF files into the workspace: the Models tree lists them under their
 // folder with llama.cpp's blk.N blocks, the summary shows the architecture, the quantization mix and
 // the metadata (the vocabulary by its length and first tokens, the chat template folded), and a
-// Q4_K tensor's panel gives its storage and the values ggml's own to_float gives.
+// Q4_K tensor's panel gives its storage and the values ggml's own to_float gives; the Explorer
+// menu opens a .gguf, and Compare Two Models shows how much each tensor lost to quantization.
 // Fixtures: test/fixtures/gguf (gen/make_gguf_py.py, gen/make_gguf_types.c).
 import * as assert from 'node:assert/strict';
 import { cpSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { openModelsView, openParameter } from './paramScope';
-import { expandRow, explorerRow, moveMouseAway, READABLE_SIDE_BAR_WIDTH, resizeSideBar, runFromPalette, scrollIntoView, STEP_TIMEOUT_MS, treeRow, visibleWebview, waitForActiveTab, waitForWorkbench, WORKBENCH_TIMEOUT_MS, type UiTest } from './workbench';
+import { exactly, expandRow, explorerRow, moveMouseAway, openPalette, pickWhenListed, quickInputRow, READABLE_SIDE_BAR_WIDTH, resizeSideBar, runFromPalette, scrollIntoView, STEP_TIMEOUT_MS, treeRow, visibleWebview, waitForActiveTab, waitForWorkbench, WORKBENCH_TIMEOUT_MS, type UiTest } from './workbench';
 
 const FIXTURES = path.resolve(__dirname, '..', '..', 'test', 'fixtures', 'gguf');
 const LLAMA = 'tiny-llama.q4_k.gguf';
 const TYPES = 'Q4_K.gguf';
+/** The checkpoint tiny-llama.q4_k.gguf was converted from (gen/make_gguf_py.py). */
+const SOURCE = 'tiny-llama.safetensors';
 /** Statistics and pooling run in a worker; a loaded CI box may be slow. */
 const PANEL_TIMEOUT_MS = 30_000;
 
@@ -28,6 +31,11 @@ function ggmlValues(): Float32Array {
   return new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + t.ne.reduce((a, b) => a * b, 1) * 4));
 }
 
+/** numpy's rel. L2 of each GGUF tensor against its source (expected.json, tinyLlama.pairs). */
+function quantizationPairs(): Array<{ gguf: string; tensors: Array<{ hf: string; gguf: string; relL2: number }> }> {
+  return (JSON.parse(readFileSync(path.join(FIXTURES, 'expected.json'), 'utf8')) as { tinyLlama: { pairs: Array<{ gguf: string; tensors: Array<{ hf: string; gguf: string; relL2: number }> }> } }).tinyLlama.pairs;
+}
+
 export const tests: UiTest[] = [
   {
     name: 'a GGUF model in the tree, its summary with metadata, a Q4_K tensor panel',
@@ -36,6 +44,7 @@ export const tests: UiTest[] = [
       mkdirSync(dir, { recursive: true });
       cpSync(path.join(FIXTURES, LLAMA), path.join(dir, LLAMA));
       cpSync(path.join(FIXTURES, 'types', TYPES), path.join(dir, TYPES));
+      cpSync(path.join(FIXTURES, SOURCE), path.join(dir, SOURCE));
       await waitForWorkbench(page, 'checkpoint.pt');
       await runFromPalette(page, 'ParamScope: Refresh Models');
       await resizeSideBar(page, READABLE_SIDE_BAR_WIDTH);
@@ -126,6 +135,33 @@ export const tests: UiTest[] = [
       await item.hover();
       await shot('gguf-explorer-menu');
       await page.keyboard.press('Escape');
+
+      // Quantization error: Compare Two Models, the safetensors source against its Q4_K GGUF. Tensors
+      // pair by Hugging Face name; rel. L2 as numpy measured it on gguf-py's dequantized tensors.
+      await pickWhenListed(page, () => openPalette(page, 'ParamScope: Compare Two Models…'), 'ParamScope: Compare Two Models…');
+      await page.keyboard.press('Enter');
+      for (const file of [SOURCE, LLAMA]) {
+        const widget = page.locator('.quick-input-widget');
+        await widget.locator('.quick-input-title', { hasText: 'ParamScope: Compare Two Models' }).waitFor({ timeout: STEP_TIMEOUT_MS });
+        await widget.locator('input.input').fill(`gguf/${file}`);
+        const row = quickInputRow(page, exactly(`gguf/${file}`));
+        await row.waitFor({ timeout: STEP_TIMEOUT_MS });
+        await row.click();
+      }
+      await waitForActiveTab(page, `Diff · ${SOURCE} ↔ ${LLAMA}`);
+      const diff = visibleWebview(page);
+      await diff.locator('p[role="status"]', { hasText: /elements compared in each file/ }).waitFor({ timeout: PANEL_TIMEOUT_MS });
+      assert.match(await diff.locator('body').innerText(), /matched by their Hugging Face names/);
+      const pair = quantizationPairs().find((p) => p.gguf === LLAMA)!;
+      for (const t of pair.tensors) {
+        // Rows are named as in the GGUF (b), the file the rows open.
+        const tr = diff.locator(`tbody tr[data-name="${t.gguf}"]`);
+        assert.equal(await tr.count(), 1, `no diff row for ${t.gguf} (${t.hf})`);
+        const shown = Number(await tr.locator('td').nth(2).innerText());
+        assert.ok(Math.abs(shown - t.relL2) <= 1e-5 * t.relL2, `${t.hf}: rel. L2 shows ${shown}, numpy ${t.relL2}`);
+      }
+      await moveMouseAway(page);
+      await shot('gguf-quantization-error');
     },
   },
 ];
