@@ -58,12 +58,16 @@ const chips = el('div', { class: 'chips', attrs: { role: 'status', 'aria-label':
 const status = el('p', { class: 'readout', attrs: { role: 'status' } });
 const progress = el('progress', { attrs: { max: '1', value: '0', 'aria-label': l10n.t('comparing values') } });
 const table = new SortableTable(COLUMNS, { label: l10n.t('parameters of both files'), className: 'report diff' }, state, () => vscode.setState(state));
-const intro = el('p', {
-  class: 'readout',
-  text: l10n.t(
-    'Parameters are matched by state_dict name. For a pair of one shape, a is the first file and b the second: rel. L2 is ‖b − a‖ / ‖a‖, max |b − a| the largest change of one value, cosine the cosine similarity; values are compared as float64, positions holding NaN or ±inf are left out and counted apart. Click a row or press Enter on it to open the parameter of the second file; click a header to sort.',
-  ),
-});
+const intro = el('p', { class: 'readout' });
+/** How rows were paired (by state_dict name, or a GGUF's tensors by their Hugging Face names), then what the columns mean. */
+function introText(hfNames: boolean): string {
+  const matched = hfNames
+    ? l10n.t("Parameters are matched by name, llama.cpp's by the Hugging Face name they were converted from; rel. L2 is then how much a tensor lost.")
+    : l10n.t('Parameters are matched by state_dict name.');
+  return `${matched} ${l10n.t(
+    'For a pair of one shape, a is the first file and b the second: rel. L2 is ‖b − a‖ / ‖a‖, max |b − a| the largest change of one value, cosine the cosine similarity; values are compared as float64, positions holding NaN or ±inf are left out and counted apart. Click a row or press Enter on it to open the parameter of the second file; click a header to sort.',
+  )}`;
+}
 let rows: Row[] = [];
 let generation = 0;
 /** The host stopped comparing (the progress notification's Cancel): pending rows say so. */
@@ -92,7 +96,12 @@ function fillRow(r: Row): void {
     [sideBySide(shapeText(v.shapeA), shapeText(v.shapeB)), 'sides'],
     [sideBySide(v.dtypeA ?? '', v.dtypeB ?? ''), 'sides'],
   ];
-  r.tr.replaceChildren(...cells.map(([text, cls, title]) => el('td', { text, class: cls, ...(title ? { title } : {}) })));
+  const tds = cells.map(([text, cls, title]) => el('td', { text, class: cls, ...(title ? { title } : {}) }));
+  // A pair matched under another name (a GGUF tensor and its Hugging Face source) shows that name
+  // under its own, and whether llama.cpp's q/k row permutation was undone for it.
+  const also = [v.nameA && v.nameB && v.nameA !== v.nameB ? `≙\u00a0${v.nameA}` : '', v.unpermutedHeads !== undefined ? l10n.t('q/k rows unpermuted ({0} heads)', v.unpermutedHeads) : ''].filter(Boolean);
+  if (also.length > 0) tds[0]!.append(...also.map((t) => el('span', { class: 'also-named', text: t })));
+  r.tr.replaceChildren(...tds);
   r.tr.dataset.status = v.status;
   r.tr.setAttribute('aria-label', `${v.name}: ${verdict(r)}`);
 }
@@ -133,6 +142,7 @@ function render(d: DiffPageData): void {
   if (d.hfNames) fileLines.push(el('br'), el('span', { text: l10n.t("names in {0} (llama.cpp's) are matched by their Hugging Face names", d.hfNames) }));
   if (d.ignored.a || d.ignored.b) fileLines.push(el('br'), el('span', { text: d.buffers ? l10n.t('left out: {0} optimizer-state tensors of a and {1} of b', d.ignored.a, d.ignored.b) : l10n.t('left out: {0} tensors of a and {1} of b (optimizer state, buffers)', d.ignored.a, d.ignored.b) }));
   files.replaceChildren(...fileLines);
+  intro.textContent = introText(d.hfNames !== undefined);
   rows = d.rows.map((view, order) => {
     // Rows the second file holds open its parameter; removed ones have nothing to open.
     const tr = SortableTable.rowElement({ 'data-name': view.name }, view.nameB !== null ? () => open(r) : undefined);

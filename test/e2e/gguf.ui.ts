@@ -159,6 +159,10 @@ export const tests: UiTest[] = [
         assert.equal(await tr.count(), 1, `no diff row for ${t.gguf} (${t.hf})`);
         const shown = Number(await tr.locator('td').nth(2).innerText());
         assert.ok(Math.abs(shown - t.relL2) <= 1e-5 * t.relL2, `${t.hf}: rel. L2 shows ${shown}, numpy ${t.relL2}`);
+        // Under the GGUF name: the Hugging Face name, and for q/k weights the permutation undone.
+        const also = await tr.locator('td.name .also-named').allInnerTexts();
+        const heads = (JSON.parse(readFileSync(path.join(FIXTURES, 'expected.json'), 'utf8')) as { tinyLlama: { permuted: Record<string, { nHead: number }> } }).tinyLlama.permuted[t.gguf]?.nHead;
+        assert.deepEqual(also, [`≙\u00a0${t.hf}`, ...(heads ? [`q/k rows unpermuted (${heads} heads)`] : [])], t.gguf);
       }
       await moveMouseAway(page);
       await shot('gguf-quantization-error');
