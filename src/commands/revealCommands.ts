@@ -13,15 +13,17 @@ export interface RevealArg {
 
 /** "Reveal in tree" of the hover: selects a parameter or module in the Models view. */
 /**
- * `reveal` fails with "Data tree node not found" while the view re-renders after a re-scan (a file
- * changed or appeared); the node is there a moment later, so try again for up to two seconds.
+ * `reveal` fails while the view re-renders after a re-scan (a file changed or appeared): with "Data
+ * tree node not found", or with "Element with id … is already registered" when VS Code's fetch of
+ * a folder's children overlaps the refresh's own (seen in CI). The nodes are there a moment later,
+ * so try again for up to two seconds.
  */
 async function revealRendered(treeView: vscode.TreeView<TreeNode>, node: TreeNode): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await treeView.reveal(node, { select: true, focus: true, expand: false });
     } catch (e) {
-      if (attempt >= 10 || !/not found/i.test(String(e))) throw e;
+      if (attempt >= 10 || !/not found|already registered/i.test(String(e))) throw e;
       await new Promise((r) => setTimeout(r, 200));
     }
   }
