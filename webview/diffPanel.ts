@@ -82,13 +82,9 @@ function nonFiniteNote(m: TensorDiffView): string | undefined {
 function fillRow(r: Row): void {
   const v = r.view;
   const m = r.metrics;
-  const nameTitle =
-    [v.nameA && v.nameB && v.nameA !== v.nameB ? l10n.t('{0} in the first file', v.nameA) : '', v.unpermutedHeads !== undefined ? l10n.t("rows compared in Hugging Face order (llama.cpp's q/k row permutation over {0} heads undone)", v.unpermutedHeads) : '']
-      .filter(Boolean)
-      .join('\n') || undefined;
   // [text, class, tooltip], in COLUMNS order.
   const cells: Array<[string, string, string?]> = [
-    [v.name, 'name', nameTitle],
+    [v.name, 'name'],
     [verdict(r), `diff-status diff-${v.status}${m?.identical ? ' diff-identical' : ''}${r.error !== undefined ? ' error' : ''}`, r.error ?? (m ? nonFiniteNote(m) : undefined)],
     [m ? fmtNumber(m.relL2) : '', 'num'],
     [m ? fmtNumber(m.maxAbsDiff) : '', 'num'],
@@ -98,9 +94,12 @@ function fillRow(r: Row): void {
   ];
   const tds = cells.map(([text, cls, title]) => el('td', { text, class: cls, ...(title ? { title } : {}) }));
   // A pair matched under another name (a GGUF tensor and its Hugging Face source) shows that name
-  // under its own, and whether llama.cpp's q/k row permutation was undone for it.
-  const also = [v.nameA && v.nameB && v.nameA !== v.nameB ? `≙\u00a0${v.nameA}` : '', v.unpermutedHeads !== undefined ? l10n.t('q/k rows unpermuted ({0} heads)', v.unpermutedHeads) : ''].filter(Boolean);
-  if (also.length > 0) tds[0]!.append(...also.map((t) => el('span', { class: 'also-named', text: t })));
+  // under its own, and whether llama.cpp's q/k row permutation was undone for it (explained on hover).
+  if (v.nameA && v.nameB && v.nameA !== v.nameB) tds[0]!.append(el('span', { class: 'also-named', text: `≙\u00a0${v.nameA}` }));
+  if (v.unpermutedHeads !== undefined) {
+    const title = l10n.t("rows compared in Hugging Face order (llama.cpp's q/k row permutation over {0} heads undone)", v.unpermutedHeads);
+    tds[0]!.append(el('span', { class: 'also-named', text: l10n.t('q/k rows unpermuted ({0} heads)', v.unpermutedHeads), title }));
+  }
   r.tr.replaceChildren(...tds);
   r.tr.dataset.status = v.status;
   r.tr.setAttribute('aria-label', `${v.name}: ${verdict(r)}`);

@@ -36,12 +36,11 @@ export const DEFAULT_INCLUDE_GLOB = `**/*.{${unique([...MODEL_FILE_EXTENSIONS, .
 export const EXPLORER_MENU_WHEN = `resourceFilename =~ /\\.(${[...MODEL_FILE_EXTENSIONS, ...SNIFFED_EXTENSIONS].map((e) => e.slice(1).replace(/\./g, '\\.')).join('|')})$/i`;
 
 /** The endings the empty Models view names (`.pt`, …, `PyTorch .bin/.pkl/.tar`): claimed ones, then sniffed ones by reader label. */
-export const FORMAT_LIST_ITEMS: readonly string[] = [
-  ...MODEL_FILE_EXTENSIONS,
-  ...unique(READERS.filter((r) => r.sniffedExtensions?.some((e) => SNIFFED_EXTENSIONS.includes(e))).map((r) => r.label)).map(
-    (label) => `${label} ${unique(READERS.filter((r) => r.label === label).flatMap((r) => r.sniffedExtensions ?? [])).filter((e) => SNIFFED_EXTENSIONS.includes(e)).join('/')}`,
-  ),
-];
+export const FORMAT_LIST_ITEMS: readonly string[] = (() => {
+  const sniffedByLabel = new Map<string, Set<string>>();
+  for (const r of READERS) for (const e of r.sniffedExtensions ?? []) if (SNIFFED_EXTENSIONS.includes(e)) sniffedByLabel.set(r.label, (sniffedByLabel.get(r.label) ?? new Set()).add(e));
+  return [...MODEL_FILE_EXTENSIONS, ...[...sniffedByLabel].map(([label, endings]) => `${label} ${[...endings].join('/')}`)];
+})();
 
 /** How a file's name makes it a model file: by name, by its leading bytes (`sniff`), or not at all. */
 export function modelFileKind(fileName: string): 'named' | 'sniff' | null {

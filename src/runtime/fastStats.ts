@@ -5,6 +5,7 @@ import type { ByteSource } from './byteSource';
 import type { RealDType } from './decode';
 import { elementBytes, type DType } from '../core/dtypes';
 import { streamRawChunks, type TensorRef } from './elementStream';
+import { float32AtLeast, float32AtMost } from './float32Bounds';
 import { histcEdges } from './histc';
 import { KernelArena, type KernelKind } from './kernelArena';
 import { crc32, crc32Combine } from './crc32';
@@ -136,27 +137,6 @@ export function f32MomentsOfRange(src: ByteSource, t: TensorRef, opts: RangeOpti
     }
     return Float64Array.from(records);
   });
-}
-
-/** The smallest float32 >= d (d finite or ±infinity). */
-export function float32AtLeast(d: number): number {
-  const f = Math.fround(d);
-  return f >= d || Number.isNaN(d) ? f : nextFloat32(f, 1);
-}
-
-/** The largest float32 <= d. */
-export function float32AtMost(d: number): number {
-  const f = Math.fround(d);
-  return f <= d || Number.isNaN(d) ? f : nextFloat32(f, -1);
-}
-
-const f32Box = new Float32Array(1);
-const u32Box = new Uint32Array(f32Box.buffer);
-function nextFloat32(f: number, direction: 1 | -1): number {
-  if (f === 0) return direction * 2 ** -149;
-  f32Box[0] = f;
-  u32Box[0] += f > 0 === direction > 0 ? 1 : -1;
-  return f32Box[0];
 }
 
 /**

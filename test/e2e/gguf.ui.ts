@@ -31,9 +31,9 @@ function ggmlValues(): Float32Array {
   return new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + t.ne.reduce((a, b) => a * b, 1) * 4));
 }
 
-/** numpy's rel. L2 of each GGUF tensor against its source (expected.json, tinyLlama.pairs). */
-function quantizationPairs(): Array<{ gguf: string; tensors: Array<{ hf: string; gguf: string; relL2: number }> }> {
-  return (JSON.parse(readFileSync(path.join(FIXTURES, 'expected.json'), 'utf8')) as { tinyLlama: { pairs: Array<{ gguf: string; tensors: Array<{ hf: string; gguf: string; relL2: number }> }> } }).tinyLlama.pairs;
+/** numpy's rel. L2 of each GGUF tensor against its source, and the q/k weights whose rows llama.cpp permuted (expected.json, tinyLlama). */
+function quantizationExpected(): { pairs: Array<{ gguf: string; tensors: Array<{ hf: string; gguf: string; relL2: number }> }>; permuted: Record<string, { nHead: number }> } {
+  return (JSON.parse(readFileSync(path.join(FIXTURES, 'expected.json'), 'utf8')) as { tinyLlama: ReturnType<typeof quantizationExpected> }).tinyLlama;
 }
 
 export const tests: UiTest[] = [
@@ -152,7 +152,8 @@ export const tests: UiTest[] = [
       const diff = visibleWebview(page);
       await diff.locator('p[role="status"]', { hasText: /elements compared in each file/ }).waitFor({ timeout: PANEL_TIMEOUT_MS });
       assert.match(await diff.locator('body').innerText(), /matched by their Hugging Face names/);
-      const pair = quantizationPairs().find((p) => p.gguf === LLAMA)!;
+      const expected = quantizationExpected();
+      const pair = expected.pairs.find((p) => p.gguf === LLAMA)!;
       for (const t of pair.tensors) {
         // Rows are named as in the GGUF (b), the file the rows open.
         const tr = diff.locator(`tbody tr[data-name="${t.gguf}"]`);
@@ -161,7 +162,7 @@ export const tests: UiTest[] = [
         assert.ok(Math.abs(shown - t.relL2) <= 1e-5 * t.relL2, `${t.hf}: rel. L2 shows ${shown}, numpy ${t.relL2}`);
         // Under the GGUF name: the Hugging Face name, and for q/k weights the permutation undone.
         const also = await tr.locator('td.name .also-named').allInnerTexts();
-        const heads = (JSON.parse(readFileSync(path.join(FIXTURES, 'expected.json'), 'utf8')) as { tinyLlama: { permuted: Record<string, { nHead: number }> } }).tinyLlama.permuted[t.gguf]?.nHead;
+        const heads = expected.permuted[t.gguf]?.nHead;
         assert.deepEqual(also, [`≙\u00a0${t.hf}`, ...(heads ? [`q/k rows unpermuted (${heads} heads)`] : [])], t.gguf);
       }
       await moveMouseAway(page);
