@@ -29,6 +29,38 @@ export interface TensorLocation {
    * instead of giving wrong numbers (see runtime/storageCrc.ts).
    */
   crc32?: number;
+  /**
+   * Set when the storage is not the file's bytes as they lie but an encoding of them (a deflated
+   * `.npz` member, an ONNX tensor in packed varints): `storageOffset`/`storageBytes` then address
+   * the decoded storage (`storageOffset` is 0), and the kernels read it through a source that
+   * decodes the file's `encoding.offset … + encoding.bytes` forward (runtime/encodedSource.ts).
+   */
+  encoding?: StorageEncoding;
+}
+
+/**
+ * How a storage is encoded in its file. The reader has checked that `offset + bytes` lies inside
+ * the file; the decoder checks that the stream yields exactly `skip + storageBytes` bytes (a stream
+ * that would yield more is cut off there: no deflate bomb reaches memory).
+ */
+export type StorageEncoding =
+  /** A raw deflate stream (zip method 8); the first `skip` decoded bytes precede the storage (an `.npy` header). */
+  | { kind: 'deflate'; offset: number; bytes: number; skip: number }
+  /**
+   * Protobuf varints, one per element (ONNX's packed `int32_data`/`int64_data`/`uint64_data`): each
+   * value's low `width` bytes, little-endian, make one stored element (a float16 in `int32_data`
+   * is its 16 bits: width 2). `skip` is unused (0).
+   */
+  | { kind: 'varint'; offset: number; bytes: number; skip: 0; width: 1 | 2 | 4 | 8 };
+
+/**
+ * fan_in and fan_out of a weight whose layout is not torch's `[out, in, *kernel]` (a Keras kernel
+ * `[kh, kw, in, out]`, an ONNX `MatMul` weight `[in, out]`), as its reader knows from the format.
+ * Init detection uses these instead of the shape's.
+ */
+export interface Fans {
+  fanIn: number;
+  fanOut: number;
 }
 
 /** What a kernel needs to find a tensor's elements (crosses to the workers as plain data). */
@@ -36,6 +68,8 @@ export interface TensorSpec {
   dtype: DType;
   shape: readonly number[];
   location: TensorLocation;
+  /** See `Fans`; absent when the shape is laid out as torch's. */
+  fans?: Fans;
 }
 
 /**
@@ -64,6 +98,8 @@ export interface RawTensor {
    * Undefined when the tensor belongs to a pickled module (wherever it sits) or a top-level state_dict.
    */
   containerPath?: PathStep[];
+  /** See `Fans`: set by readers of formats whose weights are not laid out as torch's. */
+  fans?: Fans;
   /** What the file says of the tensor beyond dtype and shape (GGUF: ggml's type name and id, `ne`, data offset). */
   details?: Readonly<Record<string, string | number | readonly number[]>>;
 }

@@ -28,7 +28,7 @@ const MODEL_INIT_LANES = 2;
 export type IndexReloader = (file: string) => Promise<ModelIndex | undefined>;
 
 function spec(t: TensorEntry): TensorSpec {
-  return { dtype: t.dtype, shape: t.shape, location: t.location };
+  return { dtype: t.dtype, shape: t.shape, location: t.location, ...(t.fans ? { fans: t.fans } : {}) };
 }
 
 /**

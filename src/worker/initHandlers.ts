@@ -8,7 +8,7 @@ import type { ByteSource } from '../runtime/byteSource';
 /** Init detection on a sample of a stored tensor (runs in a worker). */
 export async function initKernel(src: ByteSource, t: TensorSpec, biasFanIn: number | undefined, signal: AbortSignal): Promise<InitView> {
   const { values, sampled } = await initSample(src, { dtype: t.dtype, shape: t.shape, location: t.location }, signal);
-  return detectInit({ values, shape: t.shape, biasFanIn, sampled, rounding: storedRounding(t.dtype) });
+  return detectInit({ values, shape: t.shape, fans: t.fans, biasFanIn, sampled, rounding: storedRounding(t.dtype) });
 }
 
 /** Expected bin counts of a scheme for `count` values, and a seeded simulated sample's counts. */

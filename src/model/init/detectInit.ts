@@ -56,6 +56,8 @@ export interface InitInput {
   /** Values in any order (a sample of the tensor is fine: init schemes draw i.i.d.). */
   values: Float64Array;
   shape: readonly number[];
+  /** The reader's fans where the layout is not torch's (see core `Fans`); else the shape's. */
+  fans?: { fanIn: number; fanOut: number };
   /** fan_in of the layer for biases (from the weight beside it), as nn.Linear/Conv use it. */
   biasFanIn?: number;
   /** The values are a sample of a larger tensor: structure checks (orthogonality) are skipped. */
@@ -209,7 +211,7 @@ export function detectInit(input: InitInput): InitDetection {
     return entry;
   };
 
-  const f = fans(input.shape);
+  const f = input.fans ?? fans(input.shape);
   const fanIn = f?.fanIn ?? input.biasFanIn;
   const rank = input.shape.length === 1 ? 2 : input.shape.length;
 

@@ -18,12 +18,12 @@ export interface ParameterInit extends InitDetection {
   name: string;
 }
 
-/** The weight whose fan_in a bias uses (`0.bias` → `0.weight`), as nn.Linear/Conv do. */
+/** The weight whose fan_in a bias uses (`0.bias` → `0.weight`, Keras's `dense/bias` → `dense/kernel`), as nn.Linear/Conv do. */
 export function biasFanIn(index: ModelIndex, t: TensorEntry): number | undefined {
-  if (t.shape.length !== 1 || !/(^|\.)bias$/.test(t.name)) return undefined;
-  const weightName = t.name.replace(/bias$/, 'weight');
-  const w = index.tensors.find((x) => x.name === weightName);
-  return w ? fans(w.shape)?.fanIn : undefined;
+  if (t.shape.length !== 1 || !/(^|[./])bias$/.test(t.name)) return undefined;
+  const names = [t.name.replace(/bias$/, 'weight'), t.name.replace(/bias$/, 'kernel')];
+  const w = index.tensors.find((x) => names.includes(x.name));
+  return w ? (w.fans ?? fans(w.shape))?.fanIn : undefined;
 }
 
 /**
@@ -44,7 +44,7 @@ export async function initSample(src: ByteSource, t: TensorRef, signal?: AbortSi
 export async function detectTensorInit(src: FileByteSource, index: ModelIndex, t: TensorEntry, signal?: AbortSignal): Promise<InitDetection> {
   const { values, sampled } = await initSample(src, t, signal);
   // Orthogonality needs the whole matrix; a sample is checked for the distribution only.
-  return detectInit({ values, shape: t.shape, biasFanIn: biasFanIn(index, t), sampled, rounding: storedRounding(t.dtype) });
+  return detectInit({ values, shape: t.shape, fans: t.fans, biasFanIn: biasFanIn(index, t), sampled, rounding: storedRounding(t.dtype) });
 }
 
 /**
