@@ -51,7 +51,14 @@ export type StorageEncoding =
    * value's low `width` bytes, little-endian, make one stored element (a float16 in `int32_data`
    * is its 16 bits: width 2). `skip` is unused (0).
    */
-  | { kind: 'varint'; offset: number; bytes: number; skip: 0; width: 1 | 2 | 4 | 8 };
+  | { kind: 'varint'; offset: number; bytes: number; skip: 0; width: 1 | 2 | 4 | 8 }
+  /**
+   * Two 4-bit elements per byte, the first in the low nibble (ONNX's INT4, UINT4 and FLOAT4E2M1),
+   * each decoded to one element of the tensor's dtype: `int4` → int8, `uint4` → uint8,
+   * `float4_e2m1` → float32 (exact: every E2M1 value is a float32). An odd count leaves the last
+   * high nibble unused.
+   */
+  | { kind: 'nibbles'; offset: number; bytes: number; skip: 0; as: 'int4' | 'uint4' | 'float4_e2m1' };
 
 /**
  * fan_in and fan_out of a weight whose layout is not torch's `[out, in, *kernel]` (a Keras kernel
