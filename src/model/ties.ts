@@ -4,6 +4,7 @@ import { FileByteSource } from '../runtime/byteSource';
 import { isBlockDType, storageBytes } from '../core/dtypes';
 import { streamRawChunks } from '../runtime/elementStream';
 import { broadcastReduction } from '../runtime/tensorLayout';
+import { decodedView } from '../runtime/encodedSource';
 import { storageRegionKey } from './buildIndex';
 import type { ModelIndex, ModuleNode, TensorEntry } from '../core/modelIndex';
 import { realPathInside } from './openModel';
@@ -177,9 +178,11 @@ export async function findContentTies(index: ModelIndex, signal?: AbortSignal): 
     for (const same of candidates.values()) {
       if (same.length < 2) continue;
       const byHash = new Map<string, TensorEntry[]>();
-      for (const t of same) {
-        let src = sources.get(t.location.file);
-        if (!src) sources.set(t.location.file, (src = await FileByteSource.open(t.location.file)));
+      for (const stored of same) {
+        let file = sources.get(stored.location.file);
+        if (!file) sources.set(stored.location.file, (file = await FileByteSource.open(stored.location.file)));
+        // An encoded storage (a deflated .npz member) is hashed as its decoded bytes.
+        const { src, tensor: t } = decodedView(file, stored);
         const h = createHash('sha256');
         // A broadcast view (stride 0) is hashed as its distinct elements plus which dims repeat:
         // two views of one shape with the same repeated dims are equal exactly when those are.
@@ -191,7 +194,7 @@ export async function findContentTies(index: ModelIndex, signal?: AbortSignal): 
           for (let at = 0; at < t.location.storageBytes; at += 1 << 20) h.update(await src.read(t.location.storageOffset + at, Math.min(1 << 20, t.location.storageBytes - at)));
         } else for await (const chunk of streamRawChunks(src, t.dtype, view.shape, view.location, { signal })) h.update(chunk.bytes);
         const digest = h.digest('hex');
-        byHash.set(digest, [...(byHash.get(digest) ?? []), t]);
+        byHash.set(digest, [...(byHash.get(digest) ?? []), stored]);
       }
       for (const g of byHash.values()) if (g.length > 1) groups.push({ names: g.map((t) => t.name), evidence: 'content', bytes: bytesOf(g[0]!) });
     }

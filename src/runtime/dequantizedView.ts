@@ -3,6 +3,7 @@ import { BLOCK_LAYOUT, isBlockDType, type BlockDType, type DType } from '../core
 import type { TensorLocation, TensorSpec } from '../core/modelIndex';
 import type { ByteSource } from './byteSource';
 import { dequantizeBlocksOf } from './ggml/dequantize';
+import { decodedView } from './encodedSource';
 
 /**
  * Block-quantized tensors (ggml's Q4_K, IQ2_XXS, …) as every kernel can read them: a virtual
@@ -114,12 +115,13 @@ class DequantizedSource implements ByteSource {
 }
 
 /**
- * The tensor as the kernels read it: itself for element types; for block types a float32 view of
+ * The tensor as the kernels read it: an encoded storage decoded (`decodedView`); itself for element types; for block types a float32 view of
  * its dequantized storage, over a source that dequantizes on read. Shape, strides and element
  * offset stay as they are (a slice of a quantized tensor reads only the blocks it touches).
  * `decoder`, when given, decodes whole-block reads in place (see `InPlaceBlockDecoder`).
  */
 export function elementView<T extends TensorSpec>(src: ByteSource, t: T, decoder?: InPlaceBlockDecoder): { src: ByteSource; tensor: T } {
+  ({ src, tensor: t } = decodedView(src, t));
   if (!isBlockDType(t.dtype)) return { src, tensor: t };
   return { src: new DequantizedSource(src, t.dtype, t.location, 0, undefined, decoder), tensor: floatSpec(t) };
 }

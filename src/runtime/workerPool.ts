@@ -101,6 +101,9 @@ export class WorkerPool {
   private shouldSplit(t: TensorSpec): boolean {
     const dtype = t.dtype;
     if (this.size < 2 || !fastPathOf(dtype)) return false;
+    // An encoded storage (a deflated .npz member) decodes from its start: a second worker would
+    // decode the first one's half only to skip it.
+    if (t.location.encoding) return false;
     // A view that does not read its whole zip record checks the record's CRC-32 by a separate
     // read, which one worker does as part of its `stats` request.
     if (t.location.crc32 !== undefined && !coversStorage({ dtype, shape: t.shape, location: t.location })) return false;

@@ -75,7 +75,13 @@ function tensorProblems(t: TensorEntry, fileSizes: Map<string, number>, records:
     if (!Number.isSafeInteger(v) || v < 0) p.push(`${k} ${v} is not a non-negative integer`);
   }
   if (size === undefined) p.push(`its file ${loc.file} is not on disk`);
-  else if (loc.storageOffset + loc.storageBytes > size) p.push(`storage [${loc.storageOffset}, +${loc.storageBytes}) runs past the end of the file (${size})`);
+  else if (loc.encoding) {
+    // An encoded storage (a deflated .npz member, ONNX varints): its encoded bytes lie in the file.
+    const e = loc.encoding;
+    if (![e.offset, e.bytes, e.skip].every((v) => Number.isSafeInteger(v) && v >= 0)) p.push(`encoding offsets ${e.offset}, ${e.bytes}, ${e.skip} are not non-negative integers`);
+    else if (e.offset + e.bytes > size) p.push(`encoded storage [${e.offset}, +${e.bytes}) runs past the end of the file (${size})`);
+    if (loc.storageOffset !== 0) p.push(`an encoded storage starts at ${loc.storageOffset}, not 0`);
+  } else if (loc.storageOffset + loc.storageBytes > size) p.push(`storage [${loc.storageOffset}, +${loc.storageBytes}) runs past the end of the file (${size})`);
   if (isBlockDType(t.dtype)) {
     // Block-quantized (GGUF): dense whole blocks, so the storage is exactly the blocks of the shape.
     const dense = t.shape.reduce((a, d) => a * d, 1);

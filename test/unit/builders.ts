@@ -187,6 +187,8 @@ function crc32(b: Uint8Array): number {
 export interface ZipLies {
   /** Central directory uncompressed sizes given in a zip64 extra field (the 32-bit field saturated). */
   zip64Uncompressed?: Record<string, bigint>;
+  /** Records whose given bytes are a raw deflate stream (method 8) said to inflate to this many bytes. */
+  deflated?: Record<string, number>;
 }
 
 /** A stored (uncompressed) zip of the given records, as torch.save lays them out. */
@@ -197,20 +199,25 @@ export function storedZip(records: Array<[string, Uint8Array]>, lies: ZipLies = 
   for (const [name, data] of records) {
     const n = enc.encode(name);
     const zip64 = lies.zip64Uncompressed?.[name];
+    const inflated = lies.deflated?.[name];
+    const method = inflated === undefined ? 0 : 8;
+    const size = inflated ?? data.length;
     const local = new DataView(new ArrayBuffer(30));
     local.setUint32(0, 0x04034b50, true);
     local.setUint16(4, 20, true);
+    local.setUint16(8, method, true);
     local.setUint32(14, crc32(data), true);
     local.setUint32(18, data.length, true);
-    local.setUint32(22, data.length, true);
+    local.setUint32(22, size, true);
     local.setUint16(26, n.length, true);
     const cd = new DataView(new ArrayBuffer(46));
     cd.setUint32(0, 0x02014b50, true);
     cd.setUint16(4, 20, true);
     cd.setUint16(6, 20, true);
+    cd.setUint16(10, method, true);
     cd.setUint32(16, crc32(data), true);
     cd.setUint32(20, data.length, true);
-    cd.setUint32(24, zip64 === undefined ? data.length : 0xffffffff, true);
+    cd.setUint32(24, zip64 === undefined ? size : 0xffffffff, true);
     cd.setUint16(28, n.length, true);
     cd.setUint32(42, offset, true);
     chunks.push(new Uint8Array(local.buffer), n, data);

@@ -1,5 +1,6 @@
 // Builders for the rows of test/cases.json whose inputs are generated rather than committed
 // (too big, or easier to read as code). Each returns the bytes of one file.
+import { deflateRawSync } from 'node:zlib';
 import { PickleBuilder, patchZipRecord, safetensorsBytes, storedZip, torchZip } from './builders';
 
 export const CASE_BUILDERS: Record<string, { name: string; bytes: () => Uint8Array }> = {
@@ -89,7 +90,42 @@ export const CASE_BUILDERS: Record<string, { name: string; bytes: () => Uint8Arr
   safetensorsOverlap: { name: 'overlap.safetensors', bytes: () => safetensorsBytes(`{"a":${f32At(0, 8)},"b":${f32At(4, 12)}}`, new Uint8Array(12)) },
   safetensorsHole: { name: 'hole.safetensors', bytes: () => safetensorsBytes(`{"a":${f32At(0, 4)},"b":${f32At(8, 12)}}`, new Uint8Array(12)) },
   safetensorsTrailingBytes: { name: 'trailing.safetensors', bytes: () => safetensorsBytes(`{"a":${f32At(0, 4)}}`, new Uint8Array(8)) },
+  // NumPy files that lie (numpyReader.test.ts has NumPy's own files).
+  npzDeflateBomb: {
+    name: 'bomb.npz',
+    // The member's header promises 4 floats; its stream inflates to 64 MiB more. Only the promised
+    // bytes are ever decoded.
+    bytes: () => {
+      const member = npyBytes("{'descr': '<f4', 'fortran_order': False, 'shape': (4,), }", new Uint8Array(16));
+      const stream = deflateRawSync(Buffer.concat([member, Buffer.alloc(64 << 20)]), { level: 9 });
+      return storedZip([['w.npy', new Uint8Array(stream)]], { deflated: { 'w.npy': member.length } });
+    },
+  },
+  npzMemberSizeLie: {
+    name: 'lie.npz',
+    bytes: () => {
+      const member = npyBytes("{'descr': '<f4', 'fortran_order': False, 'shape': (1000000,), }", new Uint8Array(16));
+      return storedZip([
+        ['big.npy', member],
+        ['ok.npy', npyBytes("{'descr': '<i2', 'fortran_order': False, 'shape': (2,), }", new Uint8Array(4))],
+      ]);
+    },
+  },
+  npyHeaderLengthBomb: { name: 'bomb.npy', bytes: () => npyBytes('{}', new Uint8Array(0), 2, 0x7fffffff) },
+  npyTupleDepthBomb: { name: 'depth.npy', bytes: () => npyBytes(`{'descr': '<f4', 'fortran_order': False, 'shape': ${'('.repeat(100_000)}${')'.repeat(100_000)}}`, new Uint8Array(0), 2) },
+  npyObjectArray: { name: 'objects.npy', bytes: () => npyBytes("{'descr': '|O', 'fortran_order': False, 'shape': (2,), }", new Uint8Array(16)) },
+  npyStructured: { name: 'records.npy', bytes: () => npyBytes("{'descr': [('a', '<f4'), ('b', '<i4')], 'fortran_order': False, 'shape': (2,), }", new Uint8Array(16)) },
 };
+
+/** A `.npy` file: magic, version, header length (`declared` when it lies), header text, data. */
+function npyBytes(header: string, data: Uint8Array, major = 1, declared?: number): Buffer {
+  const text = Buffer.from(`${header}\n`, 'latin1');
+  const prefix = Buffer.alloc(major === 1 ? 10 : 12);
+  Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, major, 0]).copy(prefix);
+  if (major === 1) prefix.writeUInt16LE(declared ?? text.length, 8);
+  else prefix.writeUInt32LE(declared ?? text.length, 8);
+  return Buffer.concat([prefix, text, data]);
+}
 
 /** `{'w': torch.zeros(4)}` as a torch.save-style stored zip. */
 function oneTensorPkl(): Uint8Array {
