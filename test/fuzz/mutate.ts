@@ -321,6 +321,8 @@ function mutatorsFor(format: string): ReadonlyArray<[string, Mutator]> {
     ? ['safetensorsHeader']
     : format === 'pytorch-zip'
       ? ['zipFields', 'pickleOps']
+      : format === 'npz'
+        ? ['zipFields']
       : format === 'pytorch-legacy'
         ? ['pickleOps']
         : format.startsWith('gguf')

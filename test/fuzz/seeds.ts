@@ -1,4 +1,4 @@
-// The inputs mutants start from: the small torch-, safetensors-, gguf-py- and ggml-made fixtures of
+// The inputs mutants start from: the small torch-, safetensors-, gguf-py-, ggml- and NumPy-made fixtures of
 // every format.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
@@ -12,6 +12,8 @@ const MAX_SEED_BYTES = 64 * 1024;
  * i-quant, ternary, fp4) and the plain 16-bit types. All 34 would make every eighth mutant a type file.
  */
 const GGUF_TYPE_SEEDS = new Set(['F16.gguf', 'BF16.gguf', 'Q4_0.gguf', 'Q8_0.gguf', 'Q4_K.gguf', 'Q6_K.gguf', 'IQ2_XXS.gguf', 'IQ4_NL.gguf', 'TQ1_0.gguf', 'MXFP4.gguf']);
+/** NumPy's .npy fixtures used as seeds: each header version, Fortran order, big-endian, 0-d, float16 (not every dtype file). */
+const NPY_SEEDS = new Set(['linear.v1.npy', 'linear.v3.npy', 'fortran.npy', 'bigendian_f4.npy', 'scalar.npy', 'dtype_f2.npy']);
 /** gguf-split's names: the first part opens the model and reads its siblings. */
 const GGUF_SPLIT = /-(\d{5})-of-\d{5}\.gguf$/;
 
@@ -22,6 +24,8 @@ function formatOf(name: string): string | undefined {
   if (/\.(pt|pth|bin|ckpt)$/.test(name)) return 'pytorch-zip';
   if (GGUF_SPLIT.test(name)) return 'gguf-split';
   if (name.endsWith('.gguf')) return 'gguf';
+  if (name.endsWith('.npz')) return 'npz';
+  if (name.endsWith('.npy')) return 'npy';
   return undefined;
 }
 
@@ -38,6 +42,7 @@ export function loadSeeds(root: string): Seed[] {
       const format = formatOf(name);
       if (!format || statSync(path).size > MAX_SEED_BYTES) continue;
       // The malformed GGUF files are mutants already; of the type files, a few.
+      if (format === 'npy' && !NPY_SEEDS.has(name)) continue;
       if (format === 'gguf' && (dir.endsWith(`${sep}bad`) || (dir.endsWith(`${sep}types`) && !GGUF_TYPE_SEEDS.has(name)))) continue;
       if (format === 'gguf-split') {
         if (GGUF_SPLIT.exec(name)![1] !== '00001') continue;

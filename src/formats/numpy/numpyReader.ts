@@ -152,6 +152,6 @@ export const npzReader: FormatReader = {
     }
     if (tensors.length === 0 && warnings.length === 0 && others.length > 0) throw fail('npz', src, l10n.t('zip archive without .npy members, so not an .npz file'));
     const notes = others.length ? [l10n.t('{0} members that are not .npy arrays are not shown: {1}', others.length, others.slice(0, 3).join(', ') + (others.length > 3 ? ', …' : ''))] : [];
-    return { format: 'npz', tensors, metadata: {}, container: { members: entries.length, compressed: deflated ? l10n.t('{0} of {1} arrays deflated (np.savez_compressed)', deflated, tensors.length) : l10n.t('stored (np.savez)') }, warnings, notes };
+    return { format: 'npz', tensors, metadata: {}, container: { members: entries.length, compression: deflated ? l10n.t('{0} of {1} arrays deflated (np.savez_compressed)', deflated, tensors.length) : l10n.t('none (np.savez)') }, warnings, notes };
   },
 };
