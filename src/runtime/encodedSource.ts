@@ -43,7 +43,7 @@ async function* inflate(parent: ByteSource, e: StorageEncoding): AsyncGenerator<
   try {
     for await (const chunk of inflater) yield new Uint8Array((chunk as Buffer).buffer, (chunk as Buffer).byteOffset, (chunk as Buffer).byteLength);
   } catch (err) {
-    throw new EncodedStorageError(l10n.t('{0}: cannot inflate the stored tensor ({1})', parent.name, (err as Error).message));
+    throw new EncodedStorageError(`${parent.name}: ${l10n.t('cannot inflate the stored tensor ({0})', (err as Error).message)}`);
   } finally {
     inflater.destroy();
     await feed;
@@ -70,7 +70,7 @@ async function* varints(parent: ByteSource, e: StorageEncoding): AsyncGenerator<
         lo |= (g & 0xf) << 28;
         hi = g >>> 4;
       } else if (shift < 63) hi |= g << (shift - 32);
-      else if (shift >= 70) throw new EncodedStorageError(l10n.t('{0}: a varint is longer than 10 bytes', parent.name));
+      else if (shift >= 70) throw new EncodedStorageError(`${parent.name}: ${l10n.t('a varint is longer than 10 bytes')}`);
       shift += 7;
       if (b & 0x80) continue;
       const at = n * width;
@@ -86,7 +86,7 @@ async function* varints(parent: ByteSource, e: StorageEncoding): AsyncGenerator<
     }
     yield out.subarray(0, n * width);
   }
-  if (shift !== 0) throw new EncodedStorageError(l10n.t('{0}: the packed values end inside a varint', parent.name));
+  if (shift !== 0) throw new EncodedStorageError(`${parent.name}: ${l10n.t('the packed values end inside a varint')}`);
 }
 
 /** FLOAT4E2M1 (OCP MX): sign, 2 exponent bits (bias 1), 1 mantissa bit; no infinities or NaN. */
@@ -171,7 +171,7 @@ class DecodedSource implements ByteSource {
     while (filled < length) {
       this.decoder ??= DECODERS[this.encoding.kind](this.parent, this.encoding);
       const r = await this.decoder.next();
-      if (r.done) throw new EncodedStorageError(l10n.t('{0}: the encoded tensor ends after {1} of its {2} bytes', this.name, Math.max(0, this.produced - this.encoding.skip), this.size));
+      if (r.done) throw new EncodedStorageError(`${this.name}: ${l10n.t('the encoded tensor ends after {0} of its {1} bytes', Math.max(0, this.produced - this.encoding.skip), this.size)}`);
       // Bytes past the storage's end are never kept: a stream that would inflate further is cut here.
       const chunk = r.value.subarray(0, Math.max(0, end - this.produced));
       this.produced += chunk.length;
@@ -242,7 +242,7 @@ export function decodedView<T extends TensorSpec>(src: ByteSource, t: T): { src:
   const e = t.location.encoding;
   if (!e) return { src, tensor: t };
   if (!Number.isSafeInteger(e.offset) || !Number.isSafeInteger(e.bytes) || e.offset < 0 || e.bytes < 0 || e.offset + e.bytes > src.size) {
-    throw new EncodedStorageError(l10n.t('{0}: encoded storage of {1} bytes at {2} runs past the end of the file ({3} bytes)', src.name, e.bytes, e.offset, src.size));
+    throw new EncodedStorageError(`${src.name}: ${l10n.t('encoded storage of {0} bytes at {1} runs past the end of the file ({2} bytes)', e.bytes, e.offset, src.size)}`);
   }
   return { src: new DecodedSource(src, e, t.location.storageBytes), tensor: { ...t, location: decodedLocation(t.location) } };
 }

@@ -67,15 +67,25 @@ const NPY_TYPES: Readonly<Record<string, ElementDType>> = {
 };
 
 /** What a refused kind is, for the message. */
-const REFUSED_KINDS: Readonly<Record<string, string>> = {
-  O: 'Python objects (stored as a pickle, which is never run)',
-  U: 'unicode strings',
-  S: 'byte strings',
-  a: 'byte strings',
-  V: 'raw or structured records',
-  M: 'datetimes',
-  m: 'timedeltas',
-};
+function refusedKind(kind: string): string | undefined {
+  switch (kind) {
+    case 'O':
+      return l10n.t('Python objects (stored as a pickle, which is never run)');
+    case 'U':
+      return l10n.t('unicode strings');
+    case 'S':
+    case 'a':
+      return l10n.t('byte strings');
+    case 'V':
+      return l10n.t('raw or structured records');
+    case 'M':
+      return l10n.t('datetimes');
+    case 'm':
+      return l10n.t('timedeltas');
+    default:
+      return undefined;
+  }
+}
 
 /** Length of the prefix and of the header text, from the first 12 bytes; null when not `.npy`. */
 export function npyPrefix(head: Uint8Array): { version: string; prefix: number; textBytes: number } | null {
@@ -117,7 +127,7 @@ function npyDType(descr: string): { dtype: ElementDType; byteOrder: 'little' | '
   const m = /^([<>|=]?)([A-Za-z])(\d*)(\[.*\])?$/.exec(descr);
   if (!m) throw new NpyError(l10n.t('unknown NumPy type {0}', JSON.stringify(descr)));
   const [, order, kind, size] = m as unknown as [string, string, string, string];
-  const refused = REFUSED_KINDS[kind];
+  const refused = refusedKind(kind);
   if (refused) throw new NpyError(l10n.t('the array holds {0} (NumPy type {1}): only numeric arrays are shown', refused, descr));
   const dtype = NPY_TYPES[`${kind}${size}`];
   if (!dtype) throw new NpyError(l10n.t('NumPy type {0} is not supported (extended precision and other platform types are not)', descr));

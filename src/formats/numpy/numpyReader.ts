@@ -94,9 +94,9 @@ export const npyReader: FormatReader = {
 };
 
 /** A member's bytes as they decode (a window of the file, or its inflated stream). */
-function memberSource(src: ByteSource, e: ZipEntry, dataOffset: number): { bytes: ByteSource; encoding?: StorageEncoding } {
+function memberSource(src: ByteSource, e: ZipEntry, dataOffset: number): { bytes: ByteSource; encoding?: Extract<StorageEncoding, { kind: 'deflate' }> } {
   if (e.method === METHOD_STORED) return { bytes: src.slice(dataOffset, e.compressedSize) };
-  const encoding: StorageEncoding = { kind: 'deflate', offset: dataOffset, bytes: e.compressedSize, skip: 0 };
+  const encoding = { kind: 'deflate' as const, offset: dataOffset, bytes: e.compressedSize, skip: 0 };
   return { bytes: decodedStreamSource(src, encoding, e.uncompressedSize), encoding };
 }
 
