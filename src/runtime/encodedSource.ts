@@ -70,6 +70,7 @@ async function* varints(parent: ByteSource, e: StorageEncoding): AsyncGenerator<
         lo |= (g & 0xf) << 28;
         hi = g >>> 4;
       } else if (shift < 63) hi |= g << (shift - 32);
+      else if (shift === 63) hi |= (g & 1) << 31;
       else if (shift >= 70) throw new EncodedStorageError(`${parent.name}: ${l10n.t('a varint is longer than 10 bytes')}`);
       shift += 7;
       if (b & 0x80) continue;
