@@ -35,6 +35,8 @@ function errorText(err: unknown): string {
 export function run(): Promise<void> {
   const resultsPath = process.env[RESULTS_ENV] ?? defaultResultsPath;
   const mocha = new Mocha({ ui: 'tdd', color: false, timeout: 30_000 });
+  // `INTEGRATION_ONLY=<regexp> npm run test:integration` runs the matching suites and tests only (as UI_ONLY does for the UI tests).
+  if (process.env.INTEGRATION_ONLY) mocha.grep(new RegExp(process.env.INTEGRATION_ONLY));
   for (const file of fs.readdirSync(__dirname).filter((f) => f.endsWith('.test.js')).sort()) {
     mocha.addFile(path.join(__dirname, file));
   }
