@@ -2,11 +2,12 @@ import { terminalText as show } from './core/displayText';
 import type { ModelIndex, TensorEntry } from './core/modelIndex';
 import { expressionsAt } from './model/pythonExpression';
 import { resolveSteps } from './model/resolveExpression';
+import { formatNumpyArray, NUMPY_PRINT_DEFAULTS } from './model/numpyPrint';
 import { formatTorchTensor, printPlan, TORCH_PRINT_DEFAULTS } from './model/torchPrint';
 import { FileByteSource } from './runtime/byteSource';
 import type { TensorRef } from './runtime/elementStream';
 import { MAX_READ_VALUES } from './runtime/readValues';
-import { applySlice, IndexError, readIndexed, type ReadNumbers } from './runtime/tensorIndexing';
+import { applySlice, complexAsPairs, IndexError, readIndexed, type ReadNumbers } from './runtime/tensorIndexing';
 import { UnknownParameterError } from './cliStats';
 import { viewDType } from './runtime/dequantizedView';
 
@@ -91,10 +92,17 @@ export interface ValuesOptions {
   json: boolean;
 }
 
-/** `paramscope values`: a tensor as `print(t)` shows it, or its values as JSON. */
+/**
+ * Formats whose Python library hands back NumPy arrays (`np.load`, `onnx.numpy_helper.to_array`,
+ * Keras's `get_weights()`): their tensors print as NumPy's `repr`, the others as torch's `print`.
+ * (GGUF stays torch's: gguf-py gives NumPy arrays too, but of the raw blocks, not the values.)
+ */
+const NUMPY_STYLE_FORMATS = new Set(['npy', 'npz', 'onnx', 'keras']);
+
+/** `paramscope values`: a tensor as `print(t)` shows it (or NumPy's repr, for NumPy's formats), or its values as JSON. */
 export async function runValues(index: ModelIndex, opts: ValuesOptions): Promise<number> {
   if (opts.params.length === 0) throw new ValuesUsageError('values needs --param NAME (a state_dict name, an access path or an expression)');
-  const limit = opts.limit ?? (opts.json ? DEFAULT_JSON_LIMIT : TORCH_PRINT_DEFAULTS.threshold);
+  const limit = opts.limit ?? (opts.json ? DEFAULT_JSON_LIMIT : (NUMPY_STYLE_FORMATS.has(index.format) ? NUMPY_PRINT_DEFAULTS : TORCH_PRINT_DEFAULTS).threshold);
   if (!Number.isSafeInteger(limit) || limit < 0 || (opts.json && limit > MAX_READ_VALUES)) throw new ValuesUsageError(`--limit must be an integer in 0..${MAX_READ_VALUES}`);
   const tensors = opts.params.map((p) => findParameter(index, p));
   const sources = new Map<string, FileByteSource>();
@@ -115,10 +123,13 @@ export async function runValues(index: ModelIndex, opts: ValuesOptions): Promise
         const values = await readIndexed(src, view, view.shape.map((n) => Array.from({ length: n }, (_, i) => i)));
         json.push({ name: t.name, path: t.path, dtype: t.dtype, slice: opts.slice ?? null, shape: [...view.shape], values: nest(t.dtype, view.shape, values) });
       } else {
-        const printOpts = { ...TORCH_PRINT_DEFAULTS, threshold: limit };
+        const numpy = NUMPY_STYLE_FORMATS.has(index.format);
+        const printOpts = { ...(numpy ? NUMPY_PRINT_DEFAULTS : TORCH_PRINT_DEFAULTS), threshold: limit };
         const plan = printPlan(view.shape, printOpts);
-        const values = await readIndexed(src, view, plan.indices);
-        const printed = formatTorchTensor(viewDType(view.dtype), view.shape, values, printOpts);
+        const complex = numpy && view.dtype.startsWith('complex');
+        // NumPy prints complex arrays: read them as (real, imaginary) pairs.
+        const values = await readIndexed(src, complex ? complexAsPairs(view) : view, complex ? [...plan.indices, [0, 1]] : plan.indices);
+        const printed = numpy ? formatNumpyArray(viewDType(view.dtype), view.shape, values, printOpts) : formatTorchTensor(viewDType(view.dtype), view.shape, values, printOpts);
         // Several tensors: each under its name, as `for k, v in sd.items(): print(k); print(v)` would.
         text.push(tensors.length > 1 ? `${show(t.path || t.name)}${opts.slice ? `[${show(opts.slice)}]` : ''}\n${printed}` : printed);
       }

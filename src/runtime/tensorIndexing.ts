@@ -87,6 +87,16 @@ export function applySlice(t: TensorRef, text: string): TensorRef {
   return { dtype: t.dtype, shape, location: { ...t.location, elementOffset: offset, strides } };
 }
 
+/**
+ * A complex tensor as its real and imaginary parts: the same storage read as float32/float64 with
+ * one more dimension of 2 (`torch.view_as_real`), so its values come interleaved.
+ */
+export function complexAsPairs(t: TensorRef): TensorRef {
+  if (!isComplexDType(t.dtype)) return t;
+  const loc = t.location;
+  return { dtype: t.dtype === 'complex64' ? 'float32' : 'float64', shape: [...t.shape, 2], location: { ...loc, elementOffset: loc.elementOffset * 2, strides: [...loc.strides.map((s) => s * 2), 1] } };
+}
+
 /** Values of a tensor for printing and JSON: doubles, or exact integers for int64/uint64. */
 export type ReadNumbers = Float64Array | BigInt64Array | BigUint64Array;
 
