@@ -25,8 +25,16 @@ const SAMPLE_MODELS = [
   // A fine-tuning pair for "Compare Two Models…" (before.pt against after.safetensors).
   'diff',
 ];
-/** GGUF samples (test/fixtures/gguf, made by ggml and llama.cpp's gguf-py). */
-const GGUF_MODELS = ['tiny-llama.gguf', 'tiny-llama.q4_k.gguf', 'tiny-llama.safetensors'];
+/**
+ * Other formats' samples, each in its own folder of models/: GGUF (made by ggml and llama.cpp's
+ * gguf-py: the tiny llama as Q8_0/F16 and a Q4_K mix beside the safetensors it was converted
+ * from, for the summary's metadata and "Compare Two Models…" as quantization error) and NumPy
+ * (np.save / np.savez / np.savez_compressed, including the d2l book's File I/O examples).
+ */
+const FORMAT_SAMPLES = {
+  gguf: { from: 'test/fixtures/gguf', files: ['tiny-llama.gguf', 'tiny-llama.q4_k.gguf', 'tiny-llama.safetensors'] },
+  numpy: { from: 'test/fixtures/numpy', files: ['x-file.npy', 'x-files.npy', 'mydict.npz', 'state.npz', 'compressed.npz'] },
+};
 /** DEMO_LOCALE=zh-cn shows ParamScope in Simplified Chinese (see registerDisplayLanguage). */
 const LOCALE = process.env.DEMO_LOCALE;
 
@@ -46,11 +54,13 @@ try {
   // vsce runs `vscode:prepublish` (npm run build) before it packages.
   npmRun('package');
   copyFixtureModels(path.join(workspace, 'models'), SAMPLE_MODELS);
-  // A llama.cpp model: the tiny llama as GGUF (Q8_0/F16 and a Q4_K mix) beside the safetensors it
-  // was converted from, for the summary's metadata and "Compare Two Models…" as quantization error.
-  mkdirSync(path.join(workspace, 'models', 'gguf'), { recursive: true });
-  for (const f of GGUF_MODELS) cpSync(path.join(repoRoot, 'test', 'fixtures', 'gguf', f), path.join(workspace, 'models', 'gguf', f));
-  say(`copied ${SAMPLE_MODELS.length + GGUF_MODELS.length} sample models to ${path.relative(repoRoot, workspace)}/models/`);
+  let copied = SAMPLE_MODELS.length;
+  for (const [folder, { from, files }] of Object.entries(FORMAT_SAMPLES)) {
+    mkdirSync(path.join(workspace, 'models', folder), { recursive: true });
+    for (const f of files) cpSync(path.join(repoRoot, from, f), path.join(workspace, 'models', folder, f));
+    copied += files.length;
+  }
+  say(`copied ${copied} sample models to ${path.relative(repoRoot, workspace)}/models/`);
   const run = createRun('demo');
   const server = await startCodeServer({ run, vsix: [vsixPath], host: HOST, port: PORT, handleSignals: false, locale: LOCALE }).catch((err) => {
     throw new Error(`could not start code-server on ${HOST}:${PORT} (set PORT to use another port): ${err.message}`);
