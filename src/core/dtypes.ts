@@ -15,6 +15,8 @@ export type ElementDType =
   | 'bfloat16' // top 16 bits of binary32
   | 'float8_e4m3fn' // OCP FP8 E4M3, no infinities, NaN = S.1111.111
   | 'float8_e5m2' // OCP FP8 E5M2, IEEE-like
+  | 'float8_e4m3fnuz' // E4M3 with bias 8, no infinities, no -0: 0x80 is the only NaN (Graphcore/AMD; ONNX FLOAT8E4M3FNUZ)
+  | 'float8_e5m2fnuz' // E5M2 with bias 16, no infinities, no -0: 0x80 is the only NaN (ONNX FLOAT8E5M2FNUZ)
   | 'int64'
   | 'int32'
   | 'int16'
@@ -78,6 +80,8 @@ export const ELEMENT_SIZE: Readonly<Record<ElementDType, number>> = {
   bfloat16: 2,
   float8_e4m3fn: 1,
   float8_e5m2: 1,
+  float8_e4m3fnuz: 1,
+  float8_e5m2fnuz: 1,
   int64: 8,
   int32: 4,
   int16: 2,
@@ -96,7 +100,7 @@ export const ELEMENT_SIZE: Readonly<Record<ElementDType, number>> = {
 
 /** Floating values: the float element types, and block types (they dequantize to float32). */
 export function isFloatingDType(d: DType): boolean {
-  return isBlockDType(d) || d === 'float64' || d === 'float32' || d === 'float16' || d === 'bfloat16' || d === 'float8_e4m3fn' || d === 'float8_e5m2';
+  return isBlockDType(d) || d === 'float64' || d === 'float32' || d === 'float16' || d === 'bfloat16' || d === 'float8_e4m3fn' || d === 'float8_e5m2' || d === 'float8_e4m3fnuz' || d === 'float8_e5m2fnuz';
 }
 
 export function isComplexDType(d: DType): boolean {

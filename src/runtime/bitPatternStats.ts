@@ -1,6 +1,6 @@
 import type { RealDType } from './decode';
 import type { RawChunk } from './elementStream';
-import { FLOAT8_E4M3FN_VALUES, FLOAT8_E5M2_VALUES, bfloat16Table, float16Table } from './floatTables';
+import { FLOAT8_E4M3FN_VALUES, FLOAT8_E4M3FNUZ_VALUES, FLOAT8_E5M2_VALUES, FLOAT8_E5M2FNUZ_VALUES, bfloat16Table, float16Table } from './floatTables';
 import { HistcCounter, histcEdges } from './histc';
 import type { MomentStats } from './runningStats';
 
@@ -27,6 +27,10 @@ export function patternValues(dtype: RealDType): Float64Array | null {
       return FLOAT8_E4M3FN_VALUES;
     case 'float8_e5m2':
       return FLOAT8_E5M2_VALUES;
+    case 'float8_e4m3fnuz':
+      return FLOAT8_E4M3FNUZ_VALUES;
+    case 'float8_e5m2fnuz':
+      return FLOAT8_E5M2FNUZ_VALUES;
     case 'int8':
       return (byteTables.int8 ??= tableOf(256, (b) => (b << 24) >> 24));
     case 'uint8':

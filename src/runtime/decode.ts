@@ -1,6 +1,6 @@
 import * as l10n from '@vscode/l10n';
 import { elementBytes, isComplexDType, type DType } from '../core/dtypes';
-import { FLOAT8_E4M3FN_VALUES, FLOAT8_E5M2_VALUES, bfloat16Table, float16Table } from './floatTables';
+import { FLOAT8_E4M3FN_VALUES, FLOAT8_E4M3FNUZ_VALUES, FLOAT8_E5M2_VALUES, FLOAT8_E5M2FNUZ_VALUES, bfloat16Table, float16Table } from './floatTables';
 
 /** Byte order of stored elements (see `TensorLocation.byteOrder`). */
 export type ByteOrder = 'little' | 'big';
@@ -67,6 +67,9 @@ export function swapToLittleEndianInPlace(bytes: Uint8Array, dtype: DType, byteO
   if (byteOrder === 'big') swapInPlace(bytes, swapUnit(dtype));
 }
 
+/** The value of every byte of each 8-bit float type. */
+const FLOAT8_TABLES = { float8_e4m3fn: FLOAT8_E4M3FN_VALUES, float8_e5m2: FLOAT8_E5M2_VALUES, float8_e4m3fnuz: FLOAT8_E4M3FNUZ_VALUES, float8_e5m2fnuz: FLOAT8_E5M2FNUZ_VALUES } as const;
+
 // 2^32 as a double: the high word's weight when a 64-bit integer is split into two 32-bit halves.
 const TWO_POW_32 = 4294967296;
 
@@ -92,8 +95,10 @@ export function decodeAlignedInto(dtype: RealDType, bytes: Uint8Array, count: nu
       return;
     }
     case 'float8_e4m3fn':
-    case 'float8_e5m2': {
-      const table = dtype === 'float8_e4m3fn' ? FLOAT8_E4M3FN_VALUES : FLOAT8_E5M2_VALUES;
+    case 'float8_e5m2':
+    case 'float8_e4m3fnuz':
+    case 'float8_e5m2fnuz': {
+      const table = FLOAT8_TABLES[dtype];
       for (let i = 0; i < count; i++) out[outOffset + i] = table[bytes[i]];
       return;
     }

@@ -6,18 +6,22 @@ import { pow2 } from './exactArithmetic';
  *
  * Sources: IEEE 754-2008 §3.6 (binary16); Google's bfloat16 (the top half of a binary32);
  * OCP 8-bit Floating Point Specification (OFP8) rev 1.0 §5.1 (E4M3 "fn": bias 7, no infinities,
- * S.1111.111 is NaN; E5M2: bias 15, IEEE-like with infinities).
+ * S.1111.111 is NaN; E5M2: bias 15, IEEE-like with infinities); the "fnuz" variants of Graphcore's
+ * 8-bit floats as ONNX (docs/docs/Float8.md) and torch (`float8_e4m3fnuz`, `float8_e5m2fnuz`) define
+ * them: E4M3 bias 8 and E5M2 bias 16, no infinities, no negative zero, 0x80 the only NaN.
  */
 /**
  * Value of a small IEEE-style float: `mantBits` stored mantissa bits, `bias` exponent bias.
  * `topExponent` says what the all-ones exponent means: IEEE inf/NaN, or E4M3FN's finite binade.
  */
-function miniFloat(bits: number, expBits: number, mantBits: number, bias: number, topExponent: 'ieee' | 'e4m3fn'): number {
+function miniFloat(bits: number, expBits: number, mantBits: number, bias: number, topExponent: 'ieee' | 'e4m3fn' | 'fnuz'): number {
+  // FNUZ: the pattern of -0 is the NaN; every other pattern, the top binade included, is finite.
+  if (topExponent === 'fnuz' && bits === 1 << (expBits + mantBits)) return NaN;
   const sign = (bits >> (expBits + mantBits)) & 1 ? -1 : 1;
   const exp = (bits >> mantBits) & ((1 << expBits) - 1);
   const mant = bits & ((1 << mantBits) - 1);
   const expMax = (1 << expBits) - 1;
-  if (exp === expMax) {
+  if (exp === expMax && topExponent !== 'fnuz') {
     if (topExponent === 'ieee') return mant === 0 ? sign * Infinity : NaN;
     // E4M3FN: only the all-ones mantissa is NaN; the rest of the top binade holds finite values.
     if (mant === (1 << mantBits) - 1) return NaN;
@@ -37,6 +41,12 @@ export const FLOAT8_E4M3FN_VALUES: Float64Array = buildTable(256, (b) => miniFlo
 
 /** OCP FP8 E5M2, indexed by the byte. */
 export const FLOAT8_E5M2_VALUES: Float64Array = buildTable(256, (b) => miniFloat(b, 5, 2, 15, 'ieee'));
+
+/** float8_e4m3fnuz (ONNX FLOAT8E4M3FNUZ), indexed by the byte. */
+export const FLOAT8_E4M3FNUZ_VALUES: Float64Array = buildTable(256, (b) => miniFloat(b, 4, 3, 8, 'fnuz'));
+
+/** float8_e5m2fnuz (ONNX FLOAT8E5M2FNUZ), indexed by the byte. */
+export const FLOAT8_E5M2FNUZ_VALUES: Float64Array = buildTable(256, (b) => miniFloat(b, 5, 2, 16, 'fnuz'));
 
 let float16Values: Float64Array | undefined;
 let bfloat16Values: Float64Array | undefined;

@@ -81,8 +81,10 @@ export function storedRounding(dtype: string): number {
     case 'bfloat16':
       return 2 ** -8;
     case 'float8_e4m3fn':
+    case 'float8_e4m3fnuz':
       return 2 ** -4;
     case 'float8_e5m2':
+    case 'float8_e5m2fnuz':
       return 2 ** -3;
     default:
       return 0;
