@@ -4,6 +4,7 @@ import { FormatError, type FormatReader } from './formatReader';
 import { pytorchLegacyReader } from './pytorch/pytorchLegacyReader';
 import { pytorchZipReader } from './pytorch/pytorchZipReader';
 import { ggufReader } from './gguf/ggufReader';
+import { kerasReader } from './keras/kerasReader';
 import { onnxReader } from './onnx/onnxReader';
 import { npyReader, npzReader } from './numpy/numpyReader';
 import { safetensorsReader } from './safetensors/safetensorsReader';
@@ -15,7 +16,7 @@ import { shardedSafetensorsReader } from './safetensors/shardedSafetensorsReader
  * test/unit/formatRegistry.test.ts), the sniffing order and the error for an unknown file all
  * derive from this list.
  */
-export const READERS: readonly FormatReader[] = [shardedSafetensorsReader, safetensorsReader, pytorchZipReader, pytorchLegacyReader, ggufReader, npyReader, npzReader, onnxReader];
+export const READERS: readonly FormatReader[] = [shardedSafetensorsReader, safetensorsReader, kerasReader, pytorchZipReader, pytorchLegacyReader, ggufReader, npyReader, npzReader, onnxReader];
 
 const unique = (xs: readonly string[]): string[] => [...new Set(xs)];
 

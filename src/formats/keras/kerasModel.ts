@@ -1,0 +1,233 @@
+import * as l10n from '@vscode/l10n';
+import type { Fans, PathStep, RawModule } from '../../core/modelIndex';
+
+/**
+ * What a Keras model config says about the weights: the layers (names and classes, nested models
+ * inside), each layer's place in a Keras 3 weights file, and the names of the variables Keras
+ * stores by position. Sources (keras-team/keras): keras/src/saving/saving_lib.py (`_walk_saveable`,
+ * `_save_container_state`: a container's saveables are named by class in snake case with a
+ * per-class counter), keras/src/utils/naming.py (`to_snake_case`), each layer's `build()` for the
+ * order of its variables (trainable first: `Layer.save_own_variables`), and
+ * keras/src/initializers/random_initializers.py (`compute_fans`).
+ */
+
+/** Nested models deeper than this are refused: far beyond real models, and it bounds recursion. */
+export const MAX_MODEL_NESTING = 64;
+/** Layers in one config, counted over all nesting levels (CWE-770). */
+export const MAX_LAYERS = 1_000_000;
+
+/** One layer of a model config. */
+export interface KerasLayer {
+  name: string;
+  className: string;
+  config: Record<string, unknown>;
+  /** Set for nested models (Sequential, Functional, or any layer whose config lists layers). */
+  layers?: KerasLayer[];
+}
+
+/** A model config: the root's class and name, and its layers. */
+export interface KerasModel {
+  className: string;
+  name: string;
+  layers: KerasLayer[];
+  /** The optimizer's class, from Keras 3's `compile_config` or Keras 2's `training_config`. */
+  optimizer?: string;
+}
+
+/** `compile_config.optimizer.class_name` (Keras 3) or `optimizer_config.class_name` (Keras 2's training_config). */
+export function optimizerClass(json: unknown): string | undefined {
+  if (!isObject(json)) return undefined;
+  const opt = isObject(json.compile_config) ? json.compile_config.optimizer : json.optimizer_config;
+  return isObject(opt) && typeof opt.class_name === 'string' ? opt.class_name : undefined;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Reads a model config (`config.json` of a `.keras`, the `model_config` attribute of an `.h5`). */
+export function parseModelConfig(json: unknown, what: string): KerasModel {
+  let count = 0;
+  const layersOf = (cfg: Record<string, unknown>, depth: number): KerasLayer[] | undefined => {
+    if (!Array.isArray(cfg.layers)) return undefined;
+    if (depth > MAX_MODEL_NESTING) throw new Error(l10n.t('{0}: models nested more than {1} deep', what, MAX_MODEL_NESTING));
+    return cfg.layers.map((entry: unknown, i: number) => {
+      if (++count > MAX_LAYERS) throw new Error(l10n.t('{0}: more than {1} layers', what, MAX_LAYERS));
+      if (!isObject(entry) || typeof entry.class_name !== 'string') throw new Error(l10n.t('{0}: layer {1} has no class_name', what, i));
+      const config = isObject(entry.config) ? entry.config : {};
+      const name = typeof config.name === 'string' ? config.name : typeof entry.name === 'string' ? entry.name : `layer_${i}`;
+      const layer: KerasLayer = { name, className: entry.class_name, config };
+      const inner = layersOf(config, depth + 1);
+      if (inner) layer.layers = inner;
+      return layer;
+    });
+  };
+  if (!isObject(json) || typeof json.class_name !== 'string') throw new Error(l10n.t('{0}: the model config is not an object with a class_name', what));
+  const config = isObject(json.config) ? json.config : {};
+  const model: KerasModel = { className: json.class_name, name: typeof config.name === 'string' ? config.name : '', layers: layersOf(config, 0) ?? [] };
+  const optimizer = optimizerClass(json);
+  if (optimizer) model.optimizer = optimizer;
+  return model;
+}
+
+/** `keras.src.utils.naming.to_snake_case`. */
+export function toSnakeCase(name: string): string {
+  return name
+    .replace(/\W+/g, '')
+    .replace(/(.)([A-Z][a-z]+)/g, '$1_$2')
+    .replace(/([a-z])([A-Z])/g, '$1_$2')
+    .toLowerCase();
+}
+
+/** `model.layers` of a layer list: Sequential leaves its InputLayer out (Functional keeps it). */
+export function modelLayers(className: string, layers: readonly KerasLayer[]): KerasLayer[] {
+  return className === 'Sequential' ? layers.filter((l) => l.className !== 'InputLayer') : [...layers];
+}
+
+/** A layer with its path in a Keras 3 weights file (`layers/sequential/layers/dense_1`) and its names from the root. */
+export interface PlacedLayer {
+  layer: KerasLayer;
+  /** Layer names from the outermost model down to this layer. */
+  names: string[];
+  /** How Python reaches it from the model: `.layers[1].layers[0]`. */
+  steps: PathStep[];
+}
+
+/** Every layer by its names from the root joined with `/` (`block/inner_dense`). */
+export function layersByName(model: KerasModel | undefined): Map<string, PlacedLayer> {
+  const out = new Map<string, PlacedLayer>();
+  const place = (className: string, layers: readonly KerasLayer[], names: readonly string[], steps: readonly PathStep[]): void => {
+    modelLayers(className, layers).forEach((layer, i) => {
+      const placed: PlacedLayer = { layer, names: [...names, layer.name], steps: [...steps, { kind: 'attr', name: 'layers' }, { kind: 'key', key: i }] };
+      out.set(placed.names.join('/'), placed);
+      if (layer.layers) place(layer.className, layer.layers, placed.names, placed.steps);
+    });
+  };
+  if (model) place(model.className, model.layers, [], []);
+  return out;
+}
+
+/** Every layer by its Keras 3 weights-file path (`_save_container_state` naming), nested models included. */
+export function keras3Paths(model: KerasModel): Map<string, PlacedLayer> {
+  const out = new Map<string, PlacedLayer>();
+  const place = (className: string, layers: readonly KerasLayer[], prefix: string, names: readonly string[], steps: readonly PathStep[]): void => {
+    const used = new Map<string, number>();
+    for (const [i, layer] of modelLayers(className, layers).entries()) {
+      let key = toSnakeCase(layer.className);
+      const n = used.get(key);
+      used.set(key, n === undefined ? 0 : n + 1);
+      if (n !== undefined) key = `${key}_${n + 1}`;
+      const path = `${prefix}layers/${key}`;
+      const placed: PlacedLayer = { layer, names: [...names, layer.name], steps: [...steps, { kind: 'attr', name: 'layers' }, { kind: 'key', key: i }] };
+      out.set(path, placed);
+      // Keras 2.13's `.keras` names the same container `_layer_checkpoint_dependencies`.
+      out.set(path.replace(/(^|\/)layers\//g, '$1_layer_checkpoint_dependencies/'), placed);
+      if (layer.layers) place(layer.className, layer.layers, `${path}/`, placed.names, placed.steps);
+    }
+  };
+  place(model.className, model.layers, '', [], []);
+  return out;
+}
+
+/** A variable's name and whether Keras counts it as trainable. */
+export interface KerasVariable {
+  name: string;
+  trainable: boolean;
+}
+
+const flag = (config: Record<string, unknown>, key: string): boolean => config[key] !== false;
+const named = (...names: Array<string | false>): KerasVariable[] => names.filter((n): n is string => n !== false).map((name) => ({ name, trainable: true }));
+
+/**
+ * Each class's variables in the order its `build()` creates them, trainable first as
+ * `save_own_variables` stores them. Classes not listed keep positional names (`vars/0`).
+ */
+const VARIABLES: Record<string, (c: Record<string, unknown>) => KerasVariable[]> = {
+  Dense: (c) => named('kernel', flag(c, 'use_bias') && 'bias'),
+  EinsumDense: (c) => named('kernel', typeof c.bias_axes === 'string' && 'bias'),
+  Conv1D: (c) => named('kernel', flag(c, 'use_bias') && 'bias'),
+  Conv2D: (c) => named('kernel', flag(c, 'use_bias') && 'bias'),
+  Conv3D: (c) => named('kernel', flag(c, 'use_bias') && 'bias'),
+  Conv1DTranspose: (c) => named('kernel', flag(c, 'use_bias') && 'bias'),
+  Conv2DTranspose: (c) => named('kernel', flag(c, 'use_bias') && 'bias'),
+  Conv3DTranspose: (c) => named('kernel', flag(c, 'use_bias') && 'bias'),
+  DepthwiseConv1D: (c) => named('kernel', flag(c, 'use_bias') && 'bias'),
+  DepthwiseConv2D: (c) => named('kernel', flag(c, 'use_bias') && 'bias'),
+  SeparableConv1D: (c) => named('depthwise_kernel', 'pointwise_kernel', flag(c, 'use_bias') && 'bias'),
+  SeparableConv2D: (c) => named('depthwise_kernel', 'pointwise_kernel', flag(c, 'use_bias') && 'bias'),
+  Embedding: () => named('embeddings'),
+  PReLU: () => named('alpha'),
+  LayerNormalization: (c) => named(flag(c, 'scale') && 'gamma', flag(c, 'center') && 'beta'),
+  GroupNormalization: (c) => named(flag(c, 'scale') && 'gamma', flag(c, 'center') && 'beta'),
+  // moving_mean and moving_variance are non-trainable: model.summary() counts them apart.
+  BatchNormalization: (c) => [...named(flag(c, 'scale') && 'gamma', flag(c, 'center') && 'beta'), { name: 'moving_mean', trainable: false }, { name: 'moving_variance', trainable: false }],
+};
+
+/** The names of a layer's `count` stored variables; positional where the class or the count is not the known one. */
+export function variableNames(layer: KerasLayer, count: number): KerasVariable[] {
+  const known = VARIABLES[layer.className]?.(layer.config);
+  if (known && known.length === count) return known;
+  return Array.from({ length: count }, (_, i) => ({ name: `vars/${i}`, trainable: true }));
+}
+
+/** Variable names Keras never trains, wherever they appear (a Keras 2 weight name's last part). */
+export const NON_TRAINABLE_NAMES: ReadonlySet<string> = new Set(['moving_mean', 'moving_variance']);
+
+/**
+ * `compute_fans` of Keras's initializers: a kernel `[*receptive, in, out]` (Dense `[in, out]`)
+ * has fan_in = in × receptive field and fan_out = out × receptive field. Only rank ≥ 2: torch's
+ * shape rule gives vectors their own fans.
+ */
+export function kerasFans(shape: readonly number[]): Fans | undefined {
+  if (shape.length < 2) return undefined;
+  const receptive = shape.slice(0, -2).reduce((a, b) => a * b, 1);
+  return { fanIn: shape[shape.length - 2]! * receptive, fanOut: shape[shape.length - 1]! * receptive };
+}
+
+/** Builds the module tree: the model's layers (classes from the config), then tensors put in place. */
+export class ModuleTreeBuilder {
+  private nextId = 1;
+  readonly root: RawModule;
+  private readonly byPath = new Map<string, RawModule>();
+
+  constructor(model: KerasModel | undefined) {
+    this.root = { id: 0, type: model?.className ?? null, typeModule: null, children: [], parameters: [], buffers: [] };
+    this.byPath.set('', this.root);
+    if (model) this.addLayers(this.root, '', model.className, model.layers);
+  }
+
+  private addLayers(parent: RawModule, prefix: string, className: string, layers: readonly KerasLayer[]): void {
+    for (const layer of modelLayers(className, layers)) {
+      const node = this.module(prefix ? `${prefix}/${layer.name}` : layer.name, parent, layer.name, layer.className);
+      if (layer.layers) this.addLayers(node, prefix ? `${prefix}/${layer.name}` : layer.name, layer.className, layer.layers);
+    }
+  }
+
+  /** Names a module's class where the file says it elsewhere (the optimizer's, from the compile config). */
+  setType(path: string, type: string): void {
+    const m = this.byPath.get(path);
+    if (m && m.type === null) m.type = type;
+  }
+
+  /** A module Keras lists without a config to say its class (an `.h5`'s `layer_names`, weights or not). */
+  addLayer(name: string): void {
+    this.module(name, this.root, name, null);
+  }
+
+  private module(path: string, parent: RawModule, name: string, type: string | null): RawModule {
+    let m = this.byPath.get(path);
+    if (!m) {
+      m = { id: this.nextId++, type, typeModule: null, children: [], parameters: [], buffers: [] };
+      parent.children.push([name, m]);
+      this.byPath.set(path, m);
+    }
+    return m;
+  }
+
+  /** Puts a tensor under the modules its `/`-separated name names (all but the last part), creating untyped ones. */
+  add(tensorName: string, buffer: boolean, moduleDepth: number): void {
+    const parts = tensorName.split('/');
+    const depth = Math.min(Math.max(moduleDepth, 0), parts.length - 1);
+    let node = this.root;
+    for (let i = 0; i < depth; i++) node = this.module(parts.slice(0, i + 1).join('/'), node, parts[i]!, null);
+    (buffer ? node.buffers : node.parameters).push([parts.slice(depth).join('/'), tensorName]);
+  }
+}
