@@ -26,6 +26,8 @@ function formatOf(name: string): string | undefined {
   if (name.endsWith('.gguf')) return 'gguf';
   if (name.endsWith('.npz')) return 'npz';
   if (name.endsWith('.npy')) return 'npy';
+  if (name.endsWith('.keras')) return 'keras';
+  if (/\.(h5|hdf5)$/.test(name)) return 'keras-h5';
   return undefined;
 }
 
@@ -44,6 +46,8 @@ export function loadSeeds(root: string): Seed[] {
       // The malformed GGUF files are mutants already; of the type files, a few.
       if (format === 'npy' && !NPY_SEEDS.has(name)) continue;
       if (format === 'gguf' && (dir.endsWith(`${sep}bad`) || (dir.endsWith(`${sep}types`) && !GGUF_TYPE_SEEDS.has(name)))) continue;
+      // The broken Keras files are mutants already.
+      if (format.startsWith('keras') && dir.endsWith(`${sep}bad`)) continue;
       if (format === 'gguf-split') {
         if (GGUF_SPLIT.exec(name)![1] !== '00001') continue;
         const files: Record<string, Uint8Array> = {};

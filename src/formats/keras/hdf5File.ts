@@ -27,6 +27,13 @@ const MAX_HEAP_BYTES = 64 * 1024 * 1024;
 export const MAX_OBJECTS = 1_000_000;
 /** Group nesting: Keras nests a few levels per sub-model; hard links may form cycles (checked apart). */
 export const MAX_DEPTH = 64;
+/**
+ * Structure bytes one file may cost in reads (headers, B-trees, heaps), as a multiple of its size
+ * plus a floor: a real file's structure is read about once; a mutated one whose headers and trees
+ * point into each other again and again stops here instead of reading for minutes.
+ */
+const READ_BUDGET_FACTOR = 4;
+const READ_BUDGET_FLOOR = 16 * 1024 * 1024;
 /** Elements of an attribute decoded to numbers or strings (Keras's `layer_names` of a huge model stays far below). */
 const MAX_ATTRIBUTE_ELEMENTS = 1_000_000;
 
@@ -69,6 +76,7 @@ export class Hdf5File {
   /** Global heap collections read so far, by address: object index → bytes. */
   private readonly heaps = new Map<number, Map<number, Uint8Array>>();
   private heapBytes = 0;
+  private budget: number;
   private constructor(
     private readonly src: ByteSource,
     /** Absolute offset that addresses are relative to (II.A "base address"). */
@@ -77,7 +85,9 @@ export class Hdf5File {
     readonly lengthSize: number,
     readonly rootAddress: number,
     readonly superblockVersion: number,
-  ) {}
+  ) {
+    this.budget = READ_BUDGET_FACTOR * src.size + READ_BUDGET_FLOOR;
+  }
 
   /** Where the signature is (0, 512, 1024, …), or -1. */
   static async findSignature(src: ByteSource): Promise<number> {
@@ -121,6 +131,8 @@ export class Hdf5File {
   private async read(address: number, n: number, what: string): Promise<Uint8Array> {
     const abs = this.base + address;
     if (address < 0 || n < 0 || abs + n > this.src.size) throw new Hdf5Error(l10n.t('{0} at {1} ({2} bytes) lies past the end of the file ({3} bytes)', what, abs, n, this.src.size));
+    this.budget -= n;
+    if (this.budget < 0) throw new Hdf5Error(l10n.t('reading the file’s structure took over {0} times its size: its headers or trees point into each other', READ_BUDGET_FACTOR));
     return this.src.read(abs, n);
   }
 
@@ -168,7 +180,11 @@ export class Hdf5File {
         const bodyAt = p + headerSize;
         if (bodyAt + len > end) throw new Hdf5Error(l10n.t('{0}: a header message runs past its block', what));
         const body = this.fields(bytes.subarray(bodyAt, bodyAt + len), what);
-        if (type === MSG_CONTINUATION) blocks.push([body.address(0), body.length(this.offsetSize)]);
+        if (type === MSG_CONTINUATION) {
+          const next = body.address(0);
+          if (blocks.some(([a]) => a === next)) throw new Hdf5Error(l10n.t('{0}: header continuation blocks loop', what));
+          blocks.push([next, body.length(this.offsetSize)]);
+        }
         else out.push({ type, flags, body, address: at + bodyAt });
         p = bodyAt + len;
       }
