@@ -106,7 +106,7 @@ export class Hdf5File {
     const sizes = version <= 1 ? [head[13], head[14]] : [head[9], head[10]];
     const [o, l] = sizes as [number, number];
     if (![2, 4, 8].includes(o) || ![2, 4, 8].includes(l)) throw new Hdf5Error(l10n.t('superblock: sizes of offsets {0} and lengths {1} are not supported', String(o), String(l)));
-    const f = new Fields(head, o, l, l10n.t('superblock'));
+    const f = new Fields(head, o, l, l10n.t('HDF5 superblock'));
     let base: number;
     let root: number;
     if (version <= 1) {

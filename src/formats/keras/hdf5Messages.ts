@@ -115,14 +115,14 @@ export function parseDatatype(f: Fields, at: number): Datatype {
       // Enumeration over an integer base: h5py's numpy bool is an enum of int8 {FALSE, TRUE}.
       const base = parseDatatype(f, at + 8);
       if (base.cls === 'number' && base.size === 1 && size === 1) return { cls: 'number', dtype: 'bool', size: 1, byteOrder: 'little' };
-      return { cls: 'other', size, name: l10n.t('enumeration') };
+      return { cls: 'other', size, name: l10n.t('HDF5 enumeration') };
     }
     case 9:
       // Variable-length: bits 0-3 type (0 sequence, 1 string).
       if ((bits & 0x0f) === 1) return { cls: 'vlen-string' };
-      return { cls: 'other', size, name: l10n.t('variable-length sequence') };
+      return { cls: 'other', size, name: l10n.t('HDF5 variable-length sequence') };
     default:
-      return { cls: 'other', size, name: (['', '', l10n.t('time'), '', l10n.t('bitfield'), l10n.t('opaque'), l10n.t('compound'), l10n.t('reference'), '', '', l10n.t('array')][cls] ?? '') || l10n.t('class {0}', cls) };
+      return { cls: 'other', size, name: (['', '', l10n.t('HDF5 time'), '', l10n.t('HDF5 bitfield'), l10n.t('HDF5 opaque'), l10n.t('HDF5 compound'), l10n.t('HDF5 reference'), '', '', l10n.t('HDF5 array')][cls] ?? '') || l10n.t('HDF5 class {0}', cls) };
   }
 }
 
