@@ -78,7 +78,7 @@ export type Datatype =
   | { cls: 'string'; size: number; spacePadded: boolean }
   | { cls: 'vlen-string' }
   /** Anything else (compound, opaque, references, vlen sequences, odd bit layouts): named for a warning. */
-  | { cls: 'other'; size: number; name: string };
+  | { cls: 'other'; size: number; name: string; opaque?: boolean };
 
 /** Parses a datatype at `at`; `end` bounds it. */
 export function parseDatatype(f: Fields, at: number): Datatype {
@@ -121,6 +121,9 @@ export function parseDatatype(f: Fields, at: number): Datatype {
       // Variable-length: bits 0-3 type (0 sequence, 1 string).
       if ((bits & 0x0f) === 1) return { cls: 'vlen-string' };
       return { cls: 'other', size, name: l10n.t('HDF5 variable-length sequence') };
+    case 5:
+      // Opaque: bytes with a tag; h5py writes numpy void dtypes so (Keras's bfloat16, from ml_dtypes).
+      return { cls: 'other', size, name: l10n.t('HDF5 opaque'), opaque: true };
     default:
       return { cls: 'other', size, name: (['', '', l10n.t('HDF5 time'), '', l10n.t('HDF5 bitfield'), l10n.t('HDF5 opaque'), l10n.t('HDF5 compound'), l10n.t('HDF5 reference'), '', '', l10n.t('HDF5 array')][cls] ?? '') || l10n.t('HDF5 class {0}', cls) };
   }

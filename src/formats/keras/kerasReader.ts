@@ -143,6 +143,16 @@ async function walk(inner: ByteSource, src: ByteSource): Promise<Walked> {
   }
 }
 
+/**
+ * Keras stores a bfloat16 variable as h5py stores ml_dtypes' bfloat16 — a 2-byte opaque type —
+ * and marks it with a `dtype` attribute (saving_lib.py `H5Entry.__setitem__`); numpy's bytes are
+ * little-endian on every platform Keras runs on.
+ */
+function kerasBfloat16(ds: Hdf5Dataset, attrs: ReadonlyMap<string, AttributeValue> | undefined): Hdf5Dataset {
+  if (ds.type.cls !== 'other' || !ds.type.opaque || ds.type.size !== 2 || attrs?.get('dtype') !== 'bfloat16') return ds;
+  return { ...ds, type: { cls: 'number', dtype: 'bfloat16', size: 2, byteOrder: 'little' } };
+}
+
 /** The tensors of a walked Keras HDF5 file, in the config's order, and the tree they make. */
 function assemble(w: Walked, roles: Roles, model: KerasModel | undefined, at: WeightsPlacement, layerNames: readonly string[]): { tensors: RawTensor[]; tree: ModuleTreeBuilder; warnings: string[] } {
   const warnings = [...w.warnings];
@@ -161,7 +171,7 @@ function assemble(w: Walked, roles: Roles, model: KerasModel | undefined, at: We
   rest.forEach((ds, i) => roles.set(ds.path, defaultRole(ds, i)));
   for (const ds of w.datasets) {
     const role = roles.get(ds.path)!;
-    const t = datasetTensor(ds, role, at);
+    const t = datasetTensor(kerasBfloat16(ds, w.attributes.get(ds.path)), role, at);
     if (typeof t === 'string') warnings.push(t);
     else found.push({ t, order: role.order, depth: role.depth });
   }
