@@ -1,5 +1,6 @@
 import * as l10n from '@vscode/l10n';
 import type { ByteSource } from '../../runtime/byteSource';
+import { PageCache } from './pageCache';
 import { type Datatype, Fields, fixedString, Hdf5Error, type Layout, numbers, parseAttribute, parseDataspace, parseDatatype, parseLayout, parseLink, UNDEFINED_ADDRESS } from './hdf5Messages';
 
 /**
@@ -77,6 +78,7 @@ export class Hdf5File {
   private readonly heaps = new Map<number, Map<number, Uint8Array>>();
   private heapBytes = 0;
   private budget: number;
+  private readonly pages: PageCache;
   private constructor(
     private readonly src: ByteSource,
     /** Absolute offset that addresses are relative to (II.A "base address"). */
@@ -87,6 +89,7 @@ export class Hdf5File {
     readonly superblockVersion: number,
   ) {
     this.budget = READ_BUDGET_FACTOR * src.size + READ_BUDGET_FLOOR;
+    this.pages = new PageCache(src);
   }
 
   /** Where the signature is (0, 512, 1024, …), or -1. */
@@ -133,7 +136,7 @@ export class Hdf5File {
     if (address < 0 || n < 0 || abs + n > this.src.size) throw new Hdf5Error(l10n.t('{0} at {1} ({2} bytes) lies past the end of the file ({3} bytes)', what, abs, n, this.src.size));
     this.budget -= n;
     if (this.budget < 0) throw new Hdf5Error(l10n.t('reading the file’s structure took over {0} times its size: its headers or trees point into each other', READ_BUDGET_FACTOR));
-    return this.src.read(abs, n);
+    return this.pages.read(abs, n);
   }
 
   /** The messages of the object header at `address` (IV.A.1.a v1, IV.A.1.b v2), continuation blocks followed. */

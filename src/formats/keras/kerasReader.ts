@@ -104,6 +104,7 @@ function keras3Roles(w: Walked, model: KerasModel | undefined): Roles {
     groups.set(group, [...(groups.get(group) ?? []), ds]);
   }
   const placeOrder = [...places.keys()];
+  const placeIndex = new Map(placeOrder.map((p, i) => [p, i]));
   for (const [group, list] of groups) {
     list.sort((a, b) => Number(a.path.slice(a.path.lastIndexOf('/') + 1)) - Number(b.path.slice(b.path.lastIndexOf('/') + 1)));
     const exact = places.get(group);
@@ -119,7 +120,7 @@ function keras3Roles(w: Walked, model: KerasModel | undefined): Roles {
     }
     const placed = places.get(owner)!;
     const base = placed.names.join('/');
-    const order = placeOrder.indexOf(owner) * 1e4;
+    const order = placeIndex.get(owner)! * 1e4;
     if (exact) {
       const vars = variableNames(exact.layer, list.length);
       list.forEach((ds, i) =>
