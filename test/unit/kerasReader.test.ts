@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ModelIndex, ModuleNode } from '../../src/core/modelIndex';
 import { openModel } from '../../src/model/openModel';
+import { detectModelInit } from '../../src/model/init/detectModelInit';
 import { FileByteSource, MemoryByteSource } from '../../src/runtime/byteSource';
 import { readValues } from '../../src/runtime/readValues';
 import { computeTensorStats } from '../../src/runtime/stats';
@@ -125,6 +126,15 @@ describe('Keras files as Keras writes them', () => {
     const seq = await openModel(join(DIR, 'sequential.keras'));
     expect(seq.tensors.find((t) => t.name === 'optimizer/vars/3')?.path).toBe('sequential.optimizer.variables[3]');
     expect(modules(seq.modules).find(([n]) => n === 'optimizer')?.[1]).toBe('Adam');
+  });
+
+  it("init detection judges a Keras kernel by Keras's fans: Glorot uniform's bound is sqrt(6 / (27 + 36)) for a 3x3x3x4 Conv2D", async () => {
+    // The generator drew conv2d/kernel from U(±sqrt(6 / (fan_in + fan_out))) with compute_fans' 27 and 36;
+    // torch's rule for that shape would give 36 and 36.
+    const idx = await openModel(join(DIR, 'sequential.keras'));
+    const conv = (await detectModelInit(idx)).find((d) => d.name === 'conv2d/kernel')!;
+    expect(conv.scheme).toBe('xavier_uniform');
+    expect(conv.params?.bound).toBeCloseTo(Math.sqrt(6 / 63), 5);
   });
 
   it('sniffs: .keras zips by their first entry, .h5 by the HDF5 signature and a Keras root', async () => {
