@@ -1,15 +1,18 @@
 // The Keras reader against files written as Keras writes them (test/fixtures/keras/make_keras_fixtures.py,
 // h5py + zipfile): the index (tree with class names, names, dtypes, shapes, kinds, fans, totals)
 // and the values through the runtime, every expectation computed by numpy/h5py.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { build } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModelIndex, ModuleNode } from '../../src/core/modelIndex';
 import { openModel } from '../../src/model/openModel';
 import { detectModelInit } from '../../src/model/init/detectModelInit';
 import { FileByteSource, MemoryByteSource } from '../../src/runtime/byteSource';
 import { readValues } from '../../src/runtime/readValues';
 import { computeTensorStats } from '../../src/runtime/stats';
+import { WorkerPool } from '../../src/runtime/workerPool';
 import { kerasReader } from '../../src/formats/keras/kerasReader';
 import { selectReader } from '../../src/formats/registry';
 import { FIXTURES } from './fixtureFiles';
@@ -152,4 +155,31 @@ describe('Keras files as Keras writes them', () => {
     expect(await kerasReader.match(new MemoryByteSource(new Uint8Array(64)))).toBe(false);
     expect(await kerasReader.match(new MemoryByteSource(plain.subarray(0, 600)))).toBe(false);
   });
+});
+
+describe('Keras files in the worker threads (where the extension reads them)', () => {
+  let pool: WorkerPool;
+  beforeAll(async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'paramscope-keras-')), 'tensorWorker.js');
+    await build({ entryPoints: [join(__dirname, '../../src/worker/tensorWorker.ts')], outfile: out, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'silent' });
+    pool = new WorkerPool(out, 2);
+  }, 60_000);
+  afterAll(() => pool.dispose());
+
+  for (const file of ['functional_nested.keras', 'deflated.keras', 'keras2_model.h5']) {
+    it(`${file}: the index from a worker, statistics from the pool equal to one thread's`, async () => {
+      const path = join(DIR, file);
+      const index = await pool.run('index', { file: path });
+      expect(index.tensors.map((t) => t.name)).toEqual(Object.keys(expected.files[file]!.tensors));
+      const src = await FileByteSource.open(path);
+      try {
+        for (const t of index.tensors.filter((x) => x.dtype.startsWith('float'))) {
+          const [local, pooled] = [await computeTensorStats(src, t), await pool.run('stats', { tensor: t })];
+          expect([pooled.count, pooled.min, pooled.max], t.name).toEqual([local.count, local.min, local.max]);
+        }
+      } finally {
+        await src.close();
+      }
+    });
+  }
 });
