@@ -65,6 +65,12 @@ type Roles = Map<string, Role>;
 /** `.kernel`, or `.weights[i]` where the name is positional or not one attribute. */
 const varSteps = (local: string, i: number): PathStep[] => (/^[A-Za-z_]\w*$/.test(local) ? [{ kind: 'attr', name: local }] : [{ kind: 'attr', name: 'weights' }, { kind: 'key', key: i }]);
 
+/**
+ * Saveables beside the model's layers that hold training state, not weights: the optimizer
+ * (`optimizer/vars`, Keras 2's `optimizer_weights`), compiled metrics and losses.
+ */
+const isTrainingState = (path: string): boolean => /^(optimizer|optimizer_weights|compile_metrics|compile_loss|metrics|loss)(\/|$)/.test(path);
+
 /** Keras 2: `layer_names` on the weights group, `weight_names` on each layer's group; `optimizer_weights` apart. */
 function keras2Roles(w: Walked, group: string, model: KerasModel | undefined): Roles {
   const roles: Roles = new Map();
@@ -112,7 +118,8 @@ function keras3Roles(w: Walked, model: KerasModel | undefined): Roles {
     const owner = exact ? group : placeOrder.filter((p) => group.startsWith(`${p}/`)).sort((a, b) => b.length - a.length)[0];
     if (owner === undefined) {
       list.forEach((ds, i) => {
-        const role: Role = { name: ds.path, kind: group === '' ? 'parameter' : 'optimizer', order: 1e9 + roles.size, depth: group === '' ? 0 : 1 };
+        const state = isTrainingState(group);
+        const role: Role = { name: ds.path, kind: state ? 'optimizer' : group === '' ? 'parameter' : 'tensor', order: 1e9 + roles.size, depth: state ? 1 : group ? group.split('/').length : 0 };
         if (group === 'optimizer') role.steps = [{ kind: 'attr', name: 'optimizer' }, { kind: 'attr', name: 'variables' }, { kind: 'key', key: i }];
         roles.set(ds.path, role);
       });
@@ -164,7 +171,7 @@ function assemble(w: Walked, roles: Roles, model: KerasModel | undefined, at: We
   const rest = w.datasets.filter((ds) => !roles.has(ds.path)).sort((a, b) => collator.compare(a.path, b.path));
   const defaultRole = (ds: Hdf5Dataset, i: number): TensorRole & { order: number; depth: number } => {
     const top = ds.path.split('/')[0]!;
-    const kind = /^optimizer/.test(top) ? 'optimizer' : NON_TRAINABLE_NAMES.has(ds.path.split('/').pop()!.replace(/:\d+$/, '')) ? 'buffer' : 'tensor';
+    const kind = isTrainingState(top) ? 'optimizer' : NON_TRAINABLE_NAMES.has(ds.path.split('/').pop()!.replace(/:\d+$/, '')) ? 'buffer' : 'tensor';
     const parts = ds.path.split('/');
     const depth = parts.length > 2 && parts[parts.length - 2] === 'vars' ? parts.length - 2 : parts.length - 1;
     return { name: ds.path.replace(/:\d+$/, ''), kind, order: 2e9 + i, depth: kind === 'optimizer' ? 1 : depth };
