@@ -131,6 +131,13 @@ describe('Keras files as Keras writes them', () => {
     expect(modules(seq.modules).find(([n]) => n === 'optimizer')?.[1]).toBe('Adam');
   });
 
+  it('metadata: the Keras version and backend, from metadata.json or the root attributes (fixed or variable-length strings)', async () => {
+    const meta = async (f: string): Promise<Record<string, unknown>> => (await openModel(join(DIR, f))).metadata;
+    expect(await meta('sequential.keras')).toMatchObject({ keras_version: '3.6.0', date_saved: '2026-12-03@18:00:00' });
+    expect(await meta('keras2_model.h5')).toMatchObject({ keras_version: '2.13.1', backend: 'tensorflow' });
+    expect(await meta('keras3_legacy.h5')).toMatchObject({ keras_version: '3.6.0', backend: 'jax' });
+  });
+
   it("init detection judges a Keras kernel by Keras's fans: Glorot uniform's bound is sqrt(6 / (27 + 36)) for a 3x3x3x4 Conv2D", async () => {
     // The generator drew conv2d/kernel from U(±sqrt(6 / (fan_in + fan_out))) with compute_fans' 27 and 36;
     // torch's rule for that shape would give 36 and 36.

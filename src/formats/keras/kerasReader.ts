@@ -78,8 +78,11 @@ function keras2Roles(w: Walked, group: string, model: KerasModel | undefined): R
   const known = layersByName(model);
   for (const layer of stringList(w.attributes.get(group), 'layer_names') ?? []) {
     for (const [i, weight] of (stringList(w.attributes.get(`${prefix}${layer}`), 'weight_names') ?? []).entries()) {
-      const bare = weight.replace(/:\d+$/, '');
-      const name = bare.startsWith(`${layer}/`) ? bare : `${layer}/${bare}`;
+      // tf.keras 2 writes `dense/kernel:0`, Keras 3's legacy writer the variable's path
+      // (`sequential/dense/kernel`), a nested model's group its layers' names (`inner/kernel:0`).
+      const bare = weight.replace(/:\d+$/, '').split('/');
+      const at = bare.indexOf(layer);
+      const name = at >= 0 && at < bare.length - 1 ? bare.slice(at).join('/') : `${layer}/${bare.join('/')}`;
       const parts = name.split('/');
       let depth = 1;
       while (depth < parts.length - 1 && known.has(parts.slice(0, depth + 1).join('/'))) depth++;
