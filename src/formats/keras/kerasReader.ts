@@ -100,7 +100,10 @@ function keras2Roles(w: Walked, group: string, model: KerasModel | undefined): R
   return roles;
 }
 
-/** Keras 3: `<saveable path>/vars/<i>`; layers named from the config, everything else (optimizer, metrics) training state. */
+/**
+ * Keras 3: `<saveable path>/vars/<i>`; layers named from the config, the optimizer's, metrics' and
+ * losses' variables training state, anything else (a subclassed model's attributes) by its path.
+ */
 function keras3Roles(w: Walked, model: KerasModel | undefined): Roles {
   const roles: Roles = new Map();
   if (!model) return roles;
@@ -110,7 +113,9 @@ function keras3Roles(w: Walked, model: KerasModel | undefined): Roles {
     const m = /^(?:(.*)\/)?vars\/(\d+)$/.exec(ds.path);
     if (!m) continue;
     const group = m[1] ?? '';
-    groups.set(group, [...(groups.get(group) ?? []), ds]);
+    const list = groups.get(group);
+    if (list) list.push(ds);
+    else groups.set(group, [ds]);
   }
   const placeOrder = [...places.keys()];
   const placeIndex = new Map(placeOrder.map((p, i) => [p, i]));
@@ -219,9 +224,11 @@ async function readWeightsFile(inner: ByteSource, src: ByteSource, at: Omit<Weig
     const optimizer = typeof training === 'string' && training.length <= MAX_CONFIG_BYTES ? optimizerClass(parseJson(training, src, 'training_config')) : undefined;
     if (optimizer) model.optimizer = optimizer;
   }
-  const roles = config || isKeras3 ? keras3Roles(w, model) : keras2Roles(w, isKeras2Model ? 'model_weights' : '', model);
+  // Keras 2's attributes decide over Keras 3's group names (a Keras 2 layer may be called `layers`).
+  const keras3 = config !== undefined || (isKeras3 && !isKeras2Model && !isKeras2Weights);
+  const roles = keras3 ? keras3Roles(w, model) : keras2Roles(w, isKeras2Model ? 'model_weights' : '', model);
   const placement: WeightsPlacement = { ...at, base: w.h5.base, size: inner.size };
-  const layerNames = config || isKeras3 ? [] : (stringList(w.attributes.get(isKeras2Model ? 'model_weights' : ''), 'layer_names') ?? []);
+  const layerNames = keras3 ? [] : (stringList(w.attributes.get(isKeras2Model ? 'model_weights' : ''), 'layer_names') ?? []);
   const { tensors, tree, warnings } = assemble(w, roles, model, placement, layerNames);
   if (model?.optimizer) for (const group of ['optimizer', 'optimizer_weights']) tree.setType(group, model.optimizer);
   const metadata: Record<string, unknown> = {};
@@ -230,7 +237,7 @@ async function readWeightsFile(inner: ByteSource, src: ByteSource, at: Omit<Weig
     if (typeof v === 'string') metadata[key] = v;
   }
   if (typeof root.get('training_config') === 'string') metadata.training_config = root.get('training_config');
-  const layout = config ? l10n.t('Keras 3 (.keras)') : isKeras2Model ? l10n.t('Keras 2 HDF5 model') : isKeras2Weights ? l10n.t('Keras 2 HDF5 weights') : l10n.t('Keras 3 weights (.weights.h5)');
+  const layout = config ? l10n.t('Keras 3 (.keras)') : !keras3 && isKeras2Model ? l10n.t('Keras 2 HDF5 model') : !keras3 ? l10n.t('Keras 2 HDF5 weights') : l10n.t('Keras 3 weights (.weights.h5)');
   return {
     format: 'keras',
     tensors,
