@@ -46,7 +46,8 @@ function rowMajorStrides(shape: readonly number[]): number[] {
  * dimensions whose size overflows, or bytes past the end of the file.
  */
 export function datasetTensor(ds: Hdf5Dataset, role: TensorRole, at: WeightsPlacement): RawTensor | string {
-  const leftOut = (why: string): string => l10n.t("'{0}' ({1}) is left out: {2}", role.name, ds.path, why);
+  // The HDF5 path only when it says more than the name.
+  const leftOut = (why: string): string => (role.name === ds.path ? l10n.t("'{0}' is left out: {1}", role.name, why) : l10n.t("'{0}' ({1}) is left out: {2}", role.name, ds.path, why));
   const t = ds.type;
   if (t.cls !== 'number') return leftOut(t.cls === 'other' ? l10n.t('its HDF5 type ({0}) is not a tensor element type', t.name) : l10n.t('it holds strings'));
   if (!ds.shape) return leftOut(l10n.t('its dataspace is null'));
