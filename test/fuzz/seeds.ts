@@ -28,6 +28,7 @@ function formatOf(name: string): string | undefined {
   if (name.endsWith('.npy')) return 'npy';
   if (name.endsWith('.keras')) return 'keras';
   if (/\.(h5|hdf5)$/.test(name)) return 'keras-h5';
+  if (name.endsWith('.onnx')) return 'onnx';
   return undefined;
 }
 
@@ -48,6 +49,14 @@ export function loadSeeds(root: string): Seed[] {
       if (format === 'gguf' && (dir.endsWith(`${sep}bad`) || (dir.endsWith(`${sep}types`) && !GGUF_TYPE_SEEDS.has(name)))) continue;
       // The broken Keras files are mutants already.
       if (format.startsWith('keras') && dir.endsWith(`${sep}bad`)) continue;
+      // The malformed ONNX files are mutants already; a model with external data brings its data files.
+      if (format === 'onnx' && dir.endsWith(`${sep}bad`)) continue;
+      if (format === 'onnx' && readdirSync(dir).some((n) => n.endsWith('.data'))) {
+        const files: Record<string, Uint8Array> = { [name]: readFileSync(path) };
+        for (const data of readdirSync(dir).filter((n) => n.endsWith('.data'))) files[data] = readFileSync(join(dir, data));
+        seeds.push({ id: relative(root, path), format, main: name, files });
+        continue;
+      }
       if (format === 'gguf-split') {
         if (GGUF_SPLIT.exec(name)![1] !== '00001') continue;
         const files: Record<string, Uint8Array> = {};

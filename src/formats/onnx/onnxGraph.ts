@@ -71,6 +71,14 @@ export interface OnnxModel {
   notes: string[];
 }
 
+/** Characters of a graph path a message spells out: a path 64 graphs deep is kilobytes. */
+const MAX_PATH_SHOWN = 160;
+
+/** A long graph path as its start and end. */
+function shortPath(path: string): string {
+  return path.length <= MAX_PATH_SHOWN ? path : `${path.slice(0, MAX_PATH_SHOWN / 2)}…${path.slice(-MAX_PATH_SHOWN / 2)}`;
+}
+
 /** A node name as dotted path parts (`/encoder/layer.0/MatMul` → `encoder.layer.0.MatMul`). */
 export function labelPath(label: string): string {
   return label.replace(/^\/+/, '').replace(/\//g, '.');
@@ -270,7 +278,7 @@ export class GraphWalker {
     for (const [k, g] of graphs.entries()) {
       const path = `${graphPath ? `${graphPath}.` : ''}${labelPath(node.label)}.${name}${graphs.length > 1 ? `.${k}` : ''}`;
       if (depth + 1 > MAX_GRAPH_DEPTH) {
-        this.m.warnings.push(l10n.t('the graph {0} is nested more than {1} graphs deep; it and the graphs inside it are not read', path, MAX_GRAPH_DEPTH));
+        this.m.warnings.push(l10n.t('the graph {0} is nested more than {1} graphs deep; it and the graphs inside it are not read', shortPath(path), MAX_GRAPH_DEPTH));
         continue;
       }
       await this.graph(g, path, depth + 1);

@@ -94,6 +94,7 @@ export async function locateTensor(t: TensorProtoRef, src: ByteSource, r: ProtoR
     } catch (e) {
       return { problem: l10n.t('its external data file {0} cannot be read: {1}', JSON.stringify(location), (e as Error).message) };
     }
+    if (offset > file.size) return { problem: l10n.t('its external data offset {0} is past the end of {1} ({2} bytes)', offset, location, file.size) };
     const length = entries.has('length') ? decimal(entries.get('length')) : file.size - offset;
     if (length === undefined) return { problem: l10n.t('its external_data length {0} is not a byte count', JSON.stringify(entries.get('length'))) };
     if (offset + length > file.size) return { problem: l10n.t('its external data (offset {0}, length {1}) runs past the end of {2} ({3} bytes)', offset, length, location, file.size) };

@@ -105,7 +105,10 @@ export class ProtoReader {
       } else if (wire === WIRE_LEN) {
         const l = await this.varint(pos, end, l10n.t('the length of field {0} of {1}', no, what));
         const room = end - l.next;
-        if (l.value > BigInt(room)) throw this.fail(l10n.t('field {0} of {1} at offset {2} claims {3} bytes, but its message has {4} left', no, what, pos, l.value.toString(), room));
+        if (l.value > BigInt(room)) {
+          if (end === this.src.size) throw this.fail(l10n.t('field {0} of {1} at offset {2} claims {3} bytes, but the file has {4} left: it is cut short or corrupt', no, what, pos, l.value.toString(), room));
+          throw this.fail(l10n.t('field {0} of {1} at offset {2} claims {3} bytes, but its message has {4} left', no, what, pos, l.value.toString(), room));
+        }
         const len = Number(l.value);
         yield { no, wire, at: l.next, len, value: 0n };
         pos = l.next + len;
