@@ -321,7 +321,7 @@ function mutatorsFor(format: string): ReadonlyArray<[string, Mutator]> {
     ? ['safetensorsHeader']
     : format === 'pytorch-zip'
       ? ['zipFields', 'pickleOps']
-      : format === 'npz'
+      : format === 'npz' || format === 'keras'
         ? ['zipFields']
       : format === 'pytorch-legacy'
         ? ['pickleOps']
