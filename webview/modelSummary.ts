@@ -80,7 +80,7 @@ function render(s: ModelSummary): void {
   if (progress.length > 0) parts.push(el('p', { class: 'chips training', attrs: { 'aria-label': l10n.t('training progress') } }, ...progress.map((p) => el('span', { class: 'chip', text: p }))));
   if (s.warnings.length > 0) parts.push(el('section', { class: 'warnings' }, el('h2', { text: l10n.t('Warnings ({0})', s.warnings.length) }), el('ul', {}, ...s.warnings.map((w) => el('li', { text: w })))));
   if (s.notes.length > 0) parts.push(el('section', { class: 'notes' }, el('h2', { text: l10n.t('Notes ({0})', s.notes.length) }), el('ul', {}, ...s.notes.map((w) => el('li', { text: w })))));
-  parts.push(el('h2', { text: l10n.t('Totals by dtype') }), dtypeTable, el('h2', { text: s.moduleTreeSource === 'pickle' ? l10n.t('Module tree (like print(model), with parameter counts)') : l10n.t('Module tree (from the state_dict names)') }), tree);
+  parts.push(el('h2', { text: l10n.t('Totals by dtype') }), dtypeTable, el('h2', { text: s.moduleTreeSource === 'pickle' ? l10n.t('Module tree (like print(model), with parameter counts)') : s.moduleTreeSource === 'config' ? l10n.t('Layer tree (Keras layers, with parameter counts)') : l10n.t('Module tree (from the tensor names)') }), tree);
   if (s.metadata.length > 0) parts.push(el('h2', { text: l10n.t('Metadata ({0})', s.metadata.length) }), metadataTable(s.metadata));
   app.replaceChildren(...parts);
 }

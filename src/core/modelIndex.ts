@@ -146,6 +146,8 @@ export interface ReaderResult {
    * the model layer derives one from the tensor names.
    */
   moduleTree?: RawModule;
+  /** What `moduleTree` was made from when not pickled modules (`config`: Keras's layers, from its model config or layer groups). */
+  moduleTreeSource?: 'config';
   /** Scalars and config found beside the tensors (safetensors `__metadata__`, epochs, …). */
   metadata: Record<string, unknown>;
   /** The type of each metadata value where the format types them (GGUF: `uint32`, `array[string]`). */
@@ -160,6 +162,13 @@ export interface ReaderResult {
    */
   notes?: string[];
 }
+
+/**
+ * Where a model's module tree came from: pickled module objects (`torch.save(net)`: classes known),
+ * a model config the file carries (Keras: layer classes and names from `config.json` or
+ * `model_config`), or dotted tensor names (a state_dict: no classes).
+ */
+export type ModuleTreeSource = 'pickle' | 'config' | 'names';
 
 /** A module in the final tree. */
 export interface ModuleNode {
@@ -197,8 +206,8 @@ export interface ModelIndex {
   rootName: string;
   tensors: TensorEntry[];
   modules: ModuleNode;
-  /** Whether the tree came from pickled modules (types known) or was derived from dotted names. */
-  moduleTreeSource: 'pickle' | 'names';
+  /** Where the tree came from: see `ModuleTreeSource`. */
+  moduleTreeSource: ModuleTreeSource;
   /** Parameters (not buffers), each storage region counted once. */
   totalParameters: number;
   metadata: Record<string, unknown>;

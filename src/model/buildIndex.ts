@@ -87,7 +87,7 @@ export function buildModelIndex(result: ReaderResult, file: string): ModelIndex 
     rootName,
     tensors,
     modules,
-    moduleTreeSource: result.moduleTree ? 'pickle' : 'names',
+    moduleTreeSource: result.moduleTree ? (result.moduleTreeSource ?? 'pickle') : 'names',
     totalParameters: regions.regionCount.reduce((a, b) => a + b, 0),
     metadata: result.metadata,
     ...(result.metadataTypes ? { metadataTypes: result.metadataTypes } : {}),

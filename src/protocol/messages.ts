@@ -6,6 +6,7 @@ import type { ModuleScheme } from '../core/initScheme';
 
 export type { DType as DTypeName } from '../core/dtypes';
 export type { TensorLocation as TensorLocationView, TensorSpec } from '../core/modelIndex';
+import type { ModuleTreeSource } from '../core/modelIndex';
 export type { DiffSummaryView, StatsView, TensorDiffView } from '../core/results';
 import type { DType as DTypeName } from '../core/dtypes';
 import type { DiffSummaryView, StatsView, TensorDiffView } from '../core/results';
@@ -175,7 +176,7 @@ export interface ModelSummary {
   /** Elements and bytes per dtype (a GGUF's quantization mix), with each dtype's stored bits per element. */
   byDtype: Array<{ dtype: DTypeName; tensors: number; elements: number; bytes: number; bitsPerElement: number }>;
   modules: SummaryModule;
-  moduleTreeSource: 'pickle' | 'names';
+  moduleTreeSource: ModuleTreeSource;
   /** What the container says of itself (GGUF: version, architecture, file type, alignment…), in the reader's order. */
   container: Array<[string, string | number]>;
   /** The file's metadata, one row per key in file order. */

@@ -242,6 +242,8 @@ async function readWeightsFile(inner: ByteSource, src: ByteSource, at: Omit<Weig
     format: 'keras',
     tensors,
     moduleTree: tree.root,
+    // Layers and their classes from the model config (or, weights only, the file's layer groups).
+    moduleTreeSource: 'config',
     metadata,
     container: { layout, 'HDF5 superblock version': w.h5.superblockVersion, ...(model ? { model: `${model.className} ${model.name}`.trim() } : {}) },
     warnings,

@@ -48,12 +48,12 @@ export async function detectTensorInit(src: FileByteSource, index: ModelIndex, t
 }
 
 /**
- * The class of the module that holds each tensor (`Conv2d`), where the file pickles modules; a
+ * The class of the module that holds each tensor (`Conv2d`, Keras's `Conv2D`), where the file pickles modules or carries a model config; a
  * state_dict's tree, derived from names, has none.
  */
 export function moduleTypes(index: ModelIndex): Map<string, string> {
   const out = new Map<string, string>();
-  if (index.moduleTreeSource !== 'pickle') return out;
+  if (index.moduleTreeSource === 'names') return out;
   const walk = (m: ModuleNode): void => {
     if (m.type) for (const p of m.parameters) if (!out.has(p)) out.set(p, m.type);
     m.children.forEach(walk);
