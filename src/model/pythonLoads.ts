@@ -21,12 +21,13 @@ export interface LoadBinding {
 /**
  * Functions that take a model file's path as their first argument: `torch.load`,
  * `safetensors.torch.load_file` / `safetensors.safe_open`, `numpy.load`, llama.cpp's
- * `gguf.GGUFReader`, whatever they were imported as. Matched on the last name of the call
- * (`torch.load`, `st.load_file`, `load`, `GGUFReader`).
+ * `gguf.GGUFReader`, `onnx.load`, Keras's `keras.models.load_model` / `keras.saving.load_model`,
+ * whatever they were imported as. Matched on the last name of the call (`torch.load`,
+ * `st.load_file`, `load`, `GGUFReader`, `load_model`).
  */
-const LOADERS = new Set(['load', 'load_file', 'safe_open', 'GGUFReader']);
-/** Keyword names of the path argument: torch.load's `f`, load_file's `filename`, numpy's `file`. */
-const PATH_KEYWORDS = new Set(['f', 'filename', 'file', 'path']);
+const LOADERS = new Set(['load', 'load_file', 'safe_open', 'GGUFReader', 'load_model']);
+/** Keyword names of the path argument: torch.load's `f`, load_file's `filename`, numpy's `file`, Keras's `filepath`. */
+const PATH_KEYWORDS = new Set(['f', 'filename', 'file', 'path', 'filepath']);
 /** Only this much of a long document is read for loads (its first part: imports and loads lead). */
 const MAX_SCAN_CHARS = 1_000_000;
 
