@@ -65,9 +65,14 @@ export function findTensor(index: ModelIndex, name: string): TensorEntry | undef
   return m.get(name);
 }
 
-/** The last part of a tensor name relative to its module (`0.block 1.0.bias` → `bias`). */
+/** The last part of a tensor name relative to its module (`0.block 1.0.bias` → `bias`; Keras's `block/dense/kernel` → `kernel`). */
 export function localName(module: ModuleNode, tensorName: string): string {
-  return module.qualifiedName && tensorName.startsWith(`${module.qualifiedName}.`) ? tensorName.slice(module.qualifiedName.length + 1) : tensorName;
+  const q = module.qualifiedName;
+  if (!q) return tensorName;
+  if (tensorName.startsWith(`${q}.`)) return tensorName.slice(q.length + 1);
+  // Keras names weights by their layers joined with `/` (kerasModel.ts); the tree joins them with `.`.
+  const slashed = q.replace(/\./g, '/');
+  return tensorName.startsWith(`${slashed}/`) ? tensorName.slice(slashed.length + 1) : tensorName;
 }
 
 const ownerMaps = new WeakMap<ModelIndex, Map<string, string>>();
