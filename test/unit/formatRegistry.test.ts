@@ -54,6 +54,6 @@ describe('format registry', () => {
   });
 
   it('an unknown file names the known formats', async () => {
-    await expect(selectReader('noise.bin', new MemoryByteSource(new Uint8Array(64).fill(7)))).rejects.toThrow(/not a recognised model file \(known formats: safetensors, PyTorch, GGUF, NumPy \.npy, NumPy \.npz\)/);
+    await expect(selectReader('noise.bin', new MemoryByteSource(new Uint8Array(64).fill(7)))).rejects.toThrow(/not a recognised model file \(known formats: safetensors, Keras, PyTorch, GGUF, NumPy \.npy, NumPy \.npz, ONNX\)/);
   });
 });
