@@ -113,6 +113,21 @@ describe('ONNX reader on malformed and hostile input', () => {
     expect(got.largest).toBeLessThanOrEqual(1 << 20);
   });
 
+  it('a big raw_data is located, never read: every read stays within one window', async () => {
+    const n = 4 << 20; // 16 MiB of float32, written around the zeros (no 16 MiB array of numbers)
+    const head = [...int(1, n), ...int(2, 1), ...len(8, 'big'), ...varint((9 << 3) | 2), ...varint(n * 4)];
+    const init = [...varint((5 << 3) | 2), ...varint(head.length + n * 4)];
+    const one = len(5, ONE);
+    const before = [...HEAD, ...varint((7 << 3) | 2), ...varint(init.length + head.length + n * 4 + one.length), ...init, ...head];
+    const file = new Uint8Array(before.length + n * 4 + one.length + OPSET.length);
+    file.set(before);
+    file.set([...one, ...OPSET], before.length + n * 4);
+    const got = await open(file);
+    const r = (got as { r: Awaited<ReturnType<typeof onnxReader.open>> }).r;
+    expect(r.tensors.map((t) => [t.name, t.location.storageBytes])).toEqual([['big', n * 4], ['one', 4]]);
+    expect(got.largest).toBeLessThanOrEqual(1 << 20);
+  });
+
   it('negative and absurd dims, data that does not match the shape, unsupported types: one warning each, the rest listed', async () => {
     const got = await open(
       model(
