@@ -356,7 +356,9 @@ export function makeMutant(seeds: readonly Seed[], seed: number, i: number): Mut
   let bytes: Uint8Array = Uint8Array.from(s.files[target]!);
   const ops: string[] = [];
   // A sibling of the opened file: a shard (safetensors) or a later part of a split GGUF.
-  const available = target === s.main ? mutatorsFor(s.format) : mutatorsFor(s.format.startsWith('gguf') ? 'gguf' : 'safetensors');
+  // An ONNX model's external data file is raw bytes: the generic mutators only.
+  const sibling = s.format.startsWith('gguf') ? 'gguf' : s.format === 'onnx' ? 'raw' : 'safetensors';
+  const available = target === s.main ? mutatorsFor(s.format) : mutatorsFor(sibling);
   for (let k = 0, n = 1 + r.int(4); k < n; k++) {
     const [name, m] = r.pick(available);
     bytes = m(bytes, r);
