@@ -1,5 +1,7 @@
-// Installs what the e2e tests need, once per machine: what code-server's install needs and
-// code-server itself (codeServerInstall.mjs, shared with the demo), plus Chromium and a CJK font.
+// Installs what the tests need, once per machine: what code-server's install needs and
+// code-server itself (codeServerInstall.mjs, shared with the demo), plus Chromium and a CJK font
+// for the e2e tests, and Debian's onnx test models for the ONNX reader's unit test. `npm test`
+// runs it before the unit tests.
 // Idempotent: when everything is in place it only checks, in well under a second.
 // The install works with the npm registry and Debian's apt as the only reachable hosts; each
 // workaround is explained in codeServerInstall.mjs and docs/dependencies.md.
@@ -10,10 +12,11 @@ import { chromiumPath } from './paths.mjs';
 
 /**
  * Debian packages: code-server's (kerberos' build headers, the rg we seed @vscode/ripgrep with),
- * the browser, and a CJK font (WenQuanYi Micro Hei, 1.6 MB) so the zh-cn UI test's screenshots
- * show Chinese, not boxes.
+ * the browser, a CJK font (WenQuanYi Micro Hei, 1.6 MB) so the zh-cn UI test's screenshots
+ * show Chinese, not boxes, and libonnx-testdata (onnx's own 1,072 test models, 21 MB: real ONNX
+ * files from other exporters that test/unit/onnxBad.test.ts opens).
  */
-const DEBIAN_PACKAGES = [...CODE_SERVER_DEBIAN_PACKAGES, 'chromium', 'fonts-wqy-microhei'];
+const DEBIAN_PACKAGES = [...CODE_SERVER_DEBIAN_PACKAGES, 'chromium', 'fonts-wqy-microhei', 'libonnx-testdata'];
 
 const started = Date.now();
 const log = (msg) => console.log(`e2e-setup [${((Date.now() - started) / 1000).toFixed(1)}s] ${msg}`);
