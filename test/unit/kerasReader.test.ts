@@ -72,6 +72,9 @@ describe('Keras files as Keras writes them', () => {
         for (const [name, [fanIn, fanOut]] of Object.entries(want.fans)) expect(idx.tensors.find((t) => t.name === name)?.fans, name).toEqual({ fanIn, fanOut });
         // Vectors keep torch's shape rule; optimizer slots have no fans.
         for (const t of idx.tensors) if (t.shape.length < 2 || t.kind === 'optimizer') expect(t.fans, t.name).toBeUndefined();
+        // The totals model.summary() prints.
+        const f = (n: number): string => n.toLocaleString('en-US');
+        expect(idx.container?.['model.summary()']).toBe(`${f(want.trainable + want.non_trainable)} params: ${f(want.trainable)} trainable, ${f(want.non_trainable)} non-trainable`);
       });
 
       it("totals as Keras's model.summary() counts them", async () => {

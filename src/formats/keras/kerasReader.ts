@@ -237,6 +237,11 @@ async function readWeightsFile(inner: ByteSource, src: ByteSource, at: Omit<Weig
     if (typeof v === 'string') metadata[key] = v;
   }
   if (typeof root.get('training_config') === 'string') metadata.training_config = root.get('training_config');
+  // model.summary()'s totals: trainable weights and non-trainable ones (moving statistics), each counted once.
+  const counted = new Map<string, { count: number; trainable: boolean }>();
+  for (const t of tensors) if (t.kind !== 'optimizer') counted.set(`${t.location.file}\u0000${t.location.storageKey}`, { count: t.shape.reduce((a, b) => a * b, 1), trainable: t.kind !== 'buffer' });
+  const trainable = [...counted.values()].filter((c) => c.trainable).reduce((a, c) => a + c.count, 0);
+  const total = [...counted.values()].reduce((a, c) => a + c.count, 0);
   const layout = config ? l10n.t('Keras 3 (.keras)') : !keras3 && isKeras2Model ? l10n.t('Keras 2 HDF5 model') : !keras3 ? l10n.t('Keras 2 HDF5 weights') : l10n.t('Keras 3 weights (.weights.h5)');
   return {
     format: 'keras',
@@ -245,7 +250,12 @@ async function readWeightsFile(inner: ByteSource, src: ByteSource, at: Omit<Weig
     // Layers and their classes from the model config (or, weights only, the file's layer groups).
     moduleTreeSource: 'config',
     metadata,
-    container: { layout, 'HDF5 superblock version': w.h5.superblockVersion, ...(model ? { model: `${model.className} ${model.name}`.trim() } : {}) },
+    container: {
+      layout,
+      'HDF5 superblock version': w.h5.superblockVersion,
+      ...(model ? { model: `${model.className} ${model.name}`.trim() } : {}),
+      'model.summary()': l10n.t('{0} params: {1} trainable, {2} non-trainable', total.toLocaleString('en-US'), trainable.toLocaleString('en-US'), (total - trainable).toLocaleString('en-US')),
+    },
     warnings,
   };
 }
