@@ -36,7 +36,16 @@ async function* inflate(parent: ByteSource, e: StorageEncoding): AsyncGenerator<
   const feed = (async () => {
     for await (const w of encodedWindows(parent, e)) {
       if (inflater.destroyed) return;
-      if (!inflater.write(w)) await new Promise<void>((resolve) => inflater.once('drain', resolve).once('close', resolve));
+      if (!inflater.write(w)) {
+        // Whichever comes first; the other listener goes too (a big member waits thousands of times).
+        await new Promise<void>((resolve) => {
+          const done = (): void => {
+            inflater.off('drain', done).off('close', done);
+            resolve();
+          };
+          inflater.on('drain', done).on('close', done);
+        });
+      }
     }
     inflater.end();
   })().catch((err: unknown) => inflater.destroy(err instanceof Error ? err : new Error(String(err))));

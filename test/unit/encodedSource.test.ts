@@ -1,6 +1,7 @@
 // The decoding sources of encoded storages (src/runtime/encodedSource.ts) on hermetic streams:
 // what they promise beyond the formats' fixtures (numpyReader.test.ts, onnx*.test.ts) — windows
 // that split a varint, reads behind the decoder, streams that end early or run long.
+import { randomBytes } from 'node:crypto';
 import { deflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { StorageEncoding, TensorSpec } from '../../src/core/modelIndex';
@@ -78,5 +79,24 @@ describe('encoded storages', () => {
     // Bytes that are not deflate.
     const junk = new MemoryByteSource(new Uint8Array(64).fill(0xff));
     await expect(readValues(junk, spec('float32', 4, 4, { kind: 'deflate', offset: 0, bytes: 64, skip: 0 }), { count: 4 })).rejects.toThrow(/cannot inflate the stored tensor/);
+  });
+
+  it('a stream of many read windows inflates to the same bytes and leaves no listeners behind', async () => {
+    // Incompressible: 12 MiB of compressed bytes are 12 read windows, each waiting for the inflater to drain.
+    const raw = randomBytes(12 << 20);
+    const stream = deflateRawSync(raw, { level: 1 });
+    const warnings: Error[] = [];
+    const onWarning = (w: Error): void => void warnings.push(w);
+    process.on('warning', onWarning);
+    try {
+      const t = spec('uint8', raw.length, 1, { kind: 'deflate', offset: 0, bytes: stream.length, skip: 0 });
+      const src = new MemoryByteSource(new Uint8Array(stream));
+      const tail = await readValues(src, t, { start: raw.length - 4, count: 4 });
+      expect([...tail]).toEqual([...raw.subarray(raw.length - 4)]);
+      await new Promise((r) => setImmediate(r));
+      expect(warnings.map((w) => w.name)).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
   });
 });
