@@ -168,6 +168,54 @@ export function variableNames(layer: KerasLayer, count: number): KerasVariable[]
   return Array.from({ length: count }, (_, i) => ({ name: `vars/${i}`, trainable: true }));
 }
 
+/**
+ * The recurrent layers' cells: Keras saves one at the layer's `cell` attribute
+ * (`layers/lstm/cell/vars`) and names it by class (keras/src/layers/rnn/lstm.py builds
+ * `LSTMCell(..., name="lstm_cell")`, its variables `kernel`, `recurrent_kernel`, `bias` per the
+ * layer's `use_bias`; gru.py, simple_rnn.py and conv_lstm.py the same).
+ */
+const CELLS: Record<string, { className: string; name: string }> = {
+  LSTM: { className: 'LSTMCell', name: 'lstm_cell' },
+  GRU: { className: 'GRUCell', name: 'gru_cell' },
+  SimpleRNN: { className: 'SimpleRNNCell', name: 'simple_rnn_cell' },
+  ConvLSTM1D: { className: 'ConvLSTMCell', name: 'conv_lstm_cell' },
+  ConvLSTM2D: { className: 'ConvLSTMCell', name: 'conv_lstm_cell' },
+  ConvLSTM3D: { className: 'ConvLSTMCell', name: 'conv_lstm_cell' },
+};
+
+/** A saveable Keras stores below a layer's own path (an RNN's cell): its name and class as Keras gives them, its variables. */
+export interface SubSaveable {
+  name: string;
+  className: string;
+  variables: KerasVariable[];
+}
+
+/** What a layer of a known class keeps at `<layer path>/<attr>` with `count` variables; undefined where not known. */
+export function subSaveable(layer: KerasLayer, attr: string, count: number): SubSaveable | undefined {
+  const cell = attr === 'cell' ? CELLS[layer.className] : undefined;
+  if (!cell) return undefined;
+  const variables = named('kernel', 'recurrent_kernel', flag(layer.config, 'use_bias') && 'bias');
+  return variables.length === count ? { ...cell, variables } : undefined;
+}
+
+const CLASS_BY_KEY = new Map(Object.keys(VARIABLES).map((c) => [toSnakeCase(c), c]));
+
+/**
+ * A built-in layer's class and variable names from its group in a Keras 3 weights file without a
+ * config: `_save_container_state` names the group by the class in snake case with a per-class
+ * counter (`conv2d_1`: Conv2D). Its variables as the class's default config makes them, or
+ * without a bias; undefined where neither gives `count` variables.
+ */
+export function layerFromKey(key: string, count: number): { className: string; variables: KerasVariable[] } | undefined {
+  const className = CLASS_BY_KEY.get(key.replace(/_\d+$/, ''));
+  if (className === undefined) return undefined;
+  for (const config of [{}, { use_bias: false }]) {
+    const variables = VARIABLES[className]!(config);
+    if (variables.length === count) return { className, variables };
+  }
+  return undefined;
+}
+
 /** Variable names Keras never trains, wherever they appear (a Keras 2 weight name's last part). */
 export const NON_TRAINABLE_NAMES: ReadonlySet<string> = new Set(['moving_mean', 'moving_variance']);
 

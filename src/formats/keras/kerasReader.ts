@@ -6,7 +6,7 @@ import { FormatError, type FormatReader, type ReaderContext } from '../formatRea
 import { ZipReader } from '../zip/zipReader';
 import { type AttributeValue, type Hdf5Dataset, Hdf5File } from './hdf5File';
 import { Hdf5Error } from './hdf5Messages';
-import { keras3Paths, type KerasModel, layersByName, ModuleTreeBuilder, NON_TRAINABLE_NAMES, optimizerClass, parseModelConfig, variableNames } from './kerasModel';
+import { keras3Paths, type KerasModel, layerFromKey, layersByName, ModuleTreeBuilder, NON_TRAINABLE_NAMES, optimizerClass, parseModelConfig, subSaveable, variableNames } from './kerasModel';
 import { datasetTensor, type TensorRole, type WeightsPlacement } from './kerasTensors';
 
 /** `config.json`/`metadata.json` and an `.h5`'s `model_config`: Keras configs are kilobytes to a few MB; 64 MiB (CWE-770). */
@@ -59,7 +59,7 @@ interface Walked {
 }
 
 /** A dataset's role and where it sorts: mapped ones in the config's order, the rest after, by path. */
-type Role = TensorRole & { order: number; depth: number };
+type Role = TensorRole & { order: number; depth: number; module?: { path: string; type: string } };
 type Roles = Map<string, Role>;
 
 /** `.kernel`, or `.weights[i]` where the name is positional or not one attribute. */
@@ -106,8 +106,6 @@ function keras2Roles(w: Walked, group: string, model: KerasModel | undefined): R
  */
 function keras3Roles(w: Walked, model: KerasModel | undefined): Roles {
   const roles: Roles = new Map();
-  if (!model) return roles;
-  const places = keras3Paths(model);
   const groups = new Map<string, Hdf5Dataset[]>();
   for (const ds of w.datasets) {
     const m = /^(?:(.*)\/)?vars\/(\d+)$/.exec(ds.path);
@@ -117,6 +115,8 @@ function keras3Roles(w: Walked, model: KerasModel | undefined): Roles {
     if (list) list.push(ds);
     else groups.set(group, [ds]);
   }
+  if (!model) return weightsOnlyRoles(groups);
+  const places = keras3Paths(model);
   const placeOrder = [...places.keys()];
   const placeIndex = new Map(placeOrder.map((p, i) => [p, i]));
   for (const [group, list] of groups) {
@@ -143,8 +143,43 @@ function keras3Roles(w: Walked, model: KerasModel | undefined): Roles {
       );
     } else {
       const rest = group.slice(owner.length + 1);
-      list.forEach((ds, i) => roles.set(ds.path, { name: `${base}/${rest}/vars/${i}`, kind: 'parameter', order: order + 5000 + i, depth: placed.names.length }));
+      const sub = subSaveable(placed.layer, rest, list.length);
+      list.forEach((ds, i) => {
+        if (!sub) return void roles.set(ds.path, { name: `${base}/${rest}/vars/${i}`, kind: 'parameter', order: order + 5000 + i, depth: placed.names.length });
+        // An RNN's cell: `lstm/lstm_cell/kernel` as Keras's variable path names it, reached as `.cell.kernel`.
+        const v = sub.variables[i]!;
+        const steps: PathStep[] = [...placed.steps, { kind: 'attr', name: rest }, ...varSteps(v.name, i)];
+        const module = { path: `${base}/${sub.name}`, type: sub.className };
+        roles.set(ds.path, { name: `${base}/${sub.name}/${v.name}`, kind: v.trainable ? 'parameter' : 'buffer', order: order + 5000 + i, depth: placed.names.length + 1, steps, module });
+      });
     }
+  }
+  return roles;
+}
+
+/**
+ * A Keras 3 `.weights.h5` has no config, but each layer's group is named by its class
+ * (`layers/conv2d_1/vars`): a built-in layer's variables get their names and kinds
+ * (`layers/batch_normalization/moving_mean`, a buffer), its module the class. Groups in path
+ * order, segment by segment (`conv2d` before `conv2d_1`); other groups keep their default roles.
+ */
+function weightsOnlyRoles(groups: ReadonlyMap<string, Hdf5Dataset[]>): Roles {
+  const roles: Roles = new Map();
+  const collator = new Intl.Collator('en', { numeric: true });
+  const bySegments = (a: string, b: string): number => {
+    const [x, y] = [a.split('/'), b.split('/')];
+    for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return collator.compare(x[i]!, y[i]!);
+    return x.length - y.length;
+  };
+  for (const group of [...groups.keys()].sort(bySegments)) {
+    const m = /^(?:.*\/)?layers\/([^/]+)$/.exec(group);
+    const list = groups.get(group)!;
+    const known = m && !isTrainingState(group) ? layerFromKey(m[1]!, list.length) : undefined;
+    if (!known) continue;
+    list.forEach((ds, i) => {
+      const v = known.variables[i]!;
+      roles.set(ds.path, { name: `${group}/${v.name}`, kind: v.trainable ? 'parameter' : 'buffer', order: roles.size, depth: group.split('/').length, module: { path: group, type: known.className } });
+    });
   }
   return roles;
 }
@@ -174,7 +209,7 @@ function assemble(w: Walked, roles: Roles, model: KerasModel | undefined, at: We
   const warnings = [...w.warnings];
   const tree = new ModuleTreeBuilder(model);
   if (!model) for (const name of layerNames) tree.addLayer(name);
-  const found: Array<{ t: RawTensor; order: number; depth: number }> = [];
+  const found: Array<{ t: RawTensor; order: number; depth: number; module?: Role['module'] }> = [];
   const collator = new Intl.Collator('en', { numeric: true });
   const rest = w.datasets.filter((ds) => !roles.has(ds.path)).sort((a, b) => collator.compare(a.path, b.path));
   const defaultRole = (ds: Hdf5Dataset, i: number): TensorRole & { order: number; depth: number } => {
@@ -189,12 +224,12 @@ function assemble(w: Walked, roles: Roles, model: KerasModel | undefined, at: We
     const role = roles.get(ds.path)!;
     const t = datasetTensor(kerasBfloat16(ds, w.attributes.get(ds.path)), role, at);
     if (typeof t === 'string') warnings.push(t);
-    else found.push({ t, order: role.order, depth: role.depth });
+    else found.push({ t, order: role.order, depth: role.depth, module: role.module });
   }
   found.sort((a, b) => a.order - b.order);
   const seen = new Set<string>();
   const tensors: RawTensor[] = [];
-  for (const { t, depth } of found) {
+  for (const { t, depth, module } of found) {
     if (seen.has(t.name)) {
       warnings.push(l10n.t("two datasets are named '{0}'; the second ({1}) is left out", t.name, String(t.details?.hdf5Path)));
       continue;
@@ -202,6 +237,7 @@ function assemble(w: Walked, roles: Roles, model: KerasModel | undefined, at: We
     seen.add(t.name);
     tensors.push(t);
     tree.add(t.name, t.kind === 'buffer', depth);
+    if (module) tree.setType(module.path, module.type);
   }
   return { tensors, tree, warnings };
 }
