@@ -140,14 +140,16 @@ describe(`Keras files real Keras ${expected.keras_version} wrote`, () => {
     const path = async (file: string, name: string): Promise<string | undefined> => (await openModel(join(DIR, file))).tensors.find((t) => t.name === name)?.path;
     expect(await path('functional_nested.keras', 'block/inner_bn/moving_mean')).toBe('functional_nested.layers[1].layers[1].moving_mean');
     expect(await path('functional_nested.keras', 'shared/kernel')).toBe('functional_nested.layers[2].kernel');
-    expect(await path('recurrent.keras', 'lstm/lstm_cell/recurrent_kernel')).toBe('recurrent.layers[1].cell.recurrent_kernel');
+    expect(await path('recurrent.keras', 'bidirectional/backward_lstm/lstm_cell/recurrent_kernel')).toBe('recurrent.layers[1].backward_layer.cell.recurrent_kernel');
+    expect(await path('recurrent.keras', 'gru/gru_cell/bias')).toBe('recurrent.layers[2].cell.bias');
     expect(await path('cnn.keras', 'optimizer/vars/3')).toBe('cnn.optimizer.variables[3]');
     expect(await path('cnn_legacy.h5', 'optimizer_weights/adam/iteration')).toBe('cnn_legacy.optimizer.weights[0]');
   });
 
-  it('the cells of recurrent layers are modules of their own class', async () => {
+  it("a Bidirectional's two layers and the recurrent layers' cells are modules of their own class", async () => {
     const tree = new Map(modules((await openModel(join(DIR, 'recurrent.keras'))).modules));
-    expect([tree.get('lstm/lstm_cell'), tree.get('gru/gru_cell')]).toEqual(['LSTMCell', 'GRUCell']);
+    const names = ['bidirectional/forward_lstm', 'bidirectional/forward_lstm/lstm_cell', 'bidirectional/backward_lstm', 'bidirectional/backward_lstm/lstm_cell', 'gru/gru_cell'];
+    expect(names.map((n) => tree.get(n))).toEqual(['LSTM', 'LSTMCell', 'LSTM', 'LSTMCell', 'GRUCell']);
   });
 
   it('metadata: the Keras version that wrote the file', async () => {

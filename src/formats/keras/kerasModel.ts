@@ -32,6 +32,8 @@ export interface KerasModel {
   layers: KerasLayer[];
   /** The optimizer's class, from Keras 3's `compile_config` or Keras 2's `training_config`. */
   optimizer?: string;
+  /** The whole model frozen (`trainable: false` in the root's config). */
+  frozen?: boolean;
 }
 
 /** `compile_config.optimizer.class_name` (Keras 3) or `optimizer_config.class_name` (Keras 2's training_config). */
@@ -65,6 +67,7 @@ export function parseModelConfig(json: unknown, what: string): KerasModel {
   const model: KerasModel = { className: json.class_name, name: typeof config.name === 'string' ? config.name : '', layers: layersOf(config, 0) ?? [] };
   const optimizer = optimizerClass(json);
   if (optimizer) model.optimizer = optimizer;
+  if (config.trainable === false) model.frozen = true;
   return model;
 }
 
@@ -89,26 +92,30 @@ export interface PlacedLayer {
   names: string[];
   /** How Python reaches it from the model: `.layers[1].layers[0]`. */
   steps: PathStep[];
+  /** `trainable: false` in its config or a container's: model.summary() counts its variables non-trainable. */
+  frozen: boolean;
 }
+
+const frozenIn = (config: Record<string, unknown>, parent: boolean): boolean => parent || config.trainable === false;
 
 /** Every layer by its names from the root joined with `/` (`block/inner_dense`). */
 export function layersByName(model: KerasModel | undefined): Map<string, PlacedLayer> {
   const out = new Map<string, PlacedLayer>();
-  const place = (className: string, layers: readonly KerasLayer[], names: readonly string[], steps: readonly PathStep[]): void => {
+  const place = (className: string, layers: readonly KerasLayer[], names: readonly string[], steps: readonly PathStep[], frozen: boolean): void => {
     modelLayers(className, layers).forEach((layer, i) => {
-      const placed: PlacedLayer = { layer, names: [...names, layer.name], steps: [...steps, { kind: 'attr', name: 'layers' }, { kind: 'key', key: i }] };
+      const placed: PlacedLayer = { layer, names: [...names, layer.name], steps: [...steps, { kind: 'attr', name: 'layers' }, { kind: 'key', key: i }], frozen: frozenIn(layer.config, frozen) };
       out.set(placed.names.join('/'), placed);
-      if (layer.layers) place(layer.className, layer.layers, placed.names, placed.steps);
+      if (layer.layers) place(layer.className, layer.layers, placed.names, placed.steps, placed.frozen);
     });
   };
-  if (model) place(model.className, model.layers, [], []);
+  if (model) place(model.className, model.layers, [], [], model.frozen === true);
   return out;
 }
 
 /** Every layer by its Keras 3 weights-file path (`_save_container_state` naming), nested models included. */
 export function keras3Paths(model: KerasModel): Map<string, PlacedLayer> {
   const out = new Map<string, PlacedLayer>();
-  const place = (className: string, layers: readonly KerasLayer[], prefix: string, names: readonly string[], steps: readonly PathStep[]): void => {
+  const place = (className: string, layers: readonly KerasLayer[], prefix: string, names: readonly string[], steps: readonly PathStep[], frozen: boolean): void => {
     const used = new Map<string, number>();
     for (const [i, layer] of modelLayers(className, layers).entries()) {
       let key = toSnakeCase(layer.className);
@@ -116,14 +123,14 @@ export function keras3Paths(model: KerasModel): Map<string, PlacedLayer> {
       used.set(key, n === undefined ? 0 : n + 1);
       if (n !== undefined) key = `${key}_${n + 1}`;
       const path = `${prefix}layers/${key}`;
-      const placed: PlacedLayer = { layer, names: [...names, layer.name], steps: [...steps, { kind: 'attr', name: 'layers' }, { kind: 'key', key: i }] };
+      const placed: PlacedLayer = { layer, names: [...names, layer.name], steps: [...steps, { kind: 'attr', name: 'layers' }, { kind: 'key', key: i }], frozen: frozenIn(layer.config, frozen) };
       out.set(path, placed);
       // Keras 2.13's `.keras` names the same container `_layer_checkpoint_dependencies`.
       out.set(path.replace(/(^|\/)layers\//g, '$1_layer_checkpoint_dependencies/'), placed);
-      if (layer.layers) place(layer.className, layer.layers, `${path}/`, placed.names, placed.steps);
+      if (layer.layers) place(layer.className, layer.layers, `${path}/`, placed.names, placed.steps, placed.frozen);
     }
   };
-  place(model.className, model.layers, '', [], []);
+  place(model.className, model.layers, '', [], [], model.frozen === true);
   return out;
 }
 
@@ -140,6 +147,8 @@ const named = (...names: Array<string | false>): KerasVariable[] => names.filter
  * Each class's variables in the order its `build()` creates them, trainable first as
  * `save_own_variables` stores them. Classes not listed keep positional names (`vars/0`).
  */
+const recurrent = (c: Record<string, unknown>): KerasVariable[] => named('kernel', 'recurrent_kernel', flag(c, 'use_bias') && 'bias');
+
 const VARIABLES: Record<string, (c: Record<string, unknown>) => KerasVariable[]> = {
   Dense: (c) => named('kernel', flag(c, 'use_bias') && 'bias'),
   EinsumDense: (c) => named('kernel', typeof c.bias_axes === 'string' && 'bias'),
@@ -158,6 +167,10 @@ const VARIABLES: Record<string, (c: Record<string, unknown>) => KerasVariable[]>
   LayerNormalization: (c) => named(flag(c, 'scale') && 'gamma', flag(c, 'center') && 'beta'),
   GroupNormalization: (c) => named(flag(c, 'scale') && 'gamma', flag(c, 'center') && 'beta'),
   // moving_mean and moving_variance are non-trainable: model.summary() counts them apart.
+  LSTMCell: recurrent,
+  GRUCell: recurrent,
+  SimpleRNNCell: recurrent,
+  ConvLSTMCell: recurrent,
   BatchNormalization: (c) => [...named(flag(c, 'scale') && 'gamma', flag(c, 'center') && 'beta'), { name: 'moving_mean', trainable: false }, { name: 'moving_variance', trainable: false }],
 };
 
@@ -171,8 +184,8 @@ export function variableNames(layer: KerasLayer, count: number): KerasVariable[]
 /**
  * The recurrent layers' cells: Keras saves one at the layer's `cell` attribute
  * (`layers/lstm/cell/vars`) and names it by class (keras/src/layers/rnn/lstm.py builds
- * `LSTMCell(..., name="lstm_cell")`, its variables `kernel`, `recurrent_kernel`, `bias` per the
- * layer's `use_bias`; gru.py, simple_rnn.py and conv_lstm.py the same).
+ * `LSTMCell(..., name="lstm_cell")` with the layer's `use_bias`; gru.py, simple_rnn.py and
+ * conv_lstm.py the same). A generic `RNN`'s config holds its cell's.
  */
 const CELLS: Record<string, { className: string; name: string }> = {
   LSTM: { className: 'LSTMCell', name: 'lstm_cell' },
@@ -183,19 +196,48 @@ const CELLS: Record<string, { className: string; name: string }> = {
   ConvLSTM3D: { className: 'ConvLSTMCell', name: 'conv_lstm_cell' },
 };
 
-/** A saveable Keras stores below a layer's own path (an RNN's cell): its name and class as Keras gives them, its variables. */
+/** A layer from a serialized one inside a config (`{class_name, config: {name}}`). */
+function layerOf(v: unknown): KerasLayer | undefined {
+  if (!isObject(v) || typeof v.class_name !== 'string') return undefined;
+  const config = isObject(v.config) ? v.config : {};
+  return typeof config.name === 'string' ? { name: config.name, className: v.class_name, config } : undefined;
+}
+
+/**
+ * What a layer keeps at one attribute that Keras saves as a saveable of its own: an RNN's `cell`,
+ * a Bidirectional's `forward_layer` and `backward_layer` (keras/src/layers/rnn/bidirectional.py:
+ * the configs `layer` and `backward_layer`; without the latter, the forward one renamed `backward_…`).
+ */
+function child(layer: KerasLayer, attr: string): KerasLayer | undefined {
+  const c = layer.config;
+  if (attr === 'cell') {
+    const cell = CELLS[layer.className];
+    return cell ? { ...cell, config: { use_bias: c.use_bias } } : layer.className === 'RNN' ? layerOf(c.cell) : undefined;
+  }
+  if (layer.className !== 'Bidirectional') return undefined;
+  const forward = layerOf(c.layer);
+  if (attr === 'forward_layer') return forward;
+  if (attr !== 'backward_layer') return undefined;
+  return layerOf(c.backward_layer) ?? (forward && { ...forward, name: `backward_${forward.name.replace(/^forward_/, '')}` });
+}
+
+/** A saveable below a layer's own path: the attributes down to it with their layers, and its variables. */
 export interface SubSaveable {
-  name: string;
-  className: string;
+  parts: Array<{ attr: string; layer: KerasLayer }>;
   variables: KerasVariable[];
 }
 
-/** What a layer of a known class keeps at `<layer path>/<attr>` with `count` variables; undefined where not known. */
-export function subSaveable(layer: KerasLayer, attr: string, count: number): SubSaveable | undefined {
-  const cell = attr === 'cell' ? CELLS[layer.className] : undefined;
-  if (!cell) return undefined;
-  const variables = named('kernel', 'recurrent_kernel', flag(layer.config, 'use_bias') && 'bias');
-  return variables.length === count ? { ...cell, variables } : undefined;
+/** What a layer keeps at `<layer path>/<attr path>` (`forward_layer/cell`) with `count` variables; undefined where not known. */
+export function subSaveable(layer: KerasLayer, attrPath: string, count: number): SubSaveable | undefined {
+  const parts: SubSaveable['parts'] = [];
+  let at: KerasLayer | undefined = layer;
+  for (const attr of attrPath.split('/')) {
+    at = at && child(at, attr);
+    if (!at) return undefined;
+    parts.push({ attr, layer: at });
+  }
+  const variables = VARIABLES[at!.className]?.(at!.config);
+  return variables && variables.length === count ? { parts, variables } : undefined;
 }
 
 const CLASS_BY_KEY = new Map(Object.keys(VARIABLES).map((c) => [toSnakeCase(c), c]));

@@ -59,7 +59,7 @@ interface Walked {
 }
 
 /** A dataset's role and where it sorts: mapped ones in the config's order, the rest after, by path. */
-type Role = TensorRole & { order: number; depth: number; module?: { path: string; type: string } };
+type Role = TensorRole & { order: number; depth: number; modules?: Array<{ path: string; type: string }> };
 type Roles = Map<string, Role>;
 
 /** `.kernel`, or `.weights[i]` where the name is positional or not one attribute. */
@@ -86,8 +86,8 @@ function keras2Roles(w: Walked, group: string, model: KerasModel | undefined): R
       const parts = name.split('/');
       let depth = 1;
       while (depth < parts.length - 1 && known.has(parts.slice(0, depth + 1).join('/'))) depth++;
-      const kind = NON_TRAINABLE_NAMES.has(parts[parts.length - 1]!) ? 'buffer' : 'parameter';
       const owner = known.get(parts.slice(0, depth).join('/'));
+      const kind = NON_TRAINABLE_NAMES.has(parts[parts.length - 1]!) || owner?.frozen ? 'buffer' : 'parameter';
       const role: Role = { name, kind, order: roles.size, depth };
       if (owner) role.steps = [...owner.steps, ...varSteps(parts.slice(depth).join('/'), i)];
       roles.set(`${prefix}${layer}/${weight}`, role);
@@ -139,18 +139,23 @@ function keras3Roles(w: Walked, model: KerasModel | undefined): Roles {
     if (exact) {
       const vars = variableNames(exact.layer, list.length);
       list.forEach((ds, i) =>
-        roles.set(ds.path, { name: `${base}/${vars[i]!.name}`, kind: vars[i]!.trainable ? 'parameter' : 'buffer', order: order + i, depth: placed.names.length, steps: [...placed.steps, ...varSteps(vars[i]!.name, i)] }),
+        roles.set(ds.path, { name: `${base}/${vars[i]!.name}`, kind: vars[i]!.trainable && !placed.frozen ? 'parameter' : 'buffer', order: order + i, depth: placed.names.length, steps: [...placed.steps, ...varSteps(vars[i]!.name, i)] }),
       );
     } else {
       const rest = group.slice(owner.length + 1);
       const sub = subSaveable(placed.layer, rest, list.length);
+      const frozen = placed.frozen || sub?.parts.some((p) => p.layer.config.trainable === false);
+      // Keras's order: a Bidirectional's forward layer before its backward one.
+      const at = order + 5000 + (sub?.parts.some((p) => p.attr === 'backward_layer') ? 1000 : 0);
       list.forEach((ds, i) => {
-        if (!sub) return void roles.set(ds.path, { name: `${base}/${rest}/vars/${i}`, kind: 'parameter', order: order + 5000 + i, depth: placed.names.length });
-        // An RNN's cell: `lstm/lstm_cell/kernel` as Keras's variable path names it, reached as `.cell.kernel`.
+        if (!sub) return void roles.set(ds.path, { name: `${base}/${rest}/vars/${i}`, kind: frozen ? 'buffer' : 'parameter', order: at + i, depth: placed.names.length });
+        // Named as Keras's variable paths name them (`lstm/lstm_cell/kernel`,
+        // `bidirectional/forward_lstm/lstm_cell/bias`), reached by attribute (`.forward_layer.cell.bias`).
         const v = sub.variables[i]!;
-        const steps: PathStep[] = [...placed.steps, { kind: 'attr', name: rest }, ...varSteps(v.name, i)];
-        const module = { path: `${base}/${sub.name}`, type: sub.className };
-        roles.set(ds.path, { name: `${base}/${sub.name}/${v.name}`, kind: v.trainable ? 'parameter' : 'buffer', order: order + 5000 + i, depth: placed.names.length + 1, steps, module });
+        const names = sub.parts.map((p) => p.layer.name);
+        const steps: PathStep[] = [...placed.steps, ...sub.parts.map((p): PathStep => ({ kind: 'attr', name: p.attr })), ...varSteps(v.name, i)];
+        const modules = sub.parts.map((p, k) => ({ path: [base, ...names.slice(0, k + 1)].join('/'), type: p.layer.className }));
+        roles.set(ds.path, { name: [base, ...names, v.name].join('/'), kind: v.trainable && !frozen ? 'parameter' : 'buffer', order: at + i, depth: placed.names.length + names.length, steps, modules });
       });
     }
   }
@@ -178,7 +183,7 @@ function weightsOnlyRoles(groups: ReadonlyMap<string, Hdf5Dataset[]>): Roles {
     if (!known) continue;
     list.forEach((ds, i) => {
       const v = known.variables[i]!;
-      roles.set(ds.path, { name: `${group}/${v.name}`, kind: v.trainable ? 'parameter' : 'buffer', order: roles.size, depth: group.split('/').length, module: { path: group, type: known.className } });
+      roles.set(ds.path, { name: `${group}/${v.name}`, kind: v.trainable ? 'parameter' : 'buffer', order: roles.size, depth: group.split('/').length, modules: [{ path: group, type: known.className }] });
     });
   }
   return roles;
@@ -209,7 +214,7 @@ function assemble(w: Walked, roles: Roles, model: KerasModel | undefined, at: We
   const warnings = [...w.warnings];
   const tree = new ModuleTreeBuilder(model);
   if (!model) for (const name of layerNames) tree.addLayer(name);
-  const found: Array<{ t: RawTensor; order: number; depth: number; module?: Role['module'] }> = [];
+  const found: Array<{ t: RawTensor; order: number; depth: number; modules?: Role['modules'] }> = [];
   const collator = new Intl.Collator('en', { numeric: true });
   const rest = w.datasets.filter((ds) => !roles.has(ds.path)).sort((a, b) => collator.compare(a.path, b.path));
   const defaultRole = (ds: Hdf5Dataset, i: number): TensorRole & { order: number; depth: number } => {
@@ -224,12 +229,12 @@ function assemble(w: Walked, roles: Roles, model: KerasModel | undefined, at: We
     const role = roles.get(ds.path)!;
     const t = datasetTensor(kerasBfloat16(ds, w.attributes.get(ds.path)), role, at);
     if (typeof t === 'string') warnings.push(t);
-    else found.push({ t, order: role.order, depth: role.depth, module: role.module });
+    else found.push({ t, order: role.order, depth: role.depth, modules: role.modules });
   }
   found.sort((a, b) => a.order - b.order);
   const seen = new Set<string>();
   const tensors: RawTensor[] = [];
-  for (const { t, depth, module } of found) {
+  for (const { t, depth, modules } of found) {
     if (seen.has(t.name)) {
       warnings.push(l10n.t("two datasets are named '{0}'; the second ({1}) is left out", t.name, String(t.details?.hdf5Path)));
       continue;
@@ -237,7 +242,7 @@ function assemble(w: Walked, roles: Roles, model: KerasModel | undefined, at: We
     seen.add(t.name);
     tensors.push(t);
     tree.add(t.name, t.kind === 'buffer', depth);
-    if (module) tree.setType(module.path, module.type);
+    for (const m of modules ?? []) tree.setType(m.path, m.type);
   }
   return { tensors, tree, warnings };
 }
