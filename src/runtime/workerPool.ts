@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 import type { StatsView, TensorSpec } from '../protocol/messages';
 import type { WorkerNotifications, WorkerRequests } from '../protocol/workerMessages';
 import { Rpc } from '../protocol/rpc';
+import { forEachAtOnce } from '../core/atOnce';
 import { assertSameFile, fileStamp } from './byteSource';
 import { chunkElementsOf, computeFastStats, fastPathOf, type StatsPassRunner } from './fastStats';
 import { broadcastOf, weightStats } from './stats';
@@ -28,6 +29,13 @@ interface PooledWorker {
 export interface RunOptions {
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
+}
+
+export interface StatsManyOptions extends RunOptions {
+  /** Histogram bins (default 256). */
+  bins?: number;
+  /** Each tensor's result (by its index in the request) as soon as it is known. */
+  onEach?: (index: number, result: StatsView | Error) => void;
 }
 
 /**
@@ -85,6 +93,27 @@ export class WorkerPool {
     await assertSameFile(params.tensor.location.file, before);
     if (key !== undefined) this.cache.set(key, result);
     return result;
+  }
+
+  /**
+   * Statistics of many tensors, results in input order (a tensor that fails gets its Error, the
+   * others go on). Small tensors are batched into few worker requests; big ones are split as
+   * `stats` splits them. `onEach` hears each result as it arrives (for progressive views).
+   */
+  async statsMany(tensors: readonly TensorSpec[], opts: StatsManyOptions = {}): Promise<(StatsView | Error)[]> {
+    const out = new Array<StatsView | Error>(tensors.length);
+    let done = 0;
+    await forEachAtOnce(tensors, this.size, async (tensor, i) => {
+      try {
+        out[i] = await this.stats({ tensor, ...(opts.bins !== undefined ? { bins: opts.bins } : {}) }, { signal: opts.signal });
+      } catch (e) {
+        if (opts.signal?.aborted) throw e;
+        out[i] = e instanceof Error ? e : new Error(String(e));
+      }
+      opts.onEach?.(i, out[i]!);
+      opts.onProgress?.(++done, tensors.length);
+    });
+    return out;
   }
 
   private async uncachedStats(params: WorkerRequests['stats']['params'], opts: RunOptions): Promise<StatsView> {
