@@ -7,11 +7,12 @@ import { findTies } from './model/ties';
 import { describeInit } from './model/init/describeInit';
 import { detectModelInit } from './model/init/detectModelInit';
 import type { ModelIndex } from './core/modelIndex';
-import { progressText, summaryJson } from './model/summaryExport';
+import { progressText, summaryJsonStreamed } from './model/summaryExport';
 import { trainingProgress } from './model/trainingState';
 import { UnknownParameterError, openWorkerPool, runStats } from './cliStats';
 import type { WorkerPool } from './runtime/workerPool';
 import { runDiff } from './cliDiff';
+import { writeJson } from './cliJson';
 import { runValues, ValuesUsageError } from './cliValues';
 import { bitsPerElement, isBlockDType, storageBytes, type DType } from './core/dtypes';
 
@@ -101,7 +102,10 @@ async function runVerb(verb: string, file: string, values: { json?: boolean; par
   for (const w of index.warnings) process.stderr.write(`warning: ${show(w)}\n`);
   for (const n of index.notes) process.stderr.write(`note: ${show(n)}\n`);
   if (verb === 'inspect') {
-    if (values.json) process.stdout.write(`${JSON.stringify(summaryJson(index), null, 1)}\n`);
+    if (values.json) {
+      writeJson(summaryJsonStreamed(index), 1, (text) => process.stdout.write(text));
+      process.stdout.write('\n');
+    }
     else {
       const progress = progressText(trainingProgress(index));
       process.stdout.write(`${show(index.file)} · ${index.format} · ${index.totalParameters.toLocaleString('en-US')} parameters${progress ? ` · ${progress}` : ''}\n`);

@@ -1,11 +1,10 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
-import { forEachAtOnce } from './core/atOnce';
 import { terminalText as show } from './core/displayText';
 import type { ModelIndex, TensorEntry } from './core/modelIndex';
 import type { StatsView } from './protocol/messages';
 import { FileByteSource } from './runtime/byteSource';
-import { computeTensorStats } from './runtime/stats';
+import { computeBatchStats } from './runtime/batchStats';
 import { WorkerPool } from './runtime/workerPool';
 
 /** A parameter name the file does not have: bad usage, not a bad file. */
@@ -52,41 +51,49 @@ export async function openWorkerPool(): Promise<WorkerPool | undefined> {
 }
 
 /**
- * Statistics for each tensor. With a pool, tensors run on its workers (a large one split across
- * all of them), as many at once as there are workers; without, inline in this thread.
+ * Statistics for each tensor, each handed to `emit` in tensor order as soon as it and those before
+ * it are known (so `stats` of 100,000 tensors streams its output instead of holding it). With a
+ * pool, small tensors go to its workers in batches and large ones split across all of them;
+ * without, they run inline in this thread, batched the same way.
  */
-export async function statsForTensors(tensors: readonly TensorEntry[], signal?: AbortSignal, pool?: WorkerPool): Promise<ParameterStatsJson[]> {
-  if (pool) {
-    const out = new Array<ParameterStatsJson>(tensors.length);
-    await forEachAtOnce(tensors, pool.size, async (t, i) => {
-      try {
-        out[i] = toJson(t, await pool.stats({ tensor: { dtype: t.dtype, shape: t.shape, location: t.location } }, { signal }));
-      } catch (e) {
-        if (signal?.aborted) throw e;
-        out[i] = failedJson(t, e);
-      }
-    });
-    return out;
-  }
-  const sources = new Map<string, FileByteSource>();
-  try {
-    const out: ParameterStatsJson[] = [];
-    for (const t of tensors) {
-      try {
-        let src = sources.get(t.location.file);
-        if (!src) sources.set(t.location.file, (src = await FileByteSource.open(t.location.file)));
-        const stats = await computeTensorStats(src, t, { signal });
-        // Numbers from a file rewritten while it was read could mix two versions.
-        await src.assertUnchanged();
-        out.push(toJson(t, stats));
-      } catch (e) {
-        if (signal?.aborted) throw e;
-        out.push(failedJson(t, e));
-      }
+export async function statsForTensors(tensors: readonly TensorEntry[], emit: (r: ParameterStatsJson, index: number) => void, signal?: AbortSignal, pool?: WorkerPool): Promise<void> {
+  const ready = new Map<number, ParameterStatsJson>();
+  let next = 0;
+  const settle = (i: number, r: StatsView | Error): void => {
+    const t = tensors[i]!;
+    ready.set(i, r instanceof Error ? failedJson(t, r) : toJson(t, r));
+    for (let j = ready.get(next); j !== undefined; j = ready.get(next)) {
+      ready.delete(next);
+      emit(j, next++);
     }
-    return out;
-  } finally {
-    await Promise.all([...sources.values()].map((s) => s.close().catch(() => undefined)));
+  };
+  const specs = tensors.map((t) => ({ dtype: t.dtype, shape: t.shape, location: t.location }));
+  if (pool) {
+    await pool.statsMany(specs, { signal, onEach: settle, discard: true });
+    return;
+  }
+  const byFile = new Map<string, number[]>();
+  tensors.forEach((t, i) => {
+    const list = byFile.get(t.location.file);
+    if (list) list.push(i);
+    else byFile.set(t.location.file, [i]);
+  });
+  for (const [file, members] of byFile) {
+    let src: FileByteSource;
+    try {
+      src = await FileByteSource.open(file);
+    } catch (e) {
+      for (const i of members) settle(i, e as Error);
+      continue;
+    }
+    try {
+      const results = await computeBatchStats(src, members.map((i) => specs[i]!), { signal });
+      // Numbers from a file rewritten while it was read could mix two versions.
+      const changed = await src.assertUnchanged().then(() => undefined, (e: Error) => e);
+      results.forEach((r, k) => settle(members[k]!, changed ?? ('stats' in r ? r.stats : new Error(r.error))));
+    } finally {
+      await src.close().catch(() => undefined);
+    }
   }
 }
 
@@ -120,10 +127,22 @@ export function formatStatsText(p: ParameterStatsJson): string {
 /** `stats` verb. */
 export async function runStats(index: ModelIndex, params: string[], json: boolean, pool?: WorkerPool): Promise<number> {
   const tensors = selectTensors(index, params);
-  const results = await statsForTensors(tensors, undefined, pool);
-  for (const r of results) if (r.error) process.stderr.write(`warning: ${show(r.name)}: ${show(r.error)}\n`);
-  if (json) process.stdout.write(`${JSON.stringify({ file: index.file, format: index.format, parameters: results })}\n`);
-  else process.stdout.write(`${results.map(formatStatsText).join('\n\n')}\n`);
+  // Written as it comes (one object per tensor, in order): memory stays flat however many tensors.
+  if (json) process.stdout.write(`${JSON.stringify({ file: index.file, format: index.format, parameters: [] }).slice(0, -2)}`);
+  let failed = 0;
+  await statsForTensors(
+    tensors,
+    (r, i) => {
+      if (r.error) {
+        failed++;
+        process.stderr.write(`warning: ${show(r.name)}: ${show(r.error)}\n`);
+      }
+      process.stdout.write(json ? `${i > 0 ? ',' : ''}${JSON.stringify(r)}` : `${i > 0 ? '\n\n' : ''}${formatStatsText(r)}`);
+    },
+    undefined,
+    pool,
+  );
+  process.stdout.write(json ? ']}\n' : '\n');
   // Nothing computed (every tensor failed: a corrupt or changing file, unsupported dtypes) is a failure.
-  return results.length > 0 && results.every((r) => r.error !== undefined) ? 1 : 0;
+  return tensors.length > 0 && failed === tensors.length ? 1 : 0;
 }

@@ -105,10 +105,21 @@ export function buildModelIndex(result: ReaderResult, file: string): ModelIndex 
 export const MAX_TREE_DEPTH = 1000;
 
 /** Without pickled modules, dotted names give the nesting (`0.block 1.0.bias`). */
+/** Modules with more children than this look them up in a Map; fewer are scanned. */
+const SCAN_CHILDREN = 8;
+
 function treeFromNames(tensors: readonly RawTensor[], rootName: string, paths: Map<string, string>): ModuleNode {
   const root: ModuleNode = { name: '', qualifiedName: '', type: null, path: rootName, children: [], parameters: [], parameterCount: 0 };
   // Children by name part, per module: no qualified-name string is built for a module that exists.
+  // A few children are scanned; a Map per module (135,000 of them in a big mixture of experts)
+  // would cost more memory than the tree itself.
   const childrenOf = new Map<ModuleNode, Map<string, ModuleNode>>();
+  const childOf = (node: ModuleNode, part: string): ModuleNode | undefined => {
+    const byName = childrenOf.get(node);
+    if (byName) return byName.get(part);
+    for (const c of node.children) if (c.name === part) return c;
+    return undefined;
+  };
   for (const t of tensors) {
     let parts = t.name.split('.');
     if (parts.length > MAX_TREE_DEPTH) parts = [...parts.slice(0, MAX_TREE_DEPTH - 1), parts.slice(MAX_TREE_DEPTH - 1).join('.')];
@@ -125,15 +136,15 @@ function treeFromNames(tensors: readonly RawTensor[], rootName: string, paths: M
         else stepsMatched = -1;
       }
       // An empty first part (`.w`) names the root itself: its qualified name is the root's ''.
-      let child = node === root && part === '' ? root : childrenOf.get(node)?.get(part);
+      let child = node === root && part === '' ? root : childOf(node, part);
       if (!child) {
         const q = node.qualifiedName ? `${node.qualifiedName}.${part}` : part;
         const path = byType ? childAccessByName(parentPath, part) : stepsMatched > 0 ? renderSteps(rootName, t.containerPath!.slice(0, stepsMatched)) : '';
         child = { name: part, qualifiedName: q, type: null, path, children: [], parameters: [], parameterCount: 0 };
-        let siblings = childrenOf.get(node);
-        if (!siblings) childrenOf.set(node, (siblings = new Map()));
-        siblings.set(part, child);
         node.children.push(child);
+        const siblings = childrenOf.get(node);
+        if (siblings) siblings.set(part, child);
+        else if (node.children.length > SCAN_CHILDREN) childrenOf.set(node, new Map(node.children.map((c) => [c.name, c])));
       }
       if (!child.path) pathKnown = false;
       node = child;

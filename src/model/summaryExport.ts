@@ -1,6 +1,7 @@
 import { markdownCode, markdownCodeBlock, markdownText } from '../core/displayText';
 import type { StatsView } from '../protocol/messages';
 import type { ModelIndex, ModuleNode, TensorEntry } from '../core/modelIndex';
+import { JsonList } from '../core/jsonList';
 import { printModuleTree } from './printTree';
 import { optimizerSlots, trainingProgress, type TrainingProgress } from './trainingState';
 import { BLOCK_LAYOUT, bitsPerElement, isBlockDType, storageBytes } from '../core/dtypes';
@@ -38,12 +39,17 @@ interface ModuleJson {
   path: string;
   parameterCount: number;
   sameAs?: string;
-  children: ModuleJson[];
+  children: ModuleJson[] | JsonList<ModuleNode, ModuleJson>;
   parameters: string[];
 }
 
-function moduleJson(m: ModuleNode): ModuleJson {
-  const out: ModuleJson = { name: m.name, type: m.type, path: m.path, parameterCount: m.parameterCount, children: m.children.map(moduleJson), parameters: m.parameters };
+/** Makes a JSON array: at once (`Array.map`), or item by item as it is written (`JsonList`). */
+type ListOf = <S, T>(items: readonly S[], map: (item: S) => T) => T[] | JsonList<S, T>;
+const eager: ListOf = (items, map) => items.map((x) => map(x));
+const lazy: ListOf = (items, map) => new JsonList(items, map);
+
+function moduleJson(m: ModuleNode, list: ListOf = eager): ModuleJson {
+  const out: ModuleJson = { name: m.name, type: m.type, path: m.path, parameterCount: m.parameterCount, children: list(m.children, (c) => moduleJson(c, list)), parameters: m.parameters };
   if (m.sameAs !== undefined) out.sameAs = m.sameAs;
   return out;
 }
@@ -60,11 +66,23 @@ function trainingJson(index: ModelIndex): Record<string, unknown> {
 }
 
 export function summaryJson(index: ModelIndex, stats?: StatsByName): unknown {
+  return summaryJsonWith(index, stats, eager);
+}
+
+/**
+ * The same document with its tensor rows and module children as `JsonList`s: `JSON.stringify`
+ * gives the same text, and a streaming writer makes each row only when it writes it.
+ */
+export function summaryJsonStreamed(index: ModelIndex, stats?: StatsByName): unknown {
+  return summaryJsonWith(index, stats, lazy);
+}
+
+function summaryJsonWith(index: ModelIndex, stats: StatsByName | undefined, list: ListOf): unknown {
   return {
     file: index.file,
     format: index.format,
     rootName: index.rootName,
-    parameters: index.tensors.map((t) => {
+    parameters: list(index.tensors, (t) => {
       const row: Record<string, unknown> = { name: t.name, dtype: t.dtype, shape: t.shape, path: t.path, kind: t.kind, count: t.count };
       // Block types: what the storage costs (Q4_K: 4.5 bits, 144 bytes per block of 256).
       if (isBlockDType(t.dtype)) row.storage = { bytes: storageBytes(t.dtype, t.count), blocks: t.count / BLOCK_LAYOUT[t.dtype].elements, bitsPerElement: bitsPerElement(t.dtype) };
@@ -73,7 +91,7 @@ export function summaryJson(index: ModelIndex, stats?: StatsByName): unknown {
       if (s) row.stats = statsJson(s);
       return row;
     }),
-    modules: moduleJson(index.modules),
+    modules: moduleJson(index.modules, list),
     moduleTreeSource: index.moduleTreeSource,
     totalParameters: index.totalParameters,
     ...(index.container ? { container: index.container } : {}),

@@ -9,6 +9,12 @@ export interface WorkerRequests {
   /** Parses a model file into its index (pickles can be megabytes: not on the host's thread). */
   index: { params: { file: string }; result: ModelIndex };
   stats: { params: { tensor: TensorSpec; bins?: number; progressToken?: number }; result: StatsView };
+  /**
+   * Statistics of many small tensors of one file (runtime/batchStats.ts), in request order; a
+   * tensor that fails gets its message. Progress counts tensors. The statistics come packed in
+   * one transferred Float64Array (batchStats.ts `packBatchResults`), `errors[i]` null for a success.
+   */
+  statsBatch: { params: { tensors: TensorSpec[]; bins?: number; progressToken?: number }; result: { packed: ArrayBuffer; errors: Array<string | null> } };
   heatmap: { params: HeatmapRequest & { tensor: TensorSpec; progressToken?: number }; result: HeatmapView };
   values: { params: { tensor: TensorSpec; slice: SliceIndex; rowStart: number; rowCount: number }; result: ValuesView };
   /** Init detection on a sample of the tensor. */
@@ -22,6 +28,9 @@ export interface WorkerRequests {
   /** How the values of two same-shape tensors differ (streams both; any files, formats and dtypes). */
   diff: { params: { a: TensorSpec; b: TensorSpec; chunkElements?: number; progressToken?: number }; result: TensorDiffView };
 }
+
+/** One tensor's statistics in a batch, or why they could not be computed. */
+export type BatchStatsResult = { stats: StatsView } | { error: string };
 
 export interface WorkerNotifications {
   [method: string]: unknown;

@@ -56,8 +56,28 @@ export async function countPatterns(chunks: AsyncIterable<RawChunk>, patterns: n
   return counts;
 }
 
+type PatternStats = MomentStats & { histogram: { min: number; max: number; counts: number[] } | null };
+
 /** Statistics and histc histogram of the multiset {values[p] × counts[p]}. */
-export function statsFromPatternCounts(counts: Float64Array, values: Float64Array, bins: number): MomentStats & { histogram: { min: number; max: number; counts: number[] } | null } {
+export function statsFromPatternCounts(counts: Float64Array, values: Float64Array, bins: number): PatternStats {
+  let n = 0;
+  for (let p = 0; p < counts.length; p++) if (counts[p] !== 0) n++;
+  const patterns = new Uint32Array(n);
+  const weights = new Float64Array(n);
+  for (let p = 0, i = 0; p < counts.length; p++) {
+    if (counts[p] === 0) continue;
+    patterns[i] = p;
+    weights[i++] = counts[p];
+  }
+  return statsFromPatternList(patterns, weights, values, bins);
+}
+
+/**
+ * The same from the patterns that occur, in ascending order, with their counts: a small tensor's
+ * few distinct patterns cost their number, not 65,536. The sums run in the same order as over
+ * dense counts, so both give the same bits.
+ */
+export function statsFromPatternList(patterns: ArrayLike<number>, weights: ArrayLike<number>, values: Float64Array, bins: number): PatternStats {
   let count = 0;
   let finite = 0;
   let zeros = 0;
@@ -67,10 +87,10 @@ export function statsFromPatternCounts(counts: Float64Array, values: Float64Arra
   let max = -Infinity;
   let sum = 0;
   let squares = 0;
-  for (let p = 0; p < counts.length; p++) {
-    const c = counts[p];
+  for (let i = 0; i < patterns.length; i++) {
+    const c = weights[i]!;
     if (c === 0) continue;
-    const v = values[p];
+    const v = values[patterns[i]!]!;
     count += c;
     if (v !== v) nan += c;
     else if (v === Infinity || v === -Infinity) inf += c;
@@ -91,9 +111,9 @@ export function statsFromPatternCounts(counts: Float64Array, values: Float64Arra
   let m2 = 0;
   const edges = histcEdges(min, max, bins);
   const histogram = new HistcCounter(edges, bins);
-  for (let p = 0; p < counts.length; p++) {
-    const c = counts[p];
-    const v = values[p];
+  for (let i = 0; i < patterns.length; i++) {
+    const c = weights[i]!;
+    const v = values[patterns[i]!]!;
     if (c === 0 || !Number.isFinite(v)) continue;
     m2 += c * (v - mean) * (v - mean);
     histogram.addWeighted(v, c);
@@ -111,4 +131,22 @@ export function statsFromPatternCounts(counts: Float64Array, values: Float64Arra
     absMax: Math.max(-min, max),
     histogram: { min: edges.min, max: edges.max, counts: histogram.counts() },
   };
+}
+
+/**
+ * The distinct patterns of a few 1- or 2-byte elements, ascending, with their counts: a sort
+ * instead of a 65,536-entry table, for tensors much smaller than the table.
+ */
+export function patternList(bits: Uint8Array | Uint16Array): { patterns: Uint32Array; weights: Float64Array } {
+  const sorted = bits.slice().sort();
+  let n = 0;
+  for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) n++;
+  const patterns = new Uint32Array(n);
+  const weights = new Float64Array(n);
+  let at = -1;
+  for (let i = 0; i < sorted.length; i++) {
+    if (i === 0 || sorted[i] !== sorted[i - 1]) patterns[++at] = sorted[i]!;
+    weights[at]! += 1;
+  }
+  return { patterns, weights };
 }

@@ -30,7 +30,8 @@ function checkRange(name: string, size: number, offset: number, length: number):
   }
 }
 
-class WindowSource implements ByteSource {
+/** A window of another source: offsets start at 0 and are checked against the window. */
+export class WindowSource implements ByteSource {
   constructor(
     private readonly parent: ByteSource,
     private readonly base: number,

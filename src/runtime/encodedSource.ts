@@ -1,7 +1,7 @@
 import * as l10n from '@vscode/l10n';
 import { createInflateRaw } from 'node:zlib';
 import type { StorageEncoding, TensorLocation, TensorSpec } from '../core/modelIndex';
-import type { ByteSource } from './byteSource';
+import { WindowSource, type ByteSource } from './byteSource';
 
 /**
  * Storages that are an encoding of the file's bytes (core `StorageEncoding`): a deflated `.npz`
@@ -206,25 +206,7 @@ class DecodedSource implements ByteSource {
 
   slice(offset: number, length: number): ByteSource {
     if (offset < 0 || length < 0 || offset + length > this.size) throw new RangeError(l10n.t('{0}: read of {1} bytes at offset {2} is past the end (size {3})', this.name, length, offset, this.size));
-    return new SliceOf(this, offset, length);
-  }
-}
-
-class SliceOf implements ByteSource {
-  constructor(
-    private readonly parent: ByteSource,
-    private readonly base: number,
-    readonly size: number,
-  ) {}
-  get name(): string {
-    return this.parent.name;
-  }
-  read(offset: number, length: number): Promise<Uint8Array> {
-    if (offset < 0 || length < 0 || offset + length > this.size) return Promise.reject(new RangeError(l10n.t('{0}: read of {1} bytes at offset {2} is past the end (size {3})', this.name, length, offset, this.size)));
-    return this.parent.read(this.base + offset, length);
-  }
-  slice(offset: number, length: number): ByteSource {
-    return new SliceOf(this.parent, this.base + offset, length);
+    return new WindowSource(this, offset, length);
   }
 }
 

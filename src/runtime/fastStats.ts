@@ -120,10 +120,14 @@ async function arenaBlockDecoder(arena: KernelArena, dtype: DType): Promise<InPl
 
 async function withArena<T>(kind: KernelKind | 'auto' | undefined, fn: (arena: KernelArena) => Promise<T>): Promise<T> {
   const arena = await KernelArena.acquire(kind);
+  let clean = false;
   try {
-    return await fn(arena);
+    const result = await fn(arena);
+    // Every pass flushes (and so clears) the tables it counts into before it returns.
+    clean = true;
+    return result;
   } finally {
-    KernelArena.release(arena);
+    KernelArena.release(arena, clean);
   }
 }
 

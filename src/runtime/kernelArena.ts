@@ -105,13 +105,17 @@ export class KernelArena {
     return new KernelArena(resolved, exports);
   }
 
-  /** Gives an arena back once nothing reads into it any more. */
-  static release(arena: KernelArena): void {
+  /**
+   * Gives an arena back once nothing reads into it any more. `clean`: the user flushed every table
+   * it counted into (a pass that ran to its end), so the 1.1 MiB of tables need no clearing, which
+   * would cost more than a small tensor's whole pass.
+   */
+  static release(arena: KernelArena, clean = false): void {
     let list = KernelArena.idle.get(arena.kernels.kind);
     if (!list) KernelArena.idle.set(arena.kernels.kind, (list = []));
     if (list.length < KernelArena.MAX_IDLE) {
       // Tables start clean for the next user.
-      new Uint32Array(arena.memory.buffer, 0, DATA / 4).fill(0);
+      if (!clean) new Uint32Array(arena.memory.buffer, 0, DATA / 4).fill(0);
       list.push(arena);
     }
   }

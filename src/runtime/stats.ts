@@ -1,13 +1,15 @@
 import * as l10n from '@vscode/l10n';
 import { throwIfAborted } from '../core/abort';
 import type { ByteSource } from './byteSource';
-import { assertRealDType } from './decode';
-import { streamElements, type TensorRef } from './elementStream';
+import { assertRealDType, type RealDType } from './decode';
+import { streamElements, streamRawChunks, type TensorRef } from './elementStream';
 import { computeFastStats, fastPathOf, localRunner } from './fastStats';
 import { DEFAULT_HISTOGRAM_BINS, HistcCounter, MAX_HISTOGRAM_BINS, histcEdges } from './histc';
 import { RunningStats } from './runningStats';
 import { elementBytes, isBlockDType } from '../core/dtypes';
-import { coversStorage, verifyStorageCrc } from './storageCrc';
+import { checkStorageCrc, coversStorage, verifyStorageCrc } from './storageCrc';
+import { patternList, patternValues, statsFromPatternList } from './bitPatternStats';
+import { crc32 } from './crc32';
 import { broadcastReduction, planView } from './tensorLayout';
 import { elementView } from './dequantizedView';
 import type { HistogramView, StatsView } from '../core/results';
@@ -37,6 +39,31 @@ function resolveBins(bins: number | undefined): number {
   const b = bins ?? DEFAULT_HISTOGRAM_BINS;
   if (!Number.isSafeInteger(b) || b < 1 || b > MAX_HISTOGRAM_BINS) throw new RangeError(l10n.t('bins must be an integer in 1..{0}, got {1}', MAX_HISTOGRAM_BINS, b));
   return b;
+}
+
+/**
+ * 1- and 2-byte tensors up to this many elements count their patterns by sorting them, not in a
+ * 65,536-entry table (whose flush and scan would cost ~0.3 ms a tensor: most of the time of a
+ * model of many small tensors). Same sums in the same order, so the same bits.
+ */
+export const SMALL_PATTERN_ELEMENTS = 8192;
+
+async function smallPatternStats(src: ByteSource, entry: TensorRef, numel: number, bins: number, signal?: AbortSignal): Promise<TensorStats> {
+  const { dtype, shape, location } = entry;
+  const wide = elementBytes(dtype) === 2;
+  const bits = wide ? new Uint16Array(numel) : new Uint8Array(numel);
+  const bytes = new Uint8Array(bits.buffer);
+  // The whole storage read: its zip record's CRC-32 is checked on these bytes (others were checked above).
+  let crc = location.crc32 !== undefined && coversStorage(entry) ? 0 : undefined;
+  let at = 0;
+  for await (const chunk of streamRawChunks(src, dtype, shape, location, { order: 'storage', signal })) {
+    bytes.set(chunk.bytes, at);
+    at += chunk.bytes.length;
+    if (crc !== undefined) crc = crc32(chunk.bytes, crc);
+  }
+  if (crc !== undefined) checkStorageCrc(location, crc);
+  const { patterns, weights } = patternList(bits);
+  return statsFromPatternList(patterns, weights, patternValues(dtype as RealDType)!, bins);
 }
 
 /**
@@ -112,6 +139,10 @@ export async function computeTensorStats(src: ByteSource, entry: TensorRef, opts
   // record; any other view (or dtype) reads the record once more, before any numbers are made.
   if (location.crc32 !== undefined && !(fastPathOf(dtype) && coversStorage(entry))) await verifyStorageCrc(src, location, opts.signal);
 
+  if (fastPathOf(dtype) === 'patterns') {
+    const numel = planView(shape, location, elementBytes(dtype), src.size, 'storage').numel;
+    if (numel <= SMALL_PATTERN_ELEMENTS) return smallPatternStats(src, entry, numel, bins, opts.signal);
+  }
   if (fastPathOf(dtype)) {
     // float32 through the moment/histogram kernels, 1- and 2-byte types by bit-pattern counts.
     const runner = localRunner(src, entry, { chunkElements: opts.chunkElements, signal: opts.signal, kernels: opts.kernels });

@@ -18,11 +18,15 @@ export class StatsCache {
   /** The key for `tensor` as the file is now, or undefined when the file cannot be stat'ed. */
   async keyFor(tensor: TensorSpec, bins: number | undefined): Promise<string | undefined> {
     try {
-      const st = await stat(tensor.location.file);
-      return JSON.stringify([tensor.location.file, st.size, st.mtimeMs, tensor.dtype, tensor.shape, tensor.location, bins ?? null]);
+      return this.keyAt(tensor.location.file, await stat(tensor.location.file), tensor, bins);
     } catch {
       return undefined;
     }
+  }
+
+  /** The key for `tensor` in `file` as it was when stat'ed (one stat for a batch of tensors). */
+  keyAt(file: string, st: { size: number; mtimeMs: number }, tensor: TensorSpec, bins: number | undefined): string {
+    return JSON.stringify([file, st.size, st.mtimeMs, tensor.dtype, tensor.shape, tensor.location, bins ?? null]);
   }
 
   get(key: string): StatsView | undefined {

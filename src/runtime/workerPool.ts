@@ -11,6 +11,7 @@ import { DEFAULT_HISTOGRAM_BINS } from './histc';
 import { StatsCache } from './statsCache';
 import { coversStorage } from './storageCrc';
 import type { StatsPassRequests } from '../protocol/workerMessages';
+import { batchable, forEachPackedResult } from './batchStats';
 
 type PoolRequests = WorkerRequests & StatsPassRequests;
 
@@ -36,6 +37,8 @@ export interface StatsManyOptions extends RunOptions {
   bins?: number;
   /** Each tensor's result (by its index in the request) as soon as it is known. */
   onEach?: (index: number, result: StatsView | Error) => void;
+  /** Keep no results (the promise resolves to an empty array): `onEach` has them all. */
+  discard?: boolean;
 }
 
 /**
@@ -43,6 +46,13 @@ export interface StatsManyOptions extends RunOptions {
  * whole (a split costs a round trip per worker and per pass, ~1 ms, worth it from a few MiB on).
  */
 const SPLIT_MIN_CHUNKS = 2;
+/**
+ * A statistics batch (statsMany) holds at most this many tensors or storage bytes: enough that the
+ * round trip is nothing per tensor, few enough that progress and cancellation stay prompt and that
+ * both workers get work on a model of a few hundred small tensors.
+ */
+const BATCH_MAX_TENSORS = 1024;
+const BATCH_MAX_BYTES = 16 << 20;
 
 /**
  * A few worker threads (one per core by default) that run tensor kernels, so the extension host's
@@ -101,19 +111,81 @@ export class WorkerPool {
    * `stats` splits them. `onEach` hears each result as it arrives (for progressive views).
    */
   async statsMany(tensors: readonly TensorSpec[], opts: StatsManyOptions = {}): Promise<(StatsView | Error)[]> {
+    if (this.disposed) throw new Error('worker pool is disposed');
     const out = new Array<StatsView | Error>(tensors.length);
     let done = 0;
-    await forEachAtOnce(tensors, this.size, async (tensor, i) => {
-      try {
-        out[i] = await this.stats({ tensor, ...(opts.bins !== undefined ? { bins: opts.bins } : {}) }, { signal: opts.signal });
-      } catch (e) {
-        if (opts.signal?.aborted) throw e;
-        out[i] = e instanceof Error ? e : new Error(String(e));
-      }
-      opts.onEach?.(i, out[i]!);
+    const settle = (i: number, r: StatsView | Error): void => {
+      if (!opts.discard) out[i] = r;
+      opts.onEach?.(i, r);
       opts.onProgress?.(++done, tensors.length);
+    };
+    // Small tensors go in batches per file, in file order; the others one by one (split).
+    const byFile = new Map<string, number[]>();
+    const alone: number[] = [];
+    tensors.forEach((t, i) => {
+      if (!batchable(t) || this.shouldSplit(t)) return alone.push(i);
+      const list = byFile.get(t.location.file);
+      if (list) list.push(i);
+      else byFile.set(t.location.file, [i]);
     });
-    return out;
+    const units: Array<() => Promise<void>> = [];
+    for (const [file, members] of byFile) {
+      members.sort((a, b) => tensors[a]!.location.storageOffset - tensors[b]!.location.storageOffset || a - b);
+      let batch: number[] = [];
+      let bytes = 0;
+      const flush = (): void => {
+        const these = batch;
+        if (these.length > 0) units.push(() => this.statsBatch(file, these, tensors, opts, settle));
+        batch = [];
+        bytes = 0;
+      };
+      for (const i of members) {
+        batch.push(i);
+        bytes += tensors[i]!.location.storageBytes;
+        if (batch.length >= BATCH_MAX_TENSORS || bytes >= BATCH_MAX_BYTES) flush();
+      }
+      flush();
+    }
+    for (const i of alone) {
+      units.push(async () => {
+        try {
+          settle(i, await this.stats({ tensor: tensors[i]!, ...(opts.bins !== undefined ? { bins: opts.bins } : {}) }, { signal: opts.signal }));
+        } catch (e) {
+          if (opts.signal?.aborted) throw e;
+          settle(i, e instanceof Error ? e : new Error(String(e)));
+        }
+      });
+    }
+    await forEachAtOnce(units, this.size, (unit) => unit());
+    return opts.discard ? [] : out;
+  }
+
+  /** One batch of small tensors of `file` on one worker, answered from the cache where it can be. */
+  private async statsBatch(file: string, members: number[], tensors: readonly TensorSpec[], opts: StatsManyOptions, settle: (i: number, r: StatsView | Error) => void): Promise<void> {
+    const before = await fileStamp(file);
+    const keys = members.map((i) => (before ? this.cache.keyAt(file, before, tensors[i]!, opts.bins) : undefined));
+    const todo: number[] = [];
+    members.forEach((i, j) => {
+      const cached = keys[j] === undefined ? undefined : this.cache.get(keys[j]!);
+      if (cached) settle(i, cached);
+      else todo.push(j);
+    });
+    if (todo.length === 0) return;
+    let packed: { packed: ArrayBuffer; errors: Array<string | null> };
+    try {
+      packed = await this.request('statsBatch', { tensors: todo.map((j) => tensors[members[j]!]!), ...(opts.bins !== undefined ? { bins: opts.bins } : {}) }, { signal: opts.signal });
+      await assertSameFile(file, before);
+    } catch (e) {
+      if (opts.signal?.aborted) throw e;
+      const err = e instanceof Error ? e : new Error(String(e));
+      for (const j of todo) settle(members[j]!, err);
+      return;
+    }
+    forEachPackedResult(packed.packed, packed.errors, (k, r) => {
+      const j = todo[k]!;
+      if (!(r instanceof Error) && keys[j] !== undefined) this.cache.set(keys[j]!, r);
+      settle(members[j]!, r);
+    });
   }
 
   private async uncachedStats(params: WorkerRequests['stats']['params'], opts: RunOptions): Promise<StatsView> {

@@ -4,6 +4,7 @@ import type { WorkerNotifications, WorkerRequests } from '../protocol/workerMess
 import { Rpc } from '../protocol/rpc';
 import { openModel } from '../model/openModel';
 import { withFileSource } from '../runtime/byteSource';
+import { computeBatchStats, packBatchResults } from '../runtime/batchStats';
 import { f32HistogramOfRange, f32MomentsOfRange, patternCountsOfRange } from '../runtime/fastStats';
 import type { StatsPassRequests } from '../protocol/workerMessages';
 import { registerDiffHandlers } from './diffHandlers';
@@ -52,6 +53,14 @@ function progressFor(token: number | undefined): ((done: number, total: number) 
 
 rpc.handle('index', (p, ctx) => openModel(p.file, { signal: ctx.signal }));
 rpc.handle('stats', (p, ctx) => withFile(p.tensor.location.file, (src) => statsKernel(src, p.tensor, p.bins, ctx.signal, progressFor(p.progressToken))));
+rpc.handle('statsBatch', (p, ctx) =>
+  withFile(p.tensors[0]?.location.file ?? '', async (src) => {
+    if (p.tensors.some((t) => t.location.file !== src.name)) throw new Error('a statistics batch must read one file');
+    const report = progressFor(p.progressToken);
+    let done = 0;
+    return packBatchResults(await computeBatchStats(src, p.tensors, { bins: p.bins, signal: ctx.signal, onEach: report && (() => report(++done, p.tensors.length)) }));
+  }),
+);
 rpc.handle('heatmap', (p, ctx) => withFile(p.tensor.location.file, (src) => heatmapKernel(src, p.tensor, p, ctx.signal, progressFor(p.progressToken))));
 // One range of a tensor the pool split across its workers.
 const rangeProgress = (token: number | undefined, count: number) => {
