@@ -69,7 +69,7 @@ export async function statsForTensors(tensors: readonly TensorEntry[], emit: (r:
   };
   const specs = tensors.map((t) => ({ dtype: t.dtype, shape: t.shape, location: t.location }));
   if (pool) {
-    await pool.statsMany(specs, { signal, onEach: settle, discard: true });
+    await pool.statsMany(specs, { signal, onEach: settle, discard: true, cache: false });
     return;
   }
   const byFile = new Map<string, number[]>();

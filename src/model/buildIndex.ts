@@ -22,16 +22,28 @@ function countsAsParameter(t: RawTensor): boolean {
  * (`regionOf[i]` is -1 for buffers and optimizer state); `regionCount[r]` is region r's elements.
  */
 function numberRegions(tensors: readonly RawTensor[]): { regionOf: Int32Array; regionCount: number[] } {
-  const ids = new Map<string, number>();
+  // By storage first: a storage held by one tensor (every safetensors tensor) is its own region
+  // without a key string; the full region key is built only for storages that several tensors view.
+  const byStorage = new Map<string, Map<string, { first: number; full?: Map<string, number> }>>();
   const regionOf = new Int32Array(tensors.length).fill(-1);
   const regionCount: number[] = [];
   for (let i = 0; i < tensors.length; i++) {
     const t = tensors[i]!;
     if (!countsAsParameter(t)) continue;
+    let inFile = byStorage.get(t.location.file);
+    if (!inFile) byStorage.set(t.location.file, (inFile = new Map()));
+    const seen = inFile.get(t.location.storageKey);
+    if (!seen) {
+      inFile.set(t.location.storageKey, { first: i });
+      regionOf[i] = regionCount.length;
+      regionCount.push(elementCount(t.shape));
+      continue;
+    }
+    seen.full ??= new Map([[storageRegionKey(tensors[seen.first]!), regionOf[seen.first]!]]);
     const k = storageRegionKey(t);
-    let r = ids.get(k);
+    let r = seen.full.get(k);
     if (r === undefined) {
-      ids.set(k, (r = regionCount.length));
+      seen.full.set(k, (r = regionCount.length));
       regionCount.push(elementCount(t.shape));
     }
     regionOf[i] = r;
@@ -114,30 +126,35 @@ function treeFromNames(tensors: readonly RawTensor[], rootName: string, paths: M
   // A few children are scanned; a Map per module (135,000 of them in a big mixture of experts)
   // would cost more memory than the tree itself.
   const childrenOf = new Map<ModuleNode, Map<string, ModuleNode>>();
-  const childOf = (node: ModuleNode, part: string): ModuleNode | undefined => {
+  // The child named by `name`'s characters [from, end): a few children are compared in place, so
+  // no string is cut from the name for a module that exists (names of 100,000 tensors, 8 parts each).
+  const childAt = (node: ModuleNode, name: string, from: number, end: number): ModuleNode | undefined => {
     const byName = childrenOf.get(node);
-    if (byName) return byName.get(part);
-    for (const c of node.children) if (c.name === part) return c;
+    if (byName) return byName.get(name.slice(from, end));
+    for (const c of node.children) if (c.name.length === end - from && name.startsWith(c.name, from)) return c;
     return undefined;
   };
   for (const t of tensors) {
-    let parts = t.name.split('.');
-    if (parts.length > MAX_TREE_DEPTH) parts = [...parts.slice(0, MAX_TREE_DEPTH - 1), parts.slice(MAX_TREE_DEPTH - 1).join('.')];
+    const name = t.name;
     let node = root;
     let pathKnown = !t.containerPath;
     // In containers, a block is a real object only while its name part is one subscript step.
     let stepsMatched = 0;
-    for (let p = 0; p < parts.length - 1; p++) {
-      const part = parts[p]!;
+    // Module parts end at each dot, at most MAX_TREE_DEPTH - 1 of them; the rest is the leaf's name.
+    let from = 0;
+    for (let depth = 0; depth < MAX_TREE_DEPTH - 1; depth++) {
+      const dot = name.indexOf('.', from);
+      if (dot < 0) break;
       const parentPath = node.path;
       const byType = pathKnown;
       if (!pathKnown) {
-        if (t.containerPath && stepsMatched >= 0 && stepName(t.containerPath[stepsMatched]) === part) stepsMatched++;
+        if (t.containerPath && stepsMatched >= 0 && stepName(t.containerPath[stepsMatched]) === name.slice(from, dot)) stepsMatched++;
         else stepsMatched = -1;
       }
       // An empty first part (`.w`) names the root itself: its qualified name is the root's ''.
-      let child = node === root && part === '' ? root : childOf(node, part);
+      let child = node === root && dot === from ? root : childAt(node, name, from, dot);
       if (!child) {
+        const part = name.slice(from, dot);
         const q = node.qualifiedName ? `${node.qualifiedName}.${part}` : part;
         const path = byType ? childAccessByName(parentPath, part) : stepsMatched > 0 ? renderSteps(rootName, t.containerPath!.slice(0, stepsMatched)) : '';
         child = { name: part, qualifiedName: q, type: null, path, children: [], parameters: [], parameterCount: 0 };
@@ -148,9 +165,10 @@ function treeFromNames(tensors: readonly RawTensor[], rootName: string, paths: M
       }
       if (!child.path) pathKnown = false;
       node = child;
+      from = dot + 1;
     }
-    node.parameters.push(t.name);
-    if (!t.containerPath && node.path) paths.set(t.name, attrAccess(node.path, parts[parts.length - 1]!));
+    node.parameters.push(name);
+    if (!t.containerPath && node.path) paths.set(name, attrAccess(node.path, name.slice(from)));
   }
   return root;
 }

@@ -39,6 +39,11 @@ export interface StatsManyOptions extends RunOptions {
   onEach?: (index: number, result: StatsView | Error) => void;
   /** Keep no results (the promise resolves to an empty array): `onEach` has them all. */
   discard?: boolean;
+  /**
+   * Read and fill the pool's statistics cache (default true). A one-off pass over every tensor (the
+   * CLI) says false: 100,000 results going through a 2,000-entry cache are old-generation garbage.
+   */
+  cache?: boolean;
 }
 
 /**
@@ -52,6 +57,12 @@ const SPLIT_MIN_CHUNKS = 2;
  * both workers get work on a model of a few hundred small tensors.
  */
 const BATCH_MAX_TENSORS = 1024;
+/**
+ * A worker's young generation. Tensor bytes live in WebAssembly memory, not the JS heap, so the
+ * default (48 MB, grown by the garbage a batch of small tensors makes) was memory for nothing:
+ * 8 MB took ~40 MB off each worker on 100,000 tensors, at no measurable cost in time.
+ */
+const WORKER_YOUNG_GENERATION_MB = 8;
 const BATCH_MAX_BYTES = 16 << 20;
 
 /**
@@ -163,7 +174,7 @@ export class WorkerPool {
   /** One batch of small tensors of `file` on one worker, answered from the cache where it can be. */
   private async statsBatch(file: string, members: number[], tensors: readonly TensorSpec[], opts: StatsManyOptions, settle: (i: number, r: StatsView | Error) => void): Promise<void> {
     const before = await fileStamp(file);
-    const keys = members.map((i) => (before ? this.cache.keyAt(file, before, tensors[i]!, opts.bins) : undefined));
+    const keys = members.map((i) => (before && opts.cache !== false ? this.cache.keyAt(file, before, tensors[i]!, opts.bins) : undefined));
     const todo: number[] = [];
     members.forEach((i, j) => {
       const cached = keys[j] === undefined ? undefined : this.cache.get(keys[j]!);
@@ -253,7 +264,7 @@ export class WorkerPool {
   }
 
   private spawn(): PooledWorker {
-    const worker = new Worker(this.workerScript, { workerData: { l10nBundle: this.l10nBundle } satisfies TensorWorkerData });
+    const worker = new Worker(this.workerScript, { workerData: { l10nBundle: this.l10nBundle } satisfies TensorWorkerData, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
     // A worker must not keep the process (the CLI, a test) alive on its own.
     worker.unref();
     const rpc = new Rpc<PoolRequests, WorkerNotifications>({
