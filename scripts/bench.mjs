@@ -3,10 +3,11 @@
 // page-cached file against raw reads and NumPy, plus `inspect` of a 7B-shaped sharded model and of
 // files holding 150,000 small tensors (safetensors and a PyTorch zip) against a plain read.
 // Then GGUF: dequantization + statistics of a big Q4_K and a big Q8_0 tensor against NumPy with
-// llama.cpp's gguf-py (scripts/bench/gguf.mjs).
+// llama.cpp's gguf-py (scripts/bench/gguf.mjs). Then issue 14's targets on tensor count: a 100,000-tensor
+// safetensors, a Llama-2-70B-shaped sharded model, a 2,000-tensor .pt (scripts/bench/scale.mjs).
 // Not a test: it prints a table (see docs/performance.md). Needs `npm run build` first.
 //
-//   node scripts/bench.mjs [--gib N] [--runs N] [--keep] [--dir DIR] [--gguf-mib N] [--only gguf|safetensors]
+//   node scripts/bench.mjs [--gib N] [--runs N] [--keep] [--dir DIR] [--gguf-mib N] [--only gguf|safetensors|scale] [--tensors N]
 /* global console, process, Buffer, performance, WebAssembly -- Node globals (eslint.config.mjs gives scripts/ no environment) */
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
@@ -15,10 +16,11 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchGguf, ggufTable } from './bench/gguf.mjs';
+import { benchScale, scaleTable } from './bench/scale.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const cli = join(root, 'dist', 'cli.js');
-const { values: args } = parseArgs({ options: { gib: { type: 'string', default: '1' }, runs: { type: 'string', default: '3' }, keep: { type: 'boolean' }, dir: { type: 'string' }, 'gguf-mib': { type: 'string', default: '64' }, only: { type: 'string' } } });
+const { values: args } = parseArgs({ options: { gib: { type: 'string', default: '1' }, runs: { type: 'string', default: '3' }, keep: { type: 'boolean' }, dir: { type: 'string' }, 'gguf-mib': { type: 'string', default: '64' }, only: { type: 'string' }, tensors: { type: 'string', default: '100000' } } });
 const GIB = Number(args.gib);
 const RUNS = Number(args.runs);
 if (!existsSync(cli) || !existsSync(join(root, 'dist', 'kernels.wasm'))) {
@@ -285,6 +287,13 @@ const bytes = Math.round(GIB * 2 ** 30);
 const rows = [];
 console.log(`bench: ${GIB} GiB files in ${dir}, best of ${RUNS}; ${availableParallelism()} cores, ${process.version}`);
 let ggufRows = [];
+if (args.only === 'scale') {
+  console.log(`scale: ${args.tensors} tensors`);
+  const scaleRows = await benchScale({ root, cli, dir, runs: RUNS, tensors: Number(args.tensors), log: (m) => console.log(m) });
+  console.log(`\n${scaleTable(scaleRows, fmt)}`);
+  if (!args.keep && !args.dir) rmSync(dir, { recursive: true, force: true });
+  process.exit(0);
+}
 if (args.only !== 'safetensors') {
   console.log(`GGUF: ${args['gguf-mib']} MiB of blocks per tensor`);
   ggufRows = benchGguf({ root, cli, dir, runs: RUNS, targetBytes: Number(args['gguf-mib']) * 2 ** 20, timed, best, fmt, log: (m) => console.log(m) });
@@ -360,5 +369,8 @@ console.log('|---|---|---|---|---|---|');
 for (const m of many) {
   console.log(`| ${m.count.toLocaleString('en-US')} × float32[4], ${m.label} | ${fmt(m.size / 2 ** 20, 1)} MiB | ${fmt(m.ours.seconds, 2)} s | ${fmt(m.baseline.seconds, 2)} s | ${fmt(m.ours.seconds / m.baseline.seconds, 1)}× | ${fmt(m.ours.rssMB, 0)} MB |`);
 }
+console.log('scale (issue 14):');
+const scaleRows = await benchScale({ root, cli, dir, runs: RUNS, tensors: Number(args.tensors), log: (m) => console.log(m) });
+console.log(`\n${scaleTable(scaleRows, fmt)}`);
 if (ggufRows.length) console.log(`\n${ggufTable(ggufRows, fmt)}`);
 if (!args.keep && !args.dir) rmSync(dir, { recursive: true, force: true });
