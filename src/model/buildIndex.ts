@@ -52,7 +52,7 @@ function numberRegions(tensors: readonly RawTensor[]): { regionOf: Int32Array; r
 }
 
 /** Adds access paths, the module tree and counts to what a reader found. */
-export function buildModelIndex(result: ReaderResult, file: string): ModelIndex {
+export function buildModelIndex(result: ReaderResult, file: string, opts: { tree?: boolean } = {}): ModelIndex {
   const rootName = rootNameForFile(file);
   // A name met twice stands for its first tensor (as everywhere a name is looked up).
   const byName = new Map<string, number>();
@@ -63,7 +63,9 @@ export function buildModelIndex(result: ReaderResult, file: string): ModelIndex 
   const paths = new Map<string, string>();
   let modules: ModuleNode;
 
-  if (result.moduleTree) {
+  if (opts.tree === false) {
+    modules = { name: '', qualifiedName: '', type: null, path: rootName, children: [], parameters: [], parameterCount: 0 };
+  } else if (result.moduleTree) {
     const firstPlace = new Map<number, string>();
     const convert = (raw: RawModule, name: string, qualifiedName: string, path: string): ModuleNode => {
       const sameAs = raw.id === null ? undefined : firstPlace.get(raw.id);
@@ -88,13 +90,15 @@ export function buildModelIndex(result: ReaderResult, file: string): ModelIndex 
   } else {
     modules = treeFromNames(result.tensors, rootName, paths);
   }
-  for (const t of result.tensors) if (t.containerPath) paths.set(t.name, renderSteps(rootName, t.containerPath));
+  if (opts.tree !== false) for (const t of result.tensors) if (t.containerPath) paths.set(t.name, renderSteps(rootName, t.containerPath));
 
   // The reader's tensors become the index's entries in place (the result is the reader's gift to
   // this function alone): a copy of 100,000 of them was 35 MB more at the peak of opening a file.
   // One object listed twice by a reader gets a copy the second time.
   const tensors: TensorEntry[] = result.tensors.map((t) => Object.assign('path' in t ? { ...t } : t, { path: paths.get(t.name) ?? '', count: elementCount(t.shape) }));
-  fillCounts(modules, byName, regions);
+  const totalParameters = regions.regionCount.reduce((a, b) => a + b, 0);
+  if (opts.tree === false) modules.parameterCount = totalParameters;
+  else fillCounts(modules, byName, regions);
   return {
     file,
     format: result.format,
@@ -102,7 +106,7 @@ export function buildModelIndex(result: ReaderResult, file: string): ModelIndex 
     tensors,
     modules,
     moduleTreeSource: result.moduleTree ? (result.moduleTreeSource ?? 'pickle') : 'names',
-    totalParameters: regions.regionCount.reduce((a, b) => a + b, 0),
+    totalParameters,
     metadata: result.metadata,
     ...(result.metadataTypes ? { metadataTypes: result.metadataTypes } : {}),
     ...(result.container ? { container: result.container } : {}),

@@ -9,6 +9,12 @@ import type { ModelIndex } from '../core/modelIndex';
 
 export interface OpenModelOptions {
   signal?: AbortSignal;
+  /**
+   * false: tensors and counts only, without the module tree and access paths (an empty root,
+   * paths ''): for a pass over every tensor's bytes (`paramscope stats`), where the tree of a big
+   * mixture of experts would be half the index's memory and never shown.
+   */
+  tree?: boolean;
 }
 
 /** Reads a model file's index (names, shapes, locations, tree); tensor bytes stay on disk. */
@@ -34,7 +40,7 @@ export async function openModel(path: string, opts: OpenModelOptions = {}): Prom
   try {
     const reader = await selectReader(file, src);
     const result = await reader.open(src, ctx);
-    return buildModelIndex(result, file);
+    return buildModelIndex(result, file, { tree: opts.tree });
   } finally {
     await Promise.all([src, ...siblings].map((s) => s.close().catch(() => undefined)));
   }
