@@ -41,6 +41,7 @@ export interface ParamScopeApi {
 
 /** Composition root: construct, register, and hand every disposable to the context. */
 export function activate(context: vscode.ExtensionContext): ParamScopeApi {
+  const activated = Date.now();
   localizeCore(vscode.l10n.bundle);
   const log = vscode.window.createOutputChannel('ParamScope', { log: true });
   const pool = new WorkerPool(vscode.Uri.joinPath(context.extensionUri, 'dist', 'tensorWorker.js').fsPath, undefined, vscode.l10n.bundle);
@@ -83,6 +84,7 @@ export function activate(context: vscode.ExtensionContext): ParamScopeApi {
     registerExportSummaryCommand(registry, tensors),
   );
   log.info('ParamScope activated');
+  log.info(`timing: activate ${Date.now() - activated} ms`);
   return { registry, tree, treeView, panels, initReports, ties, bindings, diffs, statusBar };
 }
 

@@ -139,9 +139,11 @@ export class ModelRegistry implements vscode.Disposable {
   }
 
   private async scan(): Promise<void> {
+    const started = Date.now();
     const cfg = vscode.workspace.getConfiguration('paramscope');
     const exclude = cfg.get<string>('exclude') || DEFAULT_EXCLUDE;
     const found = await vscode.workspace.findFiles(this.includeGlob(), exclude, MAX_MODEL_FILES);
+    const searched = Date.now();
     const keep = new Set<string>();
     const models = found.filter((u) => isModelFileName(u.path));
     for (const uri of models) {
@@ -160,7 +162,9 @@ export class ModelRegistry implements vscode.Disposable {
         }),
     );
     await this.hideListedShards();
+    // `timing:` lines are what `npm run bench:ui` collects from this log (docs/performance.md).
     this.log.info(`found ${this.entries.size} model file(s)`);
+    this.log.info(`timing: scan ${Date.now() - started} ms (findFiles ${searched - started} ms)`);
     // The view's welcome text says "looking…" until this is set, "none found" after.
     void vscode.commands.executeCommand('setContext', 'paramscope.modelsScanned', true);
   }
@@ -194,9 +198,12 @@ export class ModelRegistry implements vscode.Disposable {
     if (pending) return pending;
     const p = (async (): Promise<ModelEntry> => {
       const entry = theEntry;
+      const asked = Date.now();
       await this.slot();
+      const started = Date.now();
       try {
         entry.index = await this.pool.run('index', { file: uri.fsPath });
+        this.log.info(`timing: index ${uri.path.split('/').pop()} ${Date.now() - started} ms (waited ${started - asked} ms for a slot)`);
         entry.error = undefined;
         for (const w of entry.index.warnings) this.log.warn(`${uri.fsPath}: ${w}`);
         for (const n of entry.index.notes) this.log.info(`${uri.fsPath}: ${n}`);

@@ -86,7 +86,11 @@ export class ParameterPanel extends WebviewPanelHost<PanelRequests, PanelNotific
     existing?: vscode.WebviewPanel,
   ) {
     super(extensionUri, { viewType: PARAMETER_PANEL_VIEW_TYPE, title: `${name} · ${uri.path.split('/').pop() ?? uri.path}`, script: 'dist/webview/parameterPanel.js', model: uri, existing, rpcTimeoutMs: 0 });
-    this.rpc.onNotify('ready', () => void this.sendInit());
+    const created = Date.now();
+    this.rpc.onNotify('ready', () => {
+      this.log.info(`timing: parameter panel ready ${Date.now() - created} ms after creation`);
+      void this.sendInit();
+    });
     this.rpc.handle('stats', (_p, ctx) => this.stats(ctx.signal));
     this.rpc.handle('heatmap', async (p, ctx) => this.tensors.heatmap(await this.tensor(), p, { signal: ctx.signal }));
     this.rpc.handle('values', async (p, ctx) => this.tensors.values(await this.tensor(), p.slice, p.rowStart, p.rowCount, { signal: ctx.signal }));
@@ -145,6 +149,7 @@ export class ParameterPanel extends WebviewPanelHost<PanelRequests, PanelNotific
     const index = this.index!;
     const cached = this.tensors.peekStats(index, t);
     if (cached) return (this.lastStats = await cached);
+    const started = Date.now();
     const onProgress = (done: number, total: number): void => this.rpc.notify('progress', { done, total });
     const run = (s: AbortSignal, extra?: (done: number, total: number) => void): Promise<PanelRequests['stats']['result']> =>
       this.tensors.stats(index, t, {
@@ -174,6 +179,7 @@ export class ParameterPanel extends WebviewPanelHost<PanelRequests, PanelNotific
       result = await run(signal);
     }
     this.log.info(`stats of ${t.name} in ${this.uri.fsPath} computed`);
+    this.log.info(`timing: stats ${t.name} ${Date.now() - started} ms`);
     return (this.lastStats = result);
   }
 
