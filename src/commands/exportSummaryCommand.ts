@@ -6,8 +6,8 @@ import type { TensorService } from '../views/tensorService';
 import { CommandIds } from './commandIds';
 import { pickModel, uriOf, type ModelArg } from './modelPick';
 
-/** Tensors whose statistics are computed at once: one per worker keeps both cores busy. */
-const STATS_IN_FLIGHT = 2;
+/** The progress notification is updated at most this often (a message per tensor would flood it). */
+const PROGRESS_INTERVAL_MS = 100;
 
 /** What tests (and other commands) may pass instead of answering the pickers and the save dialog. */
 export interface ExportSummaryArgs {
@@ -75,20 +75,28 @@ export function registerExportSummaryCommand(registry: ModelRegistry, tensors: T
         async (progress, token) => {
           const abort = new AbortController();
           token.onCancellationRequested(() => abort.abort());
-          const todo = [...index.tensors];
-          const step = 100 / Math.max(1, todo.length);
+          const step = 100 / Math.max(1, index.tensors.length);
           const failed: string[] = [];
-          const lane = async (): Promise<void> => {
-            for (let t = todo.shift(); t && !abort.signal.aborted; t = todo.shift()) {
-              try {
-                stats!.set(t.name, await tensors.stats(index, t, { signal: abort.signal }));
-              } catch {
-                if (!abort.signal.aborted) failed.push(t.name); // complex/quantized: exported without statistics
-              }
-              progress.report({ increment: step, message: t.path || t.name });
-            }
-          };
-          await Promise.all(Array.from({ length: STATS_IN_FLIGHT }, lane));
+          let pending = 0;
+          let last = 0;
+          // Batched in the pool: a 100,000-tensor model is a hundred worker requests, not 100,000.
+          await tensors
+            .statsMany(index, index.tensors, {
+              signal: abort.signal,
+              onEach: (t, r) => {
+                if (r instanceof Error) failed.push(t.name); // complex/quantized: exported without statistics
+                else stats!.set(t.name, r);
+                pending += step;
+                const now = Date.now();
+                if (now - last >= PROGRESS_INTERVAL_MS) {
+                  progress.report({ increment: pending, message: t.path || t.name });
+                  [pending, last] = [0, now];
+                }
+              },
+            })
+            .catch((e: unknown) => {
+              if (!abort.signal.aborted) throw e;
+            });
           if (failed.length > 0) void vscode.window.showWarningMessage(vscode.l10n.t('ParamScope: no statistics for {0} tensor(s): {1}', failed.length, failed.slice(0, 5).join(', ')));
           return !abort.signal.aborted;
         },

@@ -84,6 +84,27 @@ export class TensorService {
     return this.fresh(index, t, (ix, tt) => this.statsCache.get(this.key(ix, tt), (o) => this.pool.run('stats', { tensor: spec(tt) }, o), opts), opts.signal);
   }
 
+  /**
+   * Statistics of many tensors, small ones batched in the pool (one worker request per thousand
+   * tensors instead of one each); `onEach` hears each result as it comes. A tensor whose file
+   * changed while it was read is computed again on its own, as `stats` does.
+   */
+  async statsMany(index: ModelIndex, list: readonly TensorEntry[], opts: { signal?: AbortSignal; onEach?: (t: TensorEntry, result: StatsView | Error) => void } = {}): Promise<void> {
+    const retry: TensorEntry[] = [];
+    await this.pool.statsMany(list.map(spec), {
+      signal: opts.signal,
+      discard: true,
+      onEach: (i, r) => {
+        if (r instanceof Error && isFileChanged(r)) retry.push(list[i]!);
+        else opts.onEach?.(list[i]!, r);
+      },
+    });
+    for (const t of retry) {
+      const r = await this.stats(index, t, { signal: opts.signal }).catch((e: unknown) => (opts.signal?.aborted ? Promise.reject(e) : e instanceof Error ? e : new Error(String(e))));
+      opts.onEach?.(t, r);
+    }
+  }
+
   /** Init detection (cached like statistics: it reads a sample of the tensor). */
   init(index: ModelIndex, t: TensorEntry, biasFanIn: number | undefined, opts: RunOptions = {}): Promise<InitView> {
     return this.fresh(index, t, (ix, tt) => this.initCache.get(this.key(ix, tt), (o) => this.pool.run('init', { tensor: spec(tt), biasFanIn }, o), opts), opts.signal);
