@@ -57,3 +57,14 @@ export async function until<T>(what: string, f: () => T | undefined | Promise<T 
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** The text of the hovers at `shift` characters into the first `needle` of `document`. */
+export async function hoverAt(document: vscode.TextDocument, needle: string, shift: number): Promise<string> {
+  const i = document.getText().indexOf(needle);
+  assert.ok(i >= 0, `${needle} not in the document`);
+  const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', document.uri, document.positionAt(i + shift));
+  return hovers
+    .flatMap((h) => h.contents)
+    .map((c) => (typeof c === 'string' ? c : c.value))
+    .join('\n');
+}

@@ -8,7 +8,7 @@ import { suite, suiteSetup, suiteTeardown, test } from 'mocha';
 import * as vscode from 'vscode';
 import type { ParamScopeApi } from '../../src/extension';
 import { markdownCode as codeSpan } from '../../src/core/displayText';
-import { activateParamScope, repoRoot, until, workspaceFile } from './helpers';
+import { activateParamScope, hoverAt, repoRoot, until, workspaceFile } from './helpers';
 
 const DIR = 'numpy-arrays';
 const FILES = ['mydict.npz', 'compressed.npz', 'x-files.npy'];
@@ -22,16 +22,6 @@ grid = z['grid']
 
 let api: ParamScopeApi;
 let doc: vscode.TextDocument;
-
-async function hoverAt(document: vscode.TextDocument, needle: string, shift: number): Promise<string> {
-  const i = document.getText().indexOf(needle);
-  assert.ok(i >= 0, `${needle} not in the document`);
-  const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', document.uri, document.positionAt(i + shift));
-  return hovers
-    .flatMap((h) => h.contents)
-    .map((c) => (typeof c === 'string' ? c : c.value))
-    .join('\n');
-}
 
 suite('NumPy', () => {
   suiteSetup(async () => {
