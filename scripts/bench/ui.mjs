@@ -90,10 +90,10 @@ async function oneRun(context, server, models, run, i) {
     const rows = pane.locator('.monaco-list-row[role="treeitem"]');
     await rows.first().waitFor({ timeout: WAIT_MS });
     r.firstRow = now() - t0;
-    // Every model's row shows its count (`124.4M params · safetensors`).
+    // Every model row shows its count (`124.4M params · safetensors`; read as "…, 124,439,808 parameters").
     for (;;) {
       const labels = await rows.evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? ''));
-      if (labels.filter((l) => / params · /.test(l)).length >= BENCH_MODELS.length) break;
+      if (labels.filter((l) => /, [\d,]+ parameters/.test(l)).length >= BENCH_MODELS.length) break;
       if (now() - t0 > WAIT_MS) throw new Error(`not every model shows its count: ${JSON.stringify(labels)}`);
       await page.waitForTimeout(20);
     }

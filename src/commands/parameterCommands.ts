@@ -14,22 +14,44 @@ function parseArg(arg: ParameterArg): { uri: vscode.Uri; name: string } | undefi
   return { uri: typeof arg.uri === 'string' ? vscode.Uri.parse(arg.uri) : arg.uri, name: arg.name };
 }
 
-/** Matches shown for a query: enough to scroll through, few enough to rank on every keystroke. */
-const MAX_FUZZY_RESULTS = 500;
+/**
+ * Rows the pick shows: enough to scroll through, few enough that the workbench lays them out at
+ * once. A 100,000-tensor model is filtered here on every keystroke and only the best rows are
+ * handed to the QuickPick (it would otherwise render and filter all of them itself).
+ */
+const MAX_FUZZY_RESULTS = 200;
 
 type ParameterItem = vscode.QuickPickItem & { uri: vscode.Uri; name: string; texts: string[] };
 
-/** The items a query shows: all of them for none, else the fuzzy matches, best first (model/fuzzyMatch.ts). */
-function filterItems(all: readonly ParameterItem[], query: string): ParameterItem[] {
-  if (!query.trim()) return all.map((i) => ({ ...i, alwaysShow: false }));
-  const scored: Array<[ParameterItem, number]> = [];
-  for (const item of all) {
-    const s = fuzzyScoreAll(query, item.texts);
-    if (s !== null) scored.push([item, s]);
+/**
+ * The items a query shows: the first ones for none, else the fuzzy matches, best first
+ * (model/fuzzyMatch.ts). Typing on narrows: a query that extends the last one (`l3e` after `l3`)
+ * scores only the last one's matches, as long as no items were added in between.
+ */
+class ParameterFilter {
+  private lastQuery = '';
+  private lastHits: ParameterItem[] | undefined;
+  private lastSize = -1;
+
+  items(all: readonly ParameterItem[], query: string): ParameterItem[] {
+    if (!query.trim()) {
+      this.lastHits = undefined;
+      return all.slice(0, MAX_FUZZY_RESULTS).map((i) => ({ ...i, alwaysShow: true }));
+    }
+    const narrowing = this.lastHits && all.length === this.lastSize && query.startsWith(this.lastQuery) && this.lastQuery.trim() !== '' && !/\s$/.test(this.lastQuery);
+    const candidates = narrowing ? this.lastHits! : all;
+    const scored: Array<[ParameterItem, number]> = [];
+    for (const item of candidates) {
+      const s = fuzzyScoreAll(query, item.texts);
+      if (s !== null) scored.push([item, s]);
+    }
+    this.lastQuery = query;
+    this.lastSize = all.length;
+    this.lastHits = scored.map(([i]) => i);
+    scored.sort((a, b) => b[1] - a[1]);
+    // alwaysShow: VS Code's own filter takes only prefixes and contiguous substrings; ours decides.
+    return scored.slice(0, MAX_FUZZY_RESULTS).map(([i]) => ({ ...i, alwaysShow: true }));
   }
-  scored.sort((a, b) => b[1] - a[1]);
-  // alwaysShow: VS Code's own filter takes only prefixes and contiguous substrings; ours decides.
-  return scored.slice(0, MAX_FUZZY_RESULTS).map(([i]) => ({ ...i, alwaysShow: true }));
 }
 
 /**
@@ -47,8 +69,9 @@ async function pickParameter(registry: ModelRegistry, title: string, query = '')
   qp.busy = true;
   const all: ParameterItem[] = [];
   const active = activeModel.uri?.toString();
+  const filter = new ParameterFilter();
   const render = (): void => {
-    qp.items = filterItems(all, qp.value);
+    qp.items = filter.items(all, qp.value);
   };
   qp.onDidChangeValue(render);
   qp.value = query;

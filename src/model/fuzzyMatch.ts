@@ -17,7 +17,19 @@ const BONUS_FIRST_CHAR = 4;
 const PENALTY_GAP_START = 3;
 const PENALTY_GAP_EXTEND = 1;
 
-const isBoundary = (prev: string | undefined): boolean => prev === undefined || /[\s._\-[\](),'"/:]/.test(prev);
+const BOUNDARY_CHARS = new Set(" \t\n._-[](),'\"/:");
+const isBoundary = (prev: string | undefined): boolean => prev === undefined || BOUNDARY_CHARS.has(prev);
+
+/** Whether `q` is a subsequence of `t` (both lower-cased): a cheap test that rejects most texts before the table is filled. */
+function isSubsequence(q: string, t: string): boolean {
+  let j = 0;
+  for (let i = 0; i < q.length; i++) {
+    j = t.indexOf(q[i]!, j);
+    if (j < 0) return false;
+    j++;
+  }
+  return true;
+}
 
 /**
  * Best score of `query` as a subsequence of `text` (case-insensitive), or null when it is not one.
@@ -28,7 +40,7 @@ export function fuzzyScore(query: string, text: string): number | null {
   const q = query.slice(0, MAX_QUERY_LENGTH).toLowerCase();
   const t = text.toLowerCase();
   if (q.length === 0) return 0;
-  if (t.length === 0 || t.length > MAX_TEXT_LENGTH || q.length > t.length) return null;
+  if (t.length === 0 || t.length > MAX_TEXT_LENGTH || q.length > t.length || !isSubsequence(q, t)) return null;
   const n = t.length;
   const NONE = -Infinity;
   // prev[j]: best score with q[0..i-1] matched and q[i-1] at t[j].

@@ -6,7 +6,8 @@ import type { ModelRegistry } from './modelRegistry';
 import { progressText } from '../model/summaryExport';
 import { optimizerSlots, trainingProgress } from '../model/trainingState';
 import type { ModelEntry } from './modelRegistry';
-import { TreeNodeCache, findModule, findTensor, formatCount, formatShortCount, localName, shapeText, tiedPaths, type TreeNode } from './treeNodes';
+import { TreeNodeCache, childCount, childPosition, childRanges, findModule, findTensor, formatCount, formatShortCount, localName, parentRange, rangeOf, repeatedChildren, shapeText, tiedPaths, type TreeNode } from './treeNodes';
+import type { ModuleNode } from '../core/modelIndex';
 import { BLOCK_LAYOUT, bitsPerElement, isBlockDType, storageBytes } from '../core/dtypes';
 
 /** Where each model file sits: folders as the Explorer shows them, chains of lone folders compacted (`runs/exp1`). */
@@ -110,7 +111,28 @@ export class ModelTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     if (!index) return [];
     const module = findModule(index, node.kind === 'file' ? '' : node.qualifiedName);
     if (!module) return [];
-    return [...module.children.map((c) => this.nodes.module(node.uri, c.qualifiedName)), ...module.parameters.map((p) => this.nodes.param(node.uri, p, module.qualifiedName))];
+    // Only the rows of one list are built: a module of 100k tensors lists ranges, never 100k items.
+    const [start, end] = node.kind === 'range' ? [node.start, node.end] : [0, childCount(module)];
+    const ranges = childRanges(start, end);
+    if (ranges.length > 0) return ranges.map(([s, e]) => this.nodes.range(node.uri, module.qualifiedName, s, e));
+    const out: TreeNode[] = [];
+    for (let i = start; i < end; i++) out.push(this.childAt(node.uri, module, i));
+    return out;
+  }
+
+  private childAt(uri: string, module: ModuleNode, i: number): TreeNode {
+    const n = module.children.length;
+    return i < n ? this.nodes.module(uri, module.children[i]!.qualifiedName) : this.nodes.param(uri, module.parameters[i - n]!, module.qualifiedName);
+  }
+
+  /** The row listing `child` of the module `parentQ`: the module (or file) itself, or the range holding it. */
+  private containerOf(uri: string, parentQ: string, child: string): TreeNode {
+    const index = this.indexOf(uri);
+    const m = index && findModule(index, parentQ);
+    const position = m ? childPosition(m, child) : undefined;
+    const range = m && position !== undefined ? rangeOf(position, childCount(m)) : undefined;
+    if (range) return this.nodes.range(uri, parentQ, range[0], range[1]);
+    return parentQ ? this.nodes.module(uri, parentQ) : this.nodes.file(uri);
   }
 
   getParent(node: TreeNode): TreeNode | undefined {
@@ -120,8 +142,15 @@ export class ModelTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     };
     if (node.kind === 'folder') return folderNode(this.layout.folders.get(node.path)?.parent);
     if (node.kind === 'file') return folderNode(this.layout.fileParent.get(node.uri));
-    const parentQ = node.kind === 'param' ? node.parent : node.qualifiedName.includes('.') ? parentOf(this.indexOf(node.uri), node.qualifiedName) : '';
-    return parentQ ? this.nodes.module(node.uri, parentQ) : this.nodes.file(node.uri);
+    if (node.kind === 'range') {
+      const m = this.indexOf(node.uri) && findModule(this.indexOf(node.uri)!, node.qualifiedName);
+      const up = m && parentRange(node.start, node.end, childCount(m));
+      if (up) return this.nodes.range(node.uri, node.qualifiedName, up[0], up[1]);
+      return node.qualifiedName ? this.nodes.module(node.uri, node.qualifiedName) : this.nodes.file(node.uri);
+    }
+    if (node.kind === 'param') return this.containerOf(node.uri, node.parent, node.name);
+    const parentQ = node.qualifiedName.includes('.') ? parentOf(this.indexOf(node.uri), node.qualifiedName) : '';
+    return this.containerOf(node.uri, parentQ, node.qualifiedName);
   }
 
   async getTreeItem(node: TreeNode): Promise<vscode.TreeItem> {
@@ -129,12 +158,18 @@ export class ModelTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     if (node.kind === 'folder') return this.folderItem(node);
     if (node.kind === 'file') return this.fileItem(node, uri);
     const index = this.indexOf(node.uri);
+    if (node.kind === 'range') return this.rangeItem(node, index);
     if (node.kind === 'module') {
       const m = index && findModule(index, node.qualifiedName);
-      const item = new vscode.TreeItem(m?.type ? `${m.name} · ${m.type}` : (m?.name ?? node.qualifiedName), vscode.TreeItemCollapsibleState.Collapsed);
+      const repeated = m && index ? repeatedChildren(m, index) : undefined;
+      const label = repeated ? `${m!.name} [${repeated.first}…${repeated.last}]` : m?.type ? `${m.name} · ${m.type}` : (m?.name ?? node.qualifiedName);
+      const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.Collapsed);
       item.id = node.id;
       if (m) {
-        const count = m.parameterCount > 0 ? vscode.l10n.t('{0} params', formatShortCount(m.parameterCount, vscode.env.language)) : '';
+        const params = m.parameterCount > 0 ? vscode.l10n.t('{0} params', formatShortCount(m.parameterCount, vscode.env.language)) : '';
+        // A stack of alike blocks says how many and of what: `80 × LlamaDecoderLayer · 6.4B params`.
+        const blocks = repeated ? (repeated.type ? vscode.l10n.t('{0} × {1}', repeated.count, repeated.type) : vscode.l10n.t('{0} alike blocks', repeated.count)) : '';
+        const count = [blocks, params].filter(Boolean).join(' · ');
         // An optimizer's state[i], named by the parameter it belongs to (model/trainingState.ts).
         const slot = index && optimizerSlots(index).get(m.qualifiedName);
         item.description = [count, slot ? vscode.l10n.t('state of {0}', slot.name) : '', m.sameAs !== undefined ? vscode.l10n.t('same module as {0}', m.sameAs || vscode.l10n.t('root')) : ''].filter(Boolean).join(' · ');
@@ -167,6 +202,22 @@ export class ModelTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     // `.tied` adds "Go to Tied Twin" to the row's menus; `^paramscope\.parameter` still matches.
     item.contextValue = tied.length > 0 ? 'paramscope.parameter.tied' : 'paramscope.parameter';
     item.command = { command: CommandIds.showParameter, title: vscode.l10n.t('Show Parameter'), arguments: [node] };
+    return item;
+  }
+
+  /** A span of a long child list: `experts[0…99]` for numbered blocks, else positions and the first and last names. */
+  private rangeItem(node: Extract<TreeNode, { kind: 'range' }>, index: ModelIndex | undefined): vscode.TreeItem {
+    const m = index && findModule(index, node.qualifiedName);
+    const nameAt = (i: number): string => (!m ? '' : i < m.children.length ? m.children[i]!.name : localName(m, m.parameters[i - m.children.length]!));
+    const numbered = !!m && node.end <= m.children.length && /^\d+$/.test(nameAt(node.start)) && /^\d+$/.test(nameAt(node.end - 1));
+    const label = numbered ? `${m!.name || vscode.l10n.t('root')}[${nameAt(node.start)}…${nameAt(node.end - 1)}]` : `[${node.start}…${node.end - 1}]`;
+    const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = node.id;
+    const rows = node.end - node.start;
+    item.description = numbered ? vscode.l10n.t('{0} of {1}', formatCount(rows), formatCount(m ? childCount(m) : rows)) : `${nameAt(node.start)} … ${nameAt(node.end - 1)}`;
+    item.tooltip = vscode.l10n.t('{0} of {1}', formatCount(rows), formatCount(m ? childCount(m) : rows));
+    item.iconPath = new vscode.ThemeIcon('symbol-array');
+    item.contextValue = 'paramscope.range';
     return item;
   }
 
