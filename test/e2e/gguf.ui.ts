@@ -49,7 +49,7 @@ export const tests: UiTest[] = [
       await runFromPalette(page, 'ParamScope: Refresh Models');
       await resizeSideBar(page, READABLE_SIDE_BAR_WIDTH);
 
-      // The tree: gguf › tiny-llama.q4_k.gguf › blk › 0 › ffn_down › weight (Q4_K).
+      // The tree: gguf › tiny-llama.q4_k.gguf › blk [0…1] (two alike blocks, grouped) › 0 › ffn_down › weight (Q4_K).
       const models = await openModelsView(page);
       const list = models.locator('.monaco-list');
       const folder = treeRow(models, 'gguf', 1);
@@ -59,7 +59,7 @@ export const tests: UiTest[] = [
       assert.match(await file.locator('.label-description').innerText(), /params · gguf$/);
       await expandRow(file);
       let level = 3;
-      for (const name of ['blk', '0', 'ffn_down']) {
+      for (const name of ['blk [0…1]', '0', 'ffn_down']) {
         const row = treeRow(models, name, level++);
         await scrollIntoView(page, list, row);
         await expandRow(row);
