@@ -11,6 +11,7 @@ import { redirectSniffedModelFiles } from './views/binFileRedirect';
 import { localizeCore } from './views/coreL10n';
 import { DiffPanels } from './views/diffPanel';
 import { InitReportPanels } from './views/initReportPanel';
+import { OverviewPanels } from './views/overviewPanel';
 import { ModelRegistry } from './views/modelRegistry';
 import { ModelStatusBar } from './views/modelStatusBar';
 import { ModelSummaryEditor } from './views/modelSummaryEditor';
@@ -32,6 +33,7 @@ export interface ParamScopeApi {
   treeView: vscode.TreeView<TreeNode>;
   panels: ParameterPanels;
   initReports: InitReportPanels;
+  overviews: OverviewPanels;
   ties: TiesPanels;
   /** Which model file a Python variable holds, per document (for hovers). */
   bindings: VariableBindings;
@@ -49,6 +51,7 @@ export function activate(context: vscode.ExtensionContext): ParamScopeApi {
   const tensors = new TensorService(pool, async (file) => (await registry.load(vscode.Uri.file(file))).index);
   const panels = new ParameterPanels(context.extensionUri, registry, tensors, log);
   const initReports = new InitReportPanels(context.extensionUri, registry, tensors, log);
+  const overviews = new OverviewPanels(context.extensionUri, registry, tensors, log);
   const ties = new TiesPanels(context.extensionUri, registry, pool, log);
   const diffs = new DiffPanels(context.extensionUri, registry, pool, log);
   const tree = new ModelTreeProvider(registry);
@@ -62,17 +65,19 @@ export function activate(context: vscode.ExtensionContext): ParamScopeApi {
     registry,
     panels,
     initReports,
+    overviews,
     ties,
     tree,
     treeView,
     ModelSummaryEditor.register(context, registry, panels),
     panels.registerSerializer(),
     initReports.registerSerializer(),
+    overviews.registerSerializer(),
     ties.registerSerializer(),
     redirectSniffedModelFiles(),
     ...registerModelCommands(tree),
     ...registerParameterCommands(registry, panels),
-    ...registerReportCommands({ registry, tree, treeView, initReports, ties }),
+    ...registerReportCommands({ registry, tree, treeView, initReports, overviews, ties }),
     bindings,
     ParameterHoverProvider.register({ registry, tensors, fingerprints: new TensorFingerprints(pool), bindings }),
     ...registerBindCommands(registry, bindings),
@@ -85,7 +90,7 @@ export function activate(context: vscode.ExtensionContext): ParamScopeApi {
   );
   log.info('ParamScope activated');
   log.info(`timing: activate ${Date.now() - activated} ms`);
-  return { registry, tree, treeView, panels, initReports, ties, bindings, diffs, statusBar };
+  return { registry, tree, treeView, panels, initReports, overviews, ties, bindings, diffs, statusBar };
 }
 
 export function deactivate(): void {}

@@ -74,6 +74,13 @@ function render(s: ModelSummary): void {
     el('h1', { text: s.fileName }),
     el('p', { class: 'chips' }, el('span', { class: 'chip', text: s.format }), el('span', { class: 'chip', text: l10n.t('{0} parameters', fmtCount(s.totalParameters)) }), el('span', { class: 'chip', text: s.tensorCount === 1 ? l10n.t('1 tensor') : l10n.t('{0} tensors', fmtCount(s.tensorCount)) })),
   ];
+  // The picture of the same model: shares by block, statistics over depth, layers that stand apart.
+  const overview = el('a', { class: 'open-overview', text: l10n.t('Model overview: shares, depth, outliers'), attrs: { href: '#', role: 'button' } });
+  overview.addEventListener('click', (e) => {
+    e.preventDefault();
+    rpc.notify('showOverview', {});
+  });
+  parts.push(el('p', { class: 'links' }, overview));
   if (s.container.length > 0) parts.push(el('p', { class: 'chips container', attrs: { 'aria-label': l10n.t('file') } }, ...s.container.map(([k, v]) => el('span', { class: 'chip', text: `${k}: ${v}` }))));
   const t = s.training;
   const progress = [t.epoch !== undefined ? l10n.t('epoch {0}', t.epoch) : '', t.step !== undefined ? l10n.t('step {0}', fmtCount(t.step)) : '', t.lr ? l10n.t('lr {0}', t.lr.join(', ')) : ''].filter(Boolean);

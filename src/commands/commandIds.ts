@@ -5,6 +5,7 @@ export const CommandIds = {
   showParameter: 'paramscope.showParameter',
   copyAccessPath: 'paramscope.copyAccessPath',
   copyStateDictKey: 'paramscope.copyStateDictKey',
+  showOverview: 'paramscope.showOverview',
   showInitReport: 'paramscope.showInitReport',
   showTiedParameters: 'paramscope.showTiedParameters',
   revealTiedTwin: 'paramscope.revealTiedTwin',

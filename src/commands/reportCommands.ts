@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { InitReportPanels } from '../views/initReportPanel';
+import type { OverviewPanels } from '../views/overviewPanel';
 import type { ModelRegistry } from '../views/modelRegistry';
 import type { ModelTreeProvider } from '../views/modelTreeProvider';
 import type { TiesPanels } from '../views/tiesPanel';
@@ -12,11 +13,12 @@ export interface ReportCommandDeps {
   tree: ModelTreeProvider;
   treeView: vscode.TreeView<TreeNode>;
   initReports: InitReportPanels;
+  overviews: OverviewPanels;
   ties: TiesPanels;
 }
 
-/** The model-wide reports (init schemes, tied parameters) and the jump between tied twins. */
-export function registerReportCommands({ registry, tree, treeView, initReports, ties }: ReportCommandDeps): vscode.Disposable[] {
+/** The model-wide reports (overview, init schemes, tied parameters) and the jump between tied twins. */
+export function registerReportCommands({ registry, tree, treeView, initReports, overviews, ties }: ReportCommandDeps): vscode.Disposable[] {
   const modelCommand = (id: string, title: string, open: (uri: vscode.Uri) => unknown): vscode.Disposable =>
     vscode.commands.registerCommand(id, async (arg?: ModelArg) => {
       const uri = arg ? uriOf(arg) : await pickModel(registry, title);
@@ -57,6 +59,7 @@ export function registerReportCommands({ registry, tree, treeView, initReports, 
   };
 
   return [
+    modelCommand(CommandIds.showOverview, vscode.l10n.t('ParamScope: Show Model Overview'), (uri) => overviews.show(uri)),
     modelCommand(CommandIds.showInitReport, vscode.l10n.t('ParamScope: Show Init Report'), (uri) => initReports.show(uri)),
     modelCommand(CommandIds.showTiedParameters, vscode.l10n.t('ParamScope: Show Tied Parameters'), (uri) => ties.show(uri)),
     vscode.commands.registerCommand(CommandIds.revealTiedTwin, revealTwin),

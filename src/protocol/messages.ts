@@ -215,6 +215,8 @@ export interface SummaryNotifications {
   failed: { message: string; fileName: string };
   /** webview → host: open the parameter panel for a tensor name. */
   openParameter: { name: string };
+  /** webview → host: open this file's model overview. */
+  showOverview: Record<string, never>;
 }
 
 // ---- Tied parameters (worker request and panel) -------------------------------------------

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { SummaryNotifications, SummaryRequests } from '../protocol/messages';
+import { CommandIds } from '../commands/commandIds';
 import { Rpc } from '../protocol/rpc';
 import type { ModelRegistry } from './modelRegistry';
 import { summarize } from './modelSummary';
@@ -43,6 +44,7 @@ export class ModelSummaryEditor implements vscode.CustomReadonlyEditorProvider {
     rpc.onNotify('openParameter', ({ name }) => {
       this.panels.show(document.uri, name).catch((e: Error) => void vscode.window.showErrorMessage(`ParamScope: ${e.message}`));
     });
+    rpc.onNotify('showOverview', () => void vscode.commands.executeCommand(CommandIds.showOverview, document.uri));
     const sub = this.registry.onDidChange((uri) => {
       if (!uri || uri.toString() === document.uri.toString()) void send();
     });
