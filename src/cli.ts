@@ -12,6 +12,7 @@ import { trainingProgress } from './model/trainingState';
 import { UnknownParameterError, openWorkerPool, runStats } from './cliStats';
 import type { WorkerPool } from './runtime/workerPool';
 import { runDiff } from './cliDiff';
+import { runOverview } from './cliOverview';
 import { writeJson } from './cliJson';
 import { runValues, ValuesUsageError } from './cliValues';
 import { bitsPerElement, isBlockDType, storageBytes, type DType } from './core/dtypes';
@@ -32,6 +33,9 @@ commands:
                                           --json values (default 1,000,000); --json gives
                                           {"parameters":[{"name","dtype","shape","values"}]} with
                                           nested lists in row-major order
+  overview <file> [--json]                parameter share by block and dtype, each repeated block's
+                                          L2 norm, std and max |x| over depth, and the layers that
+                                          stand apart (docs/overview.md)
   init <file> [--json]                    which initialisation each floating tensor follows
                                           (scheme, fitted parameters, KS fit, runner-up)
   ties <file> [--json] [--no-content]     tied parameters (shared storage, shared modules, declared
@@ -78,7 +82,7 @@ async function main(argv: string[]): Promise<number> {
   // diff takes two files, every other verb one.
   if (verb === 'diff' && (!file || rest.length !== 1)) throw new UsageError('diff expects two files');
   if (!verb || !file || (verb !== 'diff' && rest.length > 0)) throw new UsageError('expected a command and one file');
-  if (!['inspect', 'stats', 'ties', 'init', 'diff', 'values'].includes(verb)) throw new UsageError(`unknown command '${verb}'`);
+  if (!['inspect', 'stats', 'overview', 'ties', 'init', 'diff', 'values'].includes(verb)) throw new UsageError(`unknown command '${verb}'`);
   if (verb !== 'stats' && verb !== 'values' && values.param) throw new UsageError('--param goes with stats and values');
   if (verb !== 'values' && (values.slice !== undefined || values.limit !== undefined)) throw new UsageError('--slice and --limit go with values');
   const limit = values.limit === undefined ? undefined : /^\d+$/.test(values.limit) ? Number(values.limit) : NaN;
@@ -89,7 +93,7 @@ async function main(argv: string[]): Promise<number> {
 
   // stats computes on the workers: they boot (an isolate and the worker bundle, ~60 ms) while this
   // thread reads the file's index.
-  const pool = verb === 'stats' ? await openWorkerPool() : undefined;
+  const pool = verb === 'stats' || verb === 'overview' ? await openWorkerPool() : undefined;
   try {
     return await runVerb(verb, file, values, limit, pool);
   } finally {
@@ -120,6 +124,7 @@ async function runVerb(verb: string, file: string, values: { json?: boolean; par
   }
   if (verb === 'ties') return runTies(index, values['no-content'] !== true, values.json === true);
   if (verb === 'init') return runInit(index, values.json === true);
+  if (verb === 'overview') return runOverview(index, values.json === true, pool);
   if (verb === 'values') return runValues(index, { params: values.param ?? [], slice: values.slice, limit, json: values.json === true });
   return runStats(index, values.param ?? [], values.json === true, pool);
 }

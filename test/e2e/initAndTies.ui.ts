@@ -3,15 +3,12 @@
 // and the tied-parameters panel of the seed's shared net, both run from the palette, and jumps from
 // one tied weight to its twin in the tree.
 import * as assert from 'node:assert/strict';
-import type { Locator, Page } from 'playwright-core';
-import { openModelsView } from './paramScope';
+import type { Locator } from 'playwright-core';
+import { openModelsView, runOnModel } from './paramScope';
 import {
   exactly,
   expandRow,
   moveMouseAway,
-  openPalette,
-  pickWhenListed,
-  quickInputRow,
   READABLE_SIDE_BAR_WIDTH,
   resizeSideBar,
   scrollIntoView,
@@ -31,31 +28,6 @@ const SHARED = 'shared.pt';
 /** A tree row at a depth whose label matches (state_dict files have no module types: `0`, not `0 · Linear`). */
 function row(models: Locator, label: RegExp, level: number): Locator {
   return models.locator(`.monaco-list-row[role="treeitem"][aria-level="${level}"]`).filter({ has: models.page().locator('.label-name', { hasText: label }) });
-}
-
-/** Runs a model command from the palette and picks `file` in the quick pick of models it opens. */
-async function runOnModel(page: Page, title: string, file: string, shot?: () => Promise<unknown>): Promise<void> {
-  const widget = page.locator('.quick-input-widget');
-  // The command's own quick pick, titled like the command, lists the workspace's model files. Under
-  // load the palette can swallow the Enter while it closes: run the command once more if so.
-  for (let attempt = 1; ; attempt++) {
-    await pickWhenListed(page, () => openPalette(page, title), title);
-    await page.keyboard.press('Enter');
-    try {
-      await widget.locator('.quick-input-title', { hasText: title }).waitFor({ timeout: STEP_TIMEOUT_MS });
-      break;
-    } catch (e) {
-      if (attempt >= 2) throw e;
-      console.log(`ui: "${title}" showed no model pick within ${STEP_TIMEOUT_MS} ms; running it again`);
-      await page.keyboard.press('Escape');
-    }
-  }
-  await widget.locator('input.input').fill(file);
-  const pick = quickInputRow(page, exactly(file));
-  await pick.waitFor({ timeout: STEP_TIMEOUT_MS });
-  await shot?.();
-  await pick.click();
-  await widget.waitFor({ state: 'hidden', timeout: STEP_TIMEOUT_MS });
 }
 
 export const tests: UiTest[] = [

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
 import type { Expected, ExpectedFile, ExpectedModule, ExpectedStats, ExpectedTensor } from '../unit/fixtureFiles';
-import { exactly, openPalette, openViewContainer, pickWhenListed, STEP_TIMEOUT_MS, visibleWebview, waitForActiveTab, WORKBENCH_TIMEOUT_MS } from './workbench';
+import { exactly, openPalette, openViewContainer, pickWhenListed, quickInputRow, STEP_TIMEOUT_MS, visibleWebview, waitForActiveTab, WORKBENCH_TIMEOUT_MS } from './workbench';
 
 /** The activity-bar container and its view, as package.json names them. */
 export const CONTAINER_TITLE = 'ParamScope';
@@ -198,3 +198,27 @@ export async function openParameter(page: Page, name: string, file: string): Pro
   return panel;
 }
 
+/** Runs a model command from the palette and picks `file` in the quick pick of models it opens. */
+export async function runOnModel(page: Page, title: string, file: string, shot?: () => Promise<unknown>): Promise<void> {
+  const widget = page.locator('.quick-input-widget');
+  // The command's own quick pick, titled like the command, lists the workspace's model files. Under
+  // load the palette can swallow the Enter while it closes: run the command once more if so.
+  for (let attempt = 1; ; attempt++) {
+    await pickWhenListed(page, () => openPalette(page, title), title);
+    await page.keyboard.press('Enter');
+    try {
+      await widget.locator('.quick-input-title', { hasText: title }).waitFor({ timeout: STEP_TIMEOUT_MS });
+      break;
+    } catch (e) {
+      if (attempt >= 2) throw e;
+      console.log(`ui: "${title}" showed no model pick within ${STEP_TIMEOUT_MS} ms; running it again`);
+      await page.keyboard.press('Escape');
+    }
+  }
+  await widget.locator('input.input').fill(file);
+  const pick = quickInputRow(page, exactly(file));
+  await pick.waitFor({ timeout: STEP_TIMEOUT_MS });
+  await shot?.();
+  await pick.click();
+  await widget.waitFor({ state: 'hidden', timeout: STEP_TIMEOUT_MS });
+}

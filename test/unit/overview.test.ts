@@ -4,7 +4,7 @@
 // llama.cpp-made GGUF's blk stack and quantization mix.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Outlier } from '../../src/core/overview';
 import type { MomentStats } from '../../src/core/results';
 import { findOutliers, layerPositions, modifiedZScores, overviewStructure, spreadOrder, stackTensors, type JudgedStats } from '../../src/model/overview';
@@ -12,6 +12,7 @@ import { openModel } from '../../src/model/openModel';
 import { FileByteSource } from '../../src/runtime/byteSource';
 import { computeTensorStats } from '../../src/runtime/stats';
 import { FIXTURES } from './fixtureFiles';
+import { bundleCli, runCli } from './cliProcess';
 
 interface TorchStats {
   count: number;
@@ -147,5 +148,38 @@ describe('stacks', () => {
       byType.set(name, b);
     }
     expect(Object.fromEntries(s.dtypes.map((d) => [d.dtype, { bytes: d.bytes, tensors: d.tensors, params: d.parameters }]))).toEqual(Object.fromEntries(byType));
+  });
+});
+
+describe('paramscope overview', () => {
+  let cli = '';
+  beforeAll(async () => {
+    cli = await bundleCli();
+  });
+
+  it('--json: torch’s counts and NumPy’s flags', () => {
+    for (const exp of expected.files) {
+      const r = runCli(cli, 'overview', join(DIR, exp.file), '--json');
+      expect(r.code, r.stderr).toBe(0);
+      const out = JSON.parse(r.stdout) as { totalParameters: number; tied: number; outliers: Outlier[]; depth: Array<{ kind: string; layers: Array<{ name: string; absMax: number }> }> };
+      expect(out.totalParameters).toBe(exp.totalParameters);
+      expect(out.tied).toBe(exp.tied);
+      expect(out.outliers.map(key).sort()).toEqual(exp.outliers.map(key).sort());
+      for (const k of out.depth) for (const l of k.layers) expect(l.absMax).toBe(exp.stats[l.name]!.absMax);
+    }
+  });
+
+  it('prints the blocks, the stack and each flagged layer on a line', () => {
+    const r = runCli(cli, 'overview', join(DIR, 'llama_outlier.pt'));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('215,856 parameters');
+    expect(r.stdout).toContain('1 tied view counted once');
+    expect(r.stdout).toContain('stack model.layers: 8 layers, 9 parameter kinds');
+    expect(r.stdout).toMatch(/model\.layers\.2 +self_attn\.v_proj\.weight +all zeros/);
+    expect(r.stdout).toMatch(/model\.layers\.5 +mlp\.down_proj\.weight +l2 21\.53 \(median 1\.746, z 25\.5\)/);
+    const bad = runCli(cli, 'overview', join(FIXTURES, 'gguf', 'bad', 'array-count-huge.gguf'));
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^paramscope: /);
+    expect(bad.stderr).not.toMatch(/\n +at /);
   });
 });
