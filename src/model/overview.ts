@@ -36,13 +36,24 @@ export interface LayerPosition {
   kind: string;
 }
 
-/** A name's number segments (`a.3.b.12.c` → the segments at 1 and 3). */
-function numberSegments(parts: string[]): number[] {
-  const out: number[] = [];
-  parts.forEach((p, i) => {
-    if (/^\d+$/.test(p) && p.length < 10) out.push(i);
-  });
-  return out;
+/**
+ * Calls `f(start, end)` for each segment of a dotted name that is a number of at most 9 digits
+ * (`a.3.b.12.c` → 3 and 12), until `f` returns true. Scans in place: no split, no joined prefixes
+ * (100,000 MoE names).
+ */
+function forEachNumberSegment(name: string, f: (start: number, end: number) => boolean | void): void {
+  let start = 0;
+  while (start <= name.length) {
+    let end = name.indexOf('.', start);
+    if (end < 0) end = name.length;
+    let digits = end > start && end - start < 10;
+    for (let i = start; digits && i < end; i++) {
+      const c = name.charCodeAt(i);
+      digits = c >= 48 && c <= 57;
+    }
+    if (digits && f(start, end)) return;
+    start = end + 1;
+  }
 }
 
 /**
@@ -52,25 +63,23 @@ function numberSegments(parts: string[]): number[] {
  */
 export function layerPositions(names: readonly string[]): Map<string, LayerPosition> {
   const numbersByPrefix = new Map<string, Set<number>>();
-  const split = names.map((n) => n.split('.'));
-  for (const parts of split) {
-    for (const i of numberSegments(parts)) {
-      const prefix = parts.slice(0, i).join('.');
-      let s = numbersByPrefix.get(prefix);
-      if (!s) numbersByPrefix.set(prefix, (s = new Set()));
-      s.add(Number(parts[i]));
-    }
+  for (const name of names) {
+    forEachNumberSegment(name, (start, end) => {
+      const prefix = start > 0 ? name.slice(0, start - 1) : '';
+      let set = numbersByPrefix.get(prefix);
+      if (!set) numbersByPrefix.set(prefix, (set = new Set()));
+      set.add(Number(name.slice(start, end)));
+    });
   }
   const out = new Map<string, LayerPosition>();
-  split.forEach((parts, k) => {
-    for (const i of numberSegments(parts)) {
-      const stack = parts.slice(0, i).join('.');
-      if ((numbersByPrefix.get(stack)?.size ?? 0) < 2) continue;
-      const rest = parts.slice(i + 1).join('.');
-      out.set(names[k]!, { stack, layer: Number(parts[i]), kind: `${stack ? `${stack}.` : ''}*${rest ? `.${rest}` : ''}` });
-      break;
-    }
-  });
+  for (const name of names) {
+    forEachNumberSegment(name, (start, end) => {
+      const stack = start > 0 ? name.slice(0, start - 1) : '';
+      if ((numbersByPrefix.get(stack)?.size ?? 0) < 2) return false;
+      out.set(name, { stack, layer: Number(name.slice(start, end)), kind: `${name.slice(0, start)}*${name.slice(end)}` });
+      return true;
+    });
+  }
   return out;
 }
 

@@ -56,18 +56,35 @@ function span(t: TensorEntry): [number, number] {
 
 /** Storage ties (same region) and storage views (overlapping, different regions). */
 export function findStorageTies(index: ModelIndex): TieReport {
-  const byRegion = new Map<string, TensorEntry[]>();
+  // Region keys only for storages that several tensors view: a safetensors file of 100,000
+  // tensors (one storage each) builds no key at all.
   const byStorage = new Map<string, TensorEntry[]>();
   for (const t of index.tensors) {
-    const r = storageRegionKey(t);
-    byRegion.set(r, [...(byRegion.get(r) ?? []), t]);
     const s = `${t.location.file}\u0000${t.location.storageKey}`;
-    byStorage.set(s, [...(byStorage.get(s) ?? []), t]);
+    const g = byStorage.get(s);
+    if (g) g.push(t);
+    else byStorage.set(s, [t]);
   }
-  const groups: TieGroup[] = [...byRegion.values()].filter((g) => g.length > 1).map((g) => ({ names: g.map((t) => t.name), evidence: 'storage', bytes: bytesOf(g[0]!) }));
+  const order = new Map<TensorEntry, number>();
+  const byRegion = new Map<string, TensorEntry[]>();
+  for (const members of byStorage.values()) {
+    if (members.length < 2) continue;
+    for (const t of members) {
+      const r = storageRegionKey(t);
+      const g = byRegion.get(r);
+      if (g) g.push(t);
+      else byRegion.set(r, [t]);
+    }
+  }
+  if (byRegion.size > 0) index.tensors.forEach((t, i) => order.set(t, i));
+  // In the order the file lists each group's first tensor.
+  const groups: TieGroup[] = [...byRegion.values()]
+    .filter((g) => g.length > 1)
+    .sort((a, b) => order.get(a[0]!)! - order.get(b[0]!)!)
+    .map((g) => ({ names: g.map((t) => t.name), evidence: 'storage', bytes: bytesOf(g[0]!) }));
   const views: StorageViews[] = [];
   for (const members of byStorage.values()) {
-    if (new Set(members.map(storageRegionKey)).size < 2) continue;
+    if (members.length < 2 || new Set(members.map(storageRegionKey)).size < 2) continue;
     // Union of regions whose element spans overlap.
     const sorted = [...members].sort((a, b) => span(a)[0] - span(b)[0]);
     let current: TensorEntry[] = [];
