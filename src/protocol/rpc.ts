@@ -117,6 +117,14 @@ export class Rpc<Requests extends Record<string, { params: unknown; result: unkn
     this.notificationHandlers.set(method, handler as (p: unknown) => void);
   }
 
+  /**
+   * Cancels every request this side is handling now (their handlers' signals abort; the other side
+   * hears an error): the work is for something the channel no longer shows.
+   */
+  cancelHandling(): void {
+    for (const c of this.running.values()) c.abort(new Error('cancelled'));
+  }
+
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;

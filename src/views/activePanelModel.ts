@@ -8,13 +8,16 @@ import * as vscode from 'vscode';
  */
 class ActivePanelModel {
   private current: { panel: vscode.WebviewPanel; uri: vscode.Uri } | undefined;
+  /** The file each watched panel shows now (a re-targeted preview changes it). */
+  private readonly models = new WeakMap<vscode.WebviewPanel, vscode.Uri>();
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
 
   /** Follows `panel` (showing `uri`) until it is disposed. */
   watch(panel: vscode.WebviewPanel, uri: vscode.Uri): void {
+    this.models.set(panel, uri);
     const update = (): void => {
-      if (panel.active) this.current = { panel, uri };
+      if (panel.active) this.current = { panel, uri: this.models.get(panel) ?? uri };
       else if (this.current?.panel === panel) this.current = undefined;
       this.changed.fire();
     };
@@ -26,6 +29,15 @@ class ActivePanelModel {
       this.changed.fire();
     });
     update();
+  }
+
+  /** A watched panel shows another file now (the parameter preview re-targeted). */
+  retarget(panel: vscode.WebviewPanel, uri: vscode.Uri): void {
+    if (!this.models.has(panel)) return;
+    this.models.set(panel, uri);
+    if (this.current?.panel !== panel) return;
+    this.current = { panel, uri };
+    this.changed.fire();
   }
 
   /** The file of the active panel, if a ParamScope panel is the active editor. */

@@ -23,6 +23,8 @@ export interface PanelKind<K, P extends TrackedPanel> {
  */
 export class KeyedPanels<K, P extends TrackedPanel> implements vscode.Disposable {
   private readonly panels = new Map<string, P>();
+  /** Each panel's key now: a re-targeted panel (the parameter preview) changes key while open. */
+  private readonly keys = new Map<P, string>();
 
   constructor(private readonly kind: PanelKind<K, P>) {}
 
@@ -36,10 +38,32 @@ export class KeyedPanels<K, P extends TrackedPanel> implements vscode.Disposable
     return this.track(key, this.kind.create(key));
   }
 
+  /** The open panel of `key`, if any. */
+  get(key: K): P | undefined {
+    return this.panels.get(this.kind.keyOf(key));
+  }
+
+  /** Files an open panel under a new key (it now shows `key`); refuses a key another panel has. */
+  rekey(panel: P, key: K): void {
+    const old = this.keys.get(panel);
+    if (old === undefined) throw new Error('rekey: the panel is not open');
+    const k = this.kind.keyOf(key);
+    if (k === old) return;
+    if (this.panels.has(k)) throw new Error(`rekey: ${k} already has a panel`);
+    this.panels.delete(old);
+    this.panels.set(k, panel);
+    this.keys.set(panel, k);
+  }
+
   private track(key: K, panel: P): P {
     const k = this.kind.keyOf(key);
     this.panels.set(k, panel);
-    panel.onDispose(() => this.panels.delete(k));
+    this.keys.set(panel, k);
+    panel.onDispose(() => {
+      const now = this.keys.get(panel);
+      this.keys.delete(panel);
+      if (now !== undefined && this.panels.get(now) === panel) this.panels.delete(now);
+    });
     return panel;
   }
 

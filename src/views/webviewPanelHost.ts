@@ -48,6 +48,17 @@ export abstract class WebviewPanelHost<Requests extends Record<string, { params:
     this.panel.reveal();
   }
 
+  /** Whether the panel was closed (or disposed by its manager). */
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  /** The panel shows something else now: a new tab title and, for the status bar, model file. */
+  protected retitle(title: string, model: vscode.Uri): void {
+    this.panel.title = title;
+    activePanelModel.retarget(this.panel, model);
+  }
+
   onDispose(f: () => void): void {
     this.onDisposeHandlers.push(f);
   }

@@ -62,6 +62,21 @@ describe('Rpc', () => {
     expect(serverSawAbort).toBe(true);
   });
 
+  it('cancelHandling aborts the requests being handled; the caller hears "cancelled", later requests run', async () => {
+    const [a, b] = pair();
+    const client = new Rpc<Req, Note>(a);
+    const server = new Rpc<Req, Note>(b);
+    server.handle('slow', (_p, ctx) => new Promise((resolve, reject) => {
+      const timer = setTimeout(() => resolve('done'), 50);
+      ctx.signal.addEventListener('abort', () => (clearTimeout(timer), reject(ctx.signal.reason as Error)));
+    }));
+    const first = client.request('slow', {});
+    await new Promise((r) => setTimeout(r, 5));
+    server.cancelHandling();
+    await expect(first).rejects.toEqual(new RpcRemoteError('cancelled', 'Error'));
+    expect(await client.request('slow', {})).toBe('done');
+  });
+
   it('delivers notifications', async () => {
     const [a, b] = pair();
     const got: string[] = [];
