@@ -69,6 +69,8 @@ export class HeatmapPanel {
   constructor(
     private settings: HeatmapSettings,
     private readonly onChange: (s: HeatmapSettings) => void,
+    /** The person zoomed, panned or changed the layout (not the panel resetting itself for a new tensor). */
+    private readonly onUse: () => void = () => undefined,
   ) {
     const statNames: Array<[HeatmapSettings['stat'], string]> = [
       ['auto', l10n.t('auto')],
@@ -86,9 +88,15 @@ export class HeatmapPanel {
     this.layoutLabel = el('label', { text: `${l10n.t('Layout')} ` }, this.layoutSelect);
     this.statSelect.addEventListener('change', () => this.update({ stat: this.statSelect.value as HeatmapSettings['stat'] }, false));
     this.clipSelect.addEventListener('change', () => this.update({ clip: Number(this.clipSelect.value) }, false));
-    this.layoutSelect.addEventListener('change', () => this.update({ layout: this.layoutSelect.value as HeatmapLayout, window: null }, true));
+    this.layoutSelect.addEventListener('change', () => {
+      this.onUse();
+      this.update({ layout: this.layoutSelect.value as HeatmapLayout, window: null }, true);
+    });
     this.zoomOut.addEventListener('click', () => this.zoomBy(2));
-    this.reset.addEventListener('click', () => this.update({ window: null }, true));
+    this.reset.addEventListener('click', () => {
+      this.onUse();
+      this.update({ window: null }, true);
+    });
     const panButton = (text: string, label: string, dr: number, dc: number): HTMLButtonElement => {
       const b = el('button', { text, attrs: { type: 'button', 'aria-label': label, title: label, class: 'pan' } });
       b.addEventListener('click', () => this.panBy(dr, dc));
@@ -163,6 +171,17 @@ export class HeatmapPanel {
     if (!keepWindow && this.settings.window) this.update({ window: null }, false);
     this.syncControls();
     return this.load();
+  }
+
+  /** Nothing drawn (another tensor's heatmap is on its way): no cell of the one before stays readable. */
+  clear(): void {
+    this.inflight?.abort();
+    this.cells = null;
+    this.drag = null;
+    delete this.canvas.dataset.drawn;
+    this.canvas.getContext('2d')?.clearRect(0, 0, this.canvas.width, this.canvas.height);
+    this.readout.textContent = '';
+    this.caption.textContent = '';
   }
 
   private syncControls(): void {
@@ -325,6 +344,7 @@ export class HeatmapPanel {
 
   /** Zooms to a window of the matrix (clamped); the whole matrix is stored as "not zoomed". */
   zoomTo(win: HeatmapWindow): void {
+    this.onUse();
     const [rows, cols] = this.matrixSize();
     const row0 = Math.max(0, Math.min(rows - 1, win.row0));
     const col0 = Math.max(0, Math.min(cols - 1, win.col0));
@@ -372,6 +392,7 @@ export class HeatmapPanel {
     const f = keys[e.key];
     if (!f) return;
     e.preventDefault();
+    this.onUse();
     f();
   }
 }

@@ -71,6 +71,17 @@ export class HistogramChart {
     this.draw();
   }
 
+  /** Nothing drawn (another tensor's statistics are on their way). */
+  clear(): void {
+    this.hist = null;
+    this.values = null;
+    this.overlay = null;
+    this.canvas.dataset.overlay = '';
+    delete this.canvas.dataset.drawn;
+    this.readout.textContent = '';
+    this.draw();
+  }
+
   /** A theoretical curve over the bars (expected count per bin), or none. */
   setOverlay(counts: number[] | null, label = ''): void {
     this.overlay = counts ? { counts, label } : null;

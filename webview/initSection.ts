@@ -21,6 +21,9 @@ export class InitSection {
   private stats: StatsView | null = null;
   private options: SchemeView[] = [];
   private seed = 1;
+  /** Bumped by `reset`: answers for the tensor shown before are dropped. */
+  private ticket = 0;
+  private signal: AbortSignal | undefined;
 
   constructor(
     private readonly rpc: Rpc<PanelRequests, PanelNotifications>,
@@ -41,15 +44,34 @@ export class InitSection {
     );
   }
 
-  async load(stats: StatsView): Promise<void> {
+  /** Empty, for another tensor: its verdict, menu and simulated sample are not this one's. */
+  reset(): void {
+    this.ticket++;
+    this.stats = null;
+    this.options = [];
+    this.seed = 1;
+    this.verdict.textContent = '';
+    this.verdict.dataset.init = '';
+    this.detail.textContent = '';
+    this.select.replaceChildren();
+    this.simulated.root.hidden = true;
+    this.simulateButton.textContent = l10n.t('Simulate');
+    this.simulateButton.disabled = true;
+  }
+
+  /** Detects the tensor's scheme; `signal` cancels the requests when the page moves on to another tensor. */
+  async load(stats: StatsView, signal?: AbortSignal): Promise<void> {
+    const ticket = this.ticket;
     this.stats = stats;
+    this.signal = signal;
     this.verdict.textContent = l10n.t('Detecting the initialisation scheme…');
     try {
-      const init = await this.rpc.request('init', {});
+      const init = await this.rpc.request('init', {}, { signal });
+      if (ticket !== this.ticket) return;
       this.render(init);
       await this.applyOverlay(false);
     } catch (e) {
-      this.verdict.textContent = l10n.t('Init detection unavailable: {0}', (e as Error).message);
+      if (ticket === this.ticket) this.verdict.textContent = l10n.t('Init detection unavailable: {0}', (e as Error).message);
     }
   }
 
@@ -83,7 +105,9 @@ export class InitSection {
       return;
     }
     const bins = { min: h.min, max: h.max, bins: h.counts.length };
-    const r = await this.rpc.request('overlay', { scheme: chosen, bins, ...(simulate ? { simulateSeed: this.seed++ } : {}) });
+    const ticket = this.ticket;
+    const r = await this.rpc.request('overlay', { scheme: chosen, bins, ...(simulate ? { simulateSeed: this.seed++ } : {}) }, { signal: this.signal });
+    if (ticket !== this.ticket) return;
     this.histogram.setOverlay(r.expected, schemeLabel(chosen));
     if (simulate && r.simulated) {
       this.simulated.root.hidden = false;

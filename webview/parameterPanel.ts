@@ -14,6 +14,8 @@ interface PanelState {
   slice: number[];
   file?: string;
   name?: string;
+  /** The panel is the preview (the next parameter opened replaces it); the host revives it as one. */
+  preview?: boolean;
   /** The shape shown, so a revived page knows its slice and zoom still fit. */
   shape?: number[];
   heatmap: HeatmapSettings;
@@ -66,29 +68,55 @@ const histogram = new HistogramChart(state.logScale, (log) => {
 });
 const initSection = new InitSection(rpc, histogram);
 const sliceBar = el('div', { class: 'slice', attrs: { role: 'group', 'aria-label': l10n.t('slice of leading dimensions') } });
-const heatmap = new HeatmapPanel(state.heatmap, (h) => {
-  const layoutChanged = h.layout !== state.heatmap.layout;
-  state.heatmap = h;
-  saveState();
-  if (layoutChanged && current) renderSliceBar(current);
-});
-const values = new ValuesTable(state.valuesRow ?? 0, state.valuesCol ?? 0, (row, col) => {
-  state.valuesRow = row;
-  state.valuesCol = col;
-  saveState();
-});
+const heatmap = new HeatmapPanel(
+  state.heatmap,
+  (h) => {
+    const layoutChanged = h.layout !== state.heatmap.layout;
+    state.heatmap = h;
+    saveState();
+    if (layoutChanged && current) renderSliceBar(current);
+  },
+  () => keepOpen(),
+);
+const values = new ValuesTable(
+  state.valuesRow ?? 0,
+  state.valuesCol ?? 0,
+  (row, col) => {
+    state.valuesRow = row;
+    state.valuesCol = col;
+    saveState();
+  },
+  () => keepOpen(),
+);
 rememberInitChoices();
 let current: ParameterInfo | null = null;
 let generation = 0;
+/** Aborted when `init` brings another parameter: the old one's requests are cancelled on both sides. */
+let shownWork = new AbortController();
 
 app.append(header, el('section', {}, el('h2', { text: l10n.t('Statistics') }), status, progress, statsTable), histogram.root, initSection.root, sliceBar, heatmap.root, values.root);
 
-rpc.onNotify('init', ({ parameter, generation: g }) => {
+rpc.onNotify('init', ({ parameter, generation: g, preview }) => {
   generation = g;
   // The same tensor as the saved state (a tab shown again, a window reloaded, the file rewritten
   // with the same shape) keeps its slice, zoom and table position.
   const same = state.file === parameter.file && state.name === parameter.name && (state.shape ?? []).join(',') === parameter.shape.join(',');
+  // Another parameter (the preview re-targeted): nothing of the one before may stay on screen or
+  // answer late (tests and people read the statistics as soon as the heading changes).
+  const other = current !== null && (current.file !== parameter.file || current.name !== parameter.name);
+  if (other) {
+    shownWork.abort();
+    shownWork = new AbortController();
+    statsTable.replaceChildren();
+    histogram.clear();
+    initSection.reset();
+    heatmap.clear();
+    values.clear();
+    window.scrollTo(0, 0);
+  }
   current = parameter;
+  state.preview = preview;
+  document.title = `${parameter.name} · ${parameter.fileName}`;
   state.file = parameter.file;
   state.name = parameter.name;
   state.shape = parameter.shape;
@@ -111,6 +139,11 @@ rpc.onNotify('progress', ({ done, total }) => {
   progress.hidden = false;
   progress.value = total > 0 ? done / total : 0;
 });
+rpc.onNotify('pinned', () => {
+  state.preview = false;
+  saveState();
+  if (current) renderHeader(current);
+});
 rpc.onNotify('failed', ({ message }) => {
   status.textContent = message;
   status.className = 'status error';
@@ -131,7 +164,27 @@ function renderHeader(p: ParameterInfo): void {
     chips.append(el('span', { class: 'chip', title: k }, el('b', { text: `${k} ` }), document.createTextNode(v)));
   }
   header.replaceChildren(el('h1', { text: p.name }), el('code', { class: 'path', text: p.path || p.name, title: l10n.t('access path') }), chips);
+  if (state.preview) header.prepend(previewMark());
   if (p.tiedWith.length > 0) header.append(el('div', { class: 'tied', text: l10n.t('Tied with {0}: one storage, counted once', p.tiedWith.join(', ')) }));
+}
+
+/**
+ * The preview panel says so (a webview tab cannot be italic like a preview editor's): "Preview ·
+ * Keep open", the link pinning the panel as working in it does.
+ */
+function previewMark(): HTMLElement {
+  const keep = el('button', { class: 'link', text: l10n.t('Keep open'), attrs: { type: 'button', title: l10n.t('Keep this panel: the next parameter you open gets its own panel') } });
+  keep.addEventListener('click', () => keepOpen());
+  return el('div', { class: 'preview-mark', title: l10n.t('Opening another parameter shows it here instead of in a new panel') }, el('span', { text: l10n.t('Preview') }), document.createTextNode(' · '), keep);
+}
+
+/** The person works in the panel: it stops being the preview (once; the host hears of it). */
+function keepOpen(): void {
+  if (!state.preview) return;
+  state.preview = false;
+  saveState();
+  header.querySelector('.preview-mark')?.remove();
+  rpc.notify('keepOpen', {});
 }
 
 /** What a tensor is to its model, in the display language. */
@@ -151,6 +204,7 @@ function renderSliceBar(p: ParameterInfo): void {
   for (let i = 0; i < lead; i++) {
     const input = el('input', { attrs: { type: 'number', min: '0', max: String(p.shape[i]! - 1), value: String(state.slice[i] ?? 0), 'aria-label': l10n.t('index of dimension {0}', i) } });
     input.addEventListener('change', () => {
+      keepOpen();
       state.slice[i] = Math.max(0, Math.min(p.shape[i]! - 1, Math.floor(Number(input.value) || 0)));
       input.value = String(state.slice[i]);
       saveState();
@@ -168,20 +222,21 @@ async function loadStats(g: number): Promise<void> {
   status.className = 'status';
   progress.hidden = false;
   progress.value = 0;
+  const { signal } = shownWork;
   try {
-    const s = await rpc.request('stats', {});
+    const s = await rpc.request('stats', {}, { signal });
     if (g !== generation) return;
     renderStats(s);
     histogram.set(s.histogram, { min: s.min, max: s.max, count: s.count - s.nan - s.inf });
     status.textContent = '';
-    void initSection.load(s).then(() => restoreInitChoices(g));
+    void initSection.load(s, signal).then(() => restoreInitChoices(g));
   } catch (e) {
     if (g === generation) {
       status.textContent = l10n.t('Statistics unavailable: {0}', (e as Error).message);
       status.className = 'status error';
     }
   } finally {
-    progress.hidden = true;
+    if (g === generation) progress.hidden = true;
   }
 }
 
@@ -206,6 +261,7 @@ async function loadSlice(g: number, keepPlace: boolean): Promise<void> {
   const p = current;
   if (!p) return;
   const slice = [...state.slice];
+  const { signal } = shownWork;
   const failed = (e: unknown): void => {
     if (g === generation && !(e instanceof Error && e.message === 'cancelled')) {
       status.textContent = l10n.t('Values unavailable: {0}', (e as Error).message);
@@ -217,7 +273,7 @@ async function loadSlice(g: number, keepPlace: boolean): Promise<void> {
     void heatmap.show(p.shape, (req, signal) => rpc.request('heatmap', { slice, ...req }, { signal }), keepPlace).catch(failed);
   } else heatmap.root.hidden = true;
   try {
-    await values.set((rowStart, rowCount) => rpc.request('values', { slice, rowStart, rowCount }), keepPlace);
+    await values.set((rowStart, rowCount) => rpc.request('values', { slice, rowStart, rowCount }, { signal }), keepPlace);
   } catch (e) {
     failed(e);
   }
@@ -228,14 +284,17 @@ async function loadSlice(g: number, keepPlace: boolean): Promise<void> {
  * shown again (the page is rebuilt: no retainContextWhenHidden) draws the same overlay.
  */
 function rememberInitChoices(): void {
+  // Only the person's own choices pin the panel: restoreInitChoices replays them as untrusted events.
   initSection.root.addEventListener('change', (e) => {
     if (!(e.target instanceof HTMLSelectElement)) return;
+    if (e.isTrusted) keepOpen();
     state.overlay = e.target.value;
     state.simulated = false;
     saveState();
   });
   initSection.root.addEventListener('click', (e) => {
     if (!(e.target instanceof HTMLButtonElement)) return;
+    if (e.isTrusted) keepOpen();
     state.simulated = true;
     saveState();
   });

@@ -12,6 +12,9 @@ const COLUMN_WINDOW = 16;
 /** Width of a cell in CSS px (webview.css `.values-row span`: 96 px + 2 × 6 px padding). */
 const CELL_WIDTH = 108;
 
+/** Keys that scroll the viewport. */
+const SCROLL_KEYS = new Set(['ArrowUp', 'ArrowDown', 'ArrowLeft', 'ArrowRight', 'PageUp', 'PageDown', 'Home', 'End', ' ']);
+
 export type FetchRows = (rowStart: number, rowCount: number) => Promise<ValuesView>;
 
 /**
@@ -33,11 +36,15 @@ export class ValuesTable {
   private cache: ValuesView | null = null;
   private fetch: FetchRows | null = null;
   private pending = 0;
+  /** Bumped by each `set`: a slower first fetch of the slice shown before is dropped. */
+  private shown = 0;
 
   constructor(
     private firstRow = 0,
     private colStart = 0,
     private readonly onMove: (row: number, col: number) => void = () => undefined,
+    /** The person scrolled or moved the columns (not the table placing itself). */
+    private readonly onUse: () => void = () => undefined,
   ) {
     this.spacer.append(this.body);
     this.viewport.append(this.header, this.spacer);
@@ -50,7 +57,14 @@ export class ValuesTable {
       }
       void this.render();
     });
-    this.colInput.addEventListener('change', () => {
+    // Scrolls the person makes (the table's own scrollTop changes fire `scroll` too, so not that).
+    this.viewport.addEventListener('wheel', () => this.onUse(), { passive: true });
+    this.viewport.addEventListener('mousedown', () => this.onUse());
+    this.viewport.addEventListener('keydown', (e) => {
+      if (SCROLL_KEYS.has(e.key)) this.onUse();
+    });
+    this.colInput.addEventListener('change', (e) => {
+      if (e.isTrusted) this.onUse();
       this.colStart = Math.max(0, Math.min(Number(this.colInput.value) || 0, Math.max(0, this.cols - 1)));
       this.colInput.value = String(this.colStart);
       this.onMove(this.firstRow, this.colStart);
@@ -64,7 +78,10 @@ export class ValuesTable {
     this.fetch = fetch;
     this.cache = null;
     if (!keepPlace) this.firstRow = this.colStart = 0;
+    const shown = ++this.shown;
+    this.pending++; // a scroll's fetch for the slice before is dropped too
     const first = await fetch(Math.max(0, this.firstRow - OVERSCAN / 2), VISIBLE_ROWS + OVERSCAN);
+    if (shown !== this.shown) return;
     this.rows = first.rows;
     this.cols = first.cols;
     this.cache = first;
@@ -76,6 +93,16 @@ export class ValuesTable {
     this.viewport.style.height = `${ROW_HEIGHT * (Math.min(this.rows, VISIBLE_ROWS) + 1) + 2}px`;
     this.viewport.scrollTop = Math.min(this.firstRow, Math.max(0, this.rows - 1)) * ROW_HEIGHT;
     await this.render();
+  }
+
+  /** Empty (another tensor's values are on their way). */
+  clear(): void {
+    this.shown++;
+    this.pending++;
+    this.fetch = null;
+    this.cache = null;
+    this.body.replaceChildren();
+    this.info.textContent = '';
   }
 
   private async render(): Promise<void> {

@@ -127,7 +127,8 @@ export function registerParameterCommands(registry: ModelRegistry, panels: Param
     const target = query !== undefined ? await pickParameter(registry, title!, query) : await resolve(arg, title);
     if (!target) return;
     try {
-      await panels.show(target.uri, target.name);
+      // A tree row's click (its command) may be half of a double click, which pins the panel.
+      await panels.show(target.uri, target.name, { click: arg !== undefined && 'kind' in arg });
     } catch (e) {
       void vscode.window.showErrorMessage(vscode.l10n.t('ParamScope: {0}', (e as Error).message));
     }

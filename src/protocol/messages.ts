@@ -145,8 +145,17 @@ export interface PanelNotifications {
   [method: string]: unknown;
   /** webview → host: the page is listening; the host answers with `init`. */
   ready: Record<string, never>;
-  /** host → webview: what to show (sent on ready and when the file changes). */
-  init: { parameter: ParameterInfo; generation: number };
+  /**
+   * host → webview: what to show (sent on ready, when the file changes, and when a click re-targets
+   * the preview panel to another parameter). `preview`: the panel is the one a click in the Models
+   * tree re-targets; working in it (or "Keep open") pins it. `stats`: the statistics when the host
+   * has them already, so the page need not ask.
+   */
+  init: { parameter: ParameterInfo; generation: number; preview: boolean; stats?: StatsView };
+  /** webview → host: the person works in the panel (zoom, slice, scroll, overlay, "Keep open"): pin it. */
+  keepOpen: Record<string, never>;
+  /** host → webview: the panel is pinned now (a double click in the tree): hide the preview mark. */
+  pinned: Record<string, never>;
   /** host → webview: long work's progress, in elements. */
   progress: { done: number; total: number };
   /** host → webview: the parameter cannot be shown (file gone, tensor removed, unreadable). */
