@@ -1,6 +1,6 @@
 // Bundles the headless CLI and the extension (later also the webview and workers) with esbuild.
 import { build } from 'esbuild';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import initWabt from 'wabt';
 import { syncManifest } from './syncManifest.mjs';
 import { writeBundles } from './l10nBundles.mjs';
@@ -21,7 +21,11 @@ await Promise.all([
   build({ ...webview, entryPoints: ['webview/initReport.ts'], outfile: 'dist/webview/initReport.js' }),
   build({ ...webview, entryPoints: ['webview/tiesPanel.ts'], outfile: 'dist/webview/tiesPanel.js' }),
   build({ ...webview, entryPoints: ['webview/diffPanel.ts'], outfile: 'dist/webview/diffPanel.js' }),
+  build({ ...webview, entryPoints: ['webview/overview.ts'], outfile: 'dist/webview/overview.js' }),
 ]);
+// uPlot's own stylesheet (its cursor, legend and overlay layout), linked by the overview page
+// (webviewHtml's `styles`): a file beside the bundles, as the CSP allows no inline styles.
+await copyFile('node_modules/uplot/dist/uPlot.min.css', 'dist/webview/uPlot.min.css');
 await chmod('dist/cli.js', 0o755);
 
 // SIMD kernels: hand-written WebAssembly text, assembled from source by wabt (a devDependency) into

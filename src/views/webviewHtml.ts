@@ -7,11 +7,13 @@ const L10N_ELEMENT_ID = 'paramscope-l10n';
 /**
  * Page shell for our webviews: strict CSP (`default-src 'none'`), our script only with a fresh
  * nonce, styles and the script from our own folders. All content is inserted by the script as text.
+ * `styles`: a page's extra stylesheets (relative to the extension, e.g. `dist/webview/uPlot.min.css`),
+ * linked after the shared one; the CSP stays as it is (files from our folders only).
  */
-export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, opts: { script: string; title: string }): string {
+export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, opts: { script: string; title: string; styles?: readonly string[] }): string {
   const nonce = randomBytes(16).toString('base64');
   const scriptUri = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, opts.script));
-  const styleUri = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'webview.css'));
+  const styleUris = ['media/webview.css', ...(opts.styles ?? [])].map((s) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, s)));
   const csp = [`default-src 'none'`, `img-src ${webview.cspSource} data:`, `style-src ${webview.cspSource}`, `script-src 'nonce-${nonce}'`].join('; ');
   return `<!DOCTYPE html>
 <html lang="${escapeHtml(vscode.env.language)}">
@@ -19,7 +21,7 @@ export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, o
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${styleUri}">
+${styleUris.map((u) => `<link rel="stylesheet" href="${escapeHtml(u.toString())}">`).join('\n')}
 <title>${escapeHtml(opts.title)}</title>
 </head>
 <body>
