@@ -31,7 +31,7 @@ export function kindLabel(kind: string, stack: string): string {
 }
 
 export const OUTLIER_RULE = l10n.t(
-  'A layer is flagged when log10 of its L2 norm, std or max |x| has a modified z-score |0.6745·(x − median)/MAD| above 3.5 among the layers of its kind (at least 5 layers), or when it is all zeros or holds NaN/Inf.',
+  'A layer is flagged when log10 of its L2 norm, std or max |x| has a modified z-score |0.6745·(x − median)/MAD| above 3.5 among the layers of its kind (at least 5 layers) and the value is at least 1.5 times (or at most 1/1.5 of) their median, or when it is all zeros or holds NaN/Inf.',
 );
 
 /** A scheme in a few characters, for one cell of the init strip: `N(0.02)`, `U`, `ones`, `zeros`. */

@@ -87,7 +87,7 @@ export class OverviewPanel extends WebviewPanelHost<OverviewRequests, OverviewNo
     private readonly dataOf: (index: ModelIndex) => OverviewData,
     existing?: vscode.WebviewPanel,
   ) {
-    super(extensionUri, { viewType: OVERVIEW_VIEW_TYPE, title: vscode.l10n.t('Overview · {0}', fileNameOf(uri)), script: 'dist/webview/overview.js', model: uri, existing });
+    super(extensionUri, { viewType: OVERVIEW_VIEW_TYPE, title: vscode.l10n.t('Overview · {0}', fileNameOf(uri)), script: 'dist/webview/overview.js', styles: ['dist/webview/uPlot.min.css'], model: uri, existing });
     this.rpc.onNotify('ready', () => void this.start());
     this.rpc.onNotify('openParameter', ({ name }) => void vscode.commands.executeCommand(CommandIds.showParameter, { uri: this.uri, name }));
     this.disposables.push(
