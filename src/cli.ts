@@ -15,10 +15,14 @@ import { runDiff } from './cliDiff';
 import { runOverview } from './cliOverview';
 import { writeJson } from './cliJson';
 import { runValues, ValuesUsageError } from './cliValues';
+import { ConvertUsageError, runConvert } from './cliConvert';
+import { ConvertError } from './model/convert/plan';
 import { bitsPerElement, isBlockDType, storageBytes, type DType } from './core/dtypes';
 
 const USAGE = `usage: paramscope <command> <file> [options]
        paramscope diff <a> <b> [--json] [--no-buffers]
+       paramscope convert <in> <out.safetensors> [--dtype D] [--module PATH] [--key NAME] [--force]
+                          [--max-shard-size SIZE] [--json]
 
 commands:
   inspect <file> [--json]                 module tree, parameters, dtypes, shapes, counts
@@ -44,6 +48,20 @@ commands:
                                           others relative L2 change ‖b−a‖/‖a‖, max |b−a|, cosine;
                                           buffers (BatchNorm running statistics) are compared too
                                           unless --no-buffers; optimizer state is left out
+  convert <in> <out> [options]            write the tensors load_state_dict takes as safetensors,
+                                          read without running any pickle: a state_dict's keys, a
+                                          pickled module's state_dict (buffers too), a checkpoint's
+                                          model entry (--key NAME when several; optimizer state is
+                                          never written), or a format's tensor names; tied tensors
+                                          once, the other names in __metadata__ as save_model does.
+                                          --dtype float16|bfloat16|float32 casts floating tensors as
+                                          torch's .to() (GGUF blocks dequantize to float32 unless
+                                          --dtype); --module rgnet[0][1] or 0.1: that sub-module's
+                                          state_dict, keys relative to it; --max-shard-size 5GB
+                                          (500MB, 2GiB, bytes): model-0000i-of-0000n.safetensors
+                                          and model.safetensors.index.json as the Hub lays them
+                                          out; --force replaces an existing output (never the input);
+                                          --json prints {files,tensors,aliases,bytes,source,skipped}
 
 Files: .safetensors, *.safetensors.index.json (sharded), PyTorch .pt/.pth/.bin/.ckpt (zip or legacy),\n.gguf (llama.cpp; split models open from their first part).
 Exit codes: 0 ok, 1 the file cannot be read, 2 bad usage.`;
@@ -69,7 +87,7 @@ function dtypeMixText(index: ModelIndex): string {
 async function main(argv: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' }, param: { type: 'string', multiple: true }, slice: { type: 'string' }, limit: { type: 'string' }, 'no-content': { type: 'boolean' }, 'no-buffers': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: { dtype: { type: 'string' }, module: { type: 'string' }, key: { type: 'string' }, force: { type: 'boolean' }, 'max-shard-size': { type: 'string' }, json: { type: 'boolean' }, param: { type: 'string', multiple: true }, slice: { type: 'string' }, limit: { type: 'string' }, 'no-content': { type: 'boolean' }, 'no-buffers': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
@@ -79,10 +97,14 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const [verb, file, ...rest] = positionals;
-  // diff takes two files, every other verb one.
+  // diff and convert take two files, every other verb one.
   if (verb === 'diff' && (!file || rest.length !== 1)) throw new UsageError('diff expects two files');
-  if (!verb || !file || (verb !== 'diff' && rest.length > 0)) throw new UsageError('expected a command and one file');
-  if (!['inspect', 'stats', 'overview', 'ties', 'init', 'diff', 'values'].includes(verb)) throw new UsageError(`unknown command '${verb}'`);
+  if (verb === 'convert' && (!file || rest.length !== 1)) throw new UsageError('convert expects an input file and an output file');
+  if (!verb || !file || (verb !== 'diff' && verb !== 'convert' && rest.length > 0)) throw new UsageError('expected a command and one file');
+  if (!['inspect', 'stats', 'overview', 'ties', 'init', 'diff', 'values', 'convert'].includes(verb)) throw new UsageError(`unknown command '${verb}'`);
+  const convertOnly = (['dtype', 'module', 'key', 'force', 'max-shard-size'] as const).filter((o) => values[o] !== undefined);
+  if (verb !== 'convert' && convertOnly.length > 0) throw new UsageError(`--${convertOnly[0]} goes with convert`);
+  if (verb === 'convert') return runConvert(file, rest[0]!, { dtype: values.dtype, module: values.module, key: values.key, force: values.force, json: values.json, maxShardSize: values['max-shard-size'] });
   if (verb !== 'stats' && verb !== 'values' && values.param) throw new UsageError('--param goes with stats and values');
   if (verb !== 'values' && (values.slice !== undefined || values.limit !== undefined)) throw new UsageError('--slice and --limit go with values');
   const limit = values.limit === undefined ? undefined : /^\d+$/.test(values.limit) ? Number(values.limit) : NaN;
@@ -176,12 +198,12 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (e: unknown) => {
-    if (e instanceof UsageError || e instanceof UnknownParameterError || e instanceof ValuesUsageError) {
+    if (e instanceof UsageError || e instanceof UnknownParameterError || e instanceof ValuesUsageError || e instanceof ConvertUsageError) {
       process.stderr.write(`paramscope: ${show(e.message)}\n${USAGE}\n`);
       process.exitCode = 2;
     } else {
       // A person reads this: one line saying what is wrong, never a stack trace.
-      const msg = e instanceof FormatError ? e.message : `error: ${(e as Error)?.message ?? String(e)}`;
+      const msg = e instanceof FormatError || e instanceof ConvertError ? e.message : `error: ${(e as Error)?.message ?? String(e)}`;
       process.stderr.write(`paramscope: ${show(msg)}\n`);
       process.exitCode = 1;
     }

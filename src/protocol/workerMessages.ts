@@ -1,6 +1,7 @@
 // Messages between the extension host (WorkerPool) and the tensor workers (tensorWorker.ts).
 // The host↔webview messages are in messages.ts; the views the workers answer with are defined
 // there too, so a page and a worker speak of the same StatsView.
+import type { ConvertOptions, ConvertResult } from '../core/convert';
 import type { ModelIndex } from '../core/modelIndex';
 import type { HeatmapRequest, HeatmapView, HistogramBins, InitView, SchemeView, SliceIndex, StatsView, TensorDiffView, TensorSpec, TieReportView, ValuesView } from './messages';
 
@@ -27,6 +28,11 @@ export interface WorkerRequests {
   fingerprint: { params: { tensor: TensorSpec }; result: string };
   /** How the values of two same-shape tensors differ (streams both; any files, formats and dtypes). */
   diff: { params: { a: TensorSpec; b: TensorSpec; chunkElements?: number; progressToken?: number }; result: TensorDiffView };
+  /**
+   * Converts a model file to safetensors at `out` (model/convert/convertModel.ts): streamed to a
+   * temporary file renamed when complete; cancelled, it leaves nothing. Progress counts tensor bytes written.
+   */
+  convert: { params: { file: string; out: string; options: ConvertOptions; progressToken?: number }; result: ConvertResult };
 }
 
 /** One tensor's statistics in a batch, or why they could not be computed. */

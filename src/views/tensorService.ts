@@ -1,6 +1,7 @@
 import { forEachAtOnce } from '../core/atOnce';
 import { biasFanIn, initTensors } from '../model/init/detectModelInit';
 import type { ModelIndex, TensorEntry } from '../core/modelIndex';
+import type { ConvertOptions, ConvertResult } from '../core/convert';
 import type { HeatmapRequest, HeatmapView, HistogramBins, InitView, SchemeView, SliceIndex, StatsView, TensorSpec, ValuesView } from '../protocol/messages';
 import { isFileChanged } from '../runtime/byteSource';
 import { SharedComputations } from '../runtime/sharedComputations';
@@ -161,5 +162,14 @@ export class TensorService {
 
   values(t: TensorEntry, slice: SliceIndex, rowStart: number, rowCount: number, opts: RunOptions = {}): Promise<ValuesView> {
     return this.pool.run('values', { tensor: spec(t), slice, rowStart, rowCount }, opts);
+  }
+
+  /**
+   * Converts `file` to safetensors at `out` in a worker (model/convert/convertModel.ts): progress in
+   * tensor bytes written; aborting `signal` cancels it and leaves no file behind. Rejects with an
+   * Error whose message says what is wrong in one line (a bad --key, an existing output, …).
+   */
+  convert(file: string, out: string, options: ConvertOptions, opts: { signal?: AbortSignal; onProgress?: (doneBytes: number, totalBytes: number) => void } = {}): Promise<ConvertResult> {
+    return this.pool.run('convert', { file, out, options }, opts);
   }
 }
