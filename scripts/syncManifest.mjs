@@ -12,6 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
+/** The Explorer context menu's commands on model files (package.json `menus.explorer/context`). */
+const EXPLORER_MODEL_COMMANDS = ['paramscope.openModel', 'paramscope.convertToSafetensors'];
+
 /** The empty Models view's text per manifest language, around the registry's list of endings. */
 const WELCOME = {
   'package.nls.json': (items) => `No model files (${items.join(', ')}) were found in this workspace.\n[Open Model…](command:paramscope.openModel)\n[Refresh](command:paramscope.refreshModels)`,
@@ -46,8 +49,11 @@ export async function manifestChanges(root) {
   const pkg = 'package.json';
   const summaryEditor = (p) => p.contributes.customEditors.find((e) => e.viewType === 'paramscope.modelSummary');
   edit(pkg, 'contributes.customEditors[paramscope.modelSummary].selector', (p) => summaryEditor(p).selector, (p, v) => (summaryEditor(p).selector = v), reg.SUMMARY_EDITOR_PATTERNS.map((filenamePattern) => ({ filenamePattern })));
-  const openMenu = (p) => p.contributes.menus['explorer/context'].find((m) => m.command === 'paramscope.openModel');
-  edit(pkg, 'contributes.menus.explorer/context[paramscope.openModel].when', (p) => openMenu(p).when, (p, v) => (openMenu(p).when = v), reg.EXPLORER_MENU_WHEN);
+  // Every Explorer menu item of ours is offered on model files, with the same `when`.
+  for (const command of EXPLORER_MODEL_COMMANDS) {
+    const menu = (p) => p.contributes.menus['explorer/context'].find((m) => m.command === command);
+    edit(pkg, `contributes.menus.explorer/context[${command}].when`, (p) => menu(p)?.when, (p, v) => (menu(p).when = v), reg.EXPLORER_MENU_WHEN);
+  }
   edit(pkg, 'contributes.configuration.properties.paramscope.include.default', (p) => p.contributes.configuration.properties['paramscope.include'].default, (p, v) => (p.contributes.configuration.properties['paramscope.include'].default = v), reg.DEFAULT_INCLUDE_GLOB);
   for (const [file, text] of Object.entries(WELCOME)) edit(file, 'view.models.welcome.empty', (n) => n['view.models.welcome.empty'], (n, v) => (n['view.models.welcome.empty'] = v), text(reg.FORMAT_LIST_ITEMS));
   return { changes, files };

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { registerConvertCommands } from './commands/convertCommands';
 import { registerDiffCommands } from './commands/diffCommands';
 import { registerExportSummaryCommand } from './commands/exportSummaryCommand';
 import { registerBindCommands } from './commands/bindCommands';
@@ -87,6 +88,7 @@ export function activate(context: vscode.ExtensionContext): ParamScopeApi {
     ...registerDiffCommands(registry, diffs),
     statusBar,
     registerExportSummaryCommand(registry, tensors),
+    ...registerConvertCommands(registry, tensors),
   );
   log.info('ParamScope activated');
   log.info(`timing: activate ${Date.now() - activated} ms`);

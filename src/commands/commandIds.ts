@@ -14,4 +14,5 @@ export const CommandIds = {
   findParameter: 'paramscope.findParameter',
   exportSummary: 'paramscope.exportSummary',
   compareModels: 'paramscope.compareModels',
+  convertToSafetensors: 'paramscope.convertToSafetensors',
 } as const;
