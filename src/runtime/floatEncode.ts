@@ -10,7 +10,10 @@ import { FLOAT8_E4M3FN_VALUES, FLOAT8_E4M3FNUZ_VALUES, FLOAT8_E5M2_VALUES, FLOAT
  *   rounding, as torch does);
  * - to float16: round to nearest, ties to even, subnormals kept, overflow to ±inf; a NaN becomes
  *   the quiet NaN 0x7E00 with its sign;
- * - to bfloat16: round to nearest, ties to even on the binary32 bits; every NaN becomes 0x7FC0;
+ * - to bfloat16: round to nearest, ties to even on the binary32 bits; a NaN becomes 0xFFFF from
+ *   float32 (torch's vectorized float→bfloat16 copy, ATen/cpu/vec `cvtfp32_bf16`, the path x86
+ *   builds take) and 0x7FC0 from the other dtypes (their copies go through the scalar
+ *   `round_to_nearest_even`) — both measured on torch 1.13 by the fixtures' `casts` tensors;
  * - to float32: IEEE round to nearest even (float64 sources), NaNs keep sign and top payload bits.
  * Integer and bool tensors are never cast (the planner keeps their dtype).
  */
@@ -27,12 +30,12 @@ export function isCastSource(d: ElementDType): d is CastSource {
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
 
-/** float16 bits → binary32 bits, exactly (every half is a float; NaN payloads and signs kept, as torch's half→float). */
+/** float16 bits → binary32 bits, exactly (every half is a float); a NaN keeps sign and payload and is quietened, as torch's half→float. */
 export function float16ToFloat32Bits(h: number): number {
   const sign = (h & 0x8000) << 16;
   const exp = (h >> 10) & 0x1f;
   let mant = h & 0x3ff;
-  if (exp === 0x1f) return (sign | 0x7f800000 | (mant << 13)) >>> 0;
+  if (exp === 0x1f) return (sign | 0x7f800000 | (mant !== 0 ? 0x400000 : 0) | (mant << 13)) >>> 0;
   if (exp !== 0) return (sign | ((exp - 15 + 127) << 23) | (mant << 13)) >>> 0;
   if (mant === 0) return sign >>> 0;
   // Subnormal: normalise.
@@ -72,9 +75,9 @@ export function float32BitsToFloat16(bits: number): number {
   return sign | (((e + 15) << 10) + n);
 }
 
-/** binary32 bits → bfloat16 bits as torch's round_to_nearest_even: NaN → 0x7FC0 (any sign). */
-export function float32BitsToBfloat16(bits: number): number {
-  if ((bits & 0x7f800000) === 0x7f800000 && (bits & 0x7fffff) !== 0) return 0x7fc0;
+/** binary32 bits → bfloat16 bits as torch's CPU kernels: round to nearest even; a NaN (any sign) → `nan`. */
+export function float32BitsToBfloat16(bits: number, nan: number): number {
+  if ((bits & 0x7f800000) === 0x7f800000 && (bits & 0x7fffff) !== 0) return nan;
   const bias = 0x7fff + ((bits >>> 16) & 1);
   return Math.floor(((bits >>> 0) + bias) / 65536) & 0xffff;
 }
@@ -130,6 +133,9 @@ export function castElements(from: CastSource, to: CastTarget, src: Uint8Array, 
   const w = new DataView(out.buffer, out.byteOffset, bytes);
   if (to === 'float32') for (let i = 0; i < count; i++) w.setUint32(4 * i, read(i), true);
   else if (to === 'float16') for (let i = 0; i < count; i++) w.setUint16(2 * i, float32BitsToFloat16(read(i)), true);
-  else for (let i = 0; i < count; i++) w.setUint16(2 * i, float32BitsToBfloat16(read(i)), true);
+  else {
+    const nan = from === 'float32' ? 0xffff : 0x7fc0;
+    for (let i = 0; i < count; i++) w.setUint16(2 * i, float32BitsToBfloat16(read(i), nan), true);
+  }
   return bytes;
 }

@@ -185,7 +185,7 @@ export function planConversion(index: ModelIndex, options: ConvertOptions = {}):
   const tensors: PlannedTensor[] = [];
   const aliases: Array<[string, string]> = [];
   const names = new Set<string>();
-  // In the order of each region's first name in the file, as torch's state_dict lists them.
+  const position = new Map(selected.map((t, i) => [t, i]));
   for (const group of byRegion.values()) {
     const kept = [...group].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))[0]!;
     const t = kept.tensor;
@@ -205,6 +205,8 @@ export function planConversion(index: ModelIndex, options: ConvertOptions = {}):
     }
   }
   if (tensors.length === 0) throw new ConvertError(`no tensors to write: ${skipped[0]?.reason ?? 'none can be written'}`);
+  // In state_dict order of the names kept (torch's order, without the removed names).
+  tensors.sort((a, b) => position.get(a.tensor)! - position.get(b.tensor)!);
   for (const t of tensors) if (t.name === '__metadata__') throw new ConvertError("a tensor named '__metadata__' cannot be written to safetensors");
   for (const [removed] of aliases) {
     if (removed === METADATA_FORMAT || removed === METADATA_SOURCE || removed === METADATA_TOOL) throw new ConvertError(`the tied name '${removed}' is one of the metadata keys ParamScope writes`);
