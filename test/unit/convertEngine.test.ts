@@ -63,6 +63,45 @@ describe.skipIf(!hasPython)('GGUF sources (ggml-made fixtures)', () => {
   });
 });
 
+describe.skipIf(!hasPython)('ONNX and Keras sources (values from onnx/numpy and h5py, in the fixtures\' expected.json)', () => {
+  type Dumped = { mismatches: string[]; names: string[]; values: Record<string, number[]>; shapes: Record<string, number[]>; codes: Record<string, string> };
+  const dump = (out: string): Dumped => check([{ out, dump: true }])[0] as unknown as Dumped;
+
+  it('ONNX initializers and Constants by their tensor names, float and integer values exact', async () => {
+    const expected = JSON.parse(readFileSync(join(FIXTURES, 'onnx/expected.json'), 'utf8')) as { files: Record<string, { tensors: Array<{ name: string; dims: number[]; dataType: string; values?: number[] }> }> };
+    let compared = 0;
+    for (const file of ['convnet.onnx', 'constants.onnx', 'mlp.onnx']) {
+      const out = join(fresh(), 'out.safetensors');
+      await convertModel(join(FIXTURES, 'onnx', file), out);
+      const d = dump(out);
+      expect(d.mismatches).toEqual([]);
+      for (const t of expected.files[file]!.tensors) {
+        if (!t.values || !['FLOAT', 'INT64', 'INT32', 'DOUBLE'].includes(t.dataType) || !(t.name in d.values)) continue;
+        expect({ name: t.name, shape: d.shapes[t.name], values: d.values[t.name] }).toEqual({ name: t.name, shape: t.dims, values: t.values });
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(5);
+  });
+
+  it('Keras weights (optimizer variables left out) with h5py\'s values', async () => {
+    const expected = JSON.parse(readFileSync(join(FIXTURES, 'keras/expected.json'), 'utf8')) as { files: Record<string, { tensors: Record<string, { shape: number[]; kind: string; values?: number[]; first?: number[] }> }> };
+    for (const file of ['sequential.keras', 'keras2_model.h5']) {
+      const out = join(fresh(), 'out.safetensors');
+      await convertModel(join(FIXTURES, 'keras', file), out);
+      const d = dump(out);
+      expect(d.mismatches).toEqual([]);
+      const want = Object.entries(expected.files[file]!.tensors).filter(([, t]) => t.kind !== 'optimizer');
+      expect(d.names.sort()).toEqual(want.map(([n]) => n).sort());
+      for (const [name, t] of want) {
+        expect(d.shapes[name]).toEqual(t.shape);
+        if (t.values) expect(d.values[name]).toEqual(t.values);
+        else expect(d.values[name]!.slice(0, t.first!.length)).toEqual(t.first);
+      }
+    }
+  });
+});
+
 describe('cancellation and failures leave nothing', () => {
   it('a conversion aborted mid-stream deletes its temporary file', async () => {
     const dir = fresh();

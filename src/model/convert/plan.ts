@@ -93,7 +93,8 @@ function modelEntries(index: ModelIndex): Entry[] {
   };
   for (const t of model) {
     const cp = t.containerPath;
-    if (cp && cp.length >= 2) add(stepName(cp[0]!), t);
+    // A checkpoint's dict entry; other formats' paths (Keras's `layers[0].kernel`) do not prefix the names.
+    if (cp && cp.length >= 2 && cp[0]!.kind === 'key' && t.name.startsWith(`${stepName(cp[0]!)}.`)) add(stepName(cp[0]!), t);
     else if (!cp && children.length > 0) {
       const owner = children.find((q) => t.name.startsWith(`${q}.`));
       if (owner !== undefined) add(owner, t);
@@ -109,7 +110,7 @@ function modelEntries(index: ModelIndex): Entry[] {
 function checkpointKeys(index: ModelIndex): string[] {
   const keys = new Set<string>();
   for (const c of containerChildren(index)) if (c.step) keys.add(stepName(c.step));
-  for (const t of index.tensors) if (t.containerPath && t.containerPath.length >= 2) keys.add(stepName(t.containerPath[0]!));
+  for (const t of index.tensors) if (t.containerPath && t.containerPath.length >= 2 && t.containerPath[0]!.kind === 'key') keys.add(stepName(t.containerPath[0]!));
   return [...keys];
 }
 
