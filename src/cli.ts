@@ -104,13 +104,13 @@ async function main(argv: string[]): Promise<number> {
   if (!['inspect', 'stats', 'overview', 'ties', 'init', 'diff', 'values', 'convert'].includes(verb)) throw new UsageError(`unknown command '${verb}'`);
   const convertOnly = (['dtype', 'module', 'key', 'force', 'max-shard-size'] as const).filter((o) => values[o] !== undefined);
   if (verb !== 'convert' && convertOnly.length > 0) throw new UsageError(`--${convertOnly[0]} goes with convert`);
-  if (verb === 'convert') return runConvert(file, rest[0]!, { dtype: values.dtype, module: values.module, key: values.key, force: values.force, json: values.json, maxShardSize: values['max-shard-size'] });
   if (verb !== 'stats' && verb !== 'values' && values.param) throw new UsageError('--param goes with stats and values');
   if (verb !== 'values' && (values.slice !== undefined || values.limit !== undefined)) throw new UsageError('--slice and --limit go with values');
   const limit = values.limit === undefined ? undefined : /^\d+$/.test(values.limit) ? Number(values.limit) : NaN;
   if (Number.isNaN(limit)) throw new UsageError(`--limit expects a count, got '${values.limit}'`);
   if (verb !== 'ties' && values['no-content']) throw new UsageError('--no-content goes with ties');
   if (verb !== 'diff' && values['no-buffers']) throw new UsageError('--no-buffers goes with diff');
+  if (verb === 'convert') return runConvert(file, rest[0]!, { dtype: values.dtype, module: values.module, key: values.key, force: values.force, json: values.json, maxShardSize: values['max-shard-size'] });
   if (verb === 'diff') return runDiff(file, rest[0]!, values.json === true, values['no-buffers'] !== true);
 
   // stats computes on the workers: they boot (an isolate and the worker bundle, ~60 ms) while this

@@ -8,6 +8,7 @@ import { openModel } from '../../src/model/openModel';
 import { findTies } from '../../src/model/ties';
 import { bundleCli, runCli } from './cliProcess';
 import { FIXTURES } from './fixtureFiles';
+import { CASE_BUILDERS } from './hostileCases';
 
 /**
  * `paramscope convert` on torch-made fixtures, checked by test/fixtures/check_safetensors.py (its
@@ -108,6 +109,15 @@ describe.skipIf(!hasPython)('paramscope convert, checked against torch', () => {
     expect(index.tensors.map((t) => t.name)).toEqual(want);
   });
 
+  it('a sharded safetensors input (its index) is converted to one file, equal to torch\'s state_dict', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'paramscope-sharded-in-'));
+    const out = join(dir, 'rgnet.safetensors');
+    const r = runCli(cli, 'convert', join(FIXTURES, 'models/sharded/model.safetensors.index.json'), out);
+    expect(r.code).toBe(0);
+    const [res] = check([{ out, expected: cases.find((x) => x.name === 'sharded')!.expected }]);
+    expect(res!.mismatches).toEqual([]);
+  });
+
   for (const name of ['shared module', 'tied LM module', 'tied LM state_dict']) {
     it(`ParamScope reads the output's ties back with metadata evidence (${name})`, async () => {
       const c = cases.find((x) => x.name === name)!;
@@ -186,6 +196,21 @@ describe('paramscope convert refuses and leaves nothing behind', () => {
     }
     expect(readdirSync(tmpdir()).filter((f) => f.startsWith('paramscope_pwned'))).toEqual([]);
   });
+
+  it('built hostile and malformed inputs (the builder rows of cases.json): refused ones leave no file', () => {
+    const rows = (JSON.parse(readFileSync(join(FIXTURES, '..', 'cases.json'), 'utf8')) as { cases: Array<{ build?: string; error?: string }> }).cases.filter((r) => r.build && r.error !== undefined);
+    expect(rows.length).toBeGreaterThan(10);
+    for (const row of rows) {
+      const builder = CASE_BUILDERS[row.build!]!;
+      const src = join(mkdtempSync(join(tmpdir(), 'paramscope-built-')), builder.name);
+      writeFileSync(src, builder.bytes());
+      const dir = mkdtempSync(join(tmpdir(), 'paramscope-built-out-'));
+      const r = runCli(cli, 'convert', src, join(dir, 'out.safetensors'));
+      noStackTrace(r.stderr);
+      expect({ build: row.build, code: r.code, files: readdirSync(dir) }).toEqual({ build: row.build, code: 1, files: [] });
+      expect(r.stderr).toMatch(new RegExp(row.error!));
+    }
+  }, 60_000);
 
   it('bad options are usage errors (exit 2)', () => {
     refuse([join(FIXTURES, 'models/net.pt'), '$DIR/out.safetensors', '--dtype', 'float8'], "--dtype expects one of float16, bfloat16, float32, got 'float8'", undefined, 2);
