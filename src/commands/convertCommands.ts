@@ -98,13 +98,13 @@ async function pickDtype(index: ModelIndex, title: string): Promise<DtypeItem | 
   const casts: Record<ConvertDtype, string> = {
     float16: vscode.l10n.t('Half the bytes of float32; largest value ±65504, bigger ones overflow to ±inf'),
     bfloat16: vscode.l10n.t('Half the bytes of float32 with its range; fewer digits than float16'),
-    float32: vscode.l10n.t('Full precision for every floating tensor (half-precision files double in size)'),
+    float32: vscode.l10n.t('Full precision; half-precision tensors double in size'),
   };
   const items: DtypeItem[] = [
     { label: vscode.l10n.t('Keep dtypes'), description: mix.slice(0, 4).join(', ') + (mix.length > 4 ? ', …' : ''), detail: vscode.l10n.t('Every tensor as the file stores it, bit for bit'), dtype: undefined },
-    ...CONVERT_DTYPES.map((d) => ({ label: vscode.l10n.t('Cast to {0}', d), description: d, detail: `${casts[d]} · ${vscode.l10n.t('integer tensors stay as they are')}`, dtype: d })),
+    ...CONVERT_DTYPES.map((d) => ({ label: vscode.l10n.t('Cast to {0}', d), detail: casts[d], dtype: d })),
   ];
-  return vscode.window.showQuickPick(items, { title, placeHolder: vscode.l10n.t('dtype of the floating tensors'), ignoreFocusOut: true });
+  return vscode.window.showQuickPick(items, { title, placeHolder: vscode.l10n.t('dtype of the floating tensors (integer tensors stay as they are)'), ignoreFocusOut: true });
 }
 
 /** The module a Models view row stands for: its access path (the engine's `module` option) and its qualified name. */
