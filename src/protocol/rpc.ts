@@ -66,7 +66,7 @@ function transferablesOf(value: unknown): ArrayBuffer[] {
 
 export class Rpc<Requests extends Record<string, { params: unknown; result: unknown }>, Notifications extends Record<string, unknown>> {
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; timer?: ReturnType<typeof setTimeout> }>();
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; timer?: ReturnType<typeof setTimeout>; cancelled?: Error }>();
   private readonly handlers = new Map<string, Handler>();
   private readonly notificationHandlers = new Map<string, (params: unknown) => void>();
   private readonly running = new Map<number, AbortController>();
@@ -80,14 +80,19 @@ export class Rpc<Requests extends Record<string, { params: unknown; result: unkn
     this.unlisten = endpoint.listen((m) => void this.receive(m));
   }
 
-  /** Sends a request; `signal` cancels it on both sides. `timeoutMs: 0` waits forever. */
-  request<M extends keyof Requests & string>(method: M, params: Requests[M]['params'], opts: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<Requests[M]['result']> {
+  /**
+   * Sends a request; `signal` cancels it on both sides. `timeoutMs: 0` waits forever. With
+   * `waitForCancelled`, a cancelled request settles only when the other side has answered (its
+   * handler stopped and cleaned up: a conversion's temporary file is gone), with the abort reason,
+   * or with the result if the work had already finished.
+   */
+  request<M extends keyof Requests & string>(method: M, params: Requests[M]['params'], opts: { signal?: AbortSignal; timeoutMs?: number; waitForCancelled?: boolean } = {}): Promise<Requests[M]['result']> {
     if (this.disposed) return Promise.reject(new RpcDisposedError());
     if (opts.signal?.aborted) return Promise.reject(opts.signal.reason instanceof Error ? opts.signal.reason : new Error('cancelled'));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       const ms = opts.timeoutMs ?? this.options.timeoutMs ?? DEFAULT_RPC_TIMEOUT_MS;
-      const entry: { resolve: (v: unknown) => void; reject: (e: Error) => void; timer?: ReturnType<typeof setTimeout> } = {
+      const entry: { resolve: (v: unknown) => void; reject: (e: Error) => void; timer?: ReturnType<typeof setTimeout>; cancelled?: Error } = {
         resolve: (v) => resolve(v as Requests[M]['result']),
         reject,
       };
@@ -97,7 +102,9 @@ export class Rpc<Requests extends Record<string, { params: unknown; result: unkn
         'abort',
         () => {
           this.endpoint.post({ rpc: 'cancel', id } satisfies Envelope);
-          this.settle(id, opts.signal!.reason instanceof Error ? opts.signal!.reason : new Error('cancelled'));
+          const reason = opts.signal!.reason instanceof Error ? opts.signal!.reason : new Error('cancelled');
+          if (opts.waitForCancelled) entry.cancelled = reason;
+          else this.settle(id, reason);
         },
         { once: true },
       );
@@ -139,7 +146,8 @@ export class Rpc<Requests extends Record<string, { params: unknown; result: unkn
     if (!p) return;
     this.pending.delete(id);
     if (p.timer) clearTimeout(p.timer);
-    if (error) p.reject(error);
+    // A request cancelled with waitForCancelled: the other side's error is the cancellation's.
+    if (error) p.reject(p.cancelled && error instanceof RpcRemoteError ? p.cancelled : error);
     else p.resolve(result);
   }
 

@@ -30,6 +30,8 @@ interface PooledWorker {
 export interface RunOptions {
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
+  /** When cancelled, settle only once the worker has stopped (see Rpc.request): work that leaves files cleans up first. */
+  waitForCancelled?: boolean;
 }
 
 export interface StatsManyOptions extends RunOptions {
@@ -249,7 +251,7 @@ export class WorkerPool {
     w.busy++;
     try {
       // Kernels over gigabytes take as long as they take: no timeout, cancellation instead.
-      return await w.rpc.request(method, { ...(params as object), progressToken: token } as PoolRequests[M]['params'], { signal: opts.signal, timeoutMs: 0 });
+      return await w.rpc.request(method, { ...(params as object), progressToken: token } as PoolRequests[M]['params'], { signal: opts.signal, timeoutMs: 0, waitForCancelled: opts.waitForCancelled });
     } finally {
       w.busy--;
       if (token !== undefined) this.progress.delete(token);

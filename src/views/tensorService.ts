@@ -166,10 +166,11 @@ export class TensorService {
 
   /**
    * Converts `file` to safetensors at `out` in a worker (model/convert/convertModel.ts): progress in
-   * tensor bytes written; aborting `signal` cancels it and leaves no file behind. Rejects with an
-   * Error whose message says what is wrong in one line (a bad --key, an existing output, …).
+   * tensor bytes written; aborting `signal` cancels it, and the promise rejects (with the abort
+   * reason) once the worker has stopped and deleted its temporary file: nothing is left behind.
+   * Rejects with an Error whose message says what is wrong in one line (a bad --key, an existing output, …).
    */
   convert(file: string, out: string, options: ConvertOptions, opts: { signal?: AbortSignal; onProgress?: (doneBytes: number, totalBytes: number) => void } = {}): Promise<ConvertResult> {
-    return this.pool.run('convert', { file, out, options }, opts);
+    return this.pool.run('convert', { file, out, options }, { ...opts, waitForCancelled: true });
   }
 }

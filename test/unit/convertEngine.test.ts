@@ -159,14 +159,16 @@ describe('in a worker (TensorService.convert runs this request)', () => {
     await expect(pool.run('convert', { file: join(FIXTURES, 'convert/ckpt_ema.pt'), out: join(fresh(), 'x.safetensors'), options: { key: 'best' } })).rejects.toThrow("--key 'best' not found; the checkpoint holds: model, ema, optimizer");
   });
 
-  it('cancelled, it leaves nothing (the worker deletes its temporary file as it stops)', async () => {
+  it('cancelled, it leaves nothing: with waitForCancelled (TensorService.convert) the promise settles after the worker cleaned up', async () => {
     const dir = fresh();
     const controller = new AbortController();
-    const run = pool.run('convert', { file: join(FIXTURES, 'models/big.pt'), out: join(dir, 'big.safetensors'), options: { dtype: 'float16' } }, { signal: controller.signal, onProgress: () => controller.abort() });
-    await expect(run).rejects.toThrow();
-    // The request is answered at once; the worker stops at its next chunk and removes the temp file.
-    for (let i = 0; i < 50 && readdirSync(dir).length > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    const reason = new Error('stop');
+    const run = pool.run('convert', { file: join(FIXTURES, 'models/big.pt'), out: join(dir, 'big.safetensors'), options: { dtype: 'float16' } }, { signal: controller.signal, waitForCancelled: true, onProgress: () => controller.abort(reason) });
+    await expect(run).rejects.toBe(reason);
     expect(readdirSync(dir)).toEqual([]);
+    // The worker is free again afterwards.
+    const again = await pool.run('convert', { file: join(FIXTURES, 'models/net.pt'), out: join(dir, 'net.safetensors'), options: {} });
+    expect(again.tensors).toBe(4);
   });
 });
 
