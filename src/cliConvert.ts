@@ -61,6 +61,7 @@ export async function runConvert(file: string, out: string, args: ConvertArgs): 
   process.once('SIGTERM', interrupt);
   try {
     const result = await convertModel(file, out, options, { signal: controller.signal });
+    for (const w of result.warnings ?? []) process.stderr.write(`warning: ${show(w)}\n`);
     if (args.json) process.stdout.write(`${JSON.stringify(result)}\n`);
     else {
       process.stdout.write(`${convertSummary(result)}\n`);

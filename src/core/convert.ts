@@ -39,4 +39,9 @@ export interface ConvertResult {
   /** The source entry the tensors came from (`state_dict`, `model`, a module path), for the message. */
   source: string;
   skipped: ConvertSkipped[];
+  /**
+   * The source reader's warnings (a tensor whose storage is missing, a refused global): what the
+   * file held that the index, and so the output, may lack. Absent when there are none.
+   */
+  warnings?: string[];
 }

@@ -183,7 +183,7 @@ describe('paramscope convert refuses and leaves nothing behind', () => {
   });
 
   it('hostile pickles: nothing runs; refused ones leave no file', () => {
-    const rows = (JSON.parse(readFileSync(join(FIXTURES, '..', 'cases.json'), 'utf8')) as { cases: Array<{ file?: string; error?: string }> }).cases.filter((r) => r.file);
+    const rows = (JSON.parse(readFileSync(join(FIXTURES, '..', 'cases.json'), 'utf8')) as { cases: Array<{ file?: string; error?: string; warning?: string }> }).cases.filter((r) => r.file);
     for (const row of rows) {
       const dir = mkdtempSync(join(tmpdir(), 'paramscope-hostile-'));
       const r = runCli(cli, 'convert', join(FIXTURES, '..', row.file!), join(dir, 'out.safetensors'));
@@ -192,6 +192,8 @@ describe('paramscope convert refuses and leaves nothing behind', () => {
         expect({ file: row.file, code: r.code }).toEqual({ file: row.file, code: 1 });
         expect(r.stderr).toMatch(new RegExp(row.error));
       }
+      // What the reader refused or skipped is said on stderr, as `inspect` says it.
+      if (row.warning !== undefined && r.code === 0) expect(r.stderr).toMatch(new RegExp(`warning: .*${row.warning}`));
       expect(readdirSync(dir)).toEqual(r.code === 0 ? ['out.safetensors'] : []);
     }
     expect(readdirSync(tmpdir()).filter((f) => f.startsWith('paramscope_pwned'))).toEqual([]);

@@ -88,5 +88,13 @@ export async function convertModel(file: string, out: string, options: ConvertOp
     if (e instanceof OutputExistsError) throw new ConvertError(e.message);
     throw e;
   }
-  return { files: files.map((f) => f.path), tensors: plan.tensors.length, aliases: plan.aliases.length, bytes: plan.tensors.reduce((n, t) => n + t.bytes, 0), source: plan.source, skipped: plan.skipped };
+  return {
+    files: files.map((f) => f.path),
+    tensors: plan.tensors.length,
+    aliases: plan.aliases.length,
+    bytes: plan.tensors.reduce((n, t) => n + t.bytes, 0),
+    source: plan.source,
+    skipped: plan.skipped,
+    ...(index.warnings.length > 0 ? { warnings: index.warnings } : {}),
+  };
 }
