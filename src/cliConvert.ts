@@ -1,7 +1,7 @@
 import { terminalText as show } from './core/displayText';
 import { CONVERT_DTYPES, type ConvertDtype, type ConvertOptions, type ConvertResult } from './core/convert';
 import { convertModel } from './model/convert/convertModel';
-import { parseShardSize } from './model/convert/plan';
+import { ConvertError, parseShardSize } from './model/convert/plan';
 
 /** A bad `convert` option (exit code 2, with the usage). */
 export class ConvertUsageError extends Error {}
@@ -60,7 +60,9 @@ export async function runConvert(file: string, out: string, args: ConvertArgs): 
   process.once('SIGINT', interrupt);
   process.once('SIGTERM', interrupt);
   try {
-    const result = await convertModel(file, out, options, { signal: controller.signal });
+    const result = await convertModel(file, out, options, { signal: controller.signal }).catch((e: unknown) => {
+      throw controller.signal.aborted ? new ConvertError('interrupted; nothing was written') : e;
+    });
     for (const w of result.warnings ?? []) process.stderr.write(`warning: ${show(w)}\n`);
     if (args.json) process.stdout.write(`${JSON.stringify(result)}\n`);
     else {

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +9,7 @@ import { findTies } from '../../src/model/ties';
 import { bundleCli, runCli } from './cliProcess';
 import { FIXTURES } from './fixtureFiles';
 import { CASE_BUILDERS } from './hostileCases';
+import { safetensorsBytes } from './builders';
 
 /**
  * `paramscope convert` on torch-made fixtures, checked by test/fixtures/check_safetensors.py (its
@@ -213,6 +214,28 @@ describe('paramscope convert refuses and leaves nothing behind', () => {
       expect(r.stderr).toMatch(new RegExp(row.error!));
     }
   }, 60_000);
+
+  it('Ctrl-C during a conversion removes the temporary file', async () => {
+    // 192 MiB of float32 cast to float16: long enough to be interrupted mid-way.
+    const elements = 48 * 1024 * 1024;
+    const src = join(mkdtempSync(join(tmpdir(), 'paramscope-sigint-src-')), 'big.safetensors');
+    writeFileSync(src, safetensorsBytes({ w: { dtype: 'F32', shape: [elements], data_offsets: [0, elements * 4] } }, new Uint8Array(elements * 4)));
+    const dir = mkdtempSync(join(tmpdir(), 'paramscope-sigint-'));
+    const child = spawn(process.execPath, [cli, 'convert', src, join(dir, 'out.safetensors'), '--dtype', 'float16'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    let sawTemp = false;
+    for (let i = 0; i < 400 && !sawTemp; i++) {
+      sawTemp = readdirSync(dir).some((f) => f.endsWith('.paramscope-tmp'));
+      if (!sawTemp) await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(sawTemp).toBe(true);
+    child.kill('SIGINT');
+    expect(await exited).toBe(1);
+    expect(stderr).toBe('paramscope: interrupted; nothing was written\n');
+    expect(readdirSync(dir)).toEqual([]);
+  }, 30_000);
 
   it('bad options are usage errors (exit 2)', () => {
     refuse([join(FIXTURES, 'models/net.pt'), '$DIR/out.safetensors', '--dtype', 'float8'], "--dtype expects one of float16, bfloat16, float32, got 'float8'", undefined, 2);
