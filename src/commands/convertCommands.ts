@@ -194,7 +194,7 @@ export function registerConvertCommands(registry: ModelRegistry, tensors: Conver
     else if ('cancelled' in outcome) void vscode.window.showInformationMessage(vscode.l10n.t('ParamScope: conversion of {0} cancelled; nothing was written.', fileName(uri)));
     else {
       registry.refresh();
-      if (given?.notify !== false) void announce(registry, outcome.result, target);
+      if (given?.notify !== false) void announce(registry, outcome.result, target, index.warnings);
     }
     return outcome;
   };
@@ -229,10 +229,8 @@ async function convertWithProgress(tensors: Converter, uri: vscode.Uri, target: 
         });
         return { result };
       } catch (e) {
-        if (abort.signal.aborted || e instanceof AbortError) {
-          await leftoversGone(target);
-          return { cancelled: true as const };
-        }
+        // TensorService.convert settles a cancelled conversion once the worker removed its temporary file.
+        if (abort.signal.aborted || e instanceof AbortError) return { cancelled: true as const };
         return { error: oneLine(e) };
       } finally {
         sub.dispose();
@@ -241,32 +239,17 @@ async function convertWithProgress(tensors: Converter, uri: vscode.Uri, target: 
   );
 }
 
-/** How long a cancelled conversion's worker may take to remove its temporary file. */
-const CLEANUP_WAIT_MS = 10_000;
-
-/**
- * A cancelled request settles at once on this side, while the worker is still removing its
- * temporary file beside the output (runtime/safetensorsWriter.ts `tempPathFor`:
- * `.<name>.<hex>.paramscope-tmp`): wait for that, so "nothing was written" is true when shown.
- */
-async function leftoversGone(target: vscode.Uri): Promise<void> {
-  const folder = vscode.Uri.joinPath(target, '..');
-  const name = fileName(target);
-  const isTemp = (n: string): boolean => n.startsWith(`.${name}.`) && n.endsWith('.paramscope-tmp');
-  for (const t0 = Date.now(); Date.now() - t0 < CLEANUP_WAIT_MS; ) {
-    const names = await vscode.workspace.fs.readDirectory(folder).then((l) => l.map(([n]) => n), () => []);
-    if (!names.some(isTemp)) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 /** An error as one line for a notification: its message without the path prefix or a stack. */
 function oneLine(e: unknown): string {
   const message = e instanceof Error ? e.message : String(e);
   return shortReason(message.split('\n')[0]!.trim()) || message;
 }
 
-async function announce(registry: ModelRegistry, result: ConvertResult, target: vscode.Uri): Promise<void> {
+/**
+ * "Wrote …" with Open and Reveal in Explorer. A source with warnings (a file cut short, a refused
+ * pickle global) gives a warning instead, naming the first: the output holds only what was read.
+ */
+async function announce(registry: ModelRegistry, result: ConvertResult, target: vscode.Uri, warnings: readonly string[]): Promise<void> {
   const name = fileName(target);
   const parts = [result.tensors === 1 ? vscode.l10n.t('1 tensor') : vscode.l10n.t('{0} tensors', formatCount(result.tensors)), formatBytes(result.bytes)];
   if (result.aliases > 0) parts.push(result.aliases === 1 ? vscode.l10n.t('1 tied name kept in its metadata') : vscode.l10n.t('{0} tied names kept in its metadata', result.aliases));
@@ -274,7 +257,15 @@ async function announce(registry: ModelRegistry, result: ConvertResult, target: 
   if (result.files.length > 1) parts.push(vscode.l10n.t('{0} files', result.files.length));
   const open = vscode.l10n.t('Open');
   const reveal = vscode.l10n.t('Reveal in Explorer');
-  const answer = await vscode.window.showInformationMessage(vscode.l10n.t('ParamScope: wrote {0}: {1} (from {2})', name, parts.join(', '), result.source), open, reveal);
+  const wrote = vscode.l10n.t('ParamScope: wrote {0}: {1} (from {2})', name, parts.join(', '), result.source);
+  const answer =
+    warnings.length === 0
+      ? await vscode.window.showInformationMessage(wrote, open, reveal)
+      : await vscode.window.showWarningMessage(
+          `${wrote} — ${vscode.l10n.t('the source has {0}: {1}', warnings.length === 1 ? vscode.l10n.t('1 warning') : vscode.l10n.t('{0} warnings', warnings.length), shortReason(warnings[0]!))}`,
+          open,
+          reveal,
+        );
   if (answer === open) {
     await vscode.commands.executeCommand(CommandIds.openModel, target);
     // The Models view lists the workspace's files only; one written elsewhere just opens.
