@@ -25,15 +25,15 @@ interface TorchTensor {
 const torchTensors = (file: string): TorchTensor[] => expected.files[`models/${file}`].tensors;
 
 /** A safetensors file as its spec lays it out: u64 header length, JSON header, data. Not ParamScope's reader. */
-function readSafetensors(file: string): { metadata: Record<string, string> | undefined; tensors: Map<string, { dtype: string; shape: number[]; bytes: Buffer }>; headerLength: number } {
+function readSafetensors(file: string): { metadata: Record<string, string> | undefined; tensors: Map<string, { dtype: string; shape: number[]; bytes: Buffer; end: number }>; headerLength: number } {
   const buf = fs.readFileSync(file);
   const n = Number(buf.readBigUInt64LE(0));
   const header = JSON.parse(buf.subarray(8, 8 + n).toString('utf8')) as Record<string, unknown>;
-  const tensors = new Map<string, { dtype: string; shape: number[]; bytes: Buffer }>();
+  const tensors = new Map<string, { dtype: string; shape: number[]; bytes: Buffer; end: number }>();
   for (const [name, value] of Object.entries(header)) {
     if (name === '__metadata__') continue;
     const e = value as { dtype: string; shape: number[]; data_offsets: [number, number] };
-    tensors.set(name, { dtype: e.dtype, shape: e.shape, bytes: buf.subarray(8 + n + e.data_offsets[0], 8 + n + e.data_offsets[1]) });
+    tensors.set(name, { dtype: e.dtype, shape: e.shape, bytes: buf.subarray(8 + n + e.data_offsets[0], 8 + n + e.data_offsets[1]), end: e.data_offsets[1] });
   }
   return { metadata: header.__metadata__ as Record<string, string> | undefined, tensors, headerLength: n };
 }
@@ -43,6 +43,7 @@ interface Ui {
   picks: Array<{ title?: string; placeHolder?: string; labels: string[] }>;
   saveDialogs: vscode.SaveDialogOptions[];
   infos: string[];
+  warnings: string[];
   errors: string[];
   progress: Array<{ increment?: number; message?: string }>;
   restore(): void;
@@ -58,8 +59,8 @@ interface Answers {
 
 function stubUi(answers: Answers): Ui {
   const w = vscode.window as unknown as Record<string, unknown>;
-  const saved = Object.fromEntries(['showQuickPick', 'showSaveDialog', 'showInformationMessage', 'showErrorMessage', 'withProgress'].map((k) => [k, w[k]]));
-  const ui: Ui = { picks: [], saveDialogs: [], infos: [], errors: [], progress: [], restore: () => Object.assign(w, saved) };
+  const saved = Object.fromEntries(['showQuickPick', 'showSaveDialog', 'showInformationMessage', 'showWarningMessage', 'showErrorMessage', 'withProgress'].map((k) => [k, w[k]]));
+  const ui: Ui = { picks: [], saveDialogs: [], infos: [], warnings: [], errors: [], progress: [], restore: () => Object.assign(w, saved) };
   w.showQuickPick = async (items: readonly vscode.QuickPickItem[] | Thenable<readonly vscode.QuickPickItem[]>, options?: vscode.QuickPickOptions) => {
     const list = await items;
     const labels = list.map((i) => i.label);
@@ -73,6 +74,10 @@ function stubUi(answers: Answers): Ui {
   };
   w.showInformationMessage = async (message: string) => {
     ui.infos.push(message);
+    return undefined;
+  };
+  w.showWarningMessage = async (message: string) => {
+    ui.warnings.push(message);
     return undefined;
   };
   w.showErrorMessage = async (message: string) => {
@@ -307,6 +312,35 @@ suite('convert to safetensors', () => {
     assert.deepEqual(listing(dir), []);
     assert.deepEqual(ui.infos, []);
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('a file cut short and a hostile pickle: what could be read is written, and the message says what the source lacks', async () => {
+    // net.truncated90.safetensors: torch's net.safetensors cut inside its data; the tensors whose bytes are all present.
+    const broken = expected.broken['models/broken/net.truncated90.safetensors'];
+    const twin = readSafetensors(path.join(repoRoot, 'test', 'fixtures', broken.from));
+    const intact = [...twin.tensors.entries()].filter(([, t]) => 8 + twin.headerLength + t.end <= broken.bytes).map(([n]) => n);
+    assert.ok(intact.length > 0 && intact.length < twin.tensors.size, `${intact.length} intact tensors`);
+    const target = vscode.Uri.file(path.join(out, 'truncated.safetensors'));
+    ui = stubUi({ save: () => target });
+    await vscode.commands.executeCommand('paramscope.convertToSafetensors', workspaceFile('broken/net.truncated90.safetensors'));
+    const written = readSafetensors(target.fsPath);
+    assert.deepEqual([...written.tensors.keys()], intact);
+    for (const n of intact) assert.ok(written.tensors.get(n)!.bytes.equals(twin.tensors.get(n)!.bytes), n);
+    assert.deepEqual(ui.infos, []);
+    assert.equal(ui.warnings.length, 1, JSON.stringify(ui.warnings));
+    const missing = [...twin.tensors.keys()].filter((n) => !intact.includes(n));
+    assert.match(ui.warnings[0]!, new RegExp(`^ParamScope: wrote truncated\\.safetensors: ${intact.length === 1 ? '1 tensor' : `${intact.length} tensors`}, .* — the source has 1 warning: file is cut short: .*${missing.join(', ')}$`));
+
+    // os_system.pt would run os.system on torch.load; ParamScope refused the global and ran nothing.
+    const hostile = expected.hostile['hostile/os_system.pt'];
+    const safe = vscode.Uri.file(path.join(out, 'os_system.safetensors'));
+    ui.restore();
+    ui = stubUi({ save: () => safe });
+    await vscode.commands.executeCommand('paramscope.convertToSafetensors', vscode.Uri.file(path.join(repoRoot, 'test', 'fixtures', 'hostile', 'os_system.pt')));
+    assert.deepEqual([...readSafetensors(safe.fsPath).tensors.keys()], hostile.tensors);
+    assert.equal(ui.warnings.length, 1, JSON.stringify(ui.warnings));
+    assert.ok(ui.warnings[0]!.includes(`the source has 1 warning: refused ${hostile.refused}`), ui.warnings[0]);
+    assert.equal(fs.existsSync(hostile.marker), false, 'the pickle ran');
   });
 
   test('the menus offer it on file and module rows and in the Explorer on every model file', async () => {
