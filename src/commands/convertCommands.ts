@@ -107,12 +107,25 @@ async function pickDtype(index: ModelIndex, title: string): Promise<DtypeItem | 
   return vscode.window.showQuickPick(items, { title, placeHolder: vscode.l10n.t('dtype of the floating tensors (integer tensors stay as they are)'), ignoreFocusOut: true });
 }
 
-/** The module a Models view row stands for: its access path (the engine's `module` option) and its qualified name. */
-function moduleOf(index: ModelIndex, node: TreeNode | undefined): { path: string; qualifiedName: string } | undefined {
+/** What a Models view module row stands for: a checkpoint entry (`key`), or a sub-module (`module`); `name` for the file name. */
+interface RowTarget {
+  key?: string;
+  module?: string;
+  name: string;
+}
+
+/**
+ * A module row as the engine's options: a checkpoint's top-level model entry is its `key`; a
+ * pickled module is its access path (`rgnet[0][1]`, `ckpt_gan['generator']`); a block derived from
+ * state_dict names (whose rows have no access path of their own, such as `checkpoint['model']`'s
+ * `0`) is its qualified name, the state_dict prefix.
+ */
+export function rowTarget(index: ModelIndex, node: TreeNode | undefined): RowTarget | undefined {
   if (!node || node.kind !== 'module') return undefined;
   const m = findModule(index, node.qualifiedName);
   if (!m || !m.qualifiedName) return undefined;
-  return { path: m.path || m.qualifiedName, qualifiedName: m.qualifiedName };
+  if (m.step !== undefined && index.modules.children.includes(m) && checkpointModelEntries(index).includes(m.qualifiedName)) return { key: m.qualifiedName, name: m.qualifiedName };
+  return { module: m.type !== null && m.path ? m.path : m.qualifiedName, name: m.qualifiedName };
 }
 
 /**
@@ -138,9 +151,10 @@ export function registerConvertCommands(registry: ModelRegistry, tensors: Conver
       return { error };
     }
 
-    const module = given ? (given.module ? { path: given.module, qualifiedName: given.module } : undefined) : moduleOf(index, node);
-    let key = given?.key;
-    if (!given && !module) {
+    const row = given ? undefined : rowTarget(index, node);
+    const module = given ? given.module : row?.module;
+    let key = given ? given.key : row?.key;
+    if (!given && !row) {
       const entries = checkpointModelEntries(index);
       if (entries.length > 1) {
         const picked = await vscode.window.showQuickPick(
@@ -165,7 +179,7 @@ export function registerConvertCommands(registry: ModelRegistry, tensors: Conver
     let target: vscode.Uri | undefined;
     if (given) target = toUri(given.target);
     else {
-      const suggestion = defaultTargetName(fileName(uri), { dtype, key, moduleName: module?.qualifiedName });
+      const suggestion = defaultTargetName(fileName(uri), { dtype, ...(row ? { moduleName: row.name } : { key }) });
       target = await vscode.window.showSaveDialog({
         title,
         defaultUri: vscode.Uri.joinPath(uri, '..', suggestion),
@@ -187,7 +201,7 @@ export function registerConvertCommands(registry: ModelRegistry, tensors: Conver
 
     const options: ConvertOptions = { force: true };
     if (dtype) options.dtype = dtype;
-    if (module) options.module = module.path;
+    if (module) options.module = module;
     if (key) options.key = key;
     const outcome = await convertWithProgress(tensors, uri, target, options);
     if ('error' in outcome) void vscode.window.showErrorMessage(vscode.l10n.t('ParamScope: cannot convert {0}: {1}', fileName(uri), outcome.error));

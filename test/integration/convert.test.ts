@@ -197,6 +197,22 @@ suite('convert to safetensors', () => {
     );
   });
 
+  test('a checkpoint entry’s row (a pickled module, a state_dict under a key) writes that entry without its prefix', async () => {
+    for (const [file, entry] of [['ckpt_gan.pt', 'generator'], ['checkpoint.pt', 'model']] as const) {
+      const row = await moduleRow(await child(api, undefined, file), entry);
+      const target = vscode.Uri.file(path.join(out, `${file}.${entry}.row.safetensors`));
+      ui?.restore();
+      ui = stubUi({ save: () => target });
+      await vscode.commands.executeCommand('paramscope.convertToSafetensors', row);
+      assert.deepEqual(ui.errors, [], file);
+      // The row names the entry: no entry pick, only the dtype pick.
+      assert.deepEqual(ui.picks.map((p) => p.labels[0]), ['Keep dtypes'], file);
+      assert.equal(path.basename(ui.saveDialogs[0]!.defaultUri!.fsPath), `${file.replace(/\.pt$/, '')}.${entry}.safetensors`);
+      const torch = torchTensors(file).filter((t) => t.name.startsWith(`${entry}.`));
+      assert.deepEqual([...readSafetensors(target.fsPath).tensors.keys()], torch.map((t) => t.name.slice(entry.length + 1)), file);
+    }
+  });
+
   test('a checkpoint with two models asks which; cast to float16 as torch’s .half()', async () => {
     const target = vscode.Uri.file(path.join(out, 'disc.safetensors'));
     ui = stubUi({ pick: (labels) => (labels.includes('discriminator') ? 'discriminator' : labels[0]), save: () => target });
