@@ -241,5 +241,6 @@ describe('paramscope convert refuses and leaves nothing behind', () => {
     refuse([join(FIXTURES, 'models/net.pt'), '$DIR/out.safetensors', '--dtype', 'float8'], "--dtype expects one of float16, bfloat16, float32, got 'float8'", undefined, 2);
     refuse([join(FIXTURES, 'models/net.pt'), '$DIR/out.safetensors', '--max-shard-size', '5 lightyears'], /--max-shard-size expects a size/, undefined, 2);
     refuse([join(FIXTURES, 'models/net.pt'), '$DIR/missing/out.safetensors'], /no such folder/);
+    refuse([join(FIXTURES, 'models/net.pt'), '$DIR', '--force'], '$DIR is a folder; name the output file');
   });
 });

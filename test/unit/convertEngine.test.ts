@@ -201,6 +201,14 @@ describe('plan pieces', () => {
     expect(dataBytes).toBe(8);
   });
 
+  it('--module naming the root is the whole model', async () => {
+    const dir = fresh();
+    const whole = await convertModel(join(FIXTURES, 'models/rgnet.pt'), join(dir, 'a.safetensors'));
+    const root = await convertModel(join(FIXTURES, 'models/rgnet.pt'), join(dir, 'b.safetensors'), { module: 'rgnet' });
+    expect(root.tensors).toBe(whole.tensors);
+    expect(readFileSync(join(dir, 'b.safetensors')).equals(readFileSync(join(dir, 'a.safetensors')))).toBe(true);
+  });
+
   it('writes the version package.json gives', () => {
     expect(PARAMSCOPE_VERSION).toBe((JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8')) as { version: string }).version);
   });

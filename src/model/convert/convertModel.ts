@@ -80,7 +80,9 @@ export async function convertModel(file: string, out: string, options: ConvertOp
   for (const f of files) {
     const real = await realOrFuture(f.path);
     if (inputs.has(real)) throw new ConvertError(`${f.path} is the input (or one of its files); it is never overwritten, choose another output`);
-    if (!options.force && (await stat(f.path).then(() => true, () => false))) throw new ConvertError(`${f.path} exists; use --force to replace it`);
+    const existing = await stat(f.path).catch(() => undefined);
+    if (existing?.isDirectory()) throw new ConvertError(`${f.path} is a folder; name the output file`);
+    if (existing && !options.force) throw new ConvertError(`${f.path} exists; use --force to replace it`);
   }
   try {
     await writeSafetensorsFiles(files, { force: options.force, signal: run.signal, onProgress: run.onProgress });

@@ -121,6 +121,8 @@ const relative = (name: string, prefix: string): string => (prefix === '' ? name
 function modulePrefix(index: ModelIndex, text: string, entries: readonly Entry[], chosen: Entry | undefined): string {
   const all = index.tensors.filter((t) => t.kind !== 'optimizer');
   const holds = (prefix: string): boolean => all.some((t) => t.name.startsWith(`${prefix}.`));
+  // The root itself (`--module rgnet` for rgnet.pt): the whole model, as without --module.
+  if (text === index.rootName && !holds(text)) return '';
   if (/[[\]().]/.test(text) || /^[A-Za-z_]\w*$/.test(text)) {
     const chain = expressionsAt(text, Math.max(0, text.length - 1)).find((e) => e.kind === 'chain');
     if (chain && chain.kind === 'chain' && chain.end === text.length && chain.start === 0) {
