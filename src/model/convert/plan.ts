@@ -103,7 +103,11 @@ function modelEntries(index: ModelIndex): Entry[] {
   }
   // Loose tensors beside a checkpoint's entries (`{'model': sd, 'step': tensor(5)}`) are not a model.
   if (byKey.size === 0) return top.length > 0 ? [{ key: '', prefix: '', tensors: top }] : [];
-  return [...byKey.values()];
+  // Nor are entries of scalars only beside one that holds weights (Lightning's `callbacks` with a
+  // ModelCheckpoint's `best_model_score`, a `metrics` dict of losses).
+  const all = [...byKey.values()];
+  const weights = all.filter((e) => e.tensors.some((t) => t.count > 1));
+  return weights.length > 0 ? weights : all;
 }
 
 /** Every top-level key of a checkpoint (for the message when `--key` names none of them). */
