@@ -205,7 +205,7 @@ export function registerConvertCommands(registry: ModelRegistry, tensors: Conver
     if (key) options.key = key;
     const outcome = await convertWithProgress(tensors, uri, target, options);
     if ('error' in outcome) void vscode.window.showErrorMessage(vscode.l10n.t('ParamScope: cannot convert {0}: {1}', fileName(uri), outcome.error));
-    else if ('cancelled' in outcome) void vscode.window.showInformationMessage(vscode.l10n.t('ParamScope: conversion of {0} cancelled; nothing was written.', fileName(uri)));
+    else if ('cancelled' in outcome) void vscode.window.showInformationMessage(vscode.l10n.t('ParamScope: conversion cancelled; nothing was written.'));
     else {
       registry.refresh();
       if (given?.notify !== false) void announce(registry, outcome.result, target, index.warnings);
