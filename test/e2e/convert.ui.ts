@@ -5,10 +5,12 @@
 // the notification counts the bytes while it runs.
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
-import { expectedFile, openModelsView } from './paramScope';
+import { expectedFile, expectedModule, expectedModuleCount, openModelsView } from './paramScope';
 import {
+  expandRow,
   explorerRow,
   moveMouseAway,
   READABLE_SIDE_BAR_WIDTH,
@@ -129,6 +131,32 @@ export const tests: UiTest[] = [
       assert.equal(await newRow.getAttribute('aria-selected'), 'true', 'the new file is not revealed in the Models view');
       await moveMouseAway(page);
       await shot('opened-and-revealed');
+
+      // A block of rgnet.pt: its own state_dict, keys relative to it, named after it.
+      const block = expectedModule('rgnet.pt', '0.block 1');
+      const outer = expectedModule('rgnet.pt', '0');
+      await scrollIntoView(page, list, fileRow);
+      await expandRow(fileRow);
+      const outerRow = treeRow(models, `${outer.name} · ${outer.type}`, 2);
+      await scrollIntoView(page, list, outerRow);
+      await expandRow(outerRow);
+      const blockRow = treeRow(models, `${block.name} · ${block.type}`, 3);
+      await scrollIntoView(page, list, blockRow);
+      await convertFromMenu(page, blockRow, shot, 'module-row-menu');
+      await pickDtype(page, 'Keep dtypes', shot);
+      await answerSaveDialog(page, workspace, 'rgnet.0.block_1.safetensors', shot);
+      const blockCount = expectedModuleCount('rgnet.pt', block);
+      const blockTensors = (function count(m: typeof block): number {
+        return m.parameters.length + m.children.reduce((n, c) => n + count(c as typeof block), 0);
+      })(block);
+      const wroteBlock = toast(page, new RegExp(`^ParamScope: wrote rgnet\\.0\\.block_1\\.safetensors: ${blockTensors} tensors, .* \\(from module ${block.path.replace(/[[\]]/g, '\\$&')}\\)$`));
+      await wroteBlock.waitFor({ timeout: CONVERT_TIMEOUT_MS });
+      await settled(page, wroteBlock);
+      const blockFile = treeRow(models, 'rgnet.0.block_1.safetensors', 1);
+      await scrollIntoView(page, list, blockFile, WORKBENCH_TIMEOUT_MS);
+      assert.equal(await blockFile.locator('.label-description').innerText(), `${fmt(blockCount)} params · safetensors`);
+      await moveMouseAway(page);
+      await shot('module-written');
     },
   },
   {
@@ -157,13 +185,24 @@ export const tests: UiTest[] = [
       await pickDtype(page, 'Cast to float16', shot);
       await answerSaveDialog(page, workspace, 'wide.float16.safetensors', shot);
 
-      // The notification names both files and counts bytes while the worker writes.
+      // The notification names both files and counts bytes while the worker writes; Cancel stops it.
       const running = toast(page, /^ParamScope: converting wide\.pt to wide\.float16\.safetensors/);
       await running.waitFor({ timeout: STEP_TIMEOUT_MS });
       await running.locator('.notification-list-item-message', { hasText: new RegExp(` of ${mib} MiB written$`) }).waitFor({ timeout: CONVERT_TIMEOUT_MS });
       await moveMouseAway(page);
       await shot('progress');
-      assert.equal(await running.locator('.monaco-button', { hasText: exactly('Cancel') }).count(), 1, 'no Cancel button');
+      await running.locator('.monaco-button', { hasText: exactly('Cancel') }).click();
+      const cancelled = toast(page, /^ParamScope: conversion cancelled; nothing was written\.$/);
+      await cancelled.waitFor({ timeout: CONVERT_TIMEOUT_MS });
+      await settled(page, cancelled);
+      await moveMouseAway(page);
+      await shot('cancelled');
+      assert.deepEqual(readdirSync(workspace).filter((f) => f.startsWith('wide') || f.includes('paramscope-tmp')), ['wide.pt'], 'a cancelled conversion left a file');
+
+      // Again, to the end.
+      await convertFromMenu(page, row, shot, 'explorer-menu-again');
+      await pickDtype(page, 'Cast to float16', shot);
+      await answerSaveDialog(page, workspace, 'wide.float16.safetensors', shot);
 
       const wrote = toast(page, new RegExp(`^ParamScope: wrote wide\\.float16\\.safetensors: ${tensors} tensors, ${mib} MiB \\(from state_dict\\)$`));
       await wrote.waitFor({ timeout: CONVERT_TIMEOUT_MS });
