@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { CONVERT_DTYPES, type ConvertDtype, type ConvertOptions, type ConvertResult } from '../core/convert';
 import { AbortError } from '../core/abort';
 import type { ModelIndex } from '../core/modelIndex';
+import { ConvertError, planConversion } from '../model/convert/plan';
 import type { ModelRegistry } from '../views/modelRegistry';
 import { shortReason } from '../views/modelTreeProvider';
 import { findModule, formatCount, type TreeNode } from '../views/treeNodes';
@@ -68,24 +69,29 @@ export function defaultTargetName(source: string, options: Pick<ConvertOptions, 
 }
 
 /**
- * The keys of a checkpoint dict's model entries, by the engine's rule (model/convert/plan.ts): a
- * top-level key holding model tensors (optimizer state left out), through container steps or as a
- * pickled module under it. Empty for a state_dict, a pickled module and other formats (one model).
+ * The keys of a checkpoint dict's model entries, as the engine sees them: each top-level key the
+ * engine's plan accepts as `key` (model/convert/plan.ts decides what is a model: optimizer state,
+ * loose tensors and entries of scalars beside weights are not). Empty for a state_dict, a pickled
+ * module and other formats (one model). Plans only, from the index: nothing is read.
  */
 export function checkpointModelEntries(index: ModelIndex): string[] {
   const root = index.modules;
-  const children = root.type === null ? root.children.filter((c) => c.step !== undefined).map((c) => c.qualifiedName).sort((a, b) => b.length - a.length) : [];
-  const keys = new Set<string>();
+  if (root.type !== null) return [];
+  const candidates = new Set<string>();
+  for (const c of root.children) if (c.step !== undefined) candidates.add(c.qualifiedName);
   for (const t of index.tensors) {
-    if (t.kind === 'optimizer') continue;
     const first = t.containerPath?.[0];
-    if (first && t.containerPath!.length >= 2) keys.add(first.kind === 'attr' ? first.name : String(first.key));
-    else if (!t.containerPath) {
-      const owner = children.find((q) => t.name.startsWith(`${q}.`));
-      if (owner !== undefined) keys.add(owner);
-    }
+    if (first && t.containerPath!.length >= 2) candidates.add(first.kind === 'attr' ? first.name : String(first.key));
   }
-  return [...keys];
+  return [...candidates].filter((key) => {
+    try {
+      planConversion(index, { key });
+      return true;
+    } catch (e) {
+      if (e instanceof ConvertError) return false;
+      throw e;
+    }
+  });
 }
 
 type DtypeItem = vscode.QuickPickItem & { dtype: ConvertDtype | undefined };
