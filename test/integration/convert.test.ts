@@ -3,6 +3,7 @@
 // the written files read back by a few lines of safetensors parsing here and by ParamScope, and
 // compared with what torch saved (test/fixtures/expected.json and the torch-made .safetensors twins).
 import * as assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -123,6 +124,32 @@ async function moduleRow(file: TreeNode, qualifiedName: string): Promise<TreeNod
   }
 }
 
+/** A case of test/fixtures/convert/expected_convert.json: what torch's `select` gives, as sha256 of each tensor's bytes. */
+interface TorchCase {
+  name: string;
+  file: string;
+  args: string[];
+  keys: string[];
+  expected?: { tensors: Array<{ name: string; code: string; shape: number[]; sha256: string }>; aliases: Record<string, string> };
+  error?: string;
+}
+const torchCases: TorchCase[] = JSON.parse(fs.readFileSync(path.join(repoRoot, 'test', 'fixtures', 'convert', 'expected_convert.json'), 'utf8')).cases;
+const torchCase = (name: string): TorchCase => torchCases.find((c) => c.name === name)!;
+
+/** The written file against torch's tensors: names in order, dtype codes, shapes, bytes (sha256) and the ties in __metadata__. */
+function assertTorchCase(file: string, c: TorchCase): void {
+  const written = readSafetensors(file);
+  const want = c.expected!;
+  assert.deepEqual([...written.tensors.keys()], want.tensors.map((t) => t.name), c.name);
+  for (const t of want.tensors) {
+    const w = written.tensors.get(t.name)!;
+    assert.equal(w.dtype, t.code, `${c.name}: ${t.name}`);
+    assert.deepEqual(w.shape, t.shape, `${c.name}: ${t.name}`);
+    assert.equal(createHash('sha256').update(w.bytes).digest('hex'), t.sha256, `${c.name}: ${t.name}'s bytes are not torch's`);
+  }
+  for (const [removed, kept] of Object.entries(want.aliases)) assert.equal(written.metadata?.[removed], kept, `${c.name}: tie ${removed} → ${kept}`);
+}
+
 suite('convert to safetensors', () => {
   suiteSetup(async () => {
     api = await activateParamScope();
@@ -235,6 +262,37 @@ suite('convert to safetensors', () => {
       assert.equal(written.tensors.get(name)!.dtype, 'F16', name);
       assert.ok(written.tensors.get(name)!.bytes.equals(t.bytes), `${name}: not torch's float16`);
     }
+  });
+
+  test('torch-made checkpoints: Lightning’s state_dict without a pick, an EMA beside the model picked, a tied LM', async () => {
+    const convertDir = path.join(repoRoot, 'test', 'fixtures', 'convert');
+    // lightning.ckpt: state_dict beside callbacks of scalars, loops, optimizer state: one model, no pick.
+    const lightning = vscode.Uri.file(path.join(out, 'lightning.safetensors'));
+    ui = stubUi({ save: () => lightning });
+    await vscode.commands.executeCommand('paramscope.convertToSafetensors', vscode.Uri.file(path.join(convertDir, 'lightning.ckpt')));
+    assert.deepEqual(ui.picks.map((p) => p.labels[0]), ['Keep dtypes']);
+    assert.equal(ui.saveDialogs[0]!.defaultUri!.fsPath, path.join(convertDir, 'lightning.safetensors'));
+    assertTorchCase(lightning.fsPath, torchCase('Lightning checkpoint'));
+
+    // ckpt_ema.pt: the engine refuses to guess between them (torch's case says which); the pick offers both.
+    const several = torchCase('several models');
+    const offered = /holds several models: (.*); choose/.exec(several.error!)![1]!.split(', ');
+    const ema = vscode.Uri.file(path.join(out, 'ema.safetensors'));
+    ui.restore();
+    ui = stubUi({ pick: (labels) => (labels.includes('ema') ? 'ema' : labels[0]), save: (o) => (assert.equal(path.basename(o.defaultUri!.fsPath), 'ckpt_ema.ema.safetensors'), ema) });
+    await vscode.commands.executeCommand('paramscope.convertToSafetensors', vscode.Uri.file(path.join(convertDir, 'ckpt_ema.pt')));
+    assert.deepEqual(ui.picks[0]!.labels, offered);
+    assertTorchCase(ema.fsPath, torchCase('checkpoint --key ema'));
+    assert.match(ui.infos[0]!, /\(from ema\)$/);
+
+    // tied_lm.pt: embedding and output head share one storage; written once, the tie in __metadata__.
+    const tied = vscode.Uri.file(path.join(out, 'tied_lm.safetensors'));
+    ui.restore();
+    ui = stubUi({ save: () => tied });
+    await vscode.commands.executeCommand('paramscope.convertToSafetensors', vscode.Uri.file(path.join(convertDir, 'tied_lm.pt')));
+    assertTorchCase(tied.fsPath, torchCase('tied LM module'));
+    assert.match(ui.infos[0]!, /, 1 tied name kept in its metadata \(from module\)$/);
+    assert.deepEqual(ui.errors, []);
   });
 
   test('a training checkpoint writes its model entry only; a tied model writes each storage once', async () => {
