@@ -2,11 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { link, open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { throwIfAborted } from '../core/abort';
-import { storageBytes, type ElementDType } from '../core/dtypes';
+import { elementBytes, storageBytes, type ElementDType } from '../core/dtypes';
 import type { TensorSpec } from '../core/modelIndex';
 import { FileByteSource } from './byteSource';
 import { elementView } from './dequantizedView';
 import { streamRawChunks } from './elementStream';
+import { swapToLittleEndianInPlace } from './decode';
+import { planView } from './tensorLayout';
+import type { ByteSource } from './byteSource';
 import { castElements, isCastSource, type CastTarget } from './floatEncode';
 
 /**
@@ -48,6 +51,8 @@ export class OutputExistsError extends Error {
 const PROGRESS_INTERVAL_MS = 100;
 /** Bytes gathered before one write call: fewer syscalls for many small tensors, still a bounded buffer. */
 const WRITE_BUFFER_BYTES = 4 * 1024 * 1024;
+/** Bytes of one tile of a transposed matrix gathered at a time (see transposedChunks). */
+const TILE_BYTES = 4 * 1024 * 1024;
 /** Filesystems without hard links answer these to `link`; the rename then checks for the output first. */
 const NO_LINK_CODES = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV', 'EMLINK']);
 
@@ -175,6 +180,59 @@ async function place(tmp: string, path: string, force: boolean): Promise<void> {
   await rename(tmp, path);
 }
 
+/**
+ * A transposed matrix (2-D, unit stride on the first dimension: `w.t()`, a column-major array)
+ * in logical order, a tile of whole rows at a time: each column's piece of the tile is one
+ * contiguous read, and the tile is transposed in memory. The general gather (elementStream) would
+ * sort and read the whole storage for every chunk; this reads each byte once.
+ */
+async function* transposedChunks(src: ByteSource, t: TensorSpec, size: number, signal: AbortSignal | undefined): AsyncGenerator<{ bytes: Uint8Array; count: number }> {
+  const [rows, cols] = t.shape as [number, number];
+  const colStride = t.location.strides[1]!;
+  const tileRows = Math.max(1, Math.min(rows, Math.floor(TILE_BYTES / (cols * size))));
+  const tile = new Uint8Array(tileRows * cols * size);
+  // Elements move as whole words (bit patterns, never as numbers: NaN payloads stay as they are).
+  const unit = size % 4 === 0 ? 4 : size;
+  const words = size / unit;
+  const view = (b: Uint8Array): Uint8Array | Uint16Array | Uint32Array => (unit === 4 ? new Uint32Array(b.buffer, b.byteOffset, b.length / 4) : unit === 2 ? new Uint16Array(b.buffer, b.byteOffset, b.length / 2) : b);
+  const tileWords = view(tile);
+  const staging = new Uint8Array(tileRows * size);
+  const stagingWords = view(staging);
+  for (let r0 = 0; r0 < rows; r0 += tileRows) {
+    throwIfAborted(signal);
+    const n = Math.min(tileRows, rows - r0);
+    for (let j = 0; j < cols; j++) {
+      // Copied to an aligned buffer of ours first: the source's bytes may sit at any offset.
+      staging.set(await src.read(t.location.storageOffset + (t.location.elementOffset + r0 + j * colStride) * size, n * size));
+      for (let i = 0; i < n; i++) {
+        const to = (i * cols + j) * words;
+        const from = i * words;
+        for (let w = 0; w < words; w++) tileWords[to + w] = stagingWords[from + w]!;
+      }
+    }
+    const bytes = tile.subarray(0, n * cols * size);
+    swapToLittleEndianInPlace(bytes, t.dtype, t.location.byteOrder);
+    yield { bytes, count: n * cols };
+  }
+}
+
+/** Whether `transposedChunks` reads this view: 2-D, unit first stride, a larger second one, stored as the file's bytes. */
+function isTransposed(t: TensorSpec): boolean {
+  const s = t.location.strides;
+  return t.shape.length === 2 && t.shape[0]! > 1 && t.shape[1]! > 1 && s[0] === 1 && s[1]! >= t.shape[0]! && t.location.encoding === undefined;
+}
+
+/** A tensor's elements in logical order as little-endian bytes, in bounded chunks. */
+function logicalChunks(src: ByteSource, t: TensorSpec, signal: AbortSignal | undefined): AsyncGenerator<{ bytes: Uint8Array; count: number }> {
+  const size = elementBytes(t.dtype);
+  if (isTransposed(t)) {
+    // The same checks every stream makes: the view inside its storage, the storage inside the file.
+    planView(t.shape, t.location, size, src.size, 'logical');
+    return transposedChunks(src, t, size, signal);
+  }
+  return streamRawChunks(src, t.dtype, t.shape, t.location, { signal });
+}
+
 /** Streams one tensor's elements in logical order, cast to `t.dtype` where it differs. */
 async function writeTensor(file: FileByteSource, t: WriteTensor, out: Appender, signal: AbortSignal | undefined, onBytes: (n: number) => void): Promise<void> {
   const { src, tensor } = elementView(file, t.spec);
@@ -182,16 +240,16 @@ async function writeTensor(file: FileByteSource, t: WriteTensor, out: Appender, 
   const count = tensor.shape.reduce((a, b) => a * b, 1);
   if (storageBytes(t.dtype, count) !== t.bytes) throw new Error(`a tensor of ${count} ${t.dtype} elements cannot take ${t.bytes} bytes`);
   if (from === t.dtype) {
-    for await (const chunk of streamRawChunks(src, from, tensor.shape, tensor.location, { signal })) {
+    for await (const chunk of logicalChunks(src, tensor, signal)) {
       await out.put(chunk.bytes);
       onBytes(chunk.bytes.length);
     }
     return;
   }
   if (from === 'bool' || !isCastSource(from as ElementDType) || !isCastTarget(t.dtype)) throw new Error(`cannot cast ${from} to ${t.dtype}`);
-  let cast: Uint8Array | undefined;
-  for await (const chunk of streamRawChunks(src, from, tensor.shape, tensor.location, { signal })) {
-    cast ??= new Uint8Array(chunk.count * 4); // the first chunk is the largest; 4 bytes fits every target
+  let cast = new Uint8Array(0);
+  for await (const chunk of logicalChunks(src, tensor, signal)) {
+    if (cast.length < chunk.count * 4) cast = new Uint8Array(chunk.count * 4); // 4 bytes fits every target
     const n = castElements(from as Parameters<typeof castElements>[0], t.dtype, chunk.bytes, chunk.count, cast);
     await out.put(cast.subarray(0, n));
     onBytes(n);
