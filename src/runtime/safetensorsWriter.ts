@@ -37,6 +37,8 @@ export interface WriteOptions {
   signal?: AbortSignal;
   /** Tensor bytes written and to write, at most every PROGRESS_INTERVAL_MS and once at the end. */
   onProgress?: (doneBytes: number, totalBytes: number) => void;
+  /** Bytes of a transposed matrix's tile (default TILE_BYTES); tests make it small to cross tile edges. */
+  tileBytes?: number;
 }
 
 /** An output path that exists (without `force`), found when the file was about to take its name. */
@@ -128,7 +130,7 @@ export async function writeSafetensorsFiles(files: readonly WriteFile[], opts: W
           await out.put(f.header);
           for (const t of f.tensors) {
             const before = out.position;
-            await writeTensor(await source(t.spec.location.file), t, out, opts.signal, (n) => {
+            await writeTensor(await source(t.spec.location.file), t, out, opts.signal, opts.tileBytes ?? TILE_BYTES, (n) => {
               done += n;
               report();
             });
@@ -186,10 +188,10 @@ async function place(tmp: string, path: string, force: boolean): Promise<void> {
  * contiguous read, and the tile is transposed in memory. The general gather (elementStream) would
  * sort and read the whole storage for every chunk; this reads each byte once.
  */
-async function* transposedChunks(src: ByteSource, t: TensorSpec, size: number, signal: AbortSignal | undefined): AsyncGenerator<{ bytes: Uint8Array; count: number }> {
+async function* transposedChunks(src: ByteSource, t: TensorSpec, size: number, tileBytes: number, signal: AbortSignal | undefined): AsyncGenerator<{ bytes: Uint8Array; count: number }> {
   const [rows, cols] = t.shape as [number, number];
   const colStride = t.location.strides[1]!;
-  const tileRows = Math.max(1, Math.min(rows, Math.floor(TILE_BYTES / (cols * size))));
+  const tileRows = Math.max(1, Math.min(rows, Math.floor(tileBytes / (cols * size))));
   const tile = new Uint8Array(tileRows * cols * size);
   // Elements move as whole words (bit patterns, never as numbers: NaN payloads stay as they are).
   const unit = size % 4 === 0 ? 4 : size;
@@ -223,24 +225,24 @@ function isTransposed(t: TensorSpec): boolean {
 }
 
 /** A tensor's elements in logical order as little-endian bytes, in bounded chunks. */
-function logicalChunks(src: ByteSource, t: TensorSpec, signal: AbortSignal | undefined): AsyncGenerator<{ bytes: Uint8Array; count: number }> {
+function logicalChunks(src: ByteSource, t: TensorSpec, signal: AbortSignal | undefined, tileBytes: number): AsyncGenerator<{ bytes: Uint8Array; count: number }> {
   const size = elementBytes(t.dtype);
   if (isTransposed(t)) {
     // The same checks every stream makes: the view inside its storage, the storage inside the file.
     planView(t.shape, t.location, size, src.size, 'logical');
-    return transposedChunks(src, t, size, signal);
+    return transposedChunks(src, t, size, tileBytes, signal);
   }
   return streamRawChunks(src, t.dtype, t.shape, t.location, { signal });
 }
 
 /** Streams one tensor's elements in logical order, cast to `t.dtype` where it differs. */
-async function writeTensor(file: FileByteSource, t: WriteTensor, out: Appender, signal: AbortSignal | undefined, onBytes: (n: number) => void): Promise<void> {
+async function writeTensor(file: FileByteSource, t: WriteTensor, out: Appender, signal: AbortSignal | undefined, tileBytes: number, onBytes: (n: number) => void): Promise<void> {
   const { src, tensor } = elementView(file, t.spec);
   const from = tensor.dtype;
   const count = tensor.shape.reduce((a, b) => a * b, 1);
   if (storageBytes(t.dtype, count) !== t.bytes) throw new Error(`a tensor of ${count} ${t.dtype} elements cannot take ${t.bytes} bytes`);
   if (from === t.dtype) {
-    for await (const chunk of logicalChunks(src, tensor, signal)) {
+    for await (const chunk of logicalChunks(src, tensor, signal, tileBytes)) {
       await out.put(chunk.bytes);
       onBytes(chunk.bytes.length);
     }
@@ -248,7 +250,7 @@ async function writeTensor(file: FileByteSource, t: WriteTensor, out: Appender, 
   }
   if (from === 'bool' || !isCastSource(from as ElementDType) || !isCastTarget(t.dtype)) throw new Error(`cannot cast ${from} to ${t.dtype}`);
   let cast = new Uint8Array(0);
-  for await (const chunk of logicalChunks(src, tensor, signal)) {
+  for await (const chunk of logicalChunks(src, tensor, signal, tileBytes)) {
     if (cast.length < chunk.count * 4) cast = new Uint8Array(chunk.count * 4); // 4 bytes fits every target
     const n = castElements(from as Parameters<typeof castElements>[0], t.dtype, chunk.bytes, chunk.count, cast);
     await out.put(cast.subarray(0, n));

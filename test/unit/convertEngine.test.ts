@@ -131,6 +131,20 @@ describe.skipIf(!hasPython)('NumPy sources (values np.load gives, in numpy/expec
   });
 });
 
+describe.skipIf(!hasPython)('transposed matrices, read a tile of rows at a time', () => {
+  const cases = (JSON.parse(readFileSync(join(FIXTURES, 'convert/expected_convert.json'), 'utf8')) as { cases: Array<{ name: string; file: string; args: string[]; expected?: unknown }> }).cases;
+  for (const [name, dtype] of [['more views', undefined], ['more legacy views', undefined], ['casts --dtype bfloat16', 'bfloat16'], ['casts kept', undefined]] as const) {
+    it(`${name}: tiles of 1 to 3 rows (and a partial last one) give torch's bytes`, async () => {
+      const c = cases.find((x) => x.name === name)!;
+      for (const tileBytes of [1, 40, 100]) {
+        const out = join(fresh(), 'out.safetensors');
+        await convertModel(join(FIXTURES, c.file), out, dtype ? { dtype } : {}, { tileBytes });
+        expect(check([{ out, expected: c.expected }])[0]!.mismatches).toEqual([]);
+      }
+    });
+  }
+});
+
 describe('cancellation and failures leave nothing', () => {
   it('a conversion aborted mid-stream deletes its temporary file', async () => {
     const dir = fresh();

@@ -17,6 +17,8 @@ import { ConvertError, METADATA_FORMAT, METADATA_SOURCE, METADATA_TOOL, planConv
 export interface ConvertRunOptions {
   signal?: AbortSignal;
   onProgress?: (doneBytes: number, totalBytes: number) => void;
+  /** See WriteOptions.tileBytes (tests only). */
+  tileBytes?: number;
 }
 
 /** The real path `p` has or would have (its folder's real path and its name), or an error for a missing folder. */
@@ -85,7 +87,7 @@ export async function convertModel(file: string, out: string, options: ConvertOp
     if (existing && !options.force) throw new ConvertError(`${f.path} exists; use --force to replace it`);
   }
   try {
-    await writeSafetensorsFiles(files, { force: options.force, signal: run.signal, onProgress: run.onProgress });
+    await writeSafetensorsFiles(files, { force: options.force, signal: run.signal, onProgress: run.onProgress, tileBytes: run.tileBytes });
   } catch (e) {
     if (e instanceof OutputExistsError) throw new ConvertError(e.message);
     throw e;
