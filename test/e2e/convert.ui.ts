@@ -2,7 +2,8 @@
 // Models view, "Convert to safetensors…", Enter on "Keep dtypes", a new name typed into the save
 // dialog, "Wrote …" with Open, and the new file in the Models view with torch's parameter count.
 // Then a 200 MB checkpoint torch writes at test time, from the Explorer's menu, cast to float16:
-// the notification counts the bytes while it runs.
+// the notification counts the bytes while it runs, and Cancel leaves nothing. And the palette's way
+// in Simplified Chinese.
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -12,6 +13,10 @@ import { expectedFile, expectedModule, expectedModuleCount, openModelsView } fro
 import {
   expandRow,
   explorerRow,
+  openPalette,
+  openViewContainer,
+  pickWhenListed,
+  quickInputRow,
   moveMouseAway,
   READABLE_SIDE_BAR_WIDTH,
   resizeSideBar,
@@ -218,6 +223,45 @@ export const tests: UiTest[] = [
       assert.match(await summary.locator('table.dtypes').innerText(), /float16/);
       await moveMouseAway(page);
       await shot('float16-summary');
+    },
+  },
+  {
+    name: 'convert to safetensors in simplified chinese, from the palette',
+    locale: 'zh-cn',
+    async run({ page, workspace, shot }) {
+      const torch = expectedFile('net.pt');
+      await waitForWorkbench(page, 'checkpoint.pt');
+      await resizeSideBar(page, READABLE_SIDE_BAR_WIDTH);
+      // package.nls.zh-cn.json: the view is 模型 ("Models").
+      await openViewContainer(page, 'ParamScope', '模型');
+      // package.nls.zh-cn.json's title; the command's own picks are titled from the zh-cn bundle.
+      await (await pickWhenListed(page, () => openPalette(page, 'ParamScope: 转换为 safetensors'), 'ParamScope: 转换为 safetensors…')).click();
+      const widget = page.locator('.quick-input-widget');
+      await widget.locator('.quick-input-title', { hasText: 'ParamScope：转换为 safetensors' }).waitFor({ timeout: STEP_TIMEOUT_MS });
+      await widget.locator('input.input').fill('net.pt');
+      const pick = quickInputRow(page, exactly('net.pt'));
+      await pick.waitFor({ timeout: STEP_TIMEOUT_MS });
+      await shot('model-pick');
+      await pick.click();
+      await widget.locator('.quick-input-list .monaco-list-row', { hasText: '保留数据类型' }).waitFor({ timeout: STEP_TIMEOUT_MS });
+      const labels = await widget.locator('.quick-input-list .monaco-list-row .quick-input-list-rows > .quick-input-list-row:first-child .label-name').allInnerTexts();
+      assert.deepEqual(labels, ['保留数据类型', '转换为 float16', '转换为 bfloat16', '转换为 float32']);
+      await shot('dtype-pick');
+      await page.keyboard.press('Enter');
+      const input = widget.locator('input.input');
+      const suggested = path.join(workspace, 'net.safetensors');
+      for (const until = Date.now() + STEP_TIMEOUT_MS; (await input.inputValue()) !== suggested && Date.now() < until; ) await page.waitForTimeout(50);
+      assert.equal(await input.inputValue(), suggested);
+      await input.fill(path.join(workspace, 'net.zh.safetensors'));
+      await page.waitForTimeout(300);
+      await page.keyboard.press('Enter');
+      const wrote = toast(page, new RegExp(`^ParamScope：已写入 net\\.zh\\.safetensors：${torch.tensors.length} 个张量`));
+      await wrote.waitFor({ timeout: CONVERT_TIMEOUT_MS });
+      await settled(page, wrote);
+      assert.ok(await wrote.locator('.monaco-button', { hasText: exactly('打开') }).isVisible(), 'no 打开 button');
+      assert.ok(await wrote.locator('.monaco-button', { hasText: exactly('在资源管理器中显示') }).isVisible(), 'no 在资源管理器中显示 button');
+      await moveMouseAway(page);
+      await shot('wrote-message');
     },
   },
 ];
