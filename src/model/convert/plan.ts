@@ -159,6 +159,7 @@ export function planConversion(index: ModelIndex, options: ConvertOptions = {}):
     chosen = entries.find((e) => e.key === options.key);
     if (!chosen) {
       const keys = checkpointKeys(index);
+      if (keys.includes(options.key)) throw new ConvertError(`--key '${options.key}' holds no model tensors (optimizer, scheduler and scaler state are never written); model entries: ${entries.map((e) => e.key).join(', ')}`);
       throw new ConvertError(keys.length > 0 ? `--key '${options.key}' not found; the checkpoint holds: ${keys.join(', ')}` : `--key '${options.key}': this file is not a checkpoint dict`);
     }
   }
