@@ -82,7 +82,7 @@ describe.skipIf(!hasPython)('paramscope convert, checked against torch', () => {
   it.skipIf(!hasTorch)('agrees with torch.load of the source itself', () => {
     const results = check(ok.map((c) => ({ out: checkedFile(converted.get(c.name)!), source: join(FIXTURES, c.file), select: c.select, dtype: c.args.includes('--dtype') ? c.args[c.args.indexOf('--dtype') + 1] : null })));
     results.forEach((r, i) => expect({ case: ok[i]!.name, mismatches: r.mismatches }).toEqual({ case: ok[i]!.name, mismatches: [] }));
-  });
+  }, 60_000);
 
   it('names the tensors as torch keys them: written names plus tied names in __metadata__ are the state_dict keys', () => {
     const results = check(ok.map((c) => ({ out: checkedFile(converted.get(c.name)!), expected: c.expected })));
@@ -198,7 +198,7 @@ describe('paramscope convert refuses and leaves nothing behind', () => {
       expect(readdirSync(dir)).toEqual(r.code === 0 ? ['out.safetensors'] : []);
     }
     expect(readdirSync(tmpdir()).filter((f) => f.startsWith('paramscope_pwned'))).toEqual([]);
-  });
+  }, 60_000);
 
   it('built hostile and malformed inputs (the builder rows of cases.json): refused ones leave no file', () => {
     const rows = (JSON.parse(readFileSync(join(FIXTURES, '..', 'cases.json'), 'utf8')) as { cases: Array<{ build?: string; error?: string }> }).cases.filter((r) => r.build && r.error !== undefined);
