@@ -213,7 +213,8 @@ export function registerConvertCommands(registry: ModelRegistry, tensors: Conver
     if ('error' in outcome) void vscode.window.showErrorMessage(vscode.l10n.t('ParamScope: cannot convert {0}: {1}', fileName(uri), outcome.error));
     else if ('cancelled' in outcome) void vscode.window.showInformationMessage(vscode.l10n.t('ParamScope: conversion cancelled; nothing was written.'));
     else {
-      registry.refresh();
+      // The watcher lists a new file too, a moment later; "Open" reveals its row at once.
+      if (vscode.workspace.getWorkspaceFolder(target)) registry.refresh();
       if (given?.notify !== false) void announce(registry, outcome.result, target, index.warnings);
     }
     return outcome;
