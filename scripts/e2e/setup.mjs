@@ -14,9 +14,12 @@ import { chromiumPath } from './paths.mjs';
  * Debian packages: code-server's (kerberos' build headers, the rg we seed @vscode/ripgrep with),
  * the browser, a CJK font (WenQuanYi Micro Hei, 1.6 MB) so the zh-cn UI test's screenshots
  * show Chinese, not boxes, and libonnx-testdata (onnx's own 1,072 test models, 21 MB: real ONNX
- * files from other exporters that test/unit/onnxBad.test.ts opens).
+ * files from other exporters that test/unit/onnxBad.test.ts opens), and Debian's PyTorch and
+ * NumPy for /usr/bin/python3: tests make big models with torch at test time (the overview's
+ * GPT-2-sized checkpoint, the GPT-2 embedding heatmap) and check conversions with torch.load.
+ * A fresh machine has neither.
  */
-const DEBIAN_PACKAGES = [...CODE_SERVER_DEBIAN_PACKAGES, 'chromium', 'fonts-wqy-microhei', 'libonnx-testdata'];
+const DEBIAN_PACKAGES = [...CODE_SERVER_DEBIAN_PACKAGES, 'chromium', 'fonts-wqy-microhei', 'libonnx-testdata', 'python3-torch', 'python3-numpy'];
 
 const started = Date.now();
 const log = (msg) => console.log(`e2e-setup [${((Date.now() - started) / 1000).toFixed(1)}s] ${msg}`);
