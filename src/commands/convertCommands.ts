@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { CONVERT_DTYPES, type ConvertDtype, type ConvertOptions, type ConvertResult } from '../core/convert';
 import { AbortError } from '../core/abort';
+import { isBlockDType, type DType } from '../core/dtypes';
 import type { ModelIndex } from '../core/modelIndex';
 import { ConvertError, planConversion } from '../model/convert/plan';
 import type { ModelRegistry } from '../views/modelRegistry';
@@ -98,7 +99,7 @@ type DtypeItem = vscode.QuickPickItem & { dtype: ConvertDtype | undefined };
 
 /** The dtype pick: "Keep dtypes" first (Enter takes it), then the casts; the file's own dtypes in the first row's description. */
 async function pickDtype(index: ModelIndex, title: string): Promise<DtypeItem | undefined> {
-  const counts = new Map<string, number>();
+  const counts = new Map<DType, number>();
   for (const t of index.tensors) if (t.kind !== 'optimizer') counts.set(t.dtype, (counts.get(t.dtype) ?? 0) + 1);
   const mix = [...counts].sort((a, b) => b[1] - a[1]).map(([d]) => d);
   const casts: Record<ConvertDtype, string> = {
@@ -107,7 +108,13 @@ async function pickDtype(index: ModelIndex, title: string): Promise<DtypeItem | 
     float32: vscode.l10n.t('Full precision; half-precision tensors double in size'),
   };
   const items: DtypeItem[] = [
-    { label: vscode.l10n.t('Keep dtypes'), description: mix.slice(0, 4).join(', ') + (mix.length > 4 ? ', …' : ''), detail: vscode.l10n.t('Every tensor as the file stores it, bit for bit'), dtype: undefined },
+    {
+      label: vscode.l10n.t('Keep dtypes'),
+      description: mix.slice(0, 4).join(', ') + (mix.length > 4 ? ', …' : ''),
+      // safetensors has no block types: the engine writes quantized tensors as ggml dequantizes them.
+      detail: mix.some(isBlockDType) ? vscode.l10n.t('Quantized tensors dequantized to float32, as ggml does; the others bit for bit') : vscode.l10n.t('Every tensor as the file stores it, bit for bit'),
+      dtype: undefined,
+    },
     ...CONVERT_DTYPES.map((d) => ({ label: vscode.l10n.t('Cast to {0}', d), detail: casts[d], dtype: d })),
   ];
   return vscode.window.showQuickPick(items, { title, placeHolder: vscode.l10n.t('dtype of the floating tensors (integer tensors stay as they are)'), ignoreFocusOut: true });
