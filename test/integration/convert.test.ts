@@ -41,7 +41,7 @@ function readSafetensors(file: string): { metadata: Record<string, string> | und
 
 /** What the command asked and showed while the stubs answered for a person. */
 interface Ui {
-  picks: Array<{ title?: string; placeHolder?: string; labels: string[] }>;
+  picks: Array<{ title?: string; placeHolder?: string; labels: string[]; details: Array<string | undefined> }>;
   saveDialogs: vscode.SaveDialogOptions[];
   infos: string[];
   warnings: string[];
@@ -65,7 +65,7 @@ function stubUi(answers: Answers): Ui {
   w.showQuickPick = async (items: readonly vscode.QuickPickItem[] | Thenable<readonly vscode.QuickPickItem[]>, options?: vscode.QuickPickOptions) => {
     const list = await items;
     const labels = list.map((i) => i.label);
-    ui.picks.push({ title: options?.title, placeHolder: options?.placeHolder, labels });
+    ui.picks.push({ title: options?.title, placeHolder: options?.placeHolder, labels, details: list.map((i) => i.detail) });
     const wanted = answers.pick ? answers.pick(labels, options) : labels[0];
     return list.find((i) => i.label === wanted);
   };
@@ -292,6 +292,22 @@ suite('convert to safetensors', () => {
     await vscode.commands.executeCommand('paramscope.convertToSafetensors', vscode.Uri.file(path.join(convertDir, 'tied_lm.pt')));
     assertTorchCase(tied.fsPath, torchCase('tied LM module'));
     assert.match(ui.infos[0]!, /, 1 tied name kept in its metadata \(from module\)$/);
+    assert.deepEqual(ui.errors, []);
+  });
+
+  test('a Q4_K GGUF with dtypes kept: float32 as ggml’s to_float dequantizes it', async () => {
+    const types = path.join(repoRoot, 'test', 'fixtures', 'gguf', 'types');
+    const target = vscode.Uri.file(path.join(out, 'q4k.safetensors'));
+    ui = stubUi({ save: () => target });
+    await vscode.commands.executeCommand('paramscope.convertToSafetensors', vscode.Uri.file(path.join(types, 'Q4_K.gguf')));
+    // The Keep row says what keeping means for a block type.
+    assert.equal(ui.picks[0]!.labels[0], 'Keep dtypes');
+    assert.equal(ui.picks[0]!.details[0], 'Quantized tensors dequantized to float32, as ggml does; the others bit for bit');
+    const written = readSafetensors(target.fsPath);
+    assert.deepEqual([...written.tensors.keys()], ['t', 'u']);
+    for (const t of written.tensors.values()) assert.equal(t.dtype, 'F32');
+    // Q4_K.f32: ggml_get_type_traits(GGML_TYPE_Q4_K)->to_float of both tensors, in file order.
+    assert.ok(Buffer.concat([written.tensors.get('t')!.bytes, written.tensors.get('u')!.bytes]).equals(fs.readFileSync(path.join(types, 'Q4_K.f32'))), "not ggml's values");
     assert.deepEqual(ui.errors, []);
   });
 
