@@ -102,6 +102,30 @@ describe.skipIf(!hasPython)('ONNX and Keras sources (values from onnx/numpy and 
   });
 });
 
+describe.skipIf(!hasPython)('Keras sub-modules (the tree\'s access paths; names relative to the layer, h5py\'s values)', () => {
+  it('a nested Sequential and one of its layers, by the paths the Models view shows', async () => {
+    const expected = JSON.parse(readFileSync(join(FIXTURES, 'keras/expected.json'), 'utf8')) as { files: Record<string, { tensors: Record<string, { shape: number[]; values?: number[]; first?: number[] }> }> };
+    const want = expected.files['functional_nested.keras']!.tensors;
+    for (const [module, prefix] of [['functional_nested.block', 'block/'], ['functional_nested.block[0]', 'block/inner_dense/'], ['block', 'block/']] as const) {
+      const out = join(fresh(), 'out.safetensors');
+      const r = await convertModel(join(FIXTURES, 'keras', 'functional_nested.keras'), out, { module });
+      const d = check([{ out, dump: true }])[0] as unknown as { mismatches: string[]; names: string[]; values: Record<string, number[]>; shapes: Record<string, number[]> };
+      expect(d.mismatches).toEqual([]);
+      const names = Object.keys(want).filter((n) => n.startsWith(prefix));
+      expect(d.names.sort()).toEqual(names.map((n) => n.slice(prefix.length)).sort());
+      expect(r.tensors).toBe(names.length);
+      for (const n of names) {
+        const t = want[n]!;
+        const got = d.values[n.slice(prefix.length)]!;
+        expect(d.shapes[n.slice(prefix.length)]).toEqual(t.shape);
+        if (t.values) expect(got).toEqual(t.values);
+        else expect(got.slice(0, t.first!.length)).toEqual(t.first);
+      }
+    }
+    await expect(convertModel(join(FIXTURES, 'keras', 'functional_nested.keras'), join(fresh(), 'out.safetensors'), { module: 'functional_nested.nothing' })).rejects.toThrow(/is not a module of this model/);
+  });
+});
+
 describe.skipIf(!hasPython)('NumPy sources (values np.load gives, in numpy/expected.json)', () => {
   it('.npy (big-endian, Fortran order) and .npz (stored and deflated members) in C order, exact', async () => {
     const expected = JSON.parse(readFileSync(join(FIXTURES, 'numpy/expected.json'), 'utf8')) as { files: Record<string, { arrays: Record<string, { shape: number[]; values?: unknown[]; first?: unknown[]; fortran: boolean }> }> };

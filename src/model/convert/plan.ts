@@ -118,21 +118,74 @@ function checkpointKeys(index: ModelIndex): string[] {
   return [...keys];
 }
 
-const under = (name: string, prefix: string): boolean => prefix === '' || name.startsWith(`${prefix}.`);
+/** Whether `name` is under the module `prefix`: `0.1.weight` under `0.1`, and Keras's `block/inner_dense/kernel` under `block`. */
+const under = (name: string, prefix: string): boolean => prefix === '' || name.startsWith(`${prefix}.`) || name.startsWith(`${prefix}/`);
 const relative = (name: string, prefix: string): string => (prefix === '' ? name : name.slice(prefix.length + 1));
+
+/** The module whose access path (as the tree shows it) is `path`. */
+function findModuleByPath(m: ModuleNode, path: string): ModuleNode | undefined {
+  if (m.path === path) return m;
+  for (const c of m.children) {
+    const found = findModuleByPath(c, path);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** The tensor names a module and its descendants hold. */
+function subtreeTensorNames(m: ModuleNode): Set<string> {
+  const out = new Set<string>();
+  const walk = (n: ModuleNode): void => {
+    for (const p of n.parameters) out.add(p);
+    for (const c of n.children) walk(c);
+  };
+  walk(m);
+  return out;
+}
+
+/** The longest prefix of every name that ends where a name continues with `.` or `/` (`block/inner_dense`), or ''. */
+function sharedPrefix(names: ReadonlySet<string>): string {
+  let common: string | undefined;
+  for (const n of names) {
+    if (common === undefined) common = n;
+    else {
+      let i = 0;
+      while (i < common.length && i < n.length && common[i] === n[i]) i++;
+      common = common.slice(0, i);
+    }
+  }
+  if (common === undefined) return '';
+  // Cut back to a separator that every name has right after the prefix.
+  for (let end = common.length; end > 0; end--) {
+    const p = common.slice(0, end);
+    if ([...names].every((n) => n.length > end && (n[end] === '.' || n[end] === '/') && n.startsWith(p))) return p;
+  }
+  return '';
+}
 
 /** The tensor-name prefix a `--module` text stands for: an access path resolved on the tree, or a state_dict prefix. */
 function modulePrefix(index: ModelIndex, text: string, entries: readonly Entry[], chosen: Entry | undefined): string {
   const all = index.tensors.filter((t) => t.kind !== 'optimizer');
-  const holds = (prefix: string): boolean => all.some((t) => t.name.startsWith(`${prefix}.`));
+  const holds = (prefix: string): boolean => all.some((t) => t.name !== prefix && under(t.name, prefix));
   // The root itself (`--module rgnet` for rgnet.pt): the whole model, as without --module.
   if (text === index.rootName && !holds(text)) return '';
   if (/[[\]().]/.test(text) || /^[A-Za-z_]\w*$/.test(text)) {
     const chain = expressionsAt(text, Math.max(0, text.length - 1)).find((e) => e.kind === 'chain');
     if (chain && chain.kind === 'chain' && chain.end === text.length && chain.start === 0) {
-      const target = resolveSteps(index, chain.steps);
+      // The tree's own access paths resolve even where Python's attribute rules do not reach (Keras's
+      // config tree: `functional_nested.block[0]`).
+      const shown = findModuleByPath(index.modules, text);
+      const target = resolveSteps(index, chain.steps) ?? (shown ? { kind: 'module' as const, module: shown } : undefined);
       if (target?.kind === 'tensor') throw new ConvertError(`'${text}' is a tensor, not a module`);
       if (target?.kind === 'module' && target.module.qualifiedName !== '' && holds(target.module.qualifiedName)) return target.module.qualifiedName;
+      // A tree from the file's config (Keras: `block/inner_dense/kernel` under `functional_nested.block[0]`,
+      // whose dotted name the tensor names do not use): the prefix the subtree's own tensors share,
+      // when no tensor outside the subtree shares it.
+      if (target?.kind === 'module') {
+        const own = subtreeTensorNames(target.module);
+        const prefix = sharedPrefix(own);
+        if (prefix !== '' && all.every((t) => !under(t.name, prefix) || own.has(t.name))) return prefix;
+      }
     }
   }
   // A state_dict prefix: relative to the chosen (or only) entry first, then to the file's names.
