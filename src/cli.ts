@@ -17,6 +17,8 @@ import { runOverview } from './cliOverview';
 import { writeJson } from './cliJson';
 import { runValues, ValuesUsageError } from './cliValues';
 import { ConvertUsageError, runConvert } from './cliConvert';
+import { runSeries } from './cliSeries';
+import { RunError } from './model/series/run';
 import { ConvertError } from './model/convert/plan';
 import { bitsPerElement, isBlockDType, storageBytes, type DType } from './core/dtypes';
 
@@ -24,6 +26,7 @@ const USAGE = `usage: paramscope <command> <file> [options]
        paramscope diff <a> <b> [--json] [--no-buffers]
        paramscope convert <in> <out.safetensors> [--dtype D] [--module PATH] [--key NAME] [--force]
                           [--max-shard-size SIZE] [--json]
+       paramscope series <folder> | <checkpoint>... [--json]
 
 commands:
   inspect <file> [--json]                 module tree, parameters, dtypes, shapes, counts
@@ -63,6 +66,17 @@ commands:
                                           and model.safetensors.index.json as the Hub lays them
                                           out; --force replaces an existing output (never the input);
                                           --json prints {files,tensors,aliases,bytes,source,skipped}
+  series <folder> | <ckpt>... [--json]   a training run: the checkpoints of one model (a folder's
+                                          model files and checkpoint-N/ folders, others left out
+                                          with a reason) ordered by the step or epoch they record
+                                          (trainer_state.json too), else the number in their names,
+                                          else mtime; per tensor per checkpoint L2 norm, mean, std,
+                                          max |x| and relative L2 change against the previous and
+                                          the first checkpoint; frozen, exploded and NaN/inf flags
+                                          (docs/series.md); optimizer state left out; --json gives
+                                          {"orderedBy","checkpoints":[{"file","epoch"|"step","order"}],
+                                          "tensors":[{"name","points":[{"norm","mean","std","maxAbs",
+                                          "relPrev","relFirst"}],"flags"}]}
 
 Files: .safetensors, *.safetensors.index.json (sharded), PyTorch .pt/.pth/.bin/.ckpt (zip or legacy),\n.gguf (llama.cpp; split models open from their first part).
 Exit codes: 0 ok, 1 the file cannot be read, 2 bad usage.`;
@@ -98,6 +112,12 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const [verb, file, ...rest] = positionals;
+  if (verb === 'series') {
+    if (rest.length === 0 && !file) throw new UsageError('series expects a folder or two or more checkpoint files');
+    const seriesOnly = (['dtype', 'module', 'key', 'force', 'max-shard-size', 'param', 'slice', 'limit', 'no-content', 'no-buffers'] as const).filter((o) => values[o] !== undefined);
+    if (seriesOnly.length > 0) throw new UsageError(`--${seriesOnly[0]} does not go with series`);
+    return runSeries([file!, ...rest], values.json === true);
+  }
   // diff and convert take two files, every other verb one.
   if (verb === 'diff' && (!file || rest.length !== 1)) throw new UsageError('diff expects two files');
   if (verb === 'convert' && (!file || rest.length !== 1)) throw new UsageError('convert expects an input file and an output file');
@@ -214,7 +234,7 @@ main(process.argv.slice(2)).then(
       process.exitCode = 2;
     } else {
       // A person reads this: one line saying what is wrong, never a stack trace.
-      const msg = e instanceof FormatError || e instanceof ConvertError ? e.message : `error: ${(e as Error)?.message ?? String(e)}`;
+      const msg = e instanceof FormatError || e instanceof ConvertError || e instanceof RunError ? e.message : `error: ${(e as Error)?.message ?? String(e)}`;
       process.stderr.write(`paramscope: ${show(msg)}\n`);
       process.exitCode = 1;
     }
