@@ -8,6 +8,7 @@ import { nameNumber, openRun, orderCheckpoints, RunError } from '../../src/model
 import { inlineSeriesKernels, poolSeriesKernels } from '../../src/model/series/seriesKernels';
 import { computeSeries, SeriesDiffCache, type SeriesKernels } from '../../src/model/series/seriesValues';
 import { WorkerPool } from '../../src/runtime/workerPool';
+import { safetensorsBytes } from './builders';
 import { bundleCli, runCli } from './cliProcess';
 import { FIXTURES } from './fixtureFiles';
 
@@ -160,6 +161,25 @@ describe('training runs against torch', () => {
       await pool.dispose();
     }
   }, 60_000);
+
+  it('GGUF block types: dequantized as ggml does, norms as ggml’s to_float values give, copies frozen', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'paramscope-series-q4k-'));
+    for (const n of ['step1.gguf', 'step2.gguf']) copyFileSync(join(FIXTURES, 'gguf/types/Q4_K.gguf'), join(dir, n));
+    const r = await computeSeries(await openRun([dir], { relativeTo: dir }), inlineSeriesKernels());
+    expect(r.orderedBy).toBe('name');
+    // Q4_K.f32: ggml's dequantize_row_q4_K output of t (1536 values) then u (1280), float32.
+    const f32 = readFileSync(join(FIXTURES, 'gguf/types/Q4_K.f32'));
+    const values = new Float32Array(f32.buffer.slice(f32.byteOffset, f32.byteOffset + f32.byteLength));
+    const norm = (xs: Float32Array): number => Math.sqrt(xs.reduce((acc, x) => acc + x * x, 0));
+    const want = { t: norm(values.subarray(0, 1536)), u: norm(values.subarray(1536, 2816)) } as Record<string, number>;
+    expect(r.tensors.map((t) => [t.name, t.dtype])).toEqual([['t', 'Q4_K'], ['u', 'Q4_K']]);
+    for (const t of r.tensors) {
+      for (const p of t.points) close(p!.norm, want[t.name]!, `${t.name} norm`);
+      expect([t.points[1]!.relPrev, t.points[1]!.relFirst]).toEqual([0, 0]);
+      expect(t.flags).toEqual([{ kind: 'frozen' }]);
+    }
+    expect(r.warnings).toEqual([]);
+  });
 });
 
 describe('training runs: bad input', () => {
@@ -208,6 +228,21 @@ describe('training runs: bad input', () => {
       expect(lines.find((l) => l.startsWith('model.0.bias '))).toMatch(/NaN\/inf from 3/);
       expect(lines.find((l) => l.startsWith('model.2.weight '))).toMatch(/relFirst 0 {2}frozen$/);
       expect(lines.find((l) => l.startsWith('model.extra.weight '))).toMatch(/added at 2/);
+    });
+
+    it('a hostile tensor name reaches the terminal escaped', () => {
+      const hostile = mkdtempSync(join(tmpdir(), 'paramscope-series-hostile-'));
+      const name = 'w\x1b[2J\u202e';
+      [1, 2].forEach((v) => {
+        const header = { [name]: { dtype: 'F32', shape: [2], data_offsets: [0, 8] } };
+        writeFileSync(join(hostile, `step${v}.safetensors`), safetensorsBytes(header, new Uint8Array(new Float32Array([v, 1]).buffer)));
+      });
+      const r = runCli(cli, 'series', hostile);
+      expect(r.code).toBe(0);
+      expect(r.stdout.includes("\x1b") || r.stdout.includes("\u202e")).toBe(false);
+      const line = r.stdout.split('\n').find((l) => l.startsWith('w'))!;
+      // ‖(2,1) − (1,1)‖ / ‖(1,1)‖ = 1/√2.
+      expect(line).toBe('w\\x1b[2J\\u202e  norm 1.414 → 2.236  relFirst 0.7071');
     });
 
     it('bad input: one line, no stack trace, exit 1 (2 for usage)', () => {

@@ -5,6 +5,7 @@ import { isFloatingDType } from '../../core/dtypes';
 import type { ModelIndex, TensorEntry } from '../../core/modelIndex';
 import type { MomentStats, TensorDiffView } from '../../core/results';
 import { EXPLODE_JUMP, EXPLODE_TOTAL, type SeriesFlag, type SeriesPoint, type SeriesResult, type SeriesTensor } from '../../core/series';
+import { isRealDType } from '../../runtime/decode';
 import { matchTensors } from '../diff/matchTensors';
 import type { OpenedRun } from './run';
 
@@ -54,6 +55,8 @@ export interface SeriesOptions {
 }
 
 const sameShape = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
+/** Whether the diff kernel compares the two: one shape, and real values (the diff's refusal of complex and quantized types). */
+const comparable = (a: TensorEntry, b: TensorEntry): boolean => sameShape(a.shape, b.shape) && isRealDType(a.dtype) && isRealDType(b.dtype);
 
 /**
  * Which tensor of each checkpoint carries each series name: the run's first checkpoint matched
@@ -127,6 +130,7 @@ export async function computeSeries(run: OpenedRun, kernels: SeriesKernels, opts
   const points = new Map<string, Array<SeriesPoint | null>>(names.map((name) => [name, new Array<SeriesPoint | null>(n).fill(null)]));
   const firstAt = new Map<string, number>();
   const warnings: string[] = [];
+  const refused = new Map<string, string>();
   // The work, known before anything is read: statistics per present tensor, and its diffs.
   let total = 0;
   for (const name of names) {
@@ -139,8 +143,8 @@ export async function computeSeries(run: OpenedRun, kernels: SeriesKernels, opts
         continue;
       }
       total++;
-      if (prev && sameShape(prev.shape, t.shape)) total++;
-      if (first && first !== prev && sameShape(first.shape, t.shape)) total++;
+      if (prev && comparable(prev, t)) total++;
+      if (first && first !== prev && comparable(first, t)) total++;
       first ??= t;
       prev = t;
     }
@@ -180,8 +184,9 @@ export async function computeSeries(run: OpenedRun, kernels: SeriesKernels, opts
       if (f === undefined) continue;
       const prev = i > 0 ? at[i - 1]!.get(name) : undefined;
       const first = at[f]!.get(name)!;
-      if (prev && sameShape(prev.shape, b.shape)) diffs.push({ name, a: prev, b, what: f === i - 1 ? 'both' : 'relPrev' });
-      if (f !== i - 1 && sameShape(first.shape, b.shape)) diffs.push({ name, a: first, b, what: 'relFirst' });
+      if (!isRealDType(b.dtype) || !isRealDType(first.dtype)) refused.set(name, isRealDType(b.dtype) ? first.dtype : b.dtype);
+      if (prev && comparable(prev, b)) diffs.push({ name, a: prev, b, what: f === i - 1 ? 'both' : 'relPrev' });
+      if (f !== i - 1 && comparable(first, b)) diffs.push({ name, a: first, b, what: 'relFirst' });
     }
     await forEachAtOnce(diffs, kernels.lanes, async (d) => {
       let v: number | null;
@@ -202,6 +207,7 @@ export async function computeSeries(run: OpenedRun, kernels: SeriesKernels, opts
     for (const name of here) if (!firstAt.has(name)) firstAt.set(name, i);
   }
 
+  for (const [name, dtype] of refused) warnings.push(`${name}: ${dtype} values have no relative change (complex and quantized types have no single real value per element)`);
   const tensors: SeriesTensor[] = names.map((name) => {
     const ps = points.get(name)!;
     const f = firstAt.get(name) ?? 0;
