@@ -239,7 +239,7 @@ describe('training runs: bad input', () => {
       });
       const r = runCli(cli, 'series', hostile);
       expect(r.code).toBe(0);
-      expect(r.stdout.includes("\x1b") || r.stdout.includes("\u202e")).toBe(false);
+      expect(r.stdout.includes('\x1b') || r.stdout.includes('\u202e')).toBe(false);
       const line = r.stdout.split('\n').find((l) => l.startsWith('w'))!;
       // ‖(2,1) − (1,1)‖ / ‖(1,1)‖ = 1/√2.
       expect(line).toBe('w\\x1b[2J\\u202e  norm 1.414 → 2.236  relFirst 0.7071');
