@@ -51,6 +51,17 @@ export function formatSeriesText(r: SeriesResult): string {
 }
 
 /**
+ * The `--json` text, `JSON.stringify(result)` with the tensors last, written a tensor at a time:
+ * a run of many checkpoints of a model of many tensors never sits in memory as one string.
+ */
+export function writeSeriesJson(r: SeriesResult, write: (text: string) => void): void {
+  const { tensors, ...head } = r;
+  write(`${JSON.stringify(head).slice(0, -1)},"tensors":[`);
+  tensors.forEach((t, i) => write(`${i > 0 ? ',' : ''}${JSON.stringify(t)}`));
+  write(']}\n');
+}
+
+/**
  * `series DIR|FILES…`: a training run's checkpoints in order and each tensor's points. Fewer than
  * two readable checkpoints of one model is an error (exit 1, one line); an unreadable or foreign
  * checkpoint among good ones is a warning and left out.
@@ -64,7 +75,8 @@ export async function runSeries(paths: readonly string[], json: boolean): Promis
   try {
     const result = await computeSeries(run, pool ? poolSeriesKernels(pool) : inlineSeriesKernels());
     for (const w of result.warnings) process.stderr.write(`warning: ${show(w)}\n`);
-    process.stdout.write(json ? `${JSON.stringify(result)}\n` : `${formatSeriesText(result)}\n`);
+    if (json) writeSeriesJson(result, (text) => process.stdout.write(text));
+    else process.stdout.write(`${formatSeriesText(result)}\n`);
     return 0;
   } finally {
     await pool?.dispose();

@@ -8,6 +8,7 @@ import { nameNumber, openRun, orderCheckpoints, RunError } from '../../src/model
 import { inlineSeriesKernels, poolSeriesKernels } from '../../src/model/series/seriesKernels';
 import { computeSeries, SeriesDiffCache, type SeriesKernels } from '../../src/model/series/seriesValues';
 import { WorkerPool } from '../../src/runtime/workerPool';
+import { writeSeriesJson } from '../../src/cliSeries';
 import { safetensorsBytes } from './builders';
 import { bundleCli, runCli } from './cliProcess';
 import { FIXTURES } from './fixtureFiles';
@@ -161,6 +162,14 @@ describe('training runs against torch', () => {
       await pool.dispose();
     }
   }, 60_000);
+
+  it('the streamed --json text parses to the result', async () => {
+    const r = await runOf('adam');
+    let text = '';
+    writeSeriesJson(r, (t) => (text += t));
+    expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(r)));
+    expect(text.endsWith(']}\n')).toBe(true);
+  });
 
   it('GGUF block types: dequantized as ggml does, norms as ggml’s to_float values give, copies frozen', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'paramscope-series-q4k-'));
