@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SeriesFlag, SeriesPoint, SeriesResult } from '../../src/core/series';
 import { nameNumber, openRun, orderCheckpoints, RunError } from '../../src/model/series/run';
 import { inlineSeriesKernels, poolSeriesKernels } from '../../src/model/series/seriesKernels';
-import { computeSeries, SeriesDiffCache, type SeriesKernels } from '../../src/model/series/seriesValues';
+import { computeSeries, SeriesDiffCache, seriesNames, type SeriesKernels } from '../../src/model/series/seriesValues';
 import { WorkerPool } from '../../src/runtime/workerPool';
 import { writeSeriesJson } from '../../src/cliSeries';
 import { safetensorsBytes } from './builders';
@@ -140,7 +140,13 @@ describe('training runs against torch', () => {
       const cache = new SeriesDiffCache();
       const run = await openRun([join(SERIES, 'adam')], { relativeTo: join(SERIES, 'adam') });
       const progress: Array<[number, number]> = [];
-      expectLikeTorch(await computeSeries(run, poolSeriesKernels(pool), { cache, onProgress: (d, t) => progress.push([d, t]) }), 'adam');
+      const rows: Array<[number, ReadonlyArray<SeriesPoint | null>]> = [];
+      const result = await computeSeries(run, poolSeriesKernels(pool), { cache, onProgress: (d, t) => progress.push([d, t]), onCheckpoint: (i, ps) => rows.push([i, ps]) });
+      expectLikeTorch(result, 'adam');
+      // Each checkpoint's points as they are finished, in seriesNames order: the result's, column by column.
+      expect(seriesNames(run.indexes).names).toEqual(result.tensors.map((t) => t.name));
+      expect(rows.map(([i]) => i)).toEqual([0, 1, 2, 3]);
+      for (const [i, ps] of rows) expect(ps).toEqual(result.tensors.map((t) => t.points[i]));
       const total = progress.at(-1)![1];
       expect(progress.at(-1)![0]).toBe(total);
       // Statistics of each present tensor (11 + 11 + 12 + 12); relPrev at 1, 2, 3 (extra.weight has

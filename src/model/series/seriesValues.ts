@@ -52,6 +52,11 @@ export interface SeriesOptions {
   /** Work items (statistics of one tensor, or one diff) done of the total. */
   onProgress?: (done: number, total: number) => void;
   cache?: SeriesDiffCache;
+  /**
+   * Each checkpoint's points once they are all known, in the order of `seriesNames(run.indexes).names`
+   * (null where the checkpoint lacks the tensor): for a page that draws the run as it is computed.
+   */
+  onCheckpoint?: (order: number, points: ReadonlyArray<SeriesPoint | null>) => void;
 }
 
 const sameShape = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
@@ -205,6 +210,7 @@ export async function computeSeries(run: OpenedRun, kernels: SeriesKernels, opts
       if (d.what !== 'relPrev') p.relFirst = v;
     });
     for (const name of here) if (!firstAt.has(name)) firstAt.set(name, i);
+    opts.onCheckpoint?.(i, names.map((name) => points.get(name)![i] ?? null));
   }
 
   for (const [name, dtype] of refused) warnings.push(`${name}: ${dtype} values have no relative change (complex and quantized types have no single real value per element)`);
