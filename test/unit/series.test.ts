@@ -201,6 +201,7 @@ describe('training runs: bad input', () => {
   const dir = mkdtempSync(join(tmpdir(), 'paramscope-series-bad-'));
   it('one checkpoint, no checkpoints, different models are RunErrors; an unreadable one is left out', async () => {
     await expect(openRun([join(SERIES, 'sgd', 'epoch_1.pt')])).rejects.toThrow(RunError);
+    await expect(openRun([join(SERIES, 'sgd', 'epoch_1.pt'), join(dir, 'nowhere.pt')])).rejects.toThrow(/found one readable .*epoch_1\.pt\); left out .*nowhere\.pt: cannot open \(ENOENT\)$/);
     mkdirSync(join(dir, 'empty'));
     await expect(openRun([join(dir, 'empty')])).rejects.toThrow(/no checkpoints found/);
     await expect(openRun([join(SERIES, 'sgd', 'epoch_1.pt'), join(SERIES, 'sgd', 'other_model.pt')])).rejects.toThrow(/different models/);

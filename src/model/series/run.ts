@@ -223,7 +223,10 @@ export async function openRun(paths: readonly string[], opts: OpenRunOptions = {
     const why = leftOut.length > 0 ? `: ${leftOut.map((l) => `${show(l.file)}: ${l.reason}`).join('; ')}` : '';
     throw new RunError(candidates.length === 0 && leftOut.length === 0 ? `no checkpoints found in ${paths.join(', ')}` : `no readable checkpoint${why}`);
   }
-  if (opened.length === 1) throw new RunError(`a training run needs two or more checkpoints; found one readable (${show(opened[0]!.c.file)})`);
+  if (opened.length === 1) {
+    const why = leftOut.length > 0 ? `; left out ${leftOut.map((l) => `${show(l.file)}: ${l.reason}`).join('; ')}` : '';
+    throw new RunError(`a training run needs two or more checkpoints; found one readable (${show(opened[0]!.c.file)})${why}`);
+  }
 
   const same = (i: number, j: number): boolean => sharedNameShare(opened[i]!.index, opened[j]!.index) >= SAME_MODEL_SHARE;
   const others = (i: number): number[] => opened.map((_, j) => j).filter((j) => j !== i && same(i, j));
