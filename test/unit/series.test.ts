@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SeriesFlag, SeriesPoint, SeriesResult } from '../../src/core/series';
 import { nameNumber, openRun, orderCheckpoints, RunError } from '../../src/model/series/run';
 import { inlineSeriesKernels, poolSeriesKernels } from '../../src/model/series/seriesKernels';
-import { computeSeries, SeriesDiffCache, seriesNames, type SeriesKernels } from '../../src/model/series/seriesValues';
+import { computeSeries, SeriesCache, seriesNames, type SeriesKernels } from '../../src/model/series/seriesValues';
 import { WorkerPool } from '../../src/runtime/workerPool';
 import { writeSeriesJson } from '../../src/cliSeries';
 import { safetensorsBytes } from './builders';
@@ -137,7 +137,7 @@ describe('training runs against torch', () => {
     await build({ entryPoints: [join(__dirname, '../../src/worker/tensorWorker.ts')], outfile: out, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'silent' });
     const pool = new WorkerPool(out, 2);
     try {
-      const cache = new SeriesDiffCache();
+      const cache = new SeriesCache();
       const run = await openRun([join(SERIES, 'adam')], { relativeTo: join(SERIES, 'adam') });
       const progress: Array<[number, number]> = [];
       const rows: Array<[number, ReadonlyArray<SeriesPoint | null>]> = [];
@@ -153,11 +153,22 @@ describe('training runs against torch', () => {
       // none at 2, where it is added); relFirst read apart at 2 and 3 for the 11 tensors of epoch 1
       // (at 1, and for extra.weight at 3, the previous checkpoint is the first: one diff gives both).
       expect(total).toBe(46 + (11 + 11 + 12) + (11 + 11));
+      // A second pass with the cache reads nothing; a checkpoint rewritten since is read again.
       let diffs = 0;
+      let stats = 0;
       const counting = poolSeriesKernels(pool);
-      const spy: SeriesKernels = { ...counting, diff: (a, b, s) => (diffs++, counting.diff(a, b, s)) };
+      const spy: SeriesKernels = { ...counting, diff: (a, b, s) => (diffs++, counting.diff(a, b, s)), stats: (ts, o) => ((stats += ts.length), counting.stats(ts, o)) };
       expectLikeTorch(await computeSeries(run, spy, { cache }), 'adam');
-      expect(diffs).toBe(0);
+      expect([stats, diffs]).toEqual([0, 0]);
+      const copy = mkdtempSync(join(tmpdir(), 'paramscope-series-cache-'));
+      for (const f of expected.adam!.files) copyFileSync(join(SERIES, 'adam', f), join(copy, f));
+      const copied = await openRun([copy], { relativeTo: copy });
+      await computeSeries(copied, counting, { cache });
+      [stats, diffs] = [0, 0];
+      utimesSync(join(copy, 'ep30.pt'), 5_000, 5_000);
+      expectLikeTorch(await computeSeries(copied, spy, { cache }), 'adam');
+      // ep30's 12 tensors: their statistics, relPrev, and relFirst apart for the 11 of epoch 1.
+      expect([stats, diffs]).toEqual([12, 12 + 11]);
 
       const controller = new AbortController();
       let seen = 0;

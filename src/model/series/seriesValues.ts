@@ -24,23 +24,55 @@ export interface SeriesKernels {
   readonly lanes: number;
 }
 
-/** Relative changes kept per file version: a key is both files' paths, sizes and mtimes and both views. */
-export class SeriesDiffCache {
-  private readonly entries = new Map<string, number | null>();
+/** A point's statistics as kept by the cache. */
+type PointStats = Pick<SeriesPoint, 'norm' | 'mean' | 'std' | 'maxAbs' | 'nan' | 'inf'>;
+
+/**
+ * Statistics and relative changes kept per file version, for a caller that passes the same run
+ * again (the page reopened, a checkpoint added at the end): a key is each file's path, size and
+ * mtime and the tensor's view, so a rewritten checkpoint is read again. A few numbers per entry,
+ * least recently used dropped first.
+ */
+export class SeriesCache {
+  private readonly entries = new Map<string, PointStats | number | null>();
   constructor(private readonly capacity = 200_000) {}
 
-  async key(a: TensorEntry, b: TensorEntry): Promise<string | undefined> {
+  /** The file's version, or undefined when it cannot be stat'ed (then nothing of it is cached). */
+  async stamp(file: string): Promise<string | undefined> {
     try {
-      const [sa, sb] = await Promise.all([stat(a.location.file), stat(b.location.file)]);
-      return JSON.stringify([a.location, sa.size, sa.mtimeMs, a.dtype, a.shape, b.location, sb.size, sb.mtimeMs, b.dtype, b.shape]);
+      const st = await stat(file);
+      return `${st.size}:${st.mtimeMs}`;
     } catch {
       return undefined;
     }
   }
-  get(key: string): number | null | undefined {
-    return this.entries.get(key);
+  /** A tensor of a file at one version. */
+  static view(t: TensorEntry, stamp: string): string {
+    return JSON.stringify([t.location, stamp, t.dtype, t.shape]);
   }
-  set(key: string, v: number | null): void {
+  getStats(view: string): PointStats | undefined {
+    const v = this.at(`s${view}`);
+    return typeof v === 'object' && v !== null ? { ...v } : undefined;
+  }
+  setStats(view: string, v: PointStats): void {
+    this.put(`s${view}`, { ...v });
+  }
+  getRel(a: string, b: string): number | null | undefined {
+    const v = this.at(`d${a}${b}`);
+    return typeof v === 'object' && v !== null ? undefined : v;
+  }
+  setRel(a: string, b: string, v: number | null): void {
+    this.put(`d${a}${b}`, v);
+  }
+  private at(key: string): PointStats | number | null | undefined {
+    if (!this.entries.has(key)) return undefined;
+    const v = this.entries.get(key)!;
+    // Refresh its place in the LRU order.
+    this.entries.delete(key);
+    this.entries.set(key, v);
+    return v;
+  }
+  private put(key: string, v: PointStats | number | null): void {
     this.entries.delete(key);
     this.entries.set(key, v);
     while (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
@@ -51,7 +83,7 @@ export interface SeriesOptions {
   signal?: AbortSignal;
   /** Work items (statistics of one tensor, or one diff) done of the total. */
   onProgress?: (done: number, total: number) => void;
-  cache?: SeriesDiffCache;
+  cache?: SeriesCache;
   /**
    * Each checkpoint's points once they are all known, in the order of `seriesNames(run.indexes).names`
    * (null where the checkpoint lacks the tensor): for a page that draws the run as it is computed.
@@ -156,12 +188,22 @@ export async function computeSeries(run: OpenedRun, kernels: SeriesKernels, opts
   }
   let done = 0;
   const tick = (): void => opts.onProgress?.(++done, total);
+  // Each file's version, stat'ed once per pass.
+  const stamps = new Map<string, Promise<string | undefined>>();
+  const viewOf = async (t: TensorEntry): Promise<string | undefined> => {
+    if (!opts.cache) return undefined;
+    let st = stamps.get(t.location.file);
+    if (!st) stamps.set(t.location.file, (st = opts.cache.stamp(t.location.file)));
+    const stamp = await st;
+    return stamp === undefined ? undefined : SeriesCache.view(t, stamp);
+  };
   const rel = async (a: TensorEntry, b: TensorEntry): Promise<number | null> => {
-    const key = opts.cache && (await opts.cache.key(a, b));
-    const hit = key === undefined ? undefined : opts.cache!.get(key);
+    const [va, vb] = await Promise.all([viewOf(a), viewOf(b)]);
+    const known = va !== undefined && vb !== undefined;
+    const hit = known ? opts.cache!.getRel(va, vb) : undefined;
     if (hit !== undefined) return hit;
     const d = await kernels.diff(a, b, opts.signal);
-    if (key !== undefined) opts.cache!.set(key, d.relL2);
+    if (known) opts.cache!.setRel(va, vb, d.relL2);
     return d.relL2;
   };
 
@@ -170,18 +212,35 @@ export async function computeSeries(run: OpenedRun, kernels: SeriesKernels, opts
     const here = names.filter((name) => at[i]!.has(name));
     const entries = here.map((name) => at[i]!.get(name)!);
     const file = run.checkpoints[i]!.file;
-    await kernels.stats(entries, {
-      signal: opts.signal,
-      onEach: (k, r) => {
-        tick();
-        const name = here[k]!;
-        if (r instanceof Error) {
-          warnings.push(`${file}: ${name}: ${r.message}`);
-          return;
-        }
-        points.get(name)![i] = { norm: r.l2, mean: r.mean, std: r.std, maxAbs: r.absMax, nan: r.nan, inf: r.inf, relPrev: null, relFirst: firstAt.has(name) ? null : 0 };
-      },
+    const views = await Promise.all(entries.map(viewOf));
+    const place = (k: number, st: PointStats): void => {
+      const name = here[k]!;
+      points.get(name)![i] = { ...st, relPrev: null, relFirst: firstAt.has(name) ? null : 0 };
+    };
+    const todo: number[] = [];
+    entries.forEach((_, k) => {
+      const hit = views[k] === undefined ? undefined : opts.cache!.getStats(views[k]);
+      if (!hit) return void todo.push(k);
+      tick();
+      place(k, hit);
     });
+    await kernels.stats(
+      todo.map((k) => entries[k]!),
+      {
+        signal: opts.signal,
+        onEach: (j, r) => {
+          tick();
+          const k = todo[j]!;
+          if (r instanceof Error) {
+            warnings.push(`${file}: ${here[k]!}: ${r.message}`);
+            return;
+          }
+          const st: PointStats = { norm: r.l2, mean: r.mean, std: r.std, maxAbs: r.absMax, nan: r.nan, inf: r.inf };
+          if (views[k] !== undefined) opts.cache!.setStats(views[k], st);
+          place(k, st);
+        },
+      },
+    );
     const diffs: Array<{ name: string; a: TensorEntry; b: TensorEntry; what: 'relPrev' | 'relFirst' | 'both' }> = [];
     for (const name of here) {
       const b = at[i]!.get(name)!;
