@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
@@ -118,6 +118,19 @@ describe('training runs against torch', () => {
     expect(run.checkpoints.map((c) => [c.step, c.epoch])).toEqual([[100, 2], [250, 5], [1000, 20]]);
     expect(run.checkpoints[2]!.modelFile.endsWith('model.safetensors.index.json')).toBe(true);
     expect(new Set(run.indexes[2]!.tensors.map((t) => t.location.file)).size).toBe(2);
+    // The folders given as a list, out of order; one checkpoint folder alone is no run.
+    const listed = await openRun(['checkpoint-1000', 'checkpoint-100'].map((f) => join(SERIES, 'hf', f)));
+    expect(listed.checkpoints.map((c) => c.step)).toEqual([100, 1000]);
+    await expect(openRun([join(SERIES, 'hf', 'checkpoint-1000')])).rejects.toThrow(/found one readable/);
+  });
+
+  it('Trainer’s output folder: the final model beside trainer_state.json is the last checkpoint', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'paramscope-series-trainer-'));
+    cpSync(join(SERIES, 'hf'), dir, { recursive: true });
+    copyFileSync(join(SERIES, 'hf', 'checkpoint-250', 'model.safetensors'), join(dir, 'model.safetensors'));
+    writeFileSync(join(dir, 'trainer_state.json'), JSON.stringify({ global_step: 1200, epoch: 24.0 }));
+    const run = await openRun([dir], { relativeTo: dir });
+    expect([run.orderedBy, run.checkpoints.map((c) => [c.file, c.step])]).toEqual(['step', [['checkpoint-100', 100], ['checkpoint-250', 250], ['checkpoint-1000', 1000], ['model.safetensors', 1200]]]);
   });
 
   it('a list of files is a run too, ordered by epoch; an added tensor’s earlier points are absent', async () => {

@@ -113,10 +113,11 @@ async function folderModel(folder: string): Promise<string | undefined> {
   return found && join(folder, found);
 }
 
-async function candidateOf(file: string, modelFile: string, folder?: string): Promise<CheckpointCandidate> {
+/** `folder`: the folder whose trainer_state.json tells of it, and (`folderNamed`) whose name numbers it. */
+async function candidateOf(file: string, modelFile: string, folder?: string, folderNamed = true): Promise<CheckpointCandidate> {
   const st = await stat(modelFile);
   const c: CheckpointCandidate = { file, modelFile, mtimeMs: st.mtimeMs };
-  const n = nameNumber(basename(folder ?? file));
+  const n = nameNumber(basename(folder && folderNamed ? folder : file));
   if (n !== undefined) c.nameNumber = n;
   if (folder) {
     const ts = await trainerState(folder);
@@ -149,13 +150,10 @@ export async function findCheckpoints(paths: readonly string[]): Promise<{ candi
       leftOut.push({ file: path, reason: 'not a file or folder' });
       return;
     }
-    const model = await folderModel(path);
-    if (model) {
-      candidates.push(await candidateOf(path, model, path));
-      return;
-    }
     if (!searchFolder) {
-      leftOut.push({ file: path, reason: `no model file (${FOLDER_MODEL_FILES.join(', ')})` });
+      const model = await folderModel(path);
+      if (model) candidates.push(await candidateOf(path, model, path));
+      else leftOut.push({ file: path, reason: `no model file (${FOLDER_MODEL_FILES.join(', ')})` });
       return;
     }
     const entries = (await readdir(path, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1));
@@ -166,7 +164,8 @@ export async function findCheckpoints(paths: readonly string[]): Promise<{ candi
         const inner = await folderModel(full);
         if (inner) candidates.push(await candidateOf(full, inner, full));
       } else if (e.isFile() && modelFileKind(e.name) !== null && !(hasIndex && SHARD_NAME.test(e.name))) {
-        candidates.push(await candidateOf(full, full));
+        // Trainer's output folder holds the final model beside its trainer_state.json.
+        candidates.push(FOLDER_MODEL_FILES.includes(e.name) ? await candidateOf(full, full, path, false) : await candidateOf(full, full));
       }
     }
   };
