@@ -66,7 +66,7 @@ commands:
                                           and model.safetensors.index.json as the Hub lays them
                                           out; --force replaces an existing output (never the input);
                                           --json prints {files,tensors,aliases,bytes,source,skipped}
-  series <folder> | <ckpt>... [--json]   a training run: the checkpoints of one model (a folder's
+  series <folder> | <ckpt>... [--json]    a training run: the checkpoints of one model (a folder's
                                           model files and checkpoint-N/ folders, others left out
                                           with a reason) ordered by the step or epoch they record
                                           (trainer_state.json too), else the number in their names,
