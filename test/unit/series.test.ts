@@ -235,6 +235,13 @@ describe('training runs: bad input', () => {
     const run = await openRun([join(dir, 'mixed')], { relativeTo: join(dir, 'mixed') });
     expect(run.checkpoints.map((c) => c.file)).toEqual(['epoch_1.pt', 'epoch_2.pt']);
     expect(run.leftOut.map((l) => l.file)).toEqual(['epoch_3.pt']);
+    // The foreign model found first is not the reference: the majority's model is.
+    mkdirSync(join(dir, 'foreignFirst'));
+    copyFileSync(join(SERIES, 'sgd', 'other_model.pt'), join(dir, 'foreignFirst', 'a.pt'));
+    for (const f of ['epoch_1.pt', 'epoch_2.pt', 'epoch_10.pt']) copyFileSync(join(SERIES, 'sgd', f), join(dir, 'foreignFirst', f));
+    const majority = await openRun([join(dir, 'foreignFirst')], { relativeTo: join(dir, 'foreignFirst') });
+    expect(majority.checkpoints.map((c) => c.file)).toEqual(['epoch_1.pt', 'epoch_2.pt', 'epoch_10.pt']);
+    expect(majority.leftOut.map((l) => l.file)).toEqual(['a.pt']);
   });
 
   describe('the CLI', () => {

@@ -201,7 +201,7 @@ export function sharedNameShare(a: ModelIndex, b: ModelIndex): number {
  * Finds, opens, groups and orders a run's checkpoints. A checkpoint that cannot be opened, or that
  * holds another model, is left out with its reason; fewer than two left is a `RunError`.
  * Reference of the "same model" rule: the first candidate when at least half the others share
- * its names, else the one that the most others share names with.
+ * its names, else the first that half the others do, else the one the most others do.
  */
 export async function openRun(paths: readonly string[], opts: OpenRunOptions = {}): Promise<OpenedRun> {
   if (paths.length === 0) throw new RunError('series expects a folder or two or more checkpoint files');
@@ -235,6 +235,7 @@ export async function openRun(paths: readonly string[], opts: OpenRunOptions = {
     for (let i = 1; i < opened.length; i++) {
       const m = others(i);
       if (m.length > members.length) [reference, members] = [i, m];
+      if (members.length >= (opened.length - 1) / 2) break; // a majority's model: no other can have more
     }
   }
   if (members.length === 0) throw new RunError(`the ${opened.length} checkpoints are of different models (no two share half their tensor names)`);
