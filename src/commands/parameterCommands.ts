@@ -124,11 +124,12 @@ export function registerParameterCommands(registry: ModelRegistry, panels: Param
   };
 
   const show = async (arg: ParameterArg | undefined, title?: string, query?: string): Promise<void> => {
+    const clickedAt = Date.now();
     const target = query !== undefined ? await pickParameter(registry, title!, query) : await resolve(arg, title);
     if (!target) return;
     try {
       // A tree row's click (its command) may be half of a double click, which pins the panel.
-      await panels.show(target.uri, target.name, { click: arg !== undefined && 'kind' in arg });
+      await panels.show(target.uri, target.name, { click: arg !== undefined && 'kind' in arg, clickedAt });
     } catch (e) {
       void vscode.window.showErrorMessage(vscode.l10n.t('ParamScope: {0}', (e as Error).message));
     }

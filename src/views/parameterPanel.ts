@@ -36,6 +36,8 @@ interface ParameterKey {
 export interface ShowParameterOptions {
   /** A click in the Models tree: a second click of the same row within DOUBLE_CLICK_MS pins its panel. */
   click?: boolean;
+  /** When the click's command arrived (ms), taken before any await so a busy host does not stretch a double click. */
+  clickedAt?: number;
 }
 
 /** Whether a click shows parameters in one preview panel (VS Code's setting and ours). */
@@ -92,7 +94,7 @@ export class ParameterPanels implements vscode.Disposable {
    */
   async show(uri: vscode.Uri, name: string, opts: ShowParameterOptions = {}): Promise<ParameterPanel> {
     const key = `${uri.toString()}#${name}`;
-    const secondClick = opts.click === true && this.clicks.click(key, Date.now());
+    const secondClick = opts.click === true && this.clicks.click(key, opts.clickedAt ?? Date.now());
     if (!this.panels.get({ uri, name })) {
       const entry = await this.registry.load(uri);
       if (!entry.index) throw new Error(entry.error ?? vscode.l10n.t('cannot read {0}', uri.fsPath));
