@@ -22,6 +22,7 @@ await Promise.all([
   build({ ...webview, entryPoints: ['webview/tiesPanel.ts'], outfile: 'dist/webview/tiesPanel.js' }),
   build({ ...webview, entryPoints: ['webview/diffPanel.ts'], outfile: 'dist/webview/diffPanel.js' }),
   build({ ...webview, entryPoints: ['webview/overview.ts'], outfile: 'dist/webview/overview.js' }),
+  build({ ...webview, entryPoints: ['webview/series.ts'], outfile: 'dist/webview/series.js' }),
 ]);
 // uPlot's own stylesheet (its cursor, legend and overlay layout), linked by the overview page
 // (webviewHtml's `styles`): a file beside the bundles, as the CSP allows no inline styles.

@@ -7,6 +7,7 @@ import { registerModelCommands } from './commands/modelCommands';
 import { registerParameterCommands } from './commands/parameterCommands';
 import { registerReportCommands } from './commands/reportCommands';
 import { registerRevealCommands } from './commands/revealCommands';
+import { registerSeriesCommands } from './commands/seriesCommands';
 import { WorkerPool } from './runtime/workerPool';
 import { redirectSniffedModelFiles } from './views/binFileRedirect';
 import { localizeCore } from './views/coreL10n';
@@ -19,6 +20,7 @@ import { ModelSummaryEditor } from './views/modelSummaryEditor';
 import { ModelTreeProvider } from './views/modelTreeProvider';
 import { ParameterHoverProvider } from './views/parameterHover';
 import { ParameterPanels } from './views/parameterPanel';
+import { SeriesPanels } from './views/seriesPanel';
 import { TensorFingerprints } from './views/tensorFingerprints';
 import { TensorService } from './views/tensorService';
 import { TiesPanels } from './views/tiesPanel';
@@ -40,6 +42,8 @@ export interface ParamScopeApi {
   bindings: VariableBindings;
   diffs: DiffPanels;
   statusBar: ModelStatusBar;
+  /** Training run pages, by folder. */
+  series: SeriesPanels;
 }
 
 /** Composition root: construct, register, and hand every disposable to the context. */
@@ -55,6 +59,7 @@ export function activate(context: vscode.ExtensionContext): ParamScopeApi {
   const overviews = new OverviewPanels(context.extensionUri, registry, tensors, log);
   const ties = new TiesPanels(context.extensionUri, registry, pool, log);
   const diffs = new DiffPanels(context.extensionUri, registry, pool, log);
+  const series = new SeriesPanels(context.extensionUri, registry, pool, log);
   const tree = new ModelTreeProvider(registry);
   const bindings = new VariableBindings(context.workspaceState);
   const treeView = vscode.window.createTreeView(MODELS_VIEW_ID, { treeDataProvider: tree, showCollapseAll: true });
@@ -89,10 +94,13 @@ export function activate(context: vscode.ExtensionContext): ParamScopeApi {
     statusBar,
     registerExportSummaryCommand(registry, tensors),
     ...registerConvertCommands(registry, tensors),
+    series,
+    series.registerSerializer(),
+    ...registerSeriesCommands(registry, series),
   );
   log.info('ParamScope activated');
   log.info(`timing: activate ${Date.now() - activated} ms`);
-  return { registry, tree, treeView, panels, initReports, overviews, ties, bindings, diffs, statusBar };
+  return { registry, tree, treeView, panels, initReports, overviews, ties, bindings, diffs, statusBar, series };
 }
 
 export function deactivate(): void {}

@@ -15,4 +15,5 @@ export const CommandIds = {
   exportSummary: 'paramscope.exportSummary',
   compareModels: 'paramscope.compareModels',
   convertToSafetensors: 'paramscope.convertToSafetensors',
+  showTrainingRun: 'paramscope.showTrainingRun',
 } as const;

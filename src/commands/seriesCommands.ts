@@ -1,0 +1,61 @@
+import * as vscode from 'vscode';
+import type { ModelRegistry } from '../views/modelRegistry';
+import type { SeriesPanels } from '../views/seriesPanel';
+import type { TreeNode } from '../views/treeNodes';
+import { CommandIds } from './commandIds';
+
+/** A Hugging Face Trainer checkpoint folder: its model counts for the folder above it. */
+const TRAINER_CHECKPOINT = /^checkpoint-\d+$/;
+
+const parentOf = (uri: vscode.Uri): vscode.Uri => vscode.Uri.joinPath(uri, '..');
+const baseName = (uri: vscode.Uri): string => uri.path.split('/').filter(Boolean).pop() ?? '';
+
+/**
+ * The workspace folders that hold two or more checkpoints (model files, or Trainer's
+ * `checkpoint-N/` folders), with their count; the run itself decides which belong (docs/series.md).
+ */
+export async function runFolders(registry: ModelRegistry): Promise<Array<{ uri: vscode.Uri; count: number }>> {
+  const counts = new Map<string, { uri: vscode.Uri; members: Set<string> }>();
+  const add = (folder: vscode.Uri, member: string): void => {
+    const k = folder.toString();
+    let c = counts.get(k);
+    if (!c) counts.set(k, (c = { uri: folder, members: new Set() }));
+    c.members.add(member);
+  };
+  for (const e of await registry.list()) {
+    const dir = parentOf(e.uri);
+    if (TRAINER_CHECKPOINT.test(baseName(dir))) add(parentOf(dir), dir.toString());
+    else add(dir, e.uri.toString());
+  }
+  return [...counts.values()].filter((c) => c.members.size >= 2).map((c) => ({ uri: c.uri, count: c.members.size }));
+}
+
+/** A folder from the Explorer (a URI), a Models view folder row, or a test. */
+type FolderArg = vscode.Uri | TreeNode | { uri: string | vscode.Uri };
+
+function folderOf(arg: FolderArg): vscode.Uri | undefined {
+  if (arg instanceof vscode.Uri) return arg;
+  if ('kind' in arg && arg.kind !== 'folder') return undefined;
+  return typeof arg.uri === 'string' ? vscode.Uri.parse(arg.uri) : arg.uri;
+}
+
+/** Show Training Run…: a folder of checkpoints as a timeline (issue 16). */
+export function registerSeriesCommands(registry: ModelRegistry, series: SeriesPanels): vscode.Disposable[] {
+  return [
+    vscode.commands.registerCommand(CommandIds.showTrainingRun, async (arg?: FolderArg) => {
+      let folder = arg ? folderOf(arg) : undefined;
+      if (!folder) {
+        const folders = await runFolders(registry);
+        if (folders.length === 0) {
+          void vscode.window.showInformationMessage(vscode.l10n.t('ParamScope: no folder of this workspace holds two or more checkpoints.'));
+          return;
+        }
+        const items = folders.map((f) => ({ label: vscode.workspace.asRelativePath(f.uri, false), description: vscode.l10n.t('{0} checkpoints', f.count), uri: f.uri }));
+        const picked = await vscode.window.showQuickPick(items, { title: vscode.l10n.t('ParamScope: Show Training Run'), placeHolder: vscode.l10n.t('folder of checkpoints'), ignoreFocusOut: true });
+        if (!picked) return;
+        folder = picked.uri;
+      }
+      series.show(folder);
+    }),
+  ];
+}

@@ -1,0 +1,43 @@
+/**
+ * The training run page's messages (views/seriesPanel.ts ↔ webview/series.ts), by direction
+ * (issue 16, docs/series.md). Plain data; the page imports this file with `import type`.
+ */
+import type { SeriesCheckpoint, SeriesLeftOut, SeriesOrder, SeriesPoint, SeriesResult } from '../core/series';
+
+export type { SeriesCheckpoint, SeriesFlag, SeriesLeftOut, SeriesOrder, SeriesPoint, SeriesResult, SeriesTensor } from '../core/series';
+
+/** A tensor of the run as known before any point is computed (the first checkpoint holding it). */
+export interface SeriesTensorHead {
+  name: string;
+  dtype: string;
+  shape: number[];
+}
+
+/** host → page. Every message of a pass carries its `generation`; the page drops older ones. */
+export type SeriesToPage = {
+  /** The run opened: its checkpoints in order and its tensors, shown at once, before any point. */
+  run: { generation: number; folder: string; folderName: string; orderedBy: SeriesOrder; checkpoints: SeriesCheckpoint[]; leftOut: SeriesLeftOut[]; tensors: SeriesTensorHead[] };
+  /** One checkpoint's points, in the order of `run.tensors` (null where it lacks the tensor). */
+  checkpoint: { generation: number; order: number; points: Array<SeriesPoint | null> };
+  /** Work items done of the total; `cancelled` when the notification's Cancel stopped the pass. */
+  progress: { generation: number; done: number; total: number; cancelled?: boolean };
+  /** The whole run, flags included: the pass is done. */
+  result: { generation: number; result: SeriesResult };
+  /** The folder is no run (fewer than two checkpoints, different models) or cannot be read. */
+  failed: { generation: number; message: string; folder: string; folderName: string };
+};
+
+/** page → host. */
+export type SeriesToHost = {
+  /** The page is loaded: send (or send again) the run. */
+  ready: Record<string, never>;
+  /** Open a tensor's parameter panel at one checkpoint (its `order`). */
+  openParameter: { name: string; order: number };
+  /** Compare two checkpoints (orders `a` before `b`) in the diff panel. */
+  compare: { a: number; b: number };
+};
+
+/** The one channel's notifications, both directions. */
+export type SeriesNotifications = SeriesToPage & SeriesToHost;
+/** The page asks nothing of the host. */
+export type SeriesRequests = Record<never, { params: unknown; result: unknown }>;

@@ -1,0 +1,190 @@
+import * as vscode from 'vscode';
+import { CommandIds } from '../commands/commandIds';
+import type { ModelIndex } from '../core/modelIndex';
+import type { SeriesResult } from '../core/series';
+import { openRun, RunError, type OpenedRun } from '../model/series/run';
+import { poolSeriesKernels } from '../model/series/seriesKernels';
+import { computeSeries, SeriesCache, seriesNames } from '../model/series/seriesValues';
+import type { SeriesNotifications, SeriesPoint, SeriesRequests, SeriesTensorHead, SeriesToPage } from '../protocol/seriesMessages';
+import type { WorkerPool } from '../runtime/workerPool';
+import { FilePanels } from './filePanels';
+import { WebviewPanelHost } from './webviewPanelHost';
+import type { ModelRegistry } from './modelRegistry';
+
+export const SERIES_VIEW_TYPE = 'paramscope.trainingRun';
+/** Points reach the page at most this often while a pass runs (progress messages, not checkpoints). */
+const PROGRESS_EVERY_MS = 100;
+
+const folderNameOf = (uri: vscode.Uri): string => uri.path.split('/').filter(Boolean).pop() ?? uri.path;
+
+/** What a pass over a run holds so far (for the page replayed, and the integration tests). */
+export interface SeriesData {
+  run?: SeriesToPage['run'];
+  /** Points by checkpoint order, as `onCheckpoint` gave them (in `run.tensors`' order). */
+  columns: Map<number, Array<SeriesPoint | null>>;
+  progress?: SeriesToPage['progress'];
+  result?: SeriesResult;
+  error?: string;
+  /** The pass is over: done, failed or cancelled. */
+  settled: boolean;
+}
+
+/** One training run page per folder; one `SeriesCache` for the window's runs, so reopening one reads only what changed. */
+export class SeriesPanels extends FilePanels<SeriesPanel> {
+  readonly cache = new SeriesCache();
+
+  constructor(extensionUri: vscode.Uri, registry: ModelRegistry, pool: WorkerPool, log: vscode.LogOutputChannel) {
+    super(SERIES_VIEW_TYPE, (uri, existing) => new SeriesPanel(extensionUri, uri, registry, pool, this.cache, log, existing));
+  }
+}
+
+/**
+ * A folder of checkpoints as a timeline (issue 16): the run opened through the registry's cached
+ * indexes, its points computed in the worker pool under a cancellable notification and sent to the
+ * page checkpoint by checkpoint, then the whole `SeriesResult` with its flags.
+ */
+export class SeriesPanel extends WebviewPanelHost<SeriesRequests, SeriesNotifications> {
+  private generation = 0;
+  private pass: { generation: number; data: SeriesData; controller: AbortController; finished: Promise<void>; run?: OpenedRun } | undefined;
+
+  constructor(
+    extensionUri: vscode.Uri,
+    private readonly folder: vscode.Uri,
+    private readonly registry: ModelRegistry,
+    private readonly pool: WorkerPool,
+    private readonly cache: SeriesCache,
+    private readonly log: vscode.LogOutputChannel,
+    existing?: vscode.WebviewPanel,
+  ) {
+    super(extensionUri, { viewType: SERIES_VIEW_TYPE, title: vscode.l10n.t('Training run · {0}', folderNameOf(folder)), script: 'dist/webview/series.js', styles: ['dist/webview/uPlot.min.css'], model: folder, existing });
+    this.rpc.onNotify('ready', () => void this.start());
+    this.rpc.onNotify('openParameter', ({ name, order }) => void this.openParameter(name, order));
+    this.rpc.onNotify('compare', ({ a, b }) => void this.compare(a, b));
+  }
+
+  /** What the current pass holds so far (for the integration tests). */
+  get data(): Readonly<SeriesData> | undefined {
+    return this.pass?.data;
+  }
+
+  /** Settles when the current pass is done, failed or was cancelled. */
+  get finished(): Promise<void> | undefined {
+    return this.pass?.finished;
+  }
+
+  /** Replays the pass to a page that (re)loaded, or starts one; a cancelled or failed pass starts again. */
+  private async start(): Promise<void> {
+    const p = this.pass;
+    if (p && (!p.data.settled || p.data.result)) {
+      this.replay();
+      return;
+    }
+    p?.controller.abort();
+    const pass = { generation: ++this.generation, data: { columns: new Map(), settled: false } as SeriesData, controller: new AbortController(), finished: Promise.resolve() };
+    this.pass = pass;
+    pass.finished = this.compute(pass);
+    await pass.finished;
+  }
+
+  private replay(): void {
+    const p = this.pass;
+    if (!p) return;
+    const d = p.data;
+    if (d.error !== undefined) {
+      this.rpc.notify('failed', { generation: p.generation, message: d.error, folder: this.folder.fsPath, folderName: folderNameOf(this.folder) });
+      return;
+    }
+    if (d.run) this.rpc.notify('run', d.run);
+    if (d.result) {
+      this.rpc.notify('result', { generation: p.generation, result: d.result });
+      return;
+    }
+    for (const [order, points] of d.columns) this.rpc.notify('checkpoint', { generation: p.generation, order, points });
+    if (d.progress) this.rpc.notify('progress', d.progress);
+  }
+
+  private async compute(pass: NonNullable<SeriesPanel['pass']>): Promise<void> {
+    const { generation, data, controller } = pass;
+    const signal = controller.signal;
+    const live = (): boolean => this.pass === pass && !this.isDisposed;
+    const t0 = Date.now();
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('ParamScope: training run {0}', folderNameOf(this.folder)), cancellable: true }, async (progress, token) => {
+      const sub = token.onCancellationRequested(() => controller.abort());
+      try {
+        progress.report({ message: vscode.l10n.t('opening the checkpoints') });
+        const open = async (file: string): Promise<ModelIndex> => {
+          const entry = await this.registry.load(vscode.Uri.file(file));
+          if (!entry.index) throw new Error(entry.error ?? `cannot read ${file}`);
+          return entry.index;
+        };
+        const run = await openRun([this.folder.fsPath], { open, signal, relativeTo: this.folder.fsPath });
+        pass.run = run;
+        const { names, at } = seriesNames(run.indexes);
+        const heads: SeriesTensorHead[] = names.map((name) => {
+          const t = at.map((m) => m.get(name)).find((x) => x !== undefined)!;
+          return { name, dtype: t.dtype, shape: [...t.shape] };
+        });
+        data.run = { generation, folder: this.folder.fsPath, folderName: folderNameOf(this.folder), orderedBy: run.orderedBy, checkpoints: run.checkpoints, leftOut: run.leftOut, tensors: heads };
+        if (live()) this.rpc.notify('run', data.run);
+        let shown = 0;
+        let sent = 0;
+        const result = await computeSeries(run, poolSeriesKernels(this.pool), {
+          signal,
+          cache: this.cache,
+          onCheckpoint: (order, points) => {
+            data.columns.set(order, [...points]);
+            if (live()) this.rpc.notify('checkpoint', { generation, order, points: [...points] });
+          },
+          onProgress: (done, total) => {
+            data.progress = { generation, done, total };
+            const now = Date.now();
+            if (done < total && now - sent < PROGRESS_EVERY_MS) return;
+            sent = now;
+            const at = (100 * done) / total;
+            progress.report({ increment: at - shown, message: vscode.l10n.t('{0} of {1} statistics and changes', done, total) });
+            shown = at;
+            if (live()) this.rpc.notify('progress', data.progress);
+          },
+        });
+        data.result = result;
+        if (live()) this.rpc.notify('result', { generation, result });
+        this.log.info(`training run ${this.folder.fsPath}: ${result.checkpoints.length} checkpoints, ${result.tensors.length} tensors in ${Date.now() - t0} ms`);
+      } catch (e) {
+        if (signal.aborted) {
+          const p = data.progress ?? { generation, done: 0, total: 0 };
+          data.progress = { ...p, cancelled: true };
+          if (live()) this.rpc.notify('progress', data.progress);
+        } else {
+          data.error = e instanceof RunError ? e.message : vscode.l10n.t('cannot compute the run: {0}', (e as Error).message);
+          this.log.error(`training run ${this.folder.fsPath}: ${(e as Error).message}`);
+          if (live()) this.rpc.notify('failed', { generation, message: data.error, folder: this.folder.fsPath, folderName: folderNameOf(this.folder) });
+        }
+      } finally {
+        data.settled = true;
+        sub.dispose();
+      }
+    });
+  }
+
+  /** The tensor `name` (as the run names it) at checkpoint `order`, in that checkpoint's own naming. */
+  private async openParameter(name: string, order: number): Promise<void> {
+    const run = this.pass?.run;
+    const c = run?.checkpoints[order];
+    if (!run || !c) return;
+    const t = seriesNames(run.indexes).at[order]?.get(name);
+    await vscode.commands.executeCommand(CommandIds.showParameter, { uri: vscode.Uri.file(c.modelFile), name: t?.name ?? name });
+  }
+
+  private async compare(a: number, b: number): Promise<void> {
+    const run = this.pass?.run;
+    const ca = run?.checkpoints[a];
+    const cb = run?.checkpoints[b];
+    if (!ca || !cb) return;
+    await vscode.commands.executeCommand(CommandIds.compareModels, vscode.Uri.file(ca.modelFile), vscode.Uri.file(cb.modelFile));
+  }
+
+  override dispose(): void {
+    this.pass?.controller.abort();
+    super.dispose();
+  }
+}

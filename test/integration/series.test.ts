@@ -1,0 +1,105 @@
+// The training run page through the real vscode API: Show Training Run… on the torch-made fixture
+// runs (test/fixtures/series/), the points and flags the panel holds against torch's float64
+// values (expected_series.json), the second pass served by the window's cache, and a folder that
+// is no run.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { suite, suiteSetup, suiteTeardown, teardown, test } from 'mocha';
+import * as vscode from 'vscode';
+import type { ParamScopeApi } from '../../src/extension';
+import { activateParamScope, repoRoot, until, workspaceFile } from './helpers';
+
+const FIXTURES = path.join(repoRoot, 'test', 'fixtures', 'series');
+const DIR = 'series-runs';
+type Point = { norm: number | null; mean: number | null; std: number | null; maxAbs: number | null; nan: number; inf: number; relPrev: number | null; relFirst: number | null };
+const expected = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'expected_series.json'), 'utf8')) as Record<
+  string,
+  { files: string[]; orderedBy: string; leftOut: string[]; tensors: Array<{ name: string; points: Array<Point | null>; flags: Array<{ kind: string; at?: number }> }> }
+>;
+
+/** The checkpoint dicts hold their state_dict under `model`: the run names tensors as the file does. */
+const PREFIX: Record<string, string> = { sgd: 'model.', adam: 'model.', plain: '', hf: '' };
+
+let api: ParamScopeApi;
+
+const close = (a: number | null, b: number | null, what: string): void => {
+  if (a === null || b === null) return assert.equal(a, b, what);
+  assert.ok(Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b)), `${what}: ${a} vs torch ${b}`);
+};
+
+suite('training run page', () => {
+  suiteSetup(async () => {
+    api = await activateParamScope();
+    fs.mkdirSync(workspaceFile(DIR).fsPath, { recursive: true });
+    for (const run of Object.keys(expected)) fs.cpSync(path.join(FIXTURES, run), workspaceFile(`${DIR}/${run}`).fsPath, { recursive: true });
+    fs.mkdirSync(workspaceFile(`${DIR}/single`).fsPath, { recursive: true });
+    fs.copyFileSync(path.join(FIXTURES, 'sgd', 'epoch_1.pt'), workspaceFile(`${DIR}/single/epoch_1.pt`).fsPath);
+    api.registry.refresh();
+  });
+
+  teardown(async () => {
+    for (const p of [...api.series.openPanels.values()]) p.dispose();
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  suiteTeardown(async () => {
+    fs.rmSync(workspaceFile(DIR).fsPath, { recursive: true, force: true });
+    api.registry.refresh();
+  });
+
+  for (const [run, exp] of Object.entries(expected)) {
+    test(`the run ${run} holds torch's points, order and flags`, async () => {
+      const folder = workspaceFile(`${DIR}/${run}`);
+      await vscode.commands.executeCommand('paramscope.showTrainingRun', folder);
+      const panel = await until('the run panel', () => api.series.openPanels.get(folder.toString()));
+      const data = await until('the pass done', () => (panel.data?.settled ? panel.data : undefined), 60_000);
+      assert.equal(data.error, undefined);
+      const r = data.result!;
+      assert.equal(r.orderedBy, exp.orderedBy);
+      assert.deepEqual(r.checkpoints.map((c) => c.file), exp.files);
+      assert.deepEqual(r.leftOut.map((l) => l.file), exp.leftOut);
+      const prefix = PREFIX[run] ?? '';
+      assert.deepEqual(r.tensors.map((t) => t.name).sort(), exp.tensors.map((t) => prefix + t.name).sort());
+      // The columns sent as checkpoints finished are the result's, in its tensors' order.
+      assert.equal(data.columns.size, exp.files.length);
+      for (const [order, col] of data.columns) assert.deepEqual(col, r.tensors.map((t) => t.points[order]), `column ${order}`);
+      for (const e of exp.tensors) {
+        const t = r.tensors.find((x) => x.name === prefix + e.name)!;
+        assert.deepEqual(t.flags.map((f) => f.kind), e.flags.map((f) => f.kind), `${e.name} flags`);
+        e.points.forEach((ep, i) => {
+          const p = t.points[i]!;
+          if (ep === null) return assert.equal(p, null, `${e.name} @${i}`);
+          for (const k of ['norm', 'std', 'maxAbs', 'relPrev', 'relFirst'] as const) close(p[k], ep[k], `${e.name} @${i} ${k}`);
+          assert.equal(p.nan, ep.nan);
+          assert.equal(p.inf, ep.inf);
+        });
+      }
+      // A flag's link opens the parameter panel of that tensor at that checkpoint's file.
+      const flagged = r.tensors.find((t) => t.flags.length)!;
+      await (panel as unknown as { openParameter(name: string, order: number): Promise<void> }).openParameter(flagged.name, r.checkpoints.length - 1);
+      const last = vscode.Uri.file(r.checkpoints.at(-1)!.modelFile).toString();
+      await until('the parameter panel', () => (api.panels.openPanels.has(`${last}#${flagged.name}`) ? true : undefined));
+    });
+  }
+
+  test('a run reopened gets the same result, its points from the window SeriesCache', async () => {
+    const folder = workspaceFile(`${DIR}/sgd`);
+    await vscode.commands.executeCommand('paramscope.showTrainingRun', folder);
+    const first = await until('the pass done', () => { const d = api.series.openPanels.get(folder.toString())?.data; return d?.settled ? d : undefined; }, 60_000);
+    const before = first.result!;
+    for (const p of [...api.series.openPanels.values()]) p.dispose();
+    await vscode.commands.executeCommand('paramscope.showTrainingRun', folder);
+    const again = await until('the second pass done', () => { const d = api.series.openPanels.get(folder.toString())?.data; return d?.settled && d !== first ? d : undefined; }, 60_000);
+    assert.deepEqual(again.result, before);
+  });
+
+  test('a folder with one checkpoint is no run: the page says so', async () => {
+    const folder = workspaceFile(`${DIR}/single`);
+    await vscode.commands.executeCommand('paramscope.showTrainingRun', folder);
+    const panel = await until('the run panel', () => api.series.openPanels.get(folder.toString()));
+    const data = await until('the pass failed', () => (panel.data?.settled ? panel.data : undefined), 30_000);
+    assert.equal(data.result, undefined);
+    assert.match(data.error ?? '', /a training run needs two or more checkpoints; found one readable \(epoch_1\.pt\)/);
+  });
+});

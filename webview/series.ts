@@ -1,0 +1,242 @@
+import './l10n';
+import * as l10n from '@vscode/l10n';
+import uPlot from 'uplot';
+import type { SeriesCheckpoint, SeriesFlag, SeriesNotifications, SeriesOrder, SeriesPoint, SeriesRequests, SeriesResult, SeriesToPage } from '../src/protocol/seriesMessages';
+import { Rpc } from '../src/protocol/rpc';
+import { MAX_SERIES, chartTheme, readTheme } from './overviewDepth';
+import { PALETTE } from './overviewText';
+import { RelPrevHeatmap } from './seriesHeatmap';
+import { el, fmtCount, fmtNumber, hostEndpoint, vscode } from './vscodeApi';
+
+/** What survives the panel being hidden, and the window being reloaded (the host revives it from `file`). */
+interface SeriesState {
+  file?: string;
+  metric?: Metric;
+}
+
+type Metric = 'relFirst' | 'norm';
+const CHART_HEIGHT_PX = 260;
+
+/** One generation's page: the run as known so far. */
+interface Page {
+  generation: number;
+  run: SeriesToPage['run'];
+  /** Per tensor (in `run.tensors`' order) its points so far. */
+  points: Array<Array<SeriesPoint | null>>;
+  result?: SeriesResult;
+  progress: HTMLElement;
+  flags: HTMLElement;
+  chartBox: HTMLElement;
+  plot?: uPlot;
+  heatmap: RelPrevHeatmap;
+}
+
+const app = document.getElementById('app')!;
+app.classList.add('series');
+const rpc = new Rpc<SeriesRequests, SeriesNotifications>(hostEndpoint);
+const state: SeriesState = { ...vscode.getState<SeriesState>() };
+let page: Page | undefined;
+let generation = -1;
+
+const open = (name: string, order: number): void => rpc.notify('openParameter', { name, order });
+
+const ORDER_TEXT: Record<SeriesOrder, string> = {
+  step: l10n.t('ordered by the step each checkpoint records'),
+  epoch: l10n.t('ordered by the epoch each checkpoint records'),
+  name: l10n.t('ordered by the number in each file name'),
+  mtime: l10n.t('ordered by modification time'),
+};
+
+/** The x value of a checkpoint: what the run is ordered by, or its position. */
+function xOf(c: SeriesCheckpoint, by: SeriesOrder): number {
+  if (by === 'step' && c.step !== undefined) return c.step;
+  if (by === 'epoch' && c.epoch !== undefined) return c.epoch;
+  if (by === 'name' && c.nameNumber !== undefined) return c.nameNumber;
+  return c.order;
+}
+const X_LABEL: Record<SeriesOrder, string> = { step: l10n.t('step'), epoch: l10n.t('epoch'), name: l10n.t('number in the file name'), mtime: l10n.t('checkpoint') };
+
+function link(text: string, title: string, onClick: () => void): HTMLAnchorElement {
+  const a = el('a', { class: 'open', text, attrs: { href: '#', role: 'button', title } });
+  a.addEventListener('click', (e) => {
+    e.preventDefault();
+    onClick();
+  });
+  return a;
+}
+
+function checkpointTable(run: SeriesToPage['run']): HTMLElement {
+  const head = el('tr', {}, ...[l10n.t('order'), l10n.t('file'), l10n.t('epoch'), l10n.t('step'), ''].map((t, i) => el('th', { text: t, ...(i === 0 || i === 2 || i === 3 ? { class: 'num' } : {}) })));
+  const rows = run.checkpoints.map((c) =>
+    el(
+      'tr',
+      { attrs: { 'data-order': String(c.order) } },
+      el('td', { class: 'num', text: String(c.order) }),
+      el('td', { class: 'name', text: c.file }),
+      el('td', { class: 'num', text: c.epoch === undefined ? '—' : fmtNumber(c.epoch) }),
+      el('td', { class: 'num', text: c.step === undefined ? '—' : fmtCount(c.step) }),
+      el('td', {}, ...(c.order > 0 ? [link(l10n.t('compare with previous'), l10n.t('Compare {0} with {1}', run.checkpoints[c.order - 1]!.file, c.file), () => rpc.notify('compare', { a: c.order - 1, b: c.order }))] : [])),
+    ),
+  );
+  return el('div', { class: 'table-scroll' }, el('table', { class: 'checkpoints' }, el('thead', {}, head), el('tbody', {}, ...rows)));
+}
+
+function leftOutList(run: SeriesToPage['run']): HTMLElement[] {
+  if (!run.leftOut.length) return [];
+  return [el('p', { class: 'readout', text: l10n.t('Left out:') }), el('ul', { class: 'left-out' }, ...run.leftOut.map((l) => el('li', { text: `${l.file}: ${l.reason}` })))];
+}
+
+rpc.onNotify('run', (m) => {
+  if (m.generation < generation) return;
+  generation = m.generation;
+  state.file = m.folder;
+  vscode.setState(state);
+  page?.plot?.destroy();
+  const progress = el('p', { class: 'progress readout', attrs: { role: 'status' } });
+  const flags = el('div', { class: 'flag-list' }, el('p', { class: 'readout', text: l10n.t('Flags are judged once every checkpoint is in.') }));
+  const chartBox = el('div', { class: 'series-chart' });
+  const heatmap = new RelPrevHeatmap(m.checkpoints, open);
+  page = { generation, run: m, points: m.tensors.map(() => new Array<SeriesPoint | null>(m.checkpoints.length).fill(null)), progress, flags, chartBox, heatmap };
+  const metric = el('select', { class: 'metric', attrs: { 'aria-label': l10n.t('statistic drawn') } }, el('option', { text: l10n.t('change against the first checkpoint'), attrs: { value: 'relFirst' } }), el('option', { text: l10n.t('L2 norm'), attrs: { value: 'norm' } }));
+  metric.value = state.metric ?? 'relFirst';
+  metric.addEventListener('change', () => {
+    state.metric = metric.value as Metric;
+    vscode.setState(state);
+    drawChart();
+  });
+  app.replaceChildren(
+    el('header', {}, el('h1', { text: m.folderName }), el('p', { class: 'facts', text: `${l10n.t('{0} checkpoints', fmtCount(m.checkpoints.length))} · ${l10n.t('{0} tensors', fmtCount(m.tensors.length))} · ${ORDER_TEXT[m.orderedBy]}` }), progress),
+    el('section', { class: 'checkpoints' }, el('h2', { text: l10n.t('Checkpoints') }), checkpointTable(m), ...leftOutList(m)),
+    el('section', { class: 'flags' }, el('h2', { text: l10n.t('Flags') }), flags),
+    el('section', { class: 'lines' }, el('h2', { text: l10n.t('Over the run') }), el('p', { class: 'controls' }, el('label', { text: l10n.t('Draw: ') }, metric)), chartBox),
+    el('section', { class: 'heat' }, el('h2', { text: l10n.t('Change against the previous checkpoint') }), heatmap.root),
+  );
+  progress.textContent = l10n.t('Computing…');
+  schedule();
+});
+
+rpc.onNotify('checkpoint', (m) => {
+  if (!page || m.generation !== page.generation) return;
+  m.points.forEach((p, i) => {
+    const row = page!.points[i];
+    if (row) row[m.order] = p;
+  });
+  schedule();
+});
+
+rpc.onNotify('progress', (m) => {
+  if (!page || m.generation !== page.generation) return;
+  page.progress.dataset.phase = m.cancelled ? 'cancelled' : 'running';
+  page.progress.textContent = m.cancelled ? l10n.t('cancelled: {0} of {1} statistics and changes', fmtCount(m.done), fmtCount(m.total)) : l10n.t('{0} of {1} statistics and changes', fmtCount(m.done), fmtCount(m.total));
+});
+
+rpc.onNotify('result', (m) => {
+  if (!page || m.generation !== page.generation) return;
+  page.result = m.result;
+  page.points = m.result.tensors.map((t) => [...t.points]);
+  page.progress.dataset.phase = 'done';
+  const warn = m.result.warnings.length ? ` · ${l10n.t('{0} warnings', fmtCount(m.result.warnings.length))}` : '';
+  page.progress.textContent = l10n.t('done') + warn;
+  showFlags(m.result);
+  schedule();
+});
+
+rpc.onNotify('failed', (m) => {
+  if (m.generation < generation) return;
+  generation = m.generation;
+  state.file = m.folder;
+  vscode.setState(state);
+  page?.plot?.destroy();
+  page = undefined;
+  app.replaceChildren(el('header', {}, el('h1', { text: m.folderName })), el('p', { class: 'status error', text: m.message }));
+});
+
+function flagText(f: SeriesFlag, checkpoints: readonly SeriesCheckpoint[]): string {
+  if (f.kind === 'frozen') return l10n.t('frozen: identical at every checkpoint');
+  const at = checkpoints[f.at]?.file ?? String(f.at);
+  if (f.kind === 'nonFinite') return l10n.t('NaN or Inf from {0}', at);
+  return f.factor === null ? l10n.t('exploded at {0}', at) : l10n.t('exploded at {0}: norm ×{1} over the first', at, fmtNumber(Number(f.factor.toPrecision(3))));
+}
+
+function showFlags(r: SeriesResult): void {
+  if (!page) return;
+  const items = r.tensors.flatMap((t) => t.flags.map((f) => ({ t, f })));
+  if (!items.length) {
+    page.flags.replaceChildren(el('p', { class: 'none', text: l10n.t('No tensor is frozen, exploded or non-finite.') }));
+    return;
+  }
+  const last = r.checkpoints.length - 1;
+  page.flags.replaceChildren(
+    el(
+      'ul',
+      { class: 'flags' },
+      ...items.map(({ t, f }) => {
+        const order = f.kind === 'frozen' ? last : f.at;
+        return el('li', { attrs: { 'data-kind': f.kind, 'data-name': t.name } }, link(t.name, l10n.t('Open {0} at {1}', t.name, r.checkpoints[order]?.file ?? ''), () => open(t.name, order)), el('span', { class: `flag ${f.kind}`, text: ` — ${flagText(f, r.checkpoints)}` }));
+      }),
+    ),
+  );
+}
+
+/** Redraws go once a frame, whatever the number of checkpoints that came in. */
+let frame = 0;
+function schedule(): void {
+  if (frame) return;
+  frame = requestAnimationFrame(() => {
+    frame = 0;
+    drawChart();
+    drawHeatmap();
+  });
+}
+
+/** The tensors drawn as lines: every flagged one, then the largest, at most `MAX_SERIES`. */
+function chosen(p: Page): number[] {
+  const flagged = new Set(p.result?.tensors.flatMap((t, i) => (t.flags.length ? [i] : [])) ?? []);
+  const size = (i: number): number => p.run.tensors[i]!.shape.reduce((a, b) => a * b, 1);
+  const rest = p.run.tensors.map((_, i) => i).filter((i) => !flagged.has(i)).sort((a, b) => size(b) - size(a));
+  return [...flagged, ...rest].slice(0, MAX_SERIES);
+}
+
+function drawChart(): void {
+  const p = page;
+  if (!p) return;
+  const metric: Metric = state.metric ?? 'relFirst';
+  const picks = chosen(p);
+  const xs = p.run.checkpoints.map((c) => xOf(c, p.run.orderedBy));
+  // Log y: zeros (relFirst at the first checkpoint, a frozen tensor) are gaps.
+  const ys = picks.map((i) => p.points[i]!.map((pt) => {
+    const v = pt?.[metric];
+    return v !== null && v !== undefined && v > 0 && Number.isFinite(v) ? v : null;
+  }));
+  p.plot?.destroy();
+  const width = Math.max(320, (p.chartBox.clientWidth || document.body.clientWidth) - 8);
+  const opts: uPlot.Options = {
+    width,
+    height: CHART_HEIGHT_PX,
+    scales: { x: { time: false }, y: { distr: 3 } },
+    axes: [
+      { label: X_LABEL[p.run.orderedBy], stroke: chartTheme.foreground, grid: { stroke: chartTheme.grid } },
+      { label: metric === 'norm' ? l10n.t('L2 norm (log)') : l10n.t('change against the first (log)'), stroke: chartTheme.foreground, grid: { stroke: chartTheme.grid }, size: 70 },
+    ],
+    cursor: { focus: { prox: 24 } },
+    legend: { live: true },
+    series: [{ label: X_LABEL[p.run.orderedBy] }, ...picks.map((i, k) => ({ label: p.run.tensors[i]!.name, stroke: PALETTE[k % PALETTE.length], width: 1.5, points: { show: true, size: 5 }, spanGaps: false }))],
+  };
+  p.plot = new uPlot(opts, [xs, ...ys], p.chartBox);
+  if (picks.length < p.run.tensors.length) p.chartBox.append(el('p', { class: 'readout', text: l10n.t('{0} of {1} tensors drawn: the flagged ones, then the largest.', fmtCount(picks.length), fmtCount(p.run.tensors.length)) }));
+}
+
+function drawHeatmap(): void {
+  const p = page;
+  if (!p) return;
+  p.heatmap.setRows(p.run.tensors.map((t, i) => ({ name: t.name, points: p.points[i]! })));
+}
+
+readTheme();
+new MutationObserver(() => {
+  readTheme();
+  schedule();
+}).observe(document.body, { attributes: true, attributeFilter: ['class'] });
+
+app.replaceChildren(el('p', { class: 'readout', text: l10n.t('Reading the run…') }));
+rpc.notify('ready', {});
