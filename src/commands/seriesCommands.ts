@@ -30,6 +30,12 @@ export async function runFolders(registry: ModelRegistry): Promise<Array<{ uri: 
   return [...counts.values()].filter((c) => c.members.size >= 2).map((c) => ({ uri: c.uri, count: c.members.size }));
 }
 
+/** A folder as the workspace names it: its relative path, or a workspace folder's own name. */
+function folderLabel(uri: vscode.Uri): string {
+  const root = vscode.workspace.getWorkspaceFolder(uri);
+  return root && root.uri.toString() === uri.toString() ? root.name : vscode.workspace.asRelativePath(uri, false);
+}
+
 /** A folder from the Explorer (a URI), a Models view folder row, or a test. */
 type FolderArg = vscode.Uri | TreeNode | { uri: string | vscode.Uri };
 
@@ -50,7 +56,7 @@ export function registerSeriesCommands(registry: ModelRegistry, series: SeriesPa
           void vscode.window.showInformationMessage(vscode.l10n.t('ParamScope: no folder of this workspace holds two or more checkpoints.'));
           return;
         }
-        const items = folders.map((f) => ({ label: vscode.workspace.asRelativePath(f.uri, false), description: vscode.l10n.t('{0} checkpoints', f.count), uri: f.uri }));
+        const items = folders.map((f) => ({ label: folderLabel(f.uri), description: vscode.l10n.t('{0} checkpoints', f.count), uri: f.uri }));
         const picked = await vscode.window.showQuickPick(items, { title: vscode.l10n.t('ParamScope: Show Training Run'), placeHolder: vscode.l10n.t('folder of checkpoints'), ignoreFocusOut: true });
         if (!picked) return;
         folder = picked.uri;

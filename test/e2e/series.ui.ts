@@ -1,0 +1,79 @@
+// A person opens a training run (test/fixtures/series/adam: four checkpoint dicts of a torch-trained
+// MLP with a frozen layer, an exploded layer and a NaN) from the palette, sees its checkpoints in
+// epoch order, the flags, the lines over the epochs and the heatmap of the change between
+// checkpoints; a flag's link opens that tensor's parameter panel at the checkpoint it names.
+import * as assert from 'node:assert/strict';
+import { cpSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { exactly, moveMouseAway, openPalette, pickWhenListed, quickInputRow, STEP_TIMEOUT_MS, visibleWebview, waitForActiveTab, waitForWorkbench, type UiTest } from './workbench';
+
+const FIXTURES = path.resolve(__dirname, '..', '..', 'test', 'fixtures', 'series');
+const TITLE = 'ParamScope: Show Training Run…';
+const ANALYSIS_TIMEOUT_MS = 60_000;
+
+export const tests: UiTest[] = [
+  {
+    name: 'series: a training run folder as a timeline, flags linking to the parameter panel',
+    async run({ page, workspace, shot }) {
+      cpSync(path.join(FIXTURES, 'adam'), path.join(workspace, 'runs', 'adam'), { recursive: true });
+      const expected = JSON.parse(readFileSync(path.join(FIXTURES, 'expected_series.json'), 'utf8')) as Record<string, { files: string[]; tensors: Array<{ name: string; flags: Array<{ kind: string }> }> }>;
+      const adam = expected.adam!;
+      await waitForWorkbench(page, 'checkpoint.pt');
+
+      // The command's pick lists the folders holding two or more checkpoints the registry knows
+      // of; the copy may not be listed yet when it first opens, so open it again until it is.
+      const deadline = Date.now() + ANALYSIS_TIMEOUT_MS;
+      for (;;) {
+        await pickWhenListed(page, () => openPalette(page, TITLE), exactly(TITLE));
+        await page.keyboard.press('Enter');
+        const row = quickInputRow(page, exactly('runs/adam'));
+        try {
+          await row.waitFor({ timeout: 3_000 });
+          await shot('series-pick-folder');
+          await row.click();
+          break;
+        } catch (e) {
+          if (Date.now() > deadline) throw e;
+          await page.keyboard.press('Escape');
+          await page.waitForTimeout(500);
+        }
+      }
+      await waitForActiveTab(page, 'Training run · adam');
+      const run = visibleWebview(page);
+      await run.locator('h1', { hasText: exactly('adam') }).waitFor({ timeout: STEP_TIMEOUT_MS });
+      await run.locator('.progress', { hasText: /^done/ }).waitFor({ timeout: ANALYSIS_TIMEOUT_MS });
+      await run.locator('header .facts', { hasText: 'ordered by the epoch each checkpoint records' }).waitFor({ timeout: STEP_TIMEOUT_MS });
+      const files = await run.locator('table.checkpoints tbody tr td.name').allTextContents();
+      assert.deepEqual(files, adam.files);
+
+      const flagged = adam.tensors.flatMap((t) => t.flags.map((f) => `model.${t.name} ${f.kind}`)).sort();
+      const shown = await run.locator('ul.flags li').evaluateAll((lis) => lis.map((li) => `${li.getAttribute('data-name')} ${li.getAttribute('data-kind')}`));
+      assert.deepEqual(shown.sort(), flagged);
+      await run.locator('.series-chart .uplot canvas').first().waitFor({ timeout: STEP_TIMEOUT_MS });
+      const legend = await run.locator('.series-chart .u-legend .u-series .u-label').allTextContents();
+      assert.ok(legend.includes('model.5.weight'), `legend: ${legend.join(', ')}`);
+      await moveMouseAway(page);
+      await shot('series-header-table-flags');
+      await run.locator('section.lines').scrollIntoViewIfNeeded();
+      await shot('series-lines');
+
+      // The heatmap: hovering the exploded layer's cell at the last checkpoint reads it out.
+      const canvas = run.locator('canvas.heatmap-canvas');
+      await canvas.scrollIntoViewIfNeeded();
+      const names = adam.tensors.map((t) => `model.${t.name}`);
+      const row = names.indexOf('model.5.weight');
+      const box = await canvas.boundingBox();
+      assert.ok(box, 'the heatmap has a box');
+      // 220 px of row labels, then 4 columns of at most 48 px; rows 14 px tall.
+      await canvas.hover({ position: { x: 220 + 3 * 48 + 24, y: row * 14 + 7 } });
+      await run.locator('.heat-readout', { hasText: 'model.5.weight at ep30.pt' }).waitFor({ timeout: STEP_TIMEOUT_MS });
+      await shot('series-heatmap');
+
+      // The exploded flag's link opens the parameter panel at the checkpoint where it showed.
+      await run.locator('ul.flags li[data-kind="exploded"] a.open').click();
+      await waitForActiveTab(page, 'model.5.weight · ep30.pt');
+      await visibleWebview(page).locator('h1', { hasText: exactly('model.5.weight') }).waitFor({ timeout: STEP_TIMEOUT_MS });
+      await shot('series-flag-parameter-panel');
+    },
+  },
+];
