@@ -95,6 +95,9 @@ export class OverviewPanel extends WebviewPanelHost<OverviewRequests, OverviewNo
         if (!changed || changed.toString() === uri.toString()) void this.start(false);
       }),
     );
+    // The pass starts with the panel, not when its page has loaded (a webview takes ~1 s to exist,
+    // more on a busy machine); the page's `ready` then replays what is known so far.
+    void this.start(false);
   }
 
   /** What the current file version's overview holds so far (for the integration tests). */
