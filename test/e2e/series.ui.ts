@@ -5,11 +5,40 @@
 import * as assert from 'node:assert/strict';
 import { cpSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { exactly, moveMouseAway, openPalette, pickWhenListed, quickInputRow, STEP_TIMEOUT_MS, visibleWebview, waitForActiveTab, waitForWorkbench, type UiTest } from './workbench';
+import type { Locator, Page } from 'playwright-core';
+import { exactly, explorerRow, moveMouseAway, openPalette, pickWhenListed, quickInputRow, STEP_TIMEOUT_MS, visibleWebview, waitForActiveTab, waitForWorkbench, type UiTest } from './workbench';
 
 const FIXTURES = path.resolve(__dirname, '..', '..', 'test', 'fixtures', 'series');
 const TITLE = 'ParamScope: Show Training Run…';
 const ANALYSIS_TIMEOUT_MS = 60_000;
+
+const MENU_ITEM = 'Show Training Run…';
+
+/**
+ * Right-clicks `row` and picks "Show Training Run…" in its context menu, once the menu is opaque.
+ * The menu lists extensions' items only once the remote extension host is up (a few seconds after
+ * the window appears): until then, close it and right-click again.
+ */
+async function runFromMenu(page: Page, row: Locator, shot: (name: string) => Promise<string>, shotName: string): Promise<void> {
+  const item = page.locator('.monaco-menu .action-item .action-label', { hasText: exactly(MENU_ITEM) });
+  for (const deadline = Date.now() + ANALYSIS_TIMEOUT_MS; ; ) {
+    await row.click({ button: 'right' });
+    try {
+      await item.waitFor({ timeout: 3_000 });
+      break;
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+      await page.keyboard.press('Escape');
+      await page.waitForTimeout(500);
+    }
+  }
+  type Styled = { ownerDocument: { defaultView: { getComputedStyle(e: unknown): { opacity: string } } } };
+  const menu = page.locator('.context-view').filter({ has: item });
+  for (const until = Date.now() + STEP_TIMEOUT_MS; (await menu.evaluate((el) => (el as unknown as Styled).ownerDocument.defaultView.getComputedStyle(el).opacity)) !== '1' && Date.now() < until; ) await page.waitForTimeout(50);
+  await item.hover();
+  await shot(shotName);
+  await item.click();
+}
 
 export const tests: UiTest[] = [
   {
@@ -74,6 +103,31 @@ export const tests: UiTest[] = [
       await waitForActiveTab(page, 'model.5.weight · ep30.pt');
       await visibleWebview(page).locator('h1', { hasText: exactly('model.5.weight') }).waitFor({ timeout: STEP_TIMEOUT_MS });
       await shot('series-flag-parameter-panel');
+    },
+  },
+  {
+    name: 'series: a run from the Explorer context menu, a foreign checkpoint left out; a folder that is no run says why',
+    async run({ page, workspace, shot }) {
+      cpSync(path.join(FIXTURES, 'sgd'), path.join(workspace, 'sgd-run'), { recursive: true });
+      await waitForWorkbench(page, 'checkpoint.pt');
+      const row = explorerRow(page, 'sgd-run');
+      await row.waitFor({ timeout: ANALYSIS_TIMEOUT_MS });
+      await runFromMenu(page, row, shot, 'series-explorer-menu');
+      await waitForActiveTab(page, 'Training run · sgd-run');
+      const run = visibleWebview(page);
+      await run.locator('.progress', { hasText: /^done/ }).waitFor({ timeout: ANALYSIS_TIMEOUT_MS });
+      assert.deepEqual(await run.locator('table.checkpoints tbody tr td.name').allTextContents(), ['epoch_1.pt', 'epoch_2.pt', 'epoch_10.pt', 'epoch_25.pt']);
+      await run.locator('ul.left-out li', { hasText: /^other_model\.pt: another model: shares \d+% of its tensor names with epoch_1\.pt$/ }).waitFor({ timeout: STEP_TIMEOUT_MS });
+      const kinds = await run.locator('ul.flags li').evaluateAll((lis) => lis.map((li) => `${li.getAttribute('data-name')} ${li.getAttribute('data-kind')}`));
+      assert.deepEqual(kinds.sort(), ['model.2.bias frozen', 'model.2.weight frozen']);
+      await moveMouseAway(page);
+      await shot('series-sgd-from-explorer');
+
+      // The truncated fixtures are no run (one of them still readable): the page shows the RunError's message.
+      await runFromMenu(page, explorerRow(page, 'broken'), shot, 'series-broken-menu');
+      await waitForActiveTab(page, 'Training run · broken');
+      await visibleWebview(page).locator('p.status.error', { hasText: /^a training run needs two or more checkpoints; found one readable \(net\.truncated90\.safetensors\); left out / }).waitFor({ timeout: ANALYSIS_TIMEOUT_MS });
+      await shot('series-broken-error');
     },
   },
 ];
