@@ -114,7 +114,8 @@ export class SeriesPanel extends WebviewPanelHost<SeriesRequests, SeriesNotifica
         progress.report({ message: vscode.l10n.t('opening the checkpoints') });
         const open = async (file: string): Promise<ModelIndex> => {
           const entry = await this.registry.load(vscode.Uri.file(file));
-          if (!entry.index) throw new Error(entry.error ?? `cannot read ${file}`);
+          // The reader's message starts with the path; the run names the file itself.
+          if (!entry.index) throw new Error(entry.error?.startsWith(`${file}: `) ? entry.error.slice(file.length + 2) : (entry.error ?? `cannot read ${file}`));
           return entry.index;
         };
         const run = await openRun([this.folder.fsPath], { open, signal, relativeTo: this.folder.fsPath });

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { suite, suiteSetup, suiteTeardown, teardown, test } from 'mocha';
 import * as vscode from 'vscode';
 import type { ParamScopeApi } from '../../src/extension';
+import type { TreeNode } from '../../src/views/treeNodes';
 import { activateParamScope, repoRoot, until, workspaceFile } from './helpers';
 
 const FIXTURES = path.join(repoRoot, 'test', 'fixtures', 'series');
@@ -35,6 +36,7 @@ suite('training run page', () => {
     for (const run of Object.keys(expected)) fs.cpSync(path.join(FIXTURES, run), workspaceFile(`${DIR}/${run}`).fsPath, { recursive: true });
     fs.mkdirSync(workspaceFile(`${DIR}/single`).fsPath, { recursive: true });
     fs.copyFileSync(path.join(FIXTURES, 'sgd', 'epoch_1.pt'), workspaceFile(`${DIR}/single/epoch_1.pt`).fsPath);
+    fs.copyFileSync(path.join(repoRoot, 'test', 'fixtures', 'models', 'broken', 'net.truncated.pt'), workspaceFile(`${DIR}/single/net.truncated.pt`).fsPath);
     api.registry.refresh();
   });
 
@@ -94,12 +96,34 @@ suite('training run page', () => {
     assert.deepEqual(again.result, before);
   });
 
-  test('a folder with one checkpoint is no run: the page says so', async () => {
+  test('a Models view folder row opens its run', async () => {
+    const folder = workspaceFile(`${DIR}/sgd`);
+    const row = await until('the folder row', async () => {
+      const walk = async (parent: TreeNode | undefined): Promise<TreeNode | undefined> => {
+        for (const k of await api.tree.getChildren(parent)) {
+          if (k.kind !== 'folder') continue;
+          if (k.uri === folder.toString()) return k;
+          const found = folder.toString().startsWith(`${k.uri}/`) ? await walk(k) : undefined;
+          if (found) return found;
+        }
+        return undefined;
+      };
+      return walk(undefined);
+    });
+    await vscode.commands.executeCommand('paramscope.showTrainingRun', row);
+    const panel = await until('the run panel', () => api.series.openPanels.get(folder.toString()));
+    const data = await until('the pass done', () => (panel.data?.settled ? panel.data : undefined), 60_000);
+    assert.deepEqual(data.result!.checkpoints.map((c) => c.file), expected.sgd!.files);
+    assert.match(data.result!.leftOut[0]!.reason, /^another model: shares \d+% of its tensor names with epoch_1\.pt$/);
+  });
+
+  test('a folder with one readable checkpoint is no run: the page says so, naming the unreadable file once', async () => {
     const folder = workspaceFile(`${DIR}/single`);
     await vscode.commands.executeCommand('paramscope.showTrainingRun', folder);
     const panel = await until('the run panel', () => api.series.openPanels.get(folder.toString()));
     const data = await until('the pass failed', () => (panel.data?.settled ? panel.data : undefined), 30_000);
     assert.equal(data.result, undefined);
-    assert.match(data.error ?? '', /a training run needs two or more checkpoints; found one readable \(epoch_1\.pt\)/);
+    assert.match(data.error ?? '', /^a training run needs two or more checkpoints; found one readable \(epoch_1\.pt\); left out net\.truncated\.pt: not a readable PyTorch file/);
+    assert.ok(!data.error!.includes(workspaceFile(DIR).fsPath), data.error);
   });
 });
