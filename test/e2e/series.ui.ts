@@ -3,9 +3,10 @@
 // epoch order, the flags, the lines over the epochs and the heatmap of the change between
 // checkpoints; a flag's link opens that tensor's parameter panel at the checkpoint it names.
 import * as assert from 'node:assert/strict';
-import { cpSync, readFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
+import { safetensorsBytes } from '../unit/builders';
 import { exactly, explorerRow, moveMouseAway, openPalette, pickWhenListed, quickInputRow, STEP_TIMEOUT_MS, visibleWebview, waitForActiveTab, waitForWorkbench, type UiTest } from './workbench';
 
 const FIXTURES = path.resolve(__dirname, '..', '..', 'test', 'fixtures', 'series');
@@ -128,6 +129,32 @@ export const tests: UiTest[] = [
       await waitForActiveTab(page, 'Training run · broken');
       await visibleWebview(page).locator('p.status.error', { hasText: /^a training run needs two or more checkpoints; found one readable \(net\.truncated90\.safetensors\); left out / }).waitFor({ timeout: ANALYSIS_TIMEOUT_MS });
       await shot('series-broken-error');
+    },
+  },
+  {
+    name: 'series: hostile tensor names stay text on the run page',
+    async run({ page, workspace, shot }) {
+      const names = ['w\r\r[Click me](command:workbench)', 'v\n\n![x](https://evil-example/x-png)', '<img src=x onerror=alert(1)>'];
+      const dir = path.join(workspace, 'hostile-run');
+      mkdirSync(dir, { recursive: true });
+      // Two identical checkpoints: every tensor is frozen, so every name is a flag and a line.
+      const bytes = safetensorsBytes(Object.fromEntries(names.map((n, i) => [n, { dtype: 'F32', shape: [1], data_offsets: [4 * i, 4 * i + 4] }])), new Uint8Array(new Float32Array([1, 2, 3]).buffer));
+      for (const f of ['step_1.safetensors', 'step_2.safetensors']) writeFileSync(path.join(dir, f), bytes);
+      await waitForWorkbench(page, 'checkpoint.pt');
+      const row = explorerRow(page, 'hostile-run');
+      await row.waitFor({ timeout: ANALYSIS_TIMEOUT_MS });
+      await runFromMenu(page, row, shot, 'series-hostile-menu');
+      await waitForActiveTab(page, 'Training run · hostile-run');
+      const run = visibleWebview(page);
+      await run.locator('.progress', { hasText: /^done/ }).waitFor({ timeout: ANALYSIS_TIMEOUT_MS });
+      const flagged = await run.locator('ul.flags li a.open').evaluateAll((as) => as.map((a) => a.textContent ?? ''));
+      assert.deepEqual(flagged.sort(), [...names].sort());
+      const legend = await run.locator('.series-chart .u-legend .u-series .u-label').evaluateAll((ls) => ls.map((l) => l.textContent ?? ''));
+      for (const n of names) assert.ok(legend.includes(n), `legend: ${JSON.stringify(legend)}`);
+      assert.equal(await run.locator('img').count(), 0);
+      assert.equal(await run.locator('a[href^="command:"], a[href^="https:"]').count(), 0);
+      await moveMouseAway(page);
+      await shot('series-hostile-names');
     },
   },
 ];
