@@ -104,8 +104,9 @@ rpc.onNotify('run', (m) => {
     vscode.setState(state);
     drawChart();
   });
+  const again = link(l10n.t('compute again'), l10n.t('List the folder\'s checkpoints again and compute what changed'), () => rpc.notify('refresh', {}));
   app.replaceChildren(
-    el('header', {}, el('h1', { text: m.folderName }), el('p', { class: 'facts', text: `${l10n.t('{0} checkpoints', fmtCount(m.checkpoints.length))} · ${l10n.t('{0} tensors', fmtCount(m.tensors.length))} · ${ORDER_TEXT[m.orderedBy]}` }), progress),
+    el('header', {}, el('h1', { text: m.folderName }), el('p', { class: 'facts', text: `${l10n.t('{0} checkpoints', fmtCount(m.checkpoints.length))} · ${l10n.t('{0} tensors', fmtCount(m.tensors.length))} · ${ORDER_TEXT[m.orderedBy]}` }), el('div', { class: 'status-line' }, progress, again)),
     el('section', { class: 'checkpoints' }, el('h2', { text: l10n.t('Checkpoints') }), checkpointTable(m), ...leftOutList(m)),
     el('section', { class: 'flags' }, el('h2', { text: l10n.t('Flags') }), flags),
     el('section', { class: 'lines' }, el('h2', { text: l10n.t('Over the run') }), el('p', { class: 'controls' }, el('label', { text: l10n.t('Draw: ') }, metric)), chartBox),
@@ -148,7 +149,8 @@ rpc.onNotify('failed', (m) => {
   vscode.setState(state);
   page?.plot?.destroy();
   page = undefined;
-  app.replaceChildren(el('header', {}, el('h1', { text: m.folderName })), el('p', { class: 'status error', text: m.message }));
+  const again = link(l10n.t('compute again'), l10n.t('List the folder\'s checkpoints again and compute what changed'), () => rpc.notify('refresh', {}));
+  app.replaceChildren(el('header', {}, el('h1', { text: m.folderName })), el('p', { class: 'status error', text: m.message }), el('p', {}, again));
 });
 
 function flagText(f: SeriesFlag, checkpoints: readonly SeriesCheckpoint[]): string {
@@ -223,6 +225,7 @@ function drawChart(): void {
     series: [{ label: X_LABEL[p.run.orderedBy] }, ...picks.map((i, k) => ({ label: p.run.tensors[i]!.name, stroke: PALETTE[k % PALETTE.length], width: 1.5, points: { show: true, size: 5 }, spanGaps: false }))],
   };
   p.plot = new uPlot(opts, [xs, ...ys], p.chartBox);
+  if (p.result && ys.every((y) => y.every((v) => v === null))) p.chartBox.append(el('p', { class: 'readout', text: l10n.t('Nothing to draw on a log scale: no tensor has a positive value here.') }));
   if (picks.length < p.run.tensors.length) p.chartBox.append(el('p', { class: 'readout', text: l10n.t('{0} of {1} tensors drawn: the flagged ones, then the largest.', fmtCount(picks.length), fmtCount(p.run.tensors.length)) }));
 }
 

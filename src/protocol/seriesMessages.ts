@@ -33,6 +33,8 @@ export type SeriesToHost = {
   ready: Record<string, never>;
   /** Open a tensor's parameter panel at one checkpoint (its `order`). */
   openParameter: { name: string; order: number };
+  /** Compute the run again: the folder's checkpoints listed anew, only what changed read (the window's cache). */
+  refresh: Record<string, never>;
   /** Compare two checkpoints (orders `a` before `b`) in the diff panel. */
   compare: { a: number; b: number };
 };

@@ -60,6 +60,7 @@ export class SeriesPanel extends WebviewPanelHost<SeriesRequests, SeriesNotifica
     this.rpc.onNotify('ready', () => void this.start());
     this.rpc.onNotify('openParameter', ({ name, order }) => void this.openParameter(name, order));
     this.rpc.onNotify('compare', ({ a, b }) => void this.compare(a, b));
+    this.rpc.onNotify('refresh', () => void this.refresh());
   }
 
   /** What the current pass holds so far (for the integration tests). */
@@ -72,10 +73,18 @@ export class SeriesPanel extends WebviewPanelHost<SeriesRequests, SeriesNotifica
     return this.pass?.finished;
   }
 
+  /**
+   * A new pass over the folder, the current one stopped: checkpoints added or removed since are
+   * found, and the window's `SeriesCache` serves the points of files that did not change.
+   */
+  async refresh(): Promise<void> {
+    await this.start(true);
+  }
+
   /** Replays the pass to a page that (re)loaded, or starts one; a cancelled or failed pass starts again. */
-  private async start(): Promise<void> {
+  private async start(fresh = false): Promise<void> {
     const p = this.pass;
-    if (p && (!p.data.settled || p.data.result)) {
+    if (!fresh && p && (!p.data.settled || p.data.result)) {
       this.replay();
       return;
     }

@@ -96,6 +96,24 @@ suite('training run page', () => {
     assert.deepEqual(again.result, before);
   });
 
+  test('compute again: a checkpoint removed from the folder leaves the run, the rest from the cache', async () => {
+    const folder = workspaceFile(`${DIR}/sgd-refresh`);
+    fs.cpSync(path.join(FIXTURES, 'sgd'), folder.fsPath, { recursive: true });
+    await vscode.commands.executeCommand('paramscope.showTrainingRun', folder);
+    const panel = await until('the run panel', () => api.series.openPanels.get(folder.toString()));
+    const first = await until('the pass done', () => (panel.data?.settled ? panel.data : undefined), 60_000);
+    assert.deepEqual(first.result!.leftOut.map((l) => l.file), ['other_model.pt']);
+    fs.rmSync(path.join(folder.fsPath, 'other_model.pt'));
+    fs.rmSync(path.join(folder.fsPath, 'epoch_25.pt'));
+    await panel.refresh();
+    const again = panel.data!;
+    assert.notEqual(again, first);
+    assert.deepEqual(again.result!.leftOut, []);
+    assert.deepEqual(again.result!.checkpoints.map((c) => c.file), ['epoch_1.pt', 'epoch_2.pt', 'epoch_10.pt']);
+    // The three checkpoints left hold the same points as before.
+    assert.deepEqual(again.result!.tensors.map((t) => t.points), first.result!.tensors.map((t) => t.points.slice(0, 3)));
+  });
+
   test('a Models view folder row opens its run', async () => {
     const folder = workspaceFile(`${DIR}/sgd`);
     const row = await until('the folder row', async () => {
