@@ -20,8 +20,8 @@ const MENU_ITEM = 'Show Training Run…';
  * The menu lists extensions' items only once the remote extension host is up (a few seconds after
  * the window appears): until then, close it and right-click again.
  */
-async function runFromMenu(page: Page, row: Locator, shot: (name: string) => Promise<string>, shotName: string): Promise<void> {
-  const item = page.locator('.monaco-menu .action-item .action-label', { hasText: exactly(MENU_ITEM) });
+async function runFromMenu(page: Page, row: Locator, shot: (name: string) => Promise<string>, shotName: string, label = MENU_ITEM): Promise<void> {
+  const item = page.locator('.monaco-menu .action-item .action-label', { hasText: exactly(label) });
   for (const deadline = Date.now() + ANALYSIS_TIMEOUT_MS; ; ) {
     await row.click({ button: 'right' });
     try {
@@ -155,6 +155,27 @@ export const tests: UiTest[] = [
       assert.equal(await run.locator('a[href^="command:"], a[href^="https:"]').count(), 0);
       await moveMouseAway(page);
       await shot('series-hostile-names');
+    },
+  },
+  {
+    name: 'series: the run page in simplified chinese',
+    locale: 'zh-cn',
+    async run({ page, workspace, shot }) {
+      cpSync(path.join(FIXTURES, 'adam'), path.join(workspace, 'adam-run'), { recursive: true });
+      await waitForWorkbench(page, 'checkpoint.pt');
+      const row = explorerRow(page, 'adam-run');
+      await row.waitFor({ timeout: ANALYSIS_TIMEOUT_MS });
+      // package.nls.zh-cn.json names the command 显示训练过程….
+      await runFromMenu(page, row, shot, 'series-zh-menu', '显示训练过程…');
+      await waitForActiveTab(page, '训练过程 · adam-run');
+      const run = visibleWebview(page);
+      await run.locator('.progress[data-phase="done"]').waitFor({ timeout: ANALYSIS_TIMEOUT_MS });
+      await run.locator('header .facts', { hasText: '4 个检查点 · 12 个张量 · 按各检查点记录的轮次排序' }).waitFor({ timeout: STEP_TIMEOUT_MS });
+      const headings = await run.locator('h2').allInnerTexts();
+      for (const h of ['检查点', '标记', '训练过程中的变化', '相对上一检查点的变化']) assert.ok(headings.includes(h), `no heading "${h}" in ${JSON.stringify(headings)}`);
+      await run.locator('ul.flags li[data-kind="frozen"]', { hasText: '冻结：每个检查点都完全相同' }).first().waitFor({ timeout: STEP_TIMEOUT_MS });
+      await moveMouseAway(page);
+      await shot('series-zh-page');
     },
   },
 ];
