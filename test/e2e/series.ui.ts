@@ -7,7 +7,7 @@ import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { safetensorsBytes } from '../unit/builders';
-import { exactly, explorerRow, moveMouseAway, openPalette, pickWhenListed, quickInputRow, STEP_TIMEOUT_MS, visibleWebview, waitForActiveTab, waitForWorkbench, type UiTest } from './workbench';
+import { editorTab, exactly, explorerRow, moveMouseAway, openPalette, pickWhenListed, quickInputRow, STEP_TIMEOUT_MS, visibleWebview, waitForActiveTab, waitForWorkbench, type UiTest } from './workbench';
 
 const FIXTURES = path.resolve(__dirname, '..', '..', 'test', 'fixtures', 'series');
 const TITLE = 'ParamScope: Show Training Run…';
@@ -99,8 +99,16 @@ export const tests: UiTest[] = [
       await run.locator('.heat-readout', { hasText: 'model.5.weight at ep30.pt' }).waitFor({ timeout: STEP_TIMEOUT_MS });
       await shot('series-heatmap');
 
+      // A click on a cell opens that tensor at that checkpoint: model.0.weight at ep12.pt.
+      await canvas.click({ position: { x: 220 + 2 * 48 + 24, y: names.indexOf('model.0.weight') * 14 + 7 } });
+      await waitForActiveTab(page, 'model.0.weight · ep12.pt');
+      await visibleWebview(page).locator('h1', { hasText: exactly('model.0.weight') }).waitFor({ timeout: STEP_TIMEOUT_MS });
+      await shot('series-heatmap-click-parameter-panel');
+      await editorTab(page, 'Training run · adam').click();
+      await waitForActiveTab(page, 'Training run · adam');
+
       // The exploded flag's link opens the parameter panel at the checkpoint where it showed.
-      await run.locator('ul.flags li[data-kind="exploded"] a.open').click();
+      await visibleWebview(page).locator('ul.flags li[data-kind="exploded"] a.open').click();
       await waitForActiveTab(page, 'model.5.weight · ep30.pt');
       await visibleWebview(page).locator('h1', { hasText: exactly('model.5.weight') }).waitFor({ timeout: STEP_TIMEOUT_MS });
       await shot('series-flag-parameter-panel');
