@@ -42,6 +42,7 @@ suite('training run page', () => {
 
   teardown(async () => {
     for (const p of [...api.series.openPanels.values()]) p.dispose();
+    for (const p of [...api.diffs.openPanels.values()]) p.dispose();
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
@@ -82,6 +83,10 @@ suite('training run page', () => {
       await (panel as unknown as { openParameter(name: string, order: number): Promise<void> }).openParameter(flagged.name, r.checkpoints.length - 1);
       const last = vscode.Uri.file(r.checkpoints.at(-1)!.modelFile).toString();
       await until('the parameter panel', () => (api.panels.openPanels.has(`${last}#${flagged.name}`) ? true : undefined));
+      // A checkpoint's compare link opens the diff of it and the one before.
+      await (panel as unknown as { compare(a: number, b: number): Promise<void> }).compare(0, 1);
+      const [a, b] = [0, 1].map((i) => vscode.Uri.file(r.checkpoints[i]!.modelFile));
+      await until('the diff panel', () => (api.diffs.openPanels.has(`${a!.toString()}\n${b!.toString()}`) ? true : undefined));
     });
   }
 
