@@ -61,6 +61,9 @@ export class SeriesPanel extends WebviewPanelHost<SeriesRequests, SeriesNotifica
     this.rpc.onNotify('openParameter', ({ name, order }) => void this.openParameter(name, order));
     this.rpc.onNotify('compare', ({ a, b }) => void this.compare(a, b));
     this.rpc.onNotify('refresh', () => void this.refresh());
+    // The pass starts with the panel, not when its page has loaded (a webview takes ~1 s to exist,
+    // more on a busy machine); the page's `ready` then replays what is known so far.
+    void this.start();
   }
 
   /** What the current pass holds so far (for the integration tests). */
@@ -81,10 +84,11 @@ export class SeriesPanel extends WebviewPanelHost<SeriesRequests, SeriesNotifica
     await this.start(true);
   }
 
-  /** Replays the pass to a page that (re)loaded, or starts one; a cancelled or failed pass starts again. */
+  /** Replays the pass to a page that (re)loaded, or starts one; a cancelled pass starts again. */
   private async start(fresh = false): Promise<void> {
     const p = this.pass;
-    if (!fresh && p && (!p.data.settled || p.data.result)) {
+    const cancelled = p !== undefined && p.data.settled && !p.data.result && p.data.error === undefined;
+    if (!fresh && p && !cancelled) {
       this.replay();
       return;
     }
