@@ -24,6 +24,11 @@ export interface WorkerRequests {
   overlay: { params: { scheme: SchemeView; bins: HistogramBins; count: number; simulateSeed?: number }; result: { expected: number[] | null; simulated: number[] | null } };
   /** Tie groups of a model (content hashing reads tensor bytes: not on the host's thread). */
   ties: { params: { index: ModelIndex; content?: boolean }; result: TieReportView };
+  /**
+   * torch.histc(x.double(), bins, min, max) of the whole tensor on the range given (the run page's
+   * ridge plot: every checkpoint on shared bins); counts in a transferred Float64Array of `bins`.
+   */
+  histogramOnRange: { params: { tensor: TensorSpec; min: number; max: number; bins: number }; result: { data: ArrayBuffer } };
   /** SHA-256 of a tensor's dtype, shape and values: equal in two files means the same tensor (hover previews). */
   fingerprint: { params: { tensor: TensorSpec }; result: string };
   /** How the values of two same-shape tensors differ (streams both; any files, formats and dtypes). */

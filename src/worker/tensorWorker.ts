@@ -5,6 +5,7 @@ import { Rpc } from '../protocol/rpc';
 import { openModel } from '../model/openModel';
 import { withFileSource } from '../runtime/byteSource';
 import { computeBatchStats, packBatchResults } from '../runtime/batchStats';
+import { histogramOnRange } from '../runtime/rangeHistogram';
 import { f32HistogramOfRange, f32MomentsOfRange, patternCountsOfRange } from '../runtime/fastStats';
 import type { StatsPassRequests } from '../protocol/workerMessages';
 import { registerDiffHandlers } from './diffHandlers';
@@ -86,6 +87,7 @@ rpc.handle('statsPatterns', (p, ctx) =>
     return crc ? { data, crc32: crc.value } : { data };
   }),
 );
+rpc.handle('histogramOnRange', (p, ctx) => withFile(p.tensor.location.file, async (src) => ({ data: (await histogramOnRange(src, p.tensor, p.min, p.max, p.bins, { signal: ctx.signal })).buffer as ArrayBuffer })));
 rpc.handle('values', (p, ctx) => withFile(p.tensor.location.file, (src) => valuesKernel(src, p.tensor, p.slice, p.rowStart, p.rowCount, ctx.signal)));
 // Model analyses (init detection, overlays) live beside the kernels.
 registerModelHandlers(rpc as unknown as Parameters<typeof registerModelHandlers>[0]);
