@@ -77,3 +77,22 @@ export interface SeriesResult {
 export const EXPLODE_JUMP = 10;
 /** Norm growth over the first point that flags a tensor as exploded. */
 export const EXPLODE_TOTAL = 100;
+
+/** Bins of the run page's ridge plot: every checkpoint's histogram of one tensor on one shared range. */
+export const RIDGE_BINS = 128;
+
+/**
+ * One tensor's histograms over the run on shared bins (the run page's ridge plot, docs/series.md):
+ * torch.histc(x.double(), bins, min, max) of each checkpoint's finite values, with [min, max] the
+ * smallest finite min and largest finite max over the checkpoints (widened to [min − 1, max + 1]
+ * when they are equal, as histc does).
+ */
+export interface SeriesRidge {
+  name: string;
+  bins: number;
+  /** The range binned; null when no checkpoint holds a finite value of the tensor (then no counts). */
+  min: number | null;
+  max: number | null;
+  /** Per checkpoint, in run order: the counts; null where it lacks the tensor, it could not be read or there is no range. */
+  rows: Array<number[] | null>;
+}

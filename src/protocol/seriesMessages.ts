@@ -2,9 +2,9 @@
  * The training run page's messages (views/seriesPanel.ts ↔ webview/series.ts), by direction
  * (issue 16, docs/series.md). Plain data; the page imports this file with `import type`.
  */
-import type { SeriesCheckpoint, SeriesLeftOut, SeriesOrder, SeriesPoint, SeriesResult } from '../core/series';
+import type { SeriesCheckpoint, SeriesLeftOut, SeriesOrder, SeriesPoint, SeriesResult, SeriesRidge } from '../core/series';
 
-export type { SeriesCheckpoint, SeriesFlag, SeriesLeftOut, SeriesOrder, SeriesPoint, SeriesResult, SeriesTensor } from '../core/series';
+export type { SeriesCheckpoint, SeriesFlag, SeriesLeftOut, SeriesOrder, SeriesPoint, SeriesResult, SeriesRidge, SeriesTensor } from '../core/series';
 
 /** A tensor of the run as known before any point is computed (the first checkpoint holding it). */
 export interface SeriesTensorHead {
@@ -41,5 +41,11 @@ export type SeriesToHost = {
 
 /** The one channel's notifications, both directions. */
 export type SeriesNotifications = SeriesToPage & SeriesToHost;
-/** The page asks nothing of the host. */
-export type SeriesRequests = Record<never, { params: unknown; result: unknown }>;
+/** page → host requests. */
+export type SeriesRequests = {
+  /**
+   * One tensor's histograms over the run on shared bins (the ridge plot); null before the run is
+   * open. A new request cancels the one before (the host aborts its pool work).
+   */
+  ridge: { params: { name: string }; result: SeriesRidge | null };
+};

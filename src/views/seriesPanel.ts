@@ -1,9 +1,10 @@
 import * as vscode from 'vscode';
 import { CommandIds } from '../commands/commandIds';
 import type { ModelIndex } from '../core/modelIndex';
-import type { SeriesResult } from '../core/series';
+import type { SeriesResult, SeriesRidge } from '../core/series';
 import { openRun, RunError, type OpenedRun } from '../model/series/run';
-import { poolSeriesKernels } from '../model/series/seriesKernels';
+import { poolRidgeKernels, poolSeriesKernels } from '../model/series/seriesKernels';
+import { computeRidge } from '../model/series/seriesRidge';
 import { computeSeries, SeriesCache, seriesNames } from '../model/series/seriesValues';
 import type { SeriesNotifications, SeriesPoint, SeriesRequests, SeriesTensorHead, SeriesToPage } from '../protocol/seriesMessages';
 import type { WorkerPool } from '../runtime/workerPool';
@@ -45,6 +46,8 @@ export class SeriesPanels extends FilePanels<SeriesPanel> {
  */
 export class SeriesPanel extends WebviewPanelHost<SeriesRequests, SeriesNotifications> {
   private generation = 0;
+  /** The ridge request being computed: a new one stops it. */
+  private ridgeController: AbortController | undefined;
   private pass: { generation: number; data: SeriesData; controller: AbortController; finished: Promise<void>; run?: OpenedRun } | undefined;
 
   constructor(
@@ -61,6 +64,7 @@ export class SeriesPanel extends WebviewPanelHost<SeriesRequests, SeriesNotifica
     this.rpc.onNotify('openParameter', ({ name, order }) => void this.openParameter(name, order));
     this.rpc.onNotify('compare', ({ a, b }) => void this.compare(a, b));
     this.rpc.onNotify('refresh', () => void this.refresh());
+    this.rpc.handle('ridge', ({ name }, ctx) => this.ridge(name, ctx.signal));
     // The pass starts with the panel, not when its page has loaded (a webview takes ~1 s to exist,
     // more on a busy machine); the page's `ready` then replays what is known so far.
     void this.start();
@@ -189,6 +193,24 @@ export class SeriesPanel extends WebviewPanelHost<SeriesRequests, SeriesNotifica
     await vscode.commands.executeCommand(CommandIds.showParameter, { uri: vscode.Uri.file(c.modelFile), name: t?.name ?? name });
   }
 
+  /**
+   * The ridge plot's data for the tensor `name`: every checkpoint's histogram on the run's shared
+   * range (model/series/seriesRidge.ts). The one computed before stops, its pool requests cancelled.
+   */
+  async ridge(name: string, signal?: AbortSignal): Promise<SeriesRidge | null> {
+    this.ridgeController?.abort();
+    const controller = new AbortController();
+    this.ridgeController = controller;
+    signal?.addEventListener('abort', () => controller.abort(), { once: true });
+    const run = this.pass?.run;
+    if (!run) return null;
+    try {
+      return await computeRidge(run, name, poolRidgeKernels(this.pool), { signal: controller.signal });
+    } finally {
+      if (this.ridgeController === controller) this.ridgeController = undefined;
+    }
+  }
+
   private async compare(a: number, b: number): Promise<void> {
     const run = this.pass?.run;
     const ca = run?.checkpoints[a];
@@ -199,6 +221,7 @@ export class SeriesPanel extends WebviewPanelHost<SeriesRequests, SeriesNotifica
 
   override dispose(): void {
     this.pass?.controller.abort();
+    this.ridgeController?.abort();
     super.dispose();
   }
 }

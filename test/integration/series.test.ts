@@ -19,6 +19,9 @@ const expected = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'expected_series
   { files: string[]; orderedBy: string; leftOut: string[]; tensors: Array<{ name: string; points: Array<Point | null>; flags: Array<{ kind: string; at?: number }> }> }
 >;
 
+/** Per `run/name`: torch.histc counts of the tensor at each checkpoint on the run's shared finite range (make_series_ridge.py). */
+const expectedRidge = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'expected_ridge.json'), 'utf8')) as Record<string, { run: string; name: string; files: string[]; bins: number; min: number; max: number; rows: Array<number[] | null> }>;
+
 /** The checkpoint dicts hold their state_dict under `model`: the run names tensors as the file does. */
 const PREFIX: Record<string, string> = { sgd: 'model.', adam: 'model.', plain: '', hf: '' };
 
@@ -89,6 +92,29 @@ suite('training run page', () => {
       await until('the diff panel', () => (api.diffs.openPanels.has(`${a!.toString()}\n${b!.toString()}`) ? true : undefined));
     });
   }
+
+  test('the ridge plot: a tensor at every checkpoint on shared bins, as torch.histc counts them (NaN left out, absent checkpoints null)', async () => {
+    for (const [key, exp] of Object.entries(expectedRidge)) {
+      const folder = workspaceFile(`${DIR}/${exp.run}`);
+      await vscode.commands.executeCommand('paramscope.showTrainingRun', folder);
+      const panel = await until('the run panel', () => api.series.openPanels.get(folder.toString()));
+      const data = await until('the pass done', () => (panel.data?.settled ? panel.data : undefined), 60_000);
+      assert.deepEqual(data.result!.checkpoints.map((c) => c.file), exp.files);
+      const ridge = await panel.ridge(exp.name);
+      assert.ok(ridge, key);
+      assert.equal(ridge.bins, exp.bins);
+      assert.equal(ridge.min, exp.min, `${key} min`);
+      assert.equal(ridge.max, exp.max, `${key} max`);
+      assert.deepEqual(ridge.rows, exp.rows, key);
+    }
+    // A second request stops the first: its pool work is cancelled and it rejects.
+    const folder = workspaceFile(`${DIR}/adam`);
+    const panel = api.series.openPanels.get(folder.toString())!;
+    const first = panel.ridge('model.0.weight');
+    const second = panel.ridge('model.0.bias');
+    await assert.rejects(first);
+    assert.deepEqual((await second)?.rows, expectedRidge['adam/model.0.bias']!.rows);
+  });
 
   test('a run reopened gets the same result, its points from the window SeriesCache', async () => {
     const folder = workspaceFile(`${DIR}/sgd`);

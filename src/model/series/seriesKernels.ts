@@ -3,6 +3,7 @@ import { computeBatchStats } from '../../runtime/batchStats';
 import { FileByteSource } from '../../runtime/byteSource';
 import { diffTensors } from '../../runtime/tensorDiff';
 import type { WorkerPool } from '../../runtime/workerPool';
+import type { RidgeKernels } from './seriesRidge';
 import type { SeriesKernels } from './seriesValues';
 
 const spec = (t: TensorEntry): TensorSpec => ({ dtype: t.dtype, shape: t.shape, location: t.location });
@@ -18,6 +19,14 @@ export function poolSeriesKernels(pool: WorkerPool): SeriesKernels {
       await pool.statsMany(tensors.map(spec), { signal: opts.signal, onEach: opts.onEach, discard: true });
     },
     diff: (a, b, signal) => pool.run('diff', { a: spec(a), b: spec(b) }, { signal }),
+  };
+}
+
+/** The ridge plot's kernels in the pool: `stats` (cached by the pool, so a run's pass already paid for them) and `histogramOnRange`. */
+export function poolRidgeKernels(pool: WorkerPool): RidgeKernels {
+  return {
+    stats: (t, signal) => pool.stats({ tensor: spec(t) }, { signal }),
+    histogram: async (t, min, max, bins, signal) => new Float64Array((await pool.run('histogramOnRange', { tensor: spec(t), min, max, bins }, { signal })).data),
   };
 }
 
