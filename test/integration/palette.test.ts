@@ -89,6 +89,9 @@ suite('find parameter', () => {
     api = await activateParamScope();
     // Every model read, so the pick is complete the moment it opens.
     await Promise.all((await api.registry.list()).map((e) => api.registry.load(e.uri)));
+    // No preview panel left from earlier suites: one their closeAllEditors closed may not have
+    // heard its onDidDispose yet, and re-targeting it would show the parameter in a closing panel.
+    for (const p of [...api.panels.openPanels.values()]) p.dispose();
   });
 
   teardown(async () => {
