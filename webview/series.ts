@@ -6,6 +6,7 @@ import { Rpc } from '../src/protocol/rpc';
 import { MAX_SERIES, chartTheme, readTheme } from './overviewDepth';
 import { PALETTE } from './overviewText';
 import { RelPrevHeatmap } from './seriesHeatmap';
+import { RidgePlot } from './seriesRidge';
 import { el, fmtCount, fmtNumber, hostEndpoint, vscode } from './vscodeApi';
 
 /** What survives the panel being hidden, and the window being reloaded (the host revives it from `file`). */
@@ -29,6 +30,7 @@ interface Page {
   chartBox: HTMLElement;
   plot?: uPlot;
   heatmap: RelPrevHeatmap;
+  ridge: RidgePlot;
 }
 
 const app = document.getElementById('app')!;
@@ -53,6 +55,13 @@ function xOf(c: SeriesCheckpoint, by: SeriesOrder): number {
   if (by === 'epoch' && c.epoch !== undefined) return c.epoch;
   if (by === 'name' && c.nameNumber !== undefined) return c.nameNumber;
   return c.order;
+}
+/** A ridge row's label: the checkpoint's step or epoch when the run is ordered by it, else its order. */
+function rowLabel(c: SeriesCheckpoint, by: SeriesOrder): string {
+  if (by === 'step' && c.step !== undefined) return l10n.t('step {0}', fmtCount(c.step));
+  if (by === 'epoch' && c.epoch !== undefined) return l10n.t('epoch {0}', fmtNumber(c.epoch));
+  if (by === 'name' && c.nameNumber !== undefined) return `${c.nameNumber}`;
+  return `#${c.order}`;
 }
 const X_LABEL: Record<SeriesOrder, string> = { step: l10n.t('step'), epoch: l10n.t('epoch'), name: l10n.t('number in the file name'), mtime: l10n.t('checkpoint') };
 
@@ -96,7 +105,8 @@ rpc.onNotify('run', (m) => {
   const flags = el('div', { class: 'flag-list' }, el('p', { class: 'readout', text: l10n.t('Flags are judged once every checkpoint is in.') }));
   const chartBox = el('div', { class: 'series-chart' });
   const heatmap = new RelPrevHeatmap(m.checkpoints, open);
-  page = { generation, run: m, points: m.tensors.map(() => new Array<SeriesPoint | null>(m.checkpoints.length).fill(null)), progress, flags, chartBox, heatmap };
+  const ridge = new RidgePlot(m.checkpoints, (c) => rowLabel(c, m.orderedBy), (name, signal) => rpc.request('ridge', { name }, { signal, timeoutMs: 0 }));
+  page = { generation, run: m, points: m.tensors.map(() => new Array<SeriesPoint | null>(m.checkpoints.length).fill(null)), progress, flags, chartBox, heatmap, ridge };
   const metric = el('select', { class: 'metric', attrs: { 'aria-label': l10n.t('statistic drawn') } }, el('option', { text: l10n.t('change against the first checkpoint'), attrs: { value: 'relFirst' } }), el('option', { text: l10n.t('L2 norm'), attrs: { value: 'norm' } }));
   metric.value = state.metric ?? 'relFirst';
   metric.addEventListener('change', () => {
@@ -111,6 +121,7 @@ rpc.onNotify('run', (m) => {
     el('section', { class: 'flags' }, el('h2', { text: l10n.t('Flags') }), flags),
     el('section', { class: 'lines' }, el('h2', { text: l10n.t('Over the run') }), el('p', { class: 'controls' }, el('label', { text: l10n.t('Draw: ') }, metric)), chartBox),
     el('section', { class: 'heat' }, el('h2', { text: l10n.t('Change against the previous checkpoint') }), heatmap.root),
+    el('section', { class: 'ridges' }, el('h2', { text: l10n.t('Histograms over steps') }), ridge.root),
   );
   progress.textContent = l10n.t('Computing…');
   schedule();
@@ -139,6 +150,8 @@ rpc.onNotify('result', (m) => {
   const warn = m.result.warnings.length ? ` · ${l10n.t('{0} warnings', fmtCount(m.result.warnings.length))}` : '';
   page.progress.textContent = l10n.t('done') + warn;
   showFlags(m.result);
+  // The ridge plot starts on the first flagged tensor, else the largest (`chosen`'s first).
+  page.ridge.setTensors(m.result.tensors.map((t) => t.name), m.result.tensors[chosen(page)[0] ?? -1]?.name);
   schedule();
 });
 
@@ -239,6 +252,7 @@ readTheme();
 new MutationObserver(() => {
   readTheme();
   schedule();
+  page?.ridge.draw();
 }).observe(document.body, { attributes: true, attributeFilter: ['class'] });
 
 app.replaceChildren(el('p', { class: 'readout', text: l10n.t('Reading the run…') }));

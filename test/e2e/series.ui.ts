@@ -99,6 +99,19 @@ export const tests: UiTest[] = [
       await run.locator('.heat-readout', { hasText: 'model.5.weight at ep30.pt' }).waitFor({ timeout: STEP_TIMEOUT_MS });
       await shot('series-heatmap');
 
+      // The ridge plot starts on the first flagged tensor (model.0.bias, NaN at ep30: 8 + 8 + 8 + 7
+      // finite values binned); another pick draws that tensor, and a hover reads a bin out.
+      const ridge = run.locator('canvas.ridge-canvas');
+      await run.locator('canvas.ridge-canvas[data-name="model.0.bias"][data-drawn="31"]').waitFor({ timeout: ANALYSIS_TIMEOUT_MS });
+      await run.locator('select.ridge-tensor').selectOption('model.5.weight');
+      await run.locator('canvas.ridge-canvas[data-name="model.5.weight"][data-drawn]').waitFor({ timeout: ANALYSIS_TIMEOUT_MS });
+      // Scrolled to the readout (under the canvas) before the hover, so the shot shows both.
+      await run.locator('.ridge-readout').scrollIntoViewIfNeeded();
+      // 96 px of row labels; the last (4th) row's baseline is 6 + 1.6 · 34 + 3 · 34 px down.
+      await ridge.hover({ position: { x: 96 + 20, y: Math.round(6 + 1.6 * 34 + 3 * 34) - 4 } });
+      await run.locator('.ridge-readout', { hasText: /^ep30\.pt, bin \[/ }).waitFor({ timeout: STEP_TIMEOUT_MS });
+      await shot('series-ridge');
+
       // A click on a cell opens that tensor at that checkpoint: model.0.weight at ep12.pt.
       await canvas.click({ position: { x: 220 + 2 * 48 + 24, y: names.indexOf('model.0.weight') * 14 + 7 } });
       await waitForActiveTab(page, 'model.0.weight · ep12.pt');
@@ -180,7 +193,7 @@ export const tests: UiTest[] = [
       await run.locator('.progress[data-phase="done"]').waitFor({ timeout: ANALYSIS_TIMEOUT_MS });
       await run.locator('header .facts', { hasText: '4 个检查点 · 12 个张量 · 按各检查点记录的轮次排序' }).waitFor({ timeout: STEP_TIMEOUT_MS });
       const headings = await run.locator('h2').allInnerTexts();
-      for (const h of ['检查点', '标记', '训练过程中的变化', '相对上一检查点的变化']) assert.ok(headings.includes(h), `no heading "${h}" in ${JSON.stringify(headings)}`);
+      for (const h of ['检查点', '标记', '训练过程中的变化', '相对上一检查点的变化', '各步的直方图']) assert.ok(headings.includes(h), `no heading "${h}" in ${JSON.stringify(headings)}`);
       await run.locator('ul.flags li[data-kind="frozen"]', { hasText: '冻结：每个检查点都完全相同' }).first().waitFor({ timeout: STEP_TIMEOUT_MS });
       await moveMouseAway(page);
       await shot('series-zh-page');
