@@ -114,9 +114,15 @@ export class ParameterPanels implements vscode.Disposable {
         this.panels.rekey(preview!, { uri, name });
         preview!.retarget(uri, name);
         preview!.reveal();
+        // The two halves of a double click can resume here in either order (each waited for the
+        // index): when the second half comes first, it is the one that keeps the panel.
+        if (secondClick) preview!.pin();
         return preview!;
-      case 'create':
-        return this.panels.show({ uri, name, preview: parameterPreviewEnabled() });
+      case 'create': {
+        const created = await this.panels.show({ uri, name, preview: parameterPreviewEnabled() });
+        if (secondClick) created.pin();
+        return created;
+      }
     }
   }
 
