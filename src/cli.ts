@@ -153,7 +153,7 @@ async function runVerb(verb: string, file: string, values: { json?: boolean; par
   for (const n of index.notes) process.stderr.write(`note: ${show(n)}\n`);
   if (verb === 'inspect') {
     if (values.json) {
-      writeJson(summaryJsonStreamed(index), 1, (text) => process.stdout.write(text));
+      writeJson(summaryJsonStreamed(index), 0, (text) => process.stdout.write(text));
       process.stdout.write('\n');
     }
     else {

@@ -199,6 +199,30 @@ function fillCounts(root: ModuleNode, byName: ReadonlyMap<string, number>, regio
       parent.push(i);
     }
   }
+  // Each region listed by one module only (no ties: every safetensors file, most checkpoints): a
+  // module's count is its own regions' plus its children's, summed bottom-up in one pass.
+  const counts = new Float64Array(nodes.length);
+  const listed = new Uint8Array(regions.regionCount.length);
+  let once = true;
+  for (let i = 0; i < nodes.length && once; i++) {
+    for (const name of nodes[i]!.parameters) {
+      const t = byName.get(name);
+      const r = t === undefined ? -1 : regions.regionOf[t]!;
+      if (r < 0) continue;
+      if (listed[r]) {
+        once = false;
+        break;
+      }
+      listed[r] = 1;
+      counts[i] += regions.regionCount[r]!;
+    }
+  }
+  if (once) {
+    for (let i = nodes.length - 1; i > 0; i--) counts[parent[i]!] += counts[i]!;
+    setCounts(nodes, counts);
+    return;
+  }
+  counts.fill(0);
   // The modules listing each region's tensors, as linked lists in flat arrays (no array per region).
   const first = new Int32Array(regions.regionCount.length).fill(-1);
   const occNode: number[] = [];
@@ -213,7 +237,6 @@ function fillCounts(root: ModuleNode, byName: ReadonlyMap<string, number>, regio
       first[r] = occNode.length - 1;
     }
   });
-  const counts = new Float64Array(nodes.length);
   const mark = new Int32Array(nodes.length).fill(-1);
   for (let r = 0; r < first.length; r++) {
     const n = regions.regionCount[r]!;
@@ -224,7 +247,19 @@ function fillCounts(root: ModuleNode, byName: ReadonlyMap<string, number>, regio
       }
     }
   }
-  nodes.forEach((node, i) => (node.parameterCount = counts[i]!));
+  setCounts(nodes, counts);
+}
+
+/**
+ * Copies the counts into the modules. A count that fits a small integer is stored as one: a double
+ * read from a Float64Array stored as-is into a field that held 0 made V8 move each of 133,000 module
+ * objects to a new layout (210 ms; 3 ms this way).
+ */
+function setCounts(nodes: readonly ModuleNode[], counts: Float64Array): void {
+  for (let i = 0; i < nodes.length; i++) {
+    const v = counts[i]!;
+    nodes[i]!.parameterCount = v < 0x40000000 ? v | 0 : v;
+  }
 }
 
 /** Bytes a tensor's elements occupy (not its storage). */

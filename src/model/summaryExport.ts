@@ -49,7 +49,7 @@ const eager: ListOf = (items, map) => items.map((x) => map(x));
 const lazy: ListOf = (items, map) => new JsonList(items, map);
 
 function moduleJson(m: ModuleNode, list: ListOf = eager): ModuleJson {
-  const out: ModuleJson = { name: m.name, type: m.type, path: m.path, parameterCount: m.parameterCount, children: list(m.children, (c) => moduleJson(c, list)), parameters: m.parameters };
+  const out: ModuleJson = { name: m.name, type: m.type, path: m.path, parameterCount: m.parameterCount, children: m.children.length === 0 ? [] : list(m.children, (c) => moduleJson(c, list)), parameters: m.parameters };
   if (m.sameAs !== undefined) out.sameAs = m.sameAs;
   return out;
 }

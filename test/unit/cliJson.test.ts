@@ -7,10 +7,10 @@ import { openModel } from '../../src/model/openModel';
 import { summaryJson, summaryJsonStreamed } from '../../src/model/summaryExport';
 import { FIXTURES, expected } from './fixtureFiles';
 
-function written(value: unknown): { text: string; writes: number } {
+function written(value: unknown, indent = 1): { text: string; writes: number } {
   let text = '';
   let writes = 0;
-  writeJson(value, 1, (s) => {
+  writeJson(value, indent, (s) => {
     text += s;
     writes++;
   });
@@ -34,6 +34,8 @@ describe('writeJson', () => {
       Array.from({ length: 5000 }, (_, i) => ({ name: `layers.${i}.weight`, shape: [i, 3], ok: i % 2 === 0 })),
     ];
     for (const v of values) expect(written(v).text).toBe(JSON.stringify(v, null, 1));
+    for (const v of values) expect(written(v, 0).text).toBe(JSON.stringify(v));
+    for (const v of values) expect(written(v, 3).text).toBe(JSON.stringify(v, null, 3));
   });
 
   it('writes a JsonList item by item, in pieces, as JSON.stringify writes its array', () => {
@@ -46,12 +48,23 @@ describe('writeJson', () => {
     expect(made).toBe(20000);
     expect(writes).toBeGreaterThan(5);
     expect(text).toBe(JSON.stringify({ parameters: list, empty: [] }, null, 1));
+    expect(written({ parameters: list }, 0).text).toBe(JSON.stringify({ parameters: list }));
+  });
+
+  it('re-indents plain values inside lists and lists inside plain values, newlines in strings left escaped', () => {
+    const inner = new JsonList([1, 2], (i) => ({ s: `line\n${i}`, deep: { a: [i, { b: 'x\ny' }], toJ: new Date(i) } }));
+    const doc = { top: [{ rows: inner, n: 1 }, new JsonList(['a'], (x) => [x, { list: new JsonList([x], (y) => ({ y })) }])], plain: { a: ['\n'] } };
+    expect(written(doc).text).toBe(JSON.stringify(doc, null, 1));
+    expect(written(doc, 0).text).toBe(JSON.stringify(doc));
+    expect(written(doc, 2).text).toBe(JSON.stringify(doc, null, 2));
+    expect(written(doc).text.split('\n').every((l) => /^ *\S/.test(l))).toBe(true);
   });
 
   it("streams every fixture's inspect --json document unchanged", async () => {
     for (const rel of Object.keys(expected.files).slice(0, 25)) {
       const index = await openModel(join(FIXTURES, rel));
       expect(written(summaryJsonStreamed(index)).text, rel).toBe(JSON.stringify(summaryJson(index), null, 1));
+      expect(written(summaryJsonStreamed(index), 0).text, rel).toBe(JSON.stringify(summaryJson(index)));
     }
   });
 });

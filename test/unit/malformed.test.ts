@@ -37,7 +37,15 @@ describe('safetensors: sizes and offsets are checked against the file before any
     await expectFormatError(tempFile('shape.safetensors', safetensorsBytes(f32([3], [0, 8]), new Uint8Array(8))), /needs 12 bytes but data_offsets span 8/);
   });
   it('refuses an astronomically large shape without allocating it', async () => {
-    await expectFormatError(tempFile('huge.safetensors', safetensorsBytes(f32([2 ** 52, 2 ** 52], [0, 8]), new Uint8Array(8))), /needs \d+ bytes/);
+    await expectFormatError(tempFile('huge.safetensors', safetensorsBytes(f32([2 ** 52, 2 ** 52], [0, 8]), new Uint8Array(8))), /needs 81129638414606681695789005144064 bytes/);
+    // 2^53 + 1 elements: a product doubles cannot hold exactly, nor mistake for a safe span.
+    await expectFormatError(tempFile('odd.safetensors', safetensorsBytes({ a: { dtype: 'U8', shape: [2 ** 53 + 1], data_offsets: [0, 8] } }, new Uint8Array(8))), /bad shape/);
+    await expectFormatError(tempFile('odd2.safetensors', safetensorsBytes({ a: { dtype: 'U8', shape: [3, 3002399751580331], data_offsets: [0, 8] } }, new Uint8Array(8))), /needs 9007199254740993 bytes/);
+  });
+  it('opens an empty tensor whose other dimensions overflow a double (the product is 0)', async () => {
+    const path = tempFile('zero.safetensors', safetensorsBytes({ a: { dtype: 'F32', shape: [2 ** 52, 2 ** 52, 0], data_offsets: [0, 0] }, b: { dtype: 'F32', shape: [2], data_offsets: [0, 8] } }, new Uint8Array(8)));
+    const index = await openModel(path);
+    expect(index.tensors.map((t) => [t.name, t.count])).toEqual([['a', 0], ['b', 2]]);
   });
   it('refuses unknown dtypes, bad JSON and non-object headers', async () => {
     await expectFormatError(tempFile('dt.safetensors', safetensorsBytes({ a: { dtype: 'F128', shape: [1], data_offsets: [0, 16] } }, new Uint8Array(16))), /unknown dtype "F128"/);
