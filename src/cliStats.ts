@@ -128,20 +128,33 @@ export function formatStatsText(p: ParameterStatsJson): string {
 export async function runStats(index: ModelIndex, params: string[], json: boolean, pool?: WorkerPool): Promise<number> {
   const tensors = selectTensors(index, params);
   // Written as it comes (one object per tensor, in order): memory stays flat however many tensors.
-  if (json) process.stdout.write(`${JSON.stringify({ file: index.file, format: index.format, parameters: [] }).slice(0, -2)}`);
+  // Gathered into 64 KB writes: one write per tensor was 100,000 system calls and a tenth of the run.
+  let pending = '';
+  const write = (text: string): void => {
+    pending += text;
+    if (pending.length >= 1 << 16) {
+      process.stdout.write(pending);
+      pending = '';
+    }
+  };
+  if (json) write(`${JSON.stringify({ file: index.file, format: index.format, parameters: [] }).slice(0, -2)}`);
   let failed = 0;
-  await statsForTensors(
-    tensors,
-    (r, i) => {
-      if (r.error) {
-        failed++;
-        process.stderr.write(`warning: ${show(r.name)}: ${show(r.error)}\n`);
-      }
-      process.stdout.write(json ? `${i > 0 ? ',' : ''}${JSON.stringify(r)}` : `${i > 0 ? '\n\n' : ''}${formatStatsText(r)}`);
-    },
-    undefined,
-    pool,
-  );
+  try {
+    await statsForTensors(
+      tensors,
+      (r, i) => {
+        if (r.error) {
+          failed++;
+          process.stderr.write(`warning: ${show(r.name)}: ${show(r.error)}\n`);
+        }
+        write(json ? `${i > 0 ? ',' : ''}${JSON.stringify(r)}` : `${i > 0 ? '\n\n' : ''}${formatStatsText(r)}`);
+      },
+      undefined,
+      pool,
+    );
+  } finally {
+    if (pending) process.stdout.write(pending);
+  }
   process.stdout.write(json ? ']}\n' : '\n');
   // Nothing computed (every tensor failed: a corrupt or changing file, unsupported dtypes) is a failure.
   return tensors.length > 0 && failed === tensors.length ? 1 : 0;

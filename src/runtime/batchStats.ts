@@ -1,3 +1,4 @@
+import { numberArray } from '../core/arrays';
 import { throwIfAborted } from '../core/abort';
 import type { StatsView } from '../core/results';
 import type { BatchStatsResult } from '../protocol/workerMessages';
@@ -155,7 +156,7 @@ export function forEachPackedResult(packed: ArrayBuffer, errors: ReadonlyArray<s
     const mask = d[at + 11]!;
     const nullable = (v: number, b: number): number | null => (mask & (1 << b) ? null : v);
     const bins = d[at + 15]!;
-    const histogram = d[at + 12] ? { min: d[at + 13]!, max: d[at + 14]!, counts: Array.from(d.subarray(at + PACKED_HEAD, at + PACKED_HEAD + bins)) } : null;
+    const histogram = d[at + 12] ? { min: d[at + 13]!, max: d[at + 14]!, counts: numberArray(d, at + PACKED_HEAD, at + PACKED_HEAD + bins) } : null;
     const stats: StatsView = {
       count: d[at + 1]!,
       min: nullable(d[at + 2]!, 0),

@@ -1,3 +1,4 @@
+import { numberArray } from '../core/arrays';
 import * as l10n from '@vscode/l10n';
 import { throwIfAborted } from '../core/abort';
 import { patternValues, statsFromPatternCounts } from './bitPatternStats';
@@ -382,5 +383,5 @@ export async function computeFastStats(
   );
   const counts = new Float64Array(opts.bins);
   for (const p of parts) for (let j = 0; j < counts.length; j++) counts[j] += p[j];
-  return { ...moments, histogram: { min: edges.min, max: edges.max, counts: Array.from(counts) } };
+  return { ...moments, histogram: { min: edges.min, max: edges.max, counts: numberArray(counts) } };
 }

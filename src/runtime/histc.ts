@@ -1,3 +1,4 @@
+import { numberArray } from '../core/arrays';
 import { fusedMultiplyAdd } from './exactArithmetic';
 
 /**
@@ -102,7 +103,7 @@ export class HistcCounter {
   }
 
   counts(): number[] {
-    return Array.from(this.totals);
+    return numberArray(this.totals);
   }
 }
 
