@@ -3,7 +3,7 @@ import { throwIfAborted } from '../core/abort';
 import type { ByteSource } from './byteSource';
 import { assertRealDType, type RealDType } from './decode';
 import { streamElements, streamRawChunks, type TensorRef } from './elementStream';
-import { computeFastStats, fastPathOf, localRunner } from './fastStats';
+import { computeFastStats, fastPathOf, localRunner, smallF32Stats } from './fastStats';
 import { DEFAULT_HISTOGRAM_BINS, HistcCounter, MAX_HISTOGRAM_BINS, histcEdges } from './histc';
 import { RunningStats } from './runningStats';
 import { elementBytes, isBlockDType } from '../core/dtypes';
@@ -142,6 +142,13 @@ export async function computeTensorStats(src: ByteSource, entry: TensorRef, opts
   if (fastPathOf(dtype) === 'patterns') {
     const numel = planView(shape, location, elementBytes(dtype), src.size, 'storage').numel;
     if (numel <= SMALL_PATTERN_ELEMENTS) return smallPatternStats(src, entry, numel, bins, opts.signal);
+  }
+  if (fastPathOf(dtype) === 'f32') {
+    const small = await smallF32Stats(src, entry, bins, { chunkElements: opts.chunkElements, kernels: opts.kernels, signal: opts.signal });
+    if (small) {
+      opts.onProgress?.(2 * small.count, 2 * small.count);
+      return small;
+    }
   }
   if (fastPathOf(dtype)) {
     // float32 through the moment/histogram kernels, 1- and 2-byte types by bit-pattern counts.

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openModel } from '../../src/model/openModel';
 import { FileByteSource } from '../../src/runtime/byteSource';
-import { computeFastStats, localRunner, splitRanges } from '../../src/runtime/fastStats';
+import { computeFastStats, localRunner, SMALL_F32_ELEMENTS, smallF32Stats, splitRanges } from '../../src/runtime/fastStats';
 import { float32AtLeast, float32AtMost } from '../../src/runtime/float32Bounds';
 import { KernelArena } from '../../src/runtime/kernelArena';
 import { DATA, HIST_TABLE_ENTRIES, MOMENT_FIELDS, PATTERN_TABLE_BYTES, PATTERN_TABLES, RESULTS } from '../../src/runtime/kernelLayout';
@@ -284,5 +284,38 @@ describe('splitting a tensor', () => {
     expect(seen.every(([, t]) => t === 2000)).toBe(true);
     expect(seen.at(-1)).toEqual([2000, 2000]);
     expect(seen.map(([d]) => d)).toEqual([...seen.map(([d]) => d)].sort((a, b) => a - b));
+  });
+});
+
+describe('small float32 tensors (smallF32Stats) give the bits of the chunked fast path', () => {
+  it.each(cases().filter(([, v]) => v.length > 0))('%s', async (_, whole) => {
+    for (const values of [whole.subarray(0, SMALL_F32_ELEMENTS), whole.subarray(0, 256)]) {
+      const { src, entry } = rawTensor('float32', new Uint8Array(values.slice().buffer), [values.length]);
+      for (const kernels of ['wasm', 'ts'] as const) {
+        const small = await smallF32Stats(src, entry, 256, { kernels });
+        expect(small).not.toBeNull();
+        expect(small).toEqual(await computeFastStats(entry, localRunner(src, entry, { kernels }), { parts: 1, bins: 256 }));
+        expect(await computeTensorStats(src, entry, { kernels })).toEqual(small);
+      }
+    }
+  });
+
+  it('leaves other tensors to the chunked path', async () => {
+    const big = rawTensor('float32', new Uint8Array((SMALL_F32_ELEMENTS + 1) * 4), [SMALL_F32_ELEMENTS + 1]);
+    expect(await smallF32Stats(big.src, big.entry, 256)).toBeNull();
+    const everyOther = float32Tensor(arange(12), [6], { strides: [2] });
+    expect(await smallF32Stats(everyOther.src, everyOther.entry, 256)).toBeNull();
+    // A transposed view is contiguous in storage order, which statistics read in: taken, same bits.
+    const transposed = float32Tensor(arange(12), [4, 3], { strides: [1, 4] });
+    expect(await smallF32Stats(transposed.src, transposed.entry, 256)).toEqual(await computeFastStats(transposed.entry, localRunner(transposed.src, transposed.entry), { parts: 1, bins: 256 }));
+    const bigEndian = float32Tensor(arange(12), [12], { byteOrder: 'big' });
+    expect(await smallF32Stats(bigEndian.src, bigEndian.entry, 256)).toBeNull();
+    const empty = float32Tensor([], [0]);
+    expect(await smallF32Stats(empty.src, empty.entry, 256)).toBeNull();
+    const chunked = float32Tensor(arange(300), [300]);
+    expect(await smallF32Stats(chunked.src, chunked.entry, 256, { chunkElements: 100 })).toBeNull();
+    // A view inside a larger storage still reads only its own elements.
+    const window = float32Tensor(arange(20), [2, 5], { elementOffset: 10 });
+    expect((await smallF32Stats(window.src, window.entry, 10))?.min).toBe(10);
   });
 });
