@@ -29,6 +29,11 @@ describe('safetensors headers: duplicate keys, overlaps, holes (refused, as the 
   it('keys inside entries and metadata are not top-level keys', () => {
     expect(duplicateTopLevelKey(`{"__metadata__":{"a":"1","b":"{\\"a\\":1}"},"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":[{"a":1},{"a":2}]}`)).toBeUndefined();
     expect(duplicateTopLevelKey('{"a\\"":1,"a\\"":2}')).toBe('a"');
+    // A key ending in an escaped backslash ends at the quote after it; an escaped quote does not end one.
+    expect(duplicateTopLevelKey('{"a\\\\":1,"b":{"a\\\\":0},"a\\\\":2}')).toBe('a\\');
+    expect(duplicateTopLevelKey('{"x\\\\\\"y":1,"x\\\\\\"y":2}')).toBe('x\\"y');
+    expect(duplicateTopLevelKey('{"a\\\\":1,"a":2}')).toBeUndefined();
+    expect(duplicateTopLevelKey('{"unterminated')).toBeUndefined();
   });
 
   it('overlapping, identical and partly overlapping data_offsets are refused, naming both tensors', async () => {

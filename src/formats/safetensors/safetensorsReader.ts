@@ -155,8 +155,16 @@ function scanTopLevelKeys(text: string, visit?: (open: number, close: number) =>
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === 0x22 /* " */) {
-      let j = i + 1;
-      while (text.charCodeAt(j) !== 0x22) j += text.charCodeAt(j) === 0x5c /* \ */ ? 2 : 1;
+      // The closing quote: the next quote not escaped, found by indexOf (names are most of a
+      // header's characters); a quote is escaped when an odd run of backslashes precedes it.
+      let j = text.indexOf('"', i + 1);
+      for (;;) {
+        if (j < 0) return keys; // unterminated (never in text JSON.parse accepted)
+        let slashes = 0;
+        while (text.charCodeAt(j - 1 - slashes) === 0x5c /* \ */) slashes++;
+        if (slashes % 2 === 0) break;
+        j = text.indexOf('"', j + 1);
+      }
       if (depth === 1 && keyNext) {
         keys++;
         if (visit && !visit(i, j)) return keys;
