@@ -11,6 +11,14 @@ const MIN_ROW_PX = 4;
 /** Taller than this the heatmap squeezes its rows (a GPT-2 has ~150 tensors, a 7B model ~300). */
 const MAX_HEIGHT_PX = 1400;
 const MIN_COLUMN_PX = 6;
+/** The strip above the cells for the checkpoints' labels, drawn at 45°. */
+const HEAD_PX = 64;
+/** A label's longest run along its slant; longer ones are cut with "…". */
+const HEAD_LABEL_PX = 84;
+/** Columns narrower than this label every k-th checkpoint so slanted labels do not overlap. */
+const HEAD_LABEL_GAP_PX = 14;
+/** Room on the right for the last column's slanted label. */
+const HEAD_RIGHT_PX = Math.ceil(HEAD_LABEL_PX * Math.SQRT1_2);
 const MAX_COLUMN_PX = 48;
 /** Viridis at five stops (matplotlib's `viridis`, sampled at 0, .25, .5, .75, 1). */
 const RAMP: ReadonlyArray<readonly [number, number, number]> = [
@@ -51,6 +59,7 @@ export class RelPrevHeatmap {
   constructor(
     private readonly checkpoints: readonly SeriesCheckpoint[],
     private readonly open: (name: string, order: number) => void,
+    private readonly labelOf: (c: SeriesCheckpoint) => string,
   ) {
     this.canvas.setAttribute('aria-label', l10n.t('Heatmap of the change against the previous checkpoint, a row per tensor, a column per checkpoint'));
     this.root = el('div', { class: 'heatmap' }, this.legend, el('div', { class: 'table-scroll' }, this.canvas), this.readout);
@@ -71,8 +80,8 @@ export class RelPrevHeatmap {
   private cellAt(e: MouseEvent): { row: HeatRow; order: number; point: SeriesPoint | null } | undefined {
     const r = this.canvas.getBoundingClientRect();
     const x = e.clientX - r.left - LABEL_PX;
-    const y = e.clientY - r.top;
-    if (x < 0) return undefined;
+    const y = e.clientY - r.top - HEAD_PX;
+    if (x < 0 || y < 0) return undefined;
     const order = Math.floor(x / this.geometry.col);
     const row = this.rows[Math.floor(y / this.geometry.row)];
     if (!row || order >= this.checkpoints.length) return undefined;
@@ -108,12 +117,12 @@ export class RelPrevHeatmap {
   draw(): void {
     const n = this.checkpoints.length;
     const width = Math.max(320, this.root.clientWidth || document.body.clientWidth - 40);
-    const col = Math.max(MIN_COLUMN_PX, Math.min(MAX_COLUMN_PX, Math.floor((width - LABEL_PX) / Math.max(1, n))));
+    const col = Math.max(MIN_COLUMN_PX, Math.min(MAX_COLUMN_PX, Math.floor((width - LABEL_PX - HEAD_RIGHT_PX) / Math.max(1, n))));
     const row = Math.max(MIN_ROW_PX, Math.min(ROW_PX, Math.floor(MAX_HEIGHT_PX / Math.max(1, this.rows.length))));
     this.geometry = { col, row };
     const dpr = window.devicePixelRatio || 1;
-    const w = LABEL_PX + col * n;
-    const h = Math.max(row, row * this.rows.length);
+    const w = LABEL_PX + col * n + HEAD_RIGHT_PX;
+    const h = HEAD_PX + Math.max(row, row * this.rows.length);
     this.canvas.width = Math.round(w * dpr);
     this.canvas.height = Math.round(h * dpr);
     this.canvas.style.width = `${w}px`;
@@ -126,6 +135,22 @@ export class RelPrevHeatmap {
     const [lo, hi] = span ?? [1, 1];
     const llo = Math.log10(lo);
     const lspan = Math.log10(hi) - llo || 1;
+    // Column labels: each checkpoint's order key (`epoch 30`, `step 1,000`), slanted up from its column.
+    ctx.font = '11px var(--vscode-editor-font-family), monospace';
+    ctx.fillStyle = chartTheme.foreground;
+    ctx.textBaseline = 'middle';
+    const every = Math.max(1, Math.ceil(HEAD_LABEL_GAP_PX / col));
+    let labelled = 0;
+    for (let i = 0; i < n; i += every) {
+      ctx.save();
+      ctx.translate(LABEL_PX + i * col + col / 2, HEAD_PX - 4);
+      ctx.rotate(-Math.PI / 4);
+      ctx.fillText(fitText(ctx, this.labelOf(this.checkpoints[i]!), HEAD_LABEL_PX), 0, 0);
+      ctx.restore();
+      labelled++;
+    }
+    this.canvas.dataset.columnLabels = String(labelled);
+    ctx.translate(0, HEAD_PX);
     ctx.font = `${Math.min(12, row - 2)}px var(--vscode-editor-font-family), monospace`;
     ctx.textBaseline = 'middle';
     this.rows.forEach((r, y) => {

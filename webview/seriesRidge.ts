@@ -53,6 +53,19 @@ export class RidgePlot {
     this.scale.addEventListener('change', () => this.draw());
     this.canvas.addEventListener('mousemove', (e) => this.hover(e));
     this.canvas.addEventListener('mouseleave', () => (this.readout.textContent = ''));
+    // The plot spans the page's width: drawn again (once per frame) when the page is resized, as
+    // when the side bar or a split editor changes the panel's width.
+    let frame = 0;
+    let drawnAt = 0;
+    new ResizeObserver(() => {
+      const width = this.root.clientWidth;
+      if (!this.ridge || width === drawnAt || frame) return;
+      frame = requestAnimationFrame(() => {
+        frame = 0;
+        drawnAt = this.root.clientWidth;
+        this.draw();
+      });
+    }).observe(this.root);
   }
 
   /** The tensors to pick from, and the one drawn first. */

@@ -7,7 +7,7 @@ import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { safetensorsBytes } from '../unit/builders';
-import { editorTab, exactly, explorerRow, moveMouseAway, openPalette, pickWhenListed, quickInputRow, STEP_TIMEOUT_MS, visibleWebview, waitForActiveTab, waitForWorkbench, type UiTest } from './workbench';
+import { editorTab, exactly, explorerRow, moveMouseAway, openPalette, pickWhenListed, quickInputRow, resizeSideBar, STEP_TIMEOUT_MS, visibleWebview, waitForActiveTab, waitForWorkbench, type UiTest } from './workbench';
 
 const FIXTURES = path.resolve(__dirname, '..', '..', 'test', 'fixtures', 'series');
 const TITLE = 'ParamScope: Show Training Run…';
@@ -94,8 +94,10 @@ export const tests: UiTest[] = [
       const row = names.indexOf('model.5.weight');
       const box = await canvas.boundingBox();
       assert.ok(box, 'the heatmap has a box');
-      // 220 px of row labels, then 4 columns of at most 48 px; rows 14 px tall.
-      await canvas.hover({ position: { x: 220 + 3 * 48 + 24, y: row * 14 + 7 } });
+      // 220 px of row labels, then 4 columns of at most 48 px under a 64 px strip of column labels
+      // (one per checkpoint); rows 14 px tall.
+      assert.equal(await canvas.getAttribute('data-column-labels'), String(adam.files.length));
+      await canvas.hover({ position: { x: 220 + 3 * 48 + 24, y: 64 + row * 14 + 7 } });
       await run.locator('.heat-readout', { hasText: 'model.5.weight at ep30.pt' }).waitFor({ timeout: STEP_TIMEOUT_MS });
       await shot('series-heatmap');
 
@@ -111,9 +113,20 @@ export const tests: UiTest[] = [
       await ridge.hover({ position: { x: 96 + 20, y: Math.round(6 + 1.6 * 34 + 3 * 34) - 4 } });
       await run.locator('.ridge-readout', { hasText: /^ep30\.pt, bin \[/ }).waitFor({ timeout: STEP_TIMEOUT_MS });
       await shot('series-ridge');
+      // A narrower panel (a wider side bar) draws the ridge again at the new width, then back.
+      const widthNow = (): Promise<string> => ridge.evaluate((c) => (c as unknown as { style: { width: string } }).style.width);
+      const before = await widthNow();
+      const bar = (await page.locator('.part.sidebar').boundingBox())!;
+      await resizeSideBar(page, bar.width + 200);
+      await run.locator(`canvas.ridge-canvas[data-name="model.5.weight"]:not([style*="width: ${before}"])`).waitFor({ timeout: STEP_TIMEOUT_MS });
+      const after = await widthNow();
+      assert.ok(parseFloat(after) < parseFloat(before), `the ridge was ${before} wide and is ${after} after the panel narrowed`);
+      await shot('series-ridge-narrower');
+      await resizeSideBar(page, bar.width);
+      await run.locator(`canvas.ridge-canvas[style*="width: ${before}"]`).waitFor({ timeout: STEP_TIMEOUT_MS });
 
       // A click on a cell opens that tensor at that checkpoint: model.0.weight at ep12.pt.
-      await canvas.click({ position: { x: 220 + 2 * 48 + 24, y: names.indexOf('model.0.weight') * 14 + 7 } });
+      await canvas.click({ position: { x: 220 + 2 * 48 + 24, y: 64 + names.indexOf('model.0.weight') * 14 + 7 } });
       await waitForActiveTab(page, 'model.0.weight · ep12.pt');
       await visibleWebview(page).locator('h1', { hasText: exactly('model.0.weight') }).waitFor({ timeout: STEP_TIMEOUT_MS });
       await shot('series-heatmap-click-parameter-panel');
