@@ -14,14 +14,7 @@ const FLUSH_AT = 1 << 16;
  * written item by item, each made only when it is written.
  */
 export function writeJson(value: unknown, indent: number, write: (text: string) => void): void {
-  let pending = '';
-  const put = (s: string): void => {
-    pending += s;
-    if (pending.length >= FLUSH_AT) {
-      write(pending);
-      pending = '';
-    }
-  };
+  const { put, flush } = gathered(write);
   const pad = (depth: number): string => (indent > 0 ? `\n${' '.repeat(depth * indent)}` : '');
   const colon = indent > 0 ? ': ' : ':';
   // Plain data with no JsonList inside goes to the engine's JSON.stringify whole: its newlines are
@@ -83,7 +76,28 @@ export function writeJson(value: unknown, indent: number, write: (text: string) 
     return put(`${pad(depth)}}`);
   };
   emit(value, 0);
-  if (pending) write(pending);
+  flush();
+}
+
+/**
+ * Text gathered into writes of about 64 KB: the CLI's streamed output (a write per tensor was
+ * 100,000 system calls). `flush` writes what is left.
+ */
+export function gathered(write: (text: string) => void): { put: (text: string) => void; flush: () => void } {
+  let pending = '';
+  return {
+    put: (text) => {
+      pending += text;
+      if (pending.length >= FLUSH_AT) {
+        write(pending);
+        pending = '';
+      }
+    },
+    flush: () => {
+      if (pending) write(pending);
+      pending = '';
+    },
+  };
 }
 
 /** Whether a JsonList sits anywhere inside `v` (values with their own toJSON other than JsonList are leaves). */

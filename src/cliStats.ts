@@ -1,3 +1,4 @@
+import { gathered } from './cliJson';
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { terminalText as show } from './core/displayText';
@@ -128,15 +129,7 @@ export function formatStatsText(p: ParameterStatsJson): string {
 export async function runStats(index: ModelIndex, params: string[], json: boolean, pool?: WorkerPool): Promise<number> {
   const tensors = selectTensors(index, params);
   // Written as it comes (one object per tensor, in order): memory stays flat however many tensors.
-  // Gathered into 64 KB writes: one write per tensor was 100,000 system calls and a tenth of the run.
-  let pending = '';
-  const write = (text: string): void => {
-    pending += text;
-    if (pending.length >= 1 << 16) {
-      process.stdout.write(pending);
-      pending = '';
-    }
-  };
+  const { put: write, flush } = gathered((text) => process.stdout.write(text));
   if (json) write(`${JSON.stringify({ file: index.file, format: index.format, parameters: [] }).slice(0, -2)}`);
   let failed = 0;
   try {
@@ -153,7 +146,7 @@ export async function runStats(index: ModelIndex, params: string[], json: boolea
       pool,
     );
   } finally {
-    if (pending) process.stdout.write(pending);
+    flush();
   }
   process.stdout.write(json ? ']}\n' : '\n');
   // Nothing computed (every tensor failed: a corrupt or changing file, unsupported dtypes) is a failure.

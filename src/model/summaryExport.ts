@@ -46,10 +46,12 @@ interface ModuleJson {
 /** Makes a JSON array: at once (`Array.map`), or item by item as it is written (`JsonList`). */
 type ListOf = <S, T>(items: readonly S[], map: (item: S) => T) => T[] | JsonList<S, T>;
 const eager: ListOf = (items, map) => items.map((x) => map(x));
-const lazy: ListOf = (items, map) => new JsonList(items, map);
+// An empty list is a plain [] (a leaf module's children): its holder is then plain data, which the
+// streaming writer hands to JSON.stringify whole.
+const lazy: ListOf = (items, map) => (items.length === 0 ? [] : new JsonList(items, map));
 
 function moduleJson(m: ModuleNode, list: ListOf = eager): ModuleJson {
-  const out: ModuleJson = { name: m.name, type: m.type, path: m.path, parameterCount: m.parameterCount, children: m.children.length === 0 ? [] : list(m.children, (c) => moduleJson(c, list)), parameters: m.parameters };
+  const out: ModuleJson = { name: m.name, type: m.type, path: m.path, parameterCount: m.parameterCount, children: list(m.children, (c) => moduleJson(c, list)), parameters: m.parameters };
   if (m.sameAs !== undefined) out.sameAs = m.sameAs;
   return out;
 }

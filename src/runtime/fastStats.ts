@@ -119,7 +119,7 @@ async function arenaBlockDecoder(arena: KernelArena, dtype: DType): Promise<InPl
   };
 }
 
-async function withArena<T>(kind: KernelKind | 'auto' | undefined, fn: (arena: KernelArena) => Promise<T>): Promise<T> {
+export async function withArena<T>(kind: KernelKind | 'auto' | undefined, fn: (arena: KernelArena) => Promise<T>): Promise<T> {
   const arena = await KernelArena.acquire(kind);
   let clean = false;
   try {
@@ -156,14 +156,27 @@ export function f32HistogramOfRange(src: ByteSource, t: TensorRef, left: number,
     const hi32 = float32AtMost(right);
     let c = 0;
     for await (const { ptr, count } of arenaChunks(src, t, arena, opts)) {
-      if (inRange?.[c]) arena.kernels.f32HistcInRange(ptr, count, left, right, bins);
-      else arena.kernels.f32Histc(ptr, count, left, right, lo32, hi32, bins);
+      histcChunk(arena, ptr, count, left, right, lo32, hi32, bins, inRange?.[c] === 1);
       // Flushing every chunk keeps the uint32 tables far from overflow and costs 4·bins adds.
       arena.flushHistogram(bins, totals);
       c++;
     }
     return totals;
   });
+}
+
+/** One chunk's torch.histc counts into the arena's tables; `inRange` skips the range test. */
+export function histcChunk(arena: KernelArena, ptr: number, count: number, left: number, right: number, lo32: number, hi32: number, bins: number, inRange: boolean): void {
+  if (inRange) arena.kernels.f32HistcInRange(ptr, count, left, right, bins);
+  else arena.kernels.f32Histc(ptr, count, left, right, lo32, hi32, bins);
+}
+
+/**
+ * Whether the chunk whose pass-1 record starts at `at` holds only values inside the edges: no NaN
+ * or infinity, and its extremes inside them (the last edge can sit one ulp below max, see histc.ts).
+ */
+export function chunkInRange(records: Float64Array, at: number, edges: { left: number; right: number }): boolean {
+  return records[at + 7] === 0 && records[at + 8] === 0 && records[at + 4]! >= edges.left && records[at + 5]! <= edges.right;
 }
 
 /** Counters of the pattern tables stay below 2^32 if flushed at least every 2^31 elements. */
@@ -372,10 +385,7 @@ export async function computeFastStats(
       const chunks = Math.ceil(c / chunk);
       const inRange = new Uint8Array(chunks);
       for (let j = 0; j < chunks; j++) {
-        const r = (firstChunk + j) * MOMENT_FIELDS;
-        // No NaN or infinity, and the chunk's extremes inside the edges (the last edge can sit one
-        // ulp below max, see histc.ts).
-        inRange[j] = records[r + 7] === 0 && records[r + 8] === 0 && records[r + 4] >= edges.left && records[r + 5] <= edges.right ? 1 : 0;
+        inRange[j] = chunkInRange(records, (firstChunk + j) * MOMENT_FIELDS, edges) ? 1 : 0;
       }
       firstChunk += chunks;
       return runner.histogram(s, c, edges.left, edges.right, opts.bins, inRange, progress(i));
@@ -386,36 +396,3 @@ export async function computeFastStats(
   return { ...moments, histogram: { min: edges.min, max: edges.max, counts: numberArray(counts) } };
 }
 
-/** A float32 tensor up to this many elements, stored contiguously, takes `smallF32Stats`. */
-export const SMALL_F32_ELEMENTS = 65536;
-
-/**
- * Statistics of a small contiguous little-endian float32 tensor, or null when it is not one: the
- * same single chunk, the same kernels and the same merge as `computeFastStats`, so the same bits,
- * without its per-pass machinery (two arena loans, two chunk streams, range plans): that
- * machinery, not the kernels, was most of the time of 100,000 tensors of 256 values.
- */
-export async function smallF32Stats(src: ByteSource, t: TensorRef, bins: number, opts: { chunkElements?: number; kernels?: KernelKind | 'auto'; signal?: AbortSignal } = {}): Promise<FastStats | null> {
-  if (t.dtype !== 'float32' || (t.location.byteOrder ?? 'little') !== 'little' || t.location.encoding !== undefined) return null;
-  const plan = planView(t.shape, t.location, 4, src.size, 'storage');
-  if (plan.numel === 0 || plan.numel > SMALL_F32_ELEMENTS || plan.numel > chunkElementsOf('float32', opts.chunkElements) || plan.outerSizes.length > 0 || plan.runLength !== plan.numel) return null;
-  throwIfAborted(opts.signal);
-  const bytes = await src.read(plan.storageOffset + plan.base * 4, plan.numel * 4);
-  if (t.location.crc32 !== undefined && coversStorage(t)) checkStorageCrc(t.location, crc32(bytes, 0));
-  return withArena(opts.kernels, async (arena) => {
-    const buffer = arena.chunkBuffer(0);
-    buffer.set(bytes);
-    const ptr = buffer.byteOffset;
-    arena.kernels.f32Moments(ptr, plan.numel, RESULTS);
-    const record = Float64Array.from(arena.results());
-    const moments = mergeMoments(record);
-    if (moments.min === null || moments.max === null) return { ...moments, histogram: null };
-    const edges = histcEdges(moments.min, moments.max, bins);
-    // As computeFastStats: no NaN or infinity and the extremes inside the edges skip the range test.
-    if (record[7] === 0 && record[8] === 0 && record[4]! >= edges.left && record[5]! <= edges.right) arena.kernels.f32HistcInRange(ptr, plan.numel, edges.left, edges.right, bins);
-    else arena.kernels.f32Histc(ptr, plan.numel, edges.left, edges.right, float32AtLeast(edges.left), float32AtMost(edges.right), bins);
-    const totals = new Float64Array(bins);
-    arena.flushHistogram(bins, totals);
-    return { ...moments, histogram: { min: edges.min, max: edges.max, counts: numberArray(totals) } };
-  });
-}
