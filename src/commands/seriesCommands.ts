@@ -1,34 +1,9 @@
 import * as vscode from 'vscode';
 import type { ModelRegistry } from '../views/modelRegistry';
 import type { SeriesPanels } from '../views/seriesPanel';
+import { runFolders } from '../views/runFolders';
 import type { TreeNode } from '../views/treeNodes';
 import { CommandIds } from './commandIds';
-
-/** A Hugging Face Trainer checkpoint folder: its model counts for the folder above it. */
-const TRAINER_CHECKPOINT = /^checkpoint-\d+$/;
-
-const parentOf = (uri: vscode.Uri): vscode.Uri => vscode.Uri.joinPath(uri, '..');
-const baseName = (uri: vscode.Uri): string => uri.path.split('/').filter(Boolean).pop() ?? '';
-
-/**
- * The workspace folders that hold two or more checkpoints (model files, or Trainer's
- * `checkpoint-N/` folders), with their count; the run itself decides which belong (docs/series.md).
- */
-export async function runFolders(registry: ModelRegistry): Promise<Array<{ uri: vscode.Uri; count: number }>> {
-  const counts = new Map<string, { uri: vscode.Uri; members: Set<string> }>();
-  const add = (folder: vscode.Uri, member: string): void => {
-    const k = folder.toString();
-    let c = counts.get(k);
-    if (!c) counts.set(k, (c = { uri: folder, members: new Set() }));
-    c.members.add(member);
-  };
-  for (const e of await registry.list()) {
-    const dir = parentOf(e.uri);
-    if (TRAINER_CHECKPOINT.test(baseName(dir))) add(parentOf(dir), dir.toString());
-    else add(dir, e.uri.toString());
-  }
-  return [...counts.values()].filter((c) => c.members.size >= 2).map((c) => ({ uri: c.uri, count: c.members.size }));
-}
 
 /** A folder as the workspace names it: its relative path, or a workspace folder's own name. */
 function folderLabel(uri: vscode.Uri): string {
