@@ -12,6 +12,8 @@ import { el, fmtCount, fmtNumber, hostEndpoint, vscode } from './vscodeApi';
 /** What survives the panel being hidden, and the window being reloaded (the host revives it from `file`). */
 interface SeriesState {
   file?: string;
+  /** The checkpoints chosen in `file`'s folder, when the run is a selection. */
+  files?: string[];
   metric?: Metric;
 }
 
@@ -74,20 +76,50 @@ function link(text: string, title: string, onClick: () => void): HTMLAnchorEleme
   return a;
 }
 
+/**
+ * The checkpoints, each row with a box to choose it; two chosen are compared in the diff panel
+ * (a third chosen drops the one chosen first).
+ */
 function checkpointTable(run: SeriesToPage['run']): HTMLElement {
-  const head = el('tr', {}, ...[l10n.t('order'), l10n.t('file'), l10n.t('epoch'), l10n.t('step'), ''].map((t, i) => el('th', { text: t, ...(i === 0 || i === 2 || i === 3 ? { class: 'num' } : {}) })));
-  const rows = run.checkpoints.map((c) =>
-    el(
+  const head = el('tr', {}, ...['', l10n.t('order'), l10n.t('file'), l10n.t('epoch'), l10n.t('step'), ''].map((t, i) => el('th', { text: t, ...(i === 1 || i === 3 || i === 4 ? { class: 'num' } : {}) })));
+  const chosen: number[] = [];
+  const boxes: HTMLInputElement[] = [];
+  const compareChosen = el('button', { class: 'compare-chosen', text: l10n.t('Compare the two chosen'), attrs: { type: 'button', disabled: '' } });
+  const hint = el('span', { class: 'readout choose-hint' });
+  const update = (): void => {
+    boxes.forEach((b, i) => (b.checked = chosen.includes(i)));
+    compareChosen.disabled = chosen.length !== 2;
+    const [a, b] = [...chosen].sort((x, y) => x - y);
+    hint.textContent = chosen.length === 2 ? l10n.t('{0} with {1}', run.checkpoints[a!]!.file, run.checkpoints[b!]!.file) : l10n.t('choose two checkpoints to compare');
+  };
+  compareChosen.addEventListener('click', () => {
+    if (chosen.length !== 2) return;
+    const [a, b] = [...chosen].sort((x, y) => x - y);
+    rpc.notify('compare', { a: a!, b: b! });
+  });
+  const rows = run.checkpoints.map((c) => {
+    const box = el('input', { class: 'choose', attrs: { type: 'checkbox', 'aria-label': l10n.t('choose {0}', c.file) } });
+    boxes.push(box);
+    box.addEventListener('change', () => {
+      const at = chosen.indexOf(c.order);
+      if (box.checked && at < 0) chosen.push(c.order);
+      if (!box.checked && at >= 0) chosen.splice(at, 1);
+      if (chosen.length > 2) chosen.shift();
+      update();
+    });
+    return el(
       'tr',
       { attrs: { 'data-order': String(c.order) } },
+      el('td', {}, box),
       el('td', { class: 'num', text: String(c.order) }),
       el('td', { class: 'name', text: c.file }),
       el('td', { class: 'num', text: c.epoch === undefined ? '—' : fmtNumber(c.epoch) }),
       el('td', { class: 'num', text: c.step === undefined ? '—' : fmtCount(c.step) }),
       el('td', {}, ...(c.order > 0 ? [link(l10n.t('compare with previous'), l10n.t('Compare {0} with {1}', run.checkpoints[c.order - 1]!.file, c.file), () => rpc.notify('compare', { a: c.order - 1, b: c.order }))] : [])),
-    ),
-  );
-  return el('div', { class: 'table-scroll' }, el('table', { class: 'checkpoints' }, el('thead', {}, head), el('tbody', {}, ...rows)));
+    );
+  });
+  update();
+  return el('div', {}, el('div', { class: 'table-scroll' }, el('table', { class: 'checkpoints' }, el('thead', {}, head), el('tbody', {}, ...rows))), el('p', { class: 'controls compare-line' }, compareChosen, hint));
 }
 
 function leftOutList(run: SeriesToPage['run']): HTMLElement[] {
@@ -95,11 +127,17 @@ function leftOutList(run: SeriesToPage['run']): HTMLElement[] {
   return [el('p', { class: 'readout', text: l10n.t('Left out:') }), el('ul', { class: 'left-out' }, ...run.leftOut.map((l) => el('li', { text: `${l.file}: ${l.reason}` })))];
 }
 
+/** What the host revives the page from after a reload: the folder, and the chosen files if any. */
+function saveTarget(m: { folder: string; files?: string[] }): void {
+  state.file = m.folder;
+  state.files = m.files;
+  vscode.setState(state);
+}
+
 rpc.onNotify('run', (m) => {
   if (m.generation < generation) return;
   generation = m.generation;
-  state.file = m.folder;
-  vscode.setState(state);
+  saveTarget(m);
   page?.plot?.destroy();
   const progress = el('p', { class: 'progress readout', attrs: { role: 'status' } });
   const flags = el('div', { class: 'flag-list' }, el('p', { class: 'readout', text: l10n.t('Flags are judged once every checkpoint is in.') }));
@@ -115,8 +153,12 @@ rpc.onNotify('run', (m) => {
     drawChart();
   });
   const again = link(l10n.t('compute again'), l10n.t('List the folder\'s checkpoints again and compute what changed'), () => rpc.notify('refresh', {}));
+  const follow = el('input', { class: 'follow', attrs: { type: 'checkbox' } });
+  follow.checked = m.following;
+  follow.addEventListener('change', () => rpc.notify('follow', { on: follow.checked }));
+  const followLabel = el('label', { class: 'follow-label', attrs: { title: m.files ? l10n.t('Compute again when one of these files changes on disk') : l10n.t('Compute again when a checkpoint is written to the folder, changed or removed') } }, follow, document.createTextNode(m.files ? l10n.t('follow the files') : l10n.t('follow the folder')));
   app.replaceChildren(
-    el('header', {}, el('h1', { text: m.folderName }), el('p', { class: 'facts', text: `${l10n.t('{0} checkpoints', fmtCount(m.checkpoints.length))} · ${l10n.t('{0} tensors', fmtCount(m.tensors.length))} · ${ORDER_TEXT[m.orderedBy]}` }), el('div', { class: 'status-line' }, progress, again)),
+    el('header', {}, el('h1', { text: m.folderName }), el('p', { class: 'facts', text: `${l10n.t('{0} checkpoints', fmtCount(m.checkpoints.length))} · ${l10n.t('{0} tensors', fmtCount(m.tensors.length))} · ${ORDER_TEXT[m.orderedBy]}` }), el('div', { class: 'status-line' }, progress, again, followLabel)),
     el('section', { class: 'checkpoints' }, el('h2', { text: l10n.t('Checkpoints') }), checkpointTable(m), ...leftOutList(m)),
     el('section', { class: 'flags' }, el('h2', { text: l10n.t('Flags') }), flags),
     el('section', { class: 'lines' }, el('h2', { text: l10n.t('Over the run') }), el('p', { class: 'controls' }, el('label', { text: l10n.t('Draw: ') }, metric)), chartBox),
@@ -158,8 +200,7 @@ rpc.onNotify('result', (m) => {
 rpc.onNotify('failed', (m) => {
   if (m.generation < generation) return;
   generation = m.generation;
-  state.file = m.folder;
-  vscode.setState(state);
+  saveTarget(m);
   page?.plot?.destroy();
   page = undefined;
   const again = link(l10n.t('compute again'), l10n.t('List the folder\'s checkpoints again and compute what changed'), () => rpc.notify('refresh', {}));
@@ -235,9 +276,39 @@ function drawChart(): void {
     ],
     cursor: { focus: { prox: 24 } },
     legend: { live: true },
+    // The line nearest the cursor (uPlot's focus): a click opens that tensor at that checkpoint.
+    hooks: {
+      setSeries: [
+        (_u, k, o) => {
+          if (o.focus !== undefined) focused = o.focus && k !== null && k > 0 ? k : null;
+        },
+      ],
+    },
     series: [{ label: X_LABEL[p.run.orderedBy] }, ...picks.map((i, k) => ({ label: p.run.tensors[i]!.name, stroke: PALETTE[k % PALETTE.length], width: 1.5, points: { show: true, size: 5 }, spanGaps: false }))],
   };
+  let focused: number | null = null;
   p.plot = new uPlot(opts, [xs, ...ys], p.chartBox);
+  const plot = p.plot;
+  const target = (): { name: string; order: number } | undefined => {
+    const order = plot.cursor.idx;
+    const k = focused;
+    if (k === null || order === null || order === undefined || ys[k - 1]?.[order] === null) return undefined;
+    return { name: p.run.tensors[picks[k - 1]!]!.name, order };
+  };
+  let down: { x: number; y: number } | undefined;
+  plot.over.addEventListener('mousedown', (e) => (down = { x: e.clientX, y: e.clientY }));
+  plot.over.addEventListener('mousemove', () => (plot.over.style.cursor = target() ? 'pointer' : ''));
+  plot.over.addEventListener('click', (e) => {
+    // A drag is uPlot's zoom, not a click on a line.
+    const dragged = down !== undefined && Math.hypot(e.clientX - down.x, e.clientY - down.y) > 4;
+    down = undefined;
+    const t = dragged ? undefined : target();
+    if (t) open(t.name, t.order);
+  });
+  // Where the first line's last point is drawn (CSS px in the plotting area): for the UI test's click.
+  const last = ys[0] ? ys[0].map((v, i) => (v === null ? -1 : i)).filter((i) => i >= 0).pop() : undefined;
+  if (last !== undefined) p.chartBox.dataset.lastPoint = JSON.stringify({ name: p.run.tensors[picks[0]!]!.name, order: last, left: plot.valToPos(xs[last]!, 'x'), top: plot.valToPos(ys[0]![last]!, 'y') });
+  else delete p.chartBox.dataset.lastPoint;
   if (p.result && ys.every((y) => y.every((v) => v === null))) p.chartBox.append(el('p', { class: 'readout', text: l10n.t('Nothing to draw on a log scale: no tensor has a positive value here.') }));
   if (picks.length < p.run.tensors.length) p.chartBox.append(el('p', { class: 'readout', text: l10n.t('{0} of {1} tensors drawn: the flagged ones, then the largest.', fmtCount(picks.length), fmtCount(p.run.tensors.length)) }));
 }

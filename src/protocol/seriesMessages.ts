@@ -16,7 +16,19 @@ export interface SeriesTensorHead {
 /** host → page. Every message of a pass carries its `generation`; the page drops older ones. */
 export type SeriesToPage = {
   /** The run opened: its checkpoints in order and its tensors, shown at once, before any point. */
-  run: { generation: number; folder: string; folderName: string; orderedBy: SeriesOrder; checkpoints: SeriesCheckpoint[]; leftOut: SeriesLeftOut[]; tensors: SeriesTensorHead[] };
+  run: {
+    generation: number;
+    /** The run's folder; `files` the checkpoints chosen in it (none: every checkpoint of the folder). */
+    folder: string;
+    files?: string[];
+    folderName: string;
+    /** Whether the host computes the run again when its files change on disk. */
+    following: boolean;
+    orderedBy: SeriesOrder;
+    checkpoints: SeriesCheckpoint[];
+    leftOut: SeriesLeftOut[];
+    tensors: SeriesTensorHead[];
+  };
   /** One checkpoint's points, in the order of `run.tensors` (null where it lacks the tensor). */
   checkpoint: { generation: number; order: number; points: Array<SeriesPoint | null> };
   /** Work items done of the total; `cancelled` when the notification's Cancel stopped the pass. */
@@ -24,7 +36,7 @@ export type SeriesToPage = {
   /** The whole run, flags included: the pass is done. */
   result: { generation: number; result: SeriesResult };
   /** The folder is no run (fewer than two checkpoints, different models) or cannot be read. */
-  failed: { generation: number; message: string; folder: string; folderName: string };
+  failed: { generation: number; message: string; folder: string; files?: string[]; folderName: string };
 };
 
 /** page → host. */
@@ -37,6 +49,8 @@ export type SeriesToHost = {
   refresh: Record<string, never>;
   /** Compare two checkpoints (orders `a` before `b`) in the diff panel. */
   compare: { a: number; b: number };
+  /** Compute the run again whenever its files change on disk (the default), or stop doing so. */
+  follow: { on: boolean };
 };
 
 /** The one channel's notifications, both directions. */

@@ -8,7 +8,7 @@ import { computeRidge } from '../model/series/seriesRidge';
 import { computeSeries, SeriesCache, seriesNames } from '../model/series/seriesValues';
 import type { SeriesNotifications, SeriesPoint, SeriesRequests, SeriesTensorHead, SeriesToPage } from '../protocol/seriesMessages';
 import type { WorkerPool } from '../runtime/workerPool';
-import { FilePanels } from './filePanels';
+import { KeyedPanels } from './filePanels';
 import { WebviewPanelHost } from './webviewPanelHost';
 import type { ModelRegistry } from './modelRegistry';
 
@@ -17,6 +17,11 @@ export const SERIES_VIEW_TYPE = 'paramscope.trainingRun';
 const PROGRESS_EVERY_MS = 100;
 
 const folderNameOf = (uri: vscode.Uri): string => uri.path.split('/').filter(Boolean).pop() ?? uri.path;
+/**
+ * Following the folder: a pass starts once the run's files have been quiet this long after a
+ * change (a checkpoint is written in one go, then the next one a while later).
+ */
+export const FOLLOW_QUIET_MS = 2000;
 
 /** What a pass over a run holds so far (for the page replayed, and the integration tests). */
 export interface SeriesData {
@@ -30,12 +35,53 @@ export interface SeriesData {
   settled: boolean;
 }
 
-/** One training run page per folder; one `SeriesCache` for the window's runs, so reopening one reads only what changed. */
-export class SeriesPanels extends FilePanels<SeriesPanel> {
+/**
+ * What a run page shows: every checkpoint in `folder`, or the chosen `files` (their folder is
+ * `folder`, the one the page's names are relative to).
+ */
+export interface SeriesTarget {
+  folder: vscode.Uri;
+  files?: readonly vscode.Uri[];
+}
+
+/** The folder holding every one of `files` (their deepest common ancestor). */
+export function commonFolder(files: readonly vscode.Uri[]): vscode.Uri {
+  const parts = files.map((f) => f.path.split('/').slice(0, -1));
+  let n = parts[0]?.length ?? 0;
+  for (const p of parts) {
+    let k = 0;
+    while (k < n && k < p.length && p[k] === parts[0]![k]) k++;
+    n = k;
+  }
+  return files[0]!.with({ path: parts[0]!.slice(0, n).join('/') || '/' });
+}
+
+/** The target of `files` (two or more, sorted and without repeats), or of a folder. */
+export function seriesTarget(folderOrFiles: vscode.Uri | readonly vscode.Uri[]): SeriesTarget {
+  if (!Array.isArray(folderOrFiles)) return { folder: folderOrFiles as vscode.Uri };
+  const byKey = new Map((folderOrFiles as readonly vscode.Uri[]).map((f) => [f.toString(), f]));
+  const files = [...byKey.keys()].sort().map((k) => byKey.get(k)!);
+  return { folder: commonFolder(files), files };
+}
+
+/** A folder's page is keyed by the folder; a selection's by its files, one per line. */
+export const seriesKey = (t: SeriesTarget): string => (t.files ? t.files.map((f) => f.toString()).join('\n') : t.folder.toString());
+
+/** One training run page per folder or selection; one `SeriesCache` for the window's runs, so reopening one reads only what changed. */
+export class SeriesPanels extends KeyedPanels<SeriesTarget, SeriesPanel> {
   readonly cache = new SeriesCache();
 
   constructor(extensionUri: vscode.Uri, registry: ModelRegistry, pool: WorkerPool, log: vscode.LogOutputChannel) {
-    super(SERIES_VIEW_TYPE, (uri, existing) => new SeriesPanel(extensionUri, uri, registry, pool, this.cache, log, existing));
+    super({
+      viewType: SERIES_VIEW_TYPE,
+      keyOf: seriesKey,
+      create: (target, existing) => new SeriesPanel(extensionUri, target, registry, pool, this.cache, log, existing),
+      fromState: (state) => {
+        const s = state as { file?: unknown; files?: unknown } | undefined;
+        if (Array.isArray(s?.files) && s.files.length >= 2 && s.files.every((f) => typeof f === 'string')) return seriesTarget((s.files as string[]).map((f) => vscode.Uri.file(f)));
+        return typeof s?.file === 'string' ? { folder: vscode.Uri.file(s.file) } : undefined;
+      },
+    });
   }
 }
 
@@ -46,20 +92,37 @@ export class SeriesPanels extends FilePanels<SeriesPanel> {
  */
 export class SeriesPanel extends WebviewPanelHost<SeriesRequests, SeriesNotifications> {
   private generation = 0;
+  private readonly folder: vscode.Uri;
+  private readonly files: readonly vscode.Uri[] | undefined;
+  /** The run's name on the page and the tab: the folder's, with the number of chosen files. */
+  private readonly name: string;
+  /** Whether a change to the run's files on disk starts a new pass (the page's "follow" box). */
+  private following = true;
+  /** The run's model files under the folder when the last pass started (to tell a change of the list that concerns it). */
+  private members = '';
+  private followTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Passes started by following the folder (for the integration tests). */
+  followPasses = 0;
   /** The ridge request being computed: a new one stops it. */
   private ridgeController: AbortController | undefined;
   private pass: { generation: number; data: SeriesData; controller: AbortController; finished: Promise<void>; run?: OpenedRun } | undefined;
 
   constructor(
     extensionUri: vscode.Uri,
-    private readonly folder: vscode.Uri,
+    target: SeriesTarget,
     private readonly registry: ModelRegistry,
     private readonly pool: WorkerPool,
     private readonly cache: SeriesCache,
     private readonly log: vscode.LogOutputChannel,
     existing?: vscode.WebviewPanel,
   ) {
-    super(extensionUri, { viewType: SERIES_VIEW_TYPE, title: vscode.l10n.t('Training run · {0}', folderNameOf(folder)), script: 'dist/webview/series.js', styles: ['dist/webview/uPlot.min.css'], model: folder, existing });
+    const name = target.files ? vscode.l10n.t('{0} ({1} files)', folderNameOf(target.folder), target.files.length) : folderNameOf(target.folder);
+    super(extensionUri, { viewType: SERIES_VIEW_TYPE, title: vscode.l10n.t('Training run · {0}', name), script: 'dist/webview/series.js', styles: ['dist/webview/uPlot.min.css'], model: target.folder, existing });
+    this.folder = target.folder;
+    this.files = target.files;
+    this.name = name;
+    this.rpc.onNotify('follow', ({ on }) => this.setFollowing(on));
+    this.disposables.push(registry.onDidChange((uri) => void this.changedOnDisk(uri)));
     this.rpc.onNotify('ready', () => void this.start());
     this.rpc.onNotify('openParameter', ({ name, order }) => void this.openParameter(name, order));
     this.rpc.onNotify('compare', ({ a, b }) => void this.compare(a, b));
@@ -108,7 +171,7 @@ export class SeriesPanel extends WebviewPanelHost<SeriesRequests, SeriesNotifica
     if (!p) return;
     const d = p.data;
     if (d.error !== undefined) {
-      this.rpc.notify('failed', { generation: p.generation, message: d.error, folder: this.folder.fsPath, folderName: folderNameOf(this.folder) });
+      this.rpc.notify('failed', { generation: p.generation, message: d.error, folder: this.folder.fsPath, ...(this.files ? { files: this.files.map((f) => f.fsPath) } : {}), folderName: this.name });
       return;
     }
     if (d.run) this.rpc.notify('run', d.run);
@@ -125,7 +188,7 @@ export class SeriesPanel extends WebviewPanelHost<SeriesRequests, SeriesNotifica
     const signal = controller.signal;
     const live = (): boolean => this.pass === pass && !this.isDisposed;
     const t0 = Date.now();
-    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('ParamScope: training run {0}', folderNameOf(this.folder)), cancellable: true }, async (progress, token) => {
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('ParamScope: training run {0}', this.name), cancellable: true }, async (progress, token) => {
       const sub = token.onCancellationRequested(() => controller.abort());
       try {
         progress.report({ message: vscode.l10n.t('opening the checkpoints') });
@@ -135,14 +198,15 @@ export class SeriesPanel extends WebviewPanelHost<SeriesRequests, SeriesNotifica
           if (!entry.index) throw new Error(entry.error?.startsWith(`${file}: `) ? entry.error.slice(file.length + 2) : (entry.error ?? `cannot read ${file}`));
           return entry.index;
         };
-        const run = await openRun([this.folder.fsPath], { open, signal, relativeTo: this.folder.fsPath });
+        this.members = await this.memberList();
+        const run = await openRun(this.files ? this.files.map((f) => f.fsPath) : [this.folder.fsPath], { open, signal, relativeTo: this.folder.fsPath });
         pass.run = run;
         const { names, at } = seriesNames(run.indexes);
         const heads: SeriesTensorHead[] = names.map((name) => {
           const t = at.map((m) => m.get(name)).find((x) => x !== undefined)!;
           return { name, dtype: t.dtype, shape: [...t.shape] };
         });
-        data.run = { generation, folder: this.folder.fsPath, folderName: folderNameOf(this.folder), orderedBy: run.orderedBy, checkpoints: run.checkpoints, leftOut: run.leftOut, tensors: heads };
+        data.run = { generation, folder: this.folder.fsPath, ...(this.files ? { files: this.files.map((f) => f.fsPath) } : {}), folderName: this.name, following: this.following, orderedBy: run.orderedBy, checkpoints: run.checkpoints, leftOut: run.leftOut, tensors: heads };
         if (live()) this.rpc.notify('run', data.run);
         let shown = 0;
         let sent = 0;
@@ -175,7 +239,7 @@ export class SeriesPanel extends WebviewPanelHost<SeriesRequests, SeriesNotifica
         } else {
           data.error = e instanceof RunError ? e.message : vscode.l10n.t('cannot compute the run: {0}', (e as Error).message);
           this.log.error(`training run ${this.folder.fsPath}: ${(e as Error).message}`);
-          if (live()) this.rpc.notify('failed', { generation, message: data.error, folder: this.folder.fsPath, folderName: folderNameOf(this.folder) });
+          if (live()) this.rpc.notify('failed', { generation, message: data.error, folder: this.folder.fsPath, ...(this.files ? { files: this.files.map((f) => f.fsPath) } : {}), folderName: this.name });
         }
       } finally {
         data.settled = true;
@@ -219,7 +283,49 @@ export class SeriesPanel extends WebviewPanelHost<SeriesRequests, SeriesNotifica
     await vscode.commands.executeCommand(CommandIds.compareModels, vscode.Uri.file(ca.modelFile), vscode.Uri.file(cb.modelFile));
   }
 
+  /** The model files of the workspace listing that belong to this run's folder or selection, one per line. */
+  private async memberList(): Promise<string> {
+    if (this.files) return this.files.map((f) => f.toString()).join('\n');
+    const prefix = `${this.folder.toString()}/`;
+    return (await this.registry.list()).map((e) => e.uri.toString()).filter((u) => u.startsWith(prefix)).join('\n');
+  }
+
+  private concerns(uri: vscode.Uri): boolean {
+    const u = uri.toString();
+    return this.files ? this.files.some((f) => f.toString() === u) : u.startsWith(`${this.folder.toString()}/`);
+  }
+
+  /**
+   * The registry saw a model file change (`uri`) or its list change (undefined): when the run
+   * follows its folder and the change is one of its files (or a checkpoint added or removed),
+   * a new pass starts once the files have been quiet for FOLLOW_QUIET_MS, after the running one.
+   */
+  private async changedOnDisk(uri: vscode.Uri | undefined): Promise<void> {
+    if (!this.following || this.isDisposed) return;
+    if (uri ? !this.concerns(uri) : (await this.memberList()) === this.members) return;
+    if (this.followTimer) clearTimeout(this.followTimer);
+    this.followTimer = setTimeout(() => {
+      this.followTimer = undefined;
+      void (async () => {
+        await this.pass?.finished;
+        if (!this.following || this.isDisposed) return;
+        this.followPasses++;
+        this.log.info(`training run ${this.folder.fsPath}: its files changed, computing again`);
+        await this.start(true);
+      })();
+    }, FOLLOW_QUIET_MS);
+  }
+
+  private setFollowing(on: boolean): void {
+    this.following = on;
+    if (!on && this.followTimer) {
+      clearTimeout(this.followTimer);
+      this.followTimer = undefined;
+    }
+  }
+
   override dispose(): void {
+    if (this.followTimer) clearTimeout(this.followTimer);
     this.pass?.controller.abort();
     this.ridgeController?.abort();
     super.dispose();

@@ -3,6 +3,7 @@ import { basename, join, relative, resolve } from 'node:path';
 import { throwIfAborted } from '../../core/abort';
 import type { ModelIndex } from '../../core/modelIndex';
 import type { SeriesCheckpoint, SeriesLeftOut, SeriesOrder } from '../../core/series';
+import * as l10n from '@vscode/l10n';
 import { modelFileKind } from '../../formats/registry';
 import { matchTensors } from '../diff/matchTensors';
 import { openModel } from '../openModel';
@@ -139,7 +140,7 @@ export async function findCheckpoints(paths: readonly string[]): Promise<{ candi
     try {
       st = await stat(path);
     } catch (e) {
-      leftOut.push({ file: path, reason: `cannot open (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` });
+      leftOut.push({ file: path, reason: l10n.t('cannot open ({0})', (e as NodeJS.ErrnoException).code ?? (e as Error).message) });
       return;
     }
     if (st.isFile()) {
@@ -147,13 +148,13 @@ export async function findCheckpoints(paths: readonly string[]): Promise<{ candi
       return;
     }
     if (!st.isDirectory()) {
-      leftOut.push({ file: path, reason: 'not a file or folder' });
+      leftOut.push({ file: path, reason: l10n.t('not a file or folder') });
       return;
     }
     if (!searchFolder) {
       const model = await folderModel(path);
       if (model) candidates.push(await candidateOf(path, model, path));
-      else leftOut.push({ file: path, reason: `no model file (${FOLDER_MODEL_FILES.join(', ')})` });
+      else leftOut.push({ file: path, reason: l10n.t('no model file ({0})', FOLDER_MODEL_FILES.join(', ')) });
       return;
     }
     const entries = (await readdir(path, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1));
@@ -204,7 +205,7 @@ export function sharedNameShare(a: ModelIndex, b: ModelIndex): number {
  * its names, else the first that half the others do, else the one the most others do.
  */
 export async function openRun(paths: readonly string[], opts: OpenRunOptions = {}): Promise<OpenedRun> {
-  if (paths.length === 0) throw new RunError('series expects a folder or two or more checkpoint files');
+  if (paths.length === 0) throw new RunError(l10n.t('series expects a folder or two or more checkpoint files'));
   const { candidates, leftOut } = await findCheckpoints(paths);
   const show = (f: string): string => (opts.relativeTo ? relative(resolve(opts.relativeTo), resolve(f)) || f : f);
   const open = opts.open ?? ((f: string, signal?: AbortSignal) => openModel(f, { signal, tree: false }));
@@ -219,12 +220,13 @@ export async function openRun(paths: readonly string[], opts: OpenRunOptions = {
     }
   }
   if (opened.length === 0) {
-    const why = leftOut.length > 0 ? `: ${leftOut.map((l) => `${show(l.file)}: ${l.reason}`).join('; ')}` : '';
-    throw new RunError(candidates.length === 0 && leftOut.length === 0 ? `no checkpoints found in ${paths.join(', ')}` : `no readable checkpoint${why}`);
+    const why = leftOut.map((l) => `${show(l.file)}: ${l.reason}`).join('; ');
+    throw new RunError(candidates.length === 0 && leftOut.length === 0 ? l10n.t('no checkpoints found in {0}', paths.join(', ')) : why ? l10n.t('no readable checkpoint: {0}', why) : l10n.t('no readable checkpoint'));
   }
   if (opened.length === 1) {
-    const why = leftOut.length > 0 ? `; left out ${leftOut.map((l) => `${show(l.file)}: ${l.reason}`).join('; ')}` : '';
-    throw new RunError(`a training run needs two or more checkpoints; found one readable (${show(opened[0]!.c.file)})${why}`);
+    const why = leftOut.map((l) => `${show(l.file)}: ${l.reason}`).join('; ');
+    const one = show(opened[0]!.c.file);
+    throw new RunError(why ? l10n.t('a training run needs two or more checkpoints; found one readable ({0}); left out {1}', one, why) : l10n.t('a training run needs two or more checkpoints; found one readable ({0})', one));
   }
 
   const same = (i: number, j: number): boolean => sharedNameShare(opened[i]!.index, opened[j]!.index) >= SAME_MODEL_SHARE;
@@ -238,10 +240,10 @@ export async function openRun(paths: readonly string[], opts: OpenRunOptions = {
       if (members.length >= (opened.length - 1) / 2) break; // a majority's model: no other can have more
     }
   }
-  if (members.length === 0) throw new RunError(`the ${opened.length} checkpoints are of different models (no two share half their tensor names)`);
+  if (members.length === 0) throw new RunError(l10n.t('the {0} checkpoints are of different models (no two share half their tensor names)', opened.length));
   const inRun = new Set([reference, ...members]);
   opened.forEach((o, i) => {
-    if (!inRun.has(i)) leftOut.push({ file: o.c.file, reason: `another model: shares ${Math.round(100 * sharedNameShare(opened[reference]!.index, o.index))}% of its tensor names with ${show(opened[reference]!.c.file)}` });
+    if (!inRun.has(i)) leftOut.push({ file: o.c.file, reason: l10n.t('another model: shares {0}% of its tensor names with {1}', Math.round(100 * sharedNameShare(opened[reference]!.index, o.index)), show(opened[reference]!.c.file)) });
   });
 
   const rows = opened

@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import { stat } from 'node:fs/promises';
 import { throwIfAborted } from '../../core/abort';
 import { forEachAtOnce } from '../../core/atOnce';
@@ -272,7 +273,7 @@ export async function computeSeries(run: OpenedRun, kernels: SeriesKernels, opts
     opts.onCheckpoint?.(i, names.map((name) => points.get(name)![i] ?? null));
   }
 
-  for (const [name, dtype] of refused) warnings.push(`${name}: ${dtype} values have no relative change (complex and quantized types have no single real value per element)`);
+  for (const [name, dtype] of refused) warnings.push(l10n.t('{0}: {1} values have no relative change (complex and quantized types have no single real value per element)', name, dtype));
   const tensors: SeriesTensor[] = names.map((name) => {
     const ps = points.get(name)!;
     const f = firstAt.get(name) ?? 0;
