@@ -145,6 +145,59 @@ suite('training run page', () => {
     assert.deepEqual(again.result!.tensors.map((t) => t.points), first.result!.tensors.map((t) => t.points.slice(0, 3)));
   });
 
+  test('chosen files are a run of their own: only those, in step order, keyed by the files; a lone file opens its folder', async () => {
+    const files = ['epoch_10.pt', 'epoch_1.pt', 'epoch_2.pt'].map((f) => workspaceFile(`${DIR}/sgd/${f}`));
+    await vscode.commands.executeCommand('paramscope.showTrainingRun', files[0], files);
+    const key = files.map((f) => f.toString()).sort().join('\n');
+    const panel = await until('the selection panel', () => api.series.openPanels.get(key));
+    const data = await until('the pass done', () => (panel.data?.settled ? panel.data : undefined), 60_000);
+    const r = data.result!;
+    assert.deepEqual(r.checkpoints.map((c) => c.file), ['epoch_1.pt', 'epoch_2.pt', 'epoch_10.pt']);
+    assert.deepEqual(r.leftOut, []);
+    assert.deepEqual(data.run!.files, [...files].sort((a, b) => a.toString().localeCompare(b.toString())).map((f) => f.fsPath));
+    // The points are torch's at those checkpoints; relFirst/relPrev are against the chosen ones (epoch_1 is first in both).
+    const exp = expected.sgd!;
+    const at = r.checkpoints.map((c) => exp.files.indexOf(c.file));
+    for (const e of exp.tensors) {
+      const t = r.tensors.find((x) => x.name === `model.${e.name}`)!;
+      at.forEach((j, i) => {
+        for (const k of ['norm', 'std', 'maxAbs', 'relFirst'] as const) close(t.points[i]![k], e.points[j]![k], `${e.name} @${i} ${k}`);
+      });
+    }
+    // Any two checkpoints of the run compare (the page's "Compare the two chosen").
+    await (panel as unknown as { compare(a: number, b: number): Promise<void> }).compare(0, 2);
+    const [a, b] = [0, 2].map((i) => vscode.Uri.file(r.checkpoints[i]!.modelFile));
+    await until('the diff panel', () => (api.diffs.openPanels.has(`${a!.toString()}\n${b!.toString()}`) ? true : undefined));
+    // One file (an Explorer right-click on it) is the run of its folder.
+    await vscode.commands.executeCommand('paramscope.showTrainingRun', files[1], [files[1]]);
+    await until('the folder panel', () => api.series.openPanels.get(workspaceFile(`${DIR}/sgd`).toString()));
+  });
+
+  test('the page follows its folder: a checkpoint written there joins the run; not once following is off', async () => {
+    const folder = workspaceFile(`${DIR}/sgd-follow`);
+    fs.mkdirSync(folder.fsPath, { recursive: true });
+    for (const f of ['epoch_1.pt', 'epoch_2.pt']) fs.copyFileSync(path.join(FIXTURES, 'sgd', f), path.join(folder.fsPath, f));
+    api.registry.refresh();
+    await vscode.commands.executeCommand('paramscope.showTrainingRun', folder);
+    const panel = await until('the run panel', () => api.series.openPanels.get(folder.toString()));
+    const first = await until('the pass done', () => (panel.data?.settled ? panel.data : undefined), 60_000);
+    assert.deepEqual(first.result!.checkpoints.map((c) => c.file), ['epoch_1.pt', 'epoch_2.pt']);
+    assert.equal(first.run!.following, true);
+    assert.equal(panel.followPasses, 0);
+    fs.copyFileSync(path.join(FIXTURES, 'sgd', 'epoch_10.pt'), path.join(folder.fsPath, 'epoch_10.pt'));
+    const again = await until('the pass after the new checkpoint', () => (panel.followPasses > 0 && panel.data?.settled && panel.data !== first ? panel.data : undefined), 60_000);
+    assert.deepEqual(again.result!.checkpoints.map((c) => c.file), ['epoch_1.pt', 'epoch_2.pt', 'epoch_10.pt']);
+    assert.deepEqual(again.result!.tensors.map((t) => t.points.slice(0, 2)), first.result!.tensors.map((t) => t.points));
+    // Following turned off (the page's checkbox): a later checkpoint starts no pass.
+    (panel as unknown as { setFollowing(on: boolean): void }).setFollowing(false);
+    const passes = panel.followPasses;
+    fs.copyFileSync(path.join(FIXTURES, 'sgd', 'epoch_25.pt'), path.join(folder.fsPath, 'epoch_25.pt'));
+    await until('the registry lists the new file', async () => ((await api.registry.list()).some((e) => e.uri.path.endsWith('sgd-follow/epoch_25.pt')) ? true : undefined), 30_000);
+    await new Promise((r) => setTimeout(r, 3_000));
+    assert.equal(panel.followPasses, passes);
+    assert.equal(panel.data, again);
+  });
+
   test('a Models view folder row opens its run', async () => {
     const folder = workspaceFile(`${DIR}/sgd`);
     const row = await until('the folder row', async () => {
