@@ -265,6 +265,10 @@ function drawChart(): void {
     return v !== null && v !== undefined && v > 0 && Number.isFinite(v) ? v : null;
   }));
   p.plot?.destroy();
+  // Where the first drawn line's last point is (CSS px in the plotting area, once drawn): for the UI test's click.
+  const drawn = ys.findIndex((y) => y.some((v) => v !== null));
+  const last = drawn >= 0 ? ys[drawn]!.map((v, i) => (v === null ? -1 : i)).filter((i) => i >= 0).pop() : undefined;
+  delete p.chartBox.dataset.lastPoint;
   const width = Math.max(320, (p.chartBox.clientWidth || document.body.clientWidth) - 8);
   const opts: uPlot.Options = {
     width,
@@ -278,6 +282,11 @@ function drawChart(): void {
     legend: { live: true },
     // The line nearest the cursor (uPlot's focus): a click opens that tensor at that checkpoint.
     hooks: {
+      draw: [
+        (u) => {
+          if (last !== undefined) p.chartBox.dataset.lastPoint = JSON.stringify({ name: p.run.tensors[picks[drawn]!]!.name, order: last, left: u.valToPos(xs[last]!, 'x'), top: u.valToPos(ys[drawn]![last]!, 'y') });
+        },
+      ],
       setSeries: [
         (_u, k, o) => {
           if (o.focus !== undefined) focused = o.focus && k !== null && k > 0 ? k : null;
@@ -305,10 +314,6 @@ function drawChart(): void {
     const t = dragged ? undefined : target();
     if (t) open(t.name, t.order);
   });
-  // Where the first line's last point is drawn (CSS px in the plotting area): for the UI test's click.
-  const last = ys[0] ? ys[0].map((v, i) => (v === null ? -1 : i)).filter((i) => i >= 0).pop() : undefined;
-  if (last !== undefined) p.chartBox.dataset.lastPoint = JSON.stringify({ name: p.run.tensors[picks[0]!]!.name, order: last, left: plot.valToPos(xs[last]!, 'x'), top: plot.valToPos(ys[0]![last]!, 'y') });
-  else delete p.chartBox.dataset.lastPoint;
   if (p.result && ys.every((y) => y.every((v) => v === null))) p.chartBox.append(el('p', { class: 'readout', text: l10n.t('Nothing to draw on a log scale: no tensor has a positive value here.') }));
   if (picks.length < p.run.tensors.length) p.chartBox.append(el('p', { class: 'readout', text: l10n.t('{0} of {1} tensors drawn: the flagged ones, then the largest.', fmtCount(picks.length), fmtCount(p.run.tensors.length)) }));
 }

@@ -166,6 +166,64 @@ export const tests: UiTest[] = [
     },
   },
   {
+    name: 'series: chosen checkpoints as a run, a line clicked opens that checkpoint, two ticked compare',
+    async run({ page, workspace, shot }) {
+      cpSync(path.join(FIXTURES, 'sgd'), path.join(workspace, 'chosen-run'), { recursive: true });
+      await waitForWorkbench(page, 'checkpoint.pt');
+      const folder = explorerRow(page, 'chosen-run');
+      await folder.waitFor({ timeout: ANALYSIS_TIMEOUT_MS });
+      await folder.click();
+      // Three of the folder's five files, ticked in the Explorer with Ctrl (the other model and epoch_25 left out).
+      const rows = ['epoch_10.pt', 'epoch_1.pt', 'epoch_2.pt'].map((f) => explorerRow(page, f));
+      await rows[0]!.waitFor({ timeout: STEP_TIMEOUT_MS });
+      await rows[0]!.click();
+      for (const r of rows.slice(1)) await r.click({ modifiers: ['Control'] });
+      await page.locator('.explorer-folders-view .monaco-list-row.selected').nth(2).waitFor({ timeout: STEP_TIMEOUT_MS });
+      await runFromMenu(page, rows[2]!, shot, 'series-selection-menu');
+      await waitForActiveTab(page, 'Training run · chosen-run (3 files)');
+      const run = visibleWebview(page);
+      await run.locator('.progress', { hasText: /^done/ }).waitFor({ timeout: ANALYSIS_TIMEOUT_MS });
+      assert.deepEqual(await run.locator('table.checkpoints tbody tr td.name').allTextContents(), ['epoch_1.pt', 'epoch_2.pt', 'epoch_10.pt']);
+      await run.locator('label.follow-label', { hasText: 'follow the files' }).waitFor({ timeout: STEP_TIMEOUT_MS });
+      assert.equal(await run.locator('ul.left-out li').count(), 0);
+
+      // A line's last point, clicked, opens that tensor at the last chosen checkpoint.
+      const chart = run.locator('.series-chart[data-last-point]');
+      await chart.waitFor({ timeout: STEP_TIMEOUT_MS });
+      await chart.scrollIntoViewIfNeeded();
+      const point = JSON.parse((await chart.getAttribute('data-last-point'))!) as { name: string; order: number; left: number; top: number };
+      assert.equal(point.order, 2);
+      // The last point sits on the plotting area's right edge: aim 2 px inside it.
+      const over = run.locator('.series-chart .u-over');
+      const at = { x: Math.max(0, point.left - 2), y: point.top };
+      await over.hover({ position: at });
+      await shot('series-line-hover');
+      await over.click({ position: at });
+      await waitForActiveTab(page, `${point.name} · epoch_10.pt`);
+      await visibleWebview(page).locator('h1', { hasText: exactly(point.name) }).waitFor({ timeout: STEP_TIMEOUT_MS });
+      await shot('series-line-click-parameter-panel');
+      await editorTab(page, 'Training run · chosen-run (3 files)').click();
+      await waitForActiveTab(page, 'Training run · chosen-run (3 files)');
+
+      // Two checkpoints ticked in the table: "Compare the two chosen" opens their diff.
+      const page2 = visibleWebview(page);
+      const compare = page2.locator('button.compare-chosen');
+      assert.equal(await compare.isDisabled(), true);
+      const boxes = page2.locator('table.checkpoints tbody tr input.choose');
+      await boxes.nth(0).check();
+      await boxes.nth(2).check();
+      await page2.locator('button.compare-chosen:not([disabled])').waitFor({ timeout: STEP_TIMEOUT_MS });
+      await page2.locator('table.checkpoints').scrollIntoViewIfNeeded();
+      await moveMouseAway(page);
+      await shot('series-two-chosen');
+      await compare.click();
+      await waitForActiveTab(page, 'Diff · epoch_1.pt ↔ epoch_10.pt');
+      await visibleWebview(page).locator('p[role="status"]', { hasText: /elements compared in each file/ }).waitFor({ timeout: ANALYSIS_TIMEOUT_MS });
+      await moveMouseAway(page);
+      await shot('series-chosen-diff');
+    },
+  },
+  {
     name: 'series: hostile tensor names stay text on the run page',
     async run({ page, workspace, shot }) {
       const names = ['w\r\r[Click me](command:workbench)', 'v\n\n![x](https://evil-example/x-png)', '<img src=x onerror=alert(1)>'];
