@@ -197,6 +197,8 @@ rpc.onNotify('result', (m) => {
   schedule();
 });
 
+rpc.onNotify('ridgeProgress', (m) => page?.ridge.progress(m.name, m.done, m.total));
+
 rpc.onNotify('failed', (m) => {
   if (m.generation < generation) return;
   generation = m.generation;

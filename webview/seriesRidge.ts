@@ -33,6 +33,8 @@ export class RidgePlot {
   private readonly readout = el('p', { class: 'readout ridge-readout', attrs: { 'aria-live': 'polite' } });
   private ridge: SeriesRidge | null = null;
   private pending: AbortController | undefined;
+  /** The tensor `pending` is for. */
+  private loading: string | undefined;
   private plotWidth = 0;
 
   constructor(
@@ -76,20 +78,30 @@ export class RidgePlot {
     void this.load(first);
   }
 
+  /** The host's count of checkpoints binned for `name` (the one being loaded; others are stale). */
+  progress(name: string, done: number, total: number): void {
+    if (!this.pending || this.loading !== name || total <= 1) return;
+    this.status.textContent = l10n.t('Binning {0}: {1} of {2} checkpoints…', name, fmtCount(done), fmtCount(total));
+  }
+
   private async load(name: string): Promise<void> {
     this.pending?.abort();
     const controller = new AbortController();
     this.pending = controller;
+    this.loading = name;
     this.status.textContent = l10n.t('Binning {0} at every checkpoint…', name);
     delete this.canvas.dataset.drawn;
     try {
       const r = await this.request(name, controller.signal);
       if (controller.signal.aborted) return;
+      this.loading = undefined;
       this.ridge = r;
       this.status.textContent = !r ? '' : r.min === null ? l10n.t('{0} has no finite value at any checkpoint.', name) : l10n.t('{0} bins shared by every checkpoint, from {1} to {2} (finite values only).', fmtCount(r.bins), fmtNumber(r.min), fmtNumber(r.max!));
       this.draw();
     } catch (e) {
-      if (!controller.signal.aborted) this.status.textContent = l10n.t('cannot bin {0}: {1}', name, (e as Error).message);
+      if (controller.signal.aborted) return;
+      this.loading = undefined;
+      this.status.textContent = l10n.t('cannot bin {0}: {1}', name, (e as Error).message);
     }
   }
 

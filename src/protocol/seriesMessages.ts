@@ -35,6 +35,8 @@ export type SeriesToPage = {
   progress: { generation: number; done: number; total: number; cancelled?: boolean };
   /** The whole run, flags included: the pass is done. */
   result: { generation: number; result: SeriesResult };
+  /** The ridge of `name` being binned: `done` of `total` checkpoints. */
+  ridgeProgress: { name: string; done: number; total: number };
   /** The folder is no run (fewer than two checkpoints, different models) or cannot be read. */
   failed: { generation: number; message: string; folder: string; files?: string[]; folderName: string };
 };

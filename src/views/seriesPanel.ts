@@ -269,7 +269,7 @@ export class SeriesPanel extends WebviewPanelHost<SeriesRequests, SeriesNotifica
     const run = this.pass?.run;
     if (!run) return null;
     try {
-      return await computeRidge(run, name, poolRidgeKernels(this.pool), { signal: controller.signal });
+      return await computeRidge(run, name, poolRidgeKernels(this.pool), { signal: controller.signal, onProgress: (done, total) => void this.rpc.notify('ridgeProgress', { name, done, total }) });
     } finally {
       if (this.ridgeController === controller) this.ridgeController = undefined;
     }

@@ -105,8 +105,19 @@ export const tests: UiTest[] = [
       // finite values binned); another pick draws that tensor, and a hover reads a bin out.
       const ridge = run.locator('canvas.ridge-canvas');
       await run.locator('canvas.ridge-canvas[data-name="model.0.bias"][data-drawn="31"]').waitFor({ timeout: ANALYSIS_TIMEOUT_MS });
+      // Every status the ridge shows on the way is kept: the host counts the checkpoints binned.
+      type Watched = { textContent: string | null; ownerDocument: { defaultView: Record<string, unknown> & { MutationObserver: new (cb: () => void) => { observe(n: unknown, o: unknown): void } } } };
+      await run.locator('.ridge-status').evaluate((el) => {
+        const e = el as unknown as Watched;
+        const win = e.ownerDocument.defaultView;
+        const seen: string[] = [];
+        win.ridgeStatuses = seen;
+        new win.MutationObserver(() => seen.push(e.textContent ?? '')).observe(el, { childList: true, characterData: true, subtree: true });
+      });
       await run.locator('select.ridge-tensor').selectOption('model.5.weight');
       await run.locator('canvas.ridge-canvas[data-name="model.5.weight"][data-drawn]').waitFor({ timeout: ANALYSIS_TIMEOUT_MS });
+      const statuses = await run.locator('.ridge-status').evaluate((el) => (el as unknown as Watched).ownerDocument.defaultView.ridgeStatuses as string[]);
+      for (const k of [1, 2, 3, 4]) assert.ok(statuses.includes(`Binning model.5.weight: ${k} of 4 checkpoints…`), JSON.stringify(statuses));
       // Scrolled to the readout (under the canvas) before the hover, so the shot shows both.
       await run.locator('.ridge-readout').scrollIntoViewIfNeeded();
       // 96 px of row labels; the last (4th) row's baseline is 6 + 1.6 · 34 + 3 · 34 px down.

@@ -7,6 +7,8 @@ import type { SeriesFlag, SeriesPoint, SeriesResult } from '../../src/core/serie
 import { nameNumber, openRun, orderCheckpoints, RunError } from '../../src/model/series/run';
 import { inlineSeriesKernels, poolSeriesKernels } from '../../src/model/series/seriesKernels';
 import { computeSeries, SeriesCache, seriesNames, type SeriesKernels } from '../../src/model/series/seriesValues';
+import { computeRidge } from '../../src/model/series/seriesRidge';
+import type { StatsView } from '../../src/core/results';
 import { WorkerPool } from '../../src/runtime/workerPool';
 import { writeSeriesJson } from '../../src/cliSeries';
 import { safetensorsBytes } from './builders';
@@ -306,5 +308,28 @@ describe('training runs: bad input', () => {
       expect(mixed.code).toBe(0);
       expect(mixed.stderr).toMatch(/^warning: left out epoch_3\.pt: /);
     });
+  });
+});
+
+describe('training runs: the ridge', () => {
+  it('counts checkpoints binned as they finish (an unreadable one a null row, counted); the range is the finite min and max over the run', async () => {
+    const run = await openRun([join(SERIES, 'adam')], { relativeTo: join(SERIES, 'adam') });
+    const progress: Array<[number, number]> = [];
+    let call = 0;
+    const r = await computeRidge(
+      run,
+      'model.0.weight',
+      {
+        stats: async (t) => ({ min: -1 - t.shape.length, max: 2, count: 1 }) as unknown as StatsView,
+        histogram: async () => {
+          if (call++ === 2) throw new Error('unreadable');
+          return new Float64Array(4).fill(1);
+        },
+      },
+      { bins: 4, onProgress: (d, t) => progress.push([d, t]) },
+    );
+    expect(progress).toEqual([[0, 4], [1, 4], [2, 4], [3, 4], [4, 4]]);
+    expect(r.rows.filter((x) => x === null)).toHaveLength(1);
+    expect([r.min, r.max, r.bins]).toEqual([-3, 2, 4]);
   });
 });

@@ -16,7 +16,7 @@ export interface RidgeKernels {
  * checkpoint gives it, binned on one shared range (core/series.ts `SeriesRidge`). A checkpoint
  * whose tensor cannot be read is a null row; cancelling rejects with the signal's reason.
  */
-export async function computeRidge(run: OpenedRun, name: string, kernels: RidgeKernels, opts: { signal?: AbortSignal; bins?: number } = {}): Promise<SeriesRidge> {
+export async function computeRidge(run: OpenedRun, name: string, kernels: RidgeKernels, opts: { signal?: AbortSignal; bins?: number; onProgress?: (done: number, total: number) => void } = {}): Promise<SeriesRidge> {
   const bins = opts.bins ?? RIDGE_BINS;
   const signal = opts.signal;
   const tensors = seriesNames(run.indexes).at.map((m) => m.get(name));
@@ -31,12 +31,17 @@ export async function computeRidge(run: OpenedRun, name: string, kernels: RidgeK
   }
   if (!(lo <= hi)) return { name, bins, min: null, max: null, rows: tensors.map(() => null) };
   const edges = histcEdges(lo, hi, bins);
+  // Progress in checkpoints binned: a big tensor over a long run reads gigabytes.
+  const total = tensors.filter((t, i) => t && stats[i]).length;
+  let done = 0;
+  opts.onProgress?.(0, total);
+  const counted = <T>(v: T): T => (opts.onProgress?.(++done, total), v);
   const rows = await Promise.all(
     tensors.map((t, i) =>
       t && stats[i]
         ? kernels.histogram(t, lo, hi, bins, signal).then(
-            (c) => Array.from(c),
-            (e: unknown) => (signal?.aborted ? Promise.reject(e) : null),
+            (c) => counted(Array.from(c)),
+            (e: unknown) => (signal?.aborted ? Promise.reject(e) : counted(null)),
           )
         : null,
     ),
