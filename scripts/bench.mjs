@@ -5,9 +5,10 @@
 // Then GGUF: dequantization + statistics of a big Q4_K and a big Q8_0 tensor against NumPy with
 // llama.cpp's gguf-py (scripts/bench/gguf.mjs). Then issue 14's targets on tensor count: a 100,000-tensor
 // safetensors, a Llama-2-70B-shaped sharded model, a 2,000-tensor .pt (scripts/bench/scale.mjs).
+// Then issue 16's: `series` over a run of GPT-2-small-shaped checkpoints (scripts/bench/series.mjs).
 // Not a test: it prints a table (see docs/performance.md). Needs `npm run build` first.
 //
-//   node scripts/bench.mjs [--gib N] [--runs N] [--keep] [--dir DIR] [--gguf-mib N] [--only gguf|safetensors|scale] [--tensors N]
+//   node scripts/bench.mjs [--gib N] [--runs N] [--keep] [--dir DIR] [--gguf-mib N] [--only gguf|safetensors|scale|series] [--tensors N] [--series-n N]
 /* global console, process, Buffer, performance, WebAssembly -- Node globals (eslint.config.mjs gives scripts/ no environment) */
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
@@ -17,10 +18,11 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchGguf, ggufTable } from './bench/gguf.mjs';
 import { benchScale, scaleTable } from './bench/scale.mjs';
+import { benchSeries, seriesTable } from './bench/series.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const cli = join(root, 'dist', 'cli.js');
-const { values: args } = parseArgs({ options: { gib: { type: 'string', default: '1' }, runs: { type: 'string', default: '3' }, keep: { type: 'boolean' }, dir: { type: 'string' }, 'gguf-mib': { type: 'string', default: '64' }, only: { type: 'string' }, tensors: { type: 'string', default: '100000' } } });
+const { values: args } = parseArgs({ options: { gib: { type: 'string', default: '1' }, runs: { type: 'string', default: '3' }, keep: { type: 'boolean' }, dir: { type: 'string' }, 'gguf-mib': { type: 'string', default: '64' }, only: { type: 'string' }, tensors: { type: 'string', default: '100000' }, 'series-n': { type: 'string', default: '10' } } });
 const GIB = Number(args.gib);
 const RUNS = Number(args.runs);
 if (!existsSync(cli) || !existsSync(join(root, 'dist', 'kernels.wasm'))) {
@@ -287,6 +289,16 @@ const bytes = Math.round(GIB * 2 ** 30);
 const rows = [];
 console.log(`bench: ${GIB} GiB files in ${dir}, best of ${RUNS}; ${availableParallelism()} cores, ${process.version}`);
 let ggufRows = [];
+const seriesBench = () => {
+  console.log(`series (issue 16): ${args['series-n']} checkpoints`);
+  const seriesRows = benchSeries({ cli, dir, runs: RUNS, n: Number(args['series-n']), normal: makeNormalSource(0.02, 16), log: (m) => console.log(m) });
+  return seriesTable(seriesRows, fmt);
+};
+if (args.only === 'series') {
+  console.log(`\n${seriesBench()}`);
+  if (!args.keep && !args.dir) rmSync(dir, { recursive: true, force: true });
+  process.exit(0);
+}
 if (args.only === 'scale') {
   console.log(`scale: ${args.tensors} tensors`);
   const scaleRows = await benchScale({ root, cli, dir, runs: RUNS, tensors: Number(args.tensors), log: (m) => console.log(m) });
@@ -372,5 +384,6 @@ for (const m of many) {
 console.log('scale (issue 14):');
 const scaleRows = await benchScale({ root, cli, dir, runs: RUNS, tensors: Number(args.tensors), log: (m) => console.log(m) });
 console.log(`\n${scaleTable(scaleRows, fmt)}`);
+console.log(`\n${seriesBench()}`);
 if (ggufRows.length) console.log(`\n${ggufTable(ggufRows, fmt)}`);
 if (!args.keep && !args.dir) rmSync(dir, { recursive: true, force: true });
