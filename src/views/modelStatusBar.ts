@@ -51,7 +51,8 @@ export class ModelStatusBar implements vscode.Disposable {
       if (models.size === 1) return vscode.Uri.parse([...models][0]!);
     }
     const node = this.treeView.visible ? this.treeView.selection[0] : undefined;
-    return node && node.kind !== 'folder' ? vscode.Uri.parse(node.uri) : undefined;
+    // A folder's rows (the folder, its training run) name no model.
+    return node && node.kind !== 'folder' && node.kind !== 'run' ? vscode.Uri.parse(node.uri) : undefined;
   }
 
   async update(): Promise<void> {

@@ -6,6 +6,7 @@ import type { ModelRegistry } from './modelRegistry';
 import { progressText } from '../model/summaryExport';
 import { optimizerSlots, trainingProgress } from '../model/trainingState';
 import type { ModelEntry } from './modelRegistry';
+import { runFoldersOf } from './runFolders';
 import { TreeNodeCache, childCount, childPosition, childRanges, findModule, findTensor, formatCount, formatShortCount, localName, parentRange, rangeOf, repeatedChildren, shapeText, tiedPaths, type TreeNode } from './treeNodes';
 import type { ModuleNode } from '../core/modelIndex';
 import { BLOCK_LAYOUT, bitsPerElement, isBlockDType, storageBytes } from '../core/dtypes';
@@ -14,8 +15,11 @@ import { BLOCK_LAYOUT, bitsPerElement, isBlockDType, storageBytes } from '../cor
 interface FolderLayout {
   /** Children of a displayed folder ('' is the root): folder keys, then file URIs. */
   children: Map<string, { folders: string[]; files: string[] }>;
-  /** Displayed folder → its label (`checkpoints`, `runs/exp1`), URI and parent folder key. */
-  folders: Map<string, { label: string; uri: vscode.Uri; parent: string; models: number }>;
+  /**
+   * Displayed folder → its label (`checkpoints`, `runs/exp1`), URI, parent folder key, and the
+   * checkpoints it holds when it is a training run's folder (runFolders.ts), for its run row.
+   */
+  folders: Map<string, { label: string; uri: vscode.Uri; parent: string; models: number; checkpoints?: number }>;
   /** File URI → the key of the displayed folder holding it. */
   fileParent: Map<string, string>;
 }
@@ -43,6 +47,9 @@ function layoutOf(entries: readonly ModelEntry[]): FolderLayout {
     dirs.get(parent)!.files.push(e.uri.toString());
   }
   const layout: FolderLayout = { children: new Map(), folders: new Map(), fileParent: new Map() };
+  // Names only, from the same listing. A run folder holds files or two or more folders, so it is
+  // never compacted away; the workspace root has no row, hence no run row.
+  const runs = new Map(runFoldersOf(entries.map((e) => e.uri)).map((r) => [r.uri.toString(), r.count]));
   const count = (key: string): number => {
     const d = dirs.get(key)!;
     return d.files.length + d.folders.reduce((n, f) => n + count(f), 0);
@@ -59,7 +66,8 @@ function layoutOf(entries: readonly ModelEntry[]): FolderLayout {
         label += `/${dirs.get(f)!.name}`;
       }
       kids.folders.push(f);
-      layout.folders.set(f, { label, uri: dirs.get(f)!.uri, parent: shown, models: count(f) });
+      const uri = dirs.get(f)!.uri;
+      layout.folders.set(f, { label, uri, parent: shown, models: count(f), checkpoints: runs.get(uri.toString()) });
       place(f);
     }
     layout.children.set(shown, kids);
@@ -103,9 +111,11 @@ export class ModelTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
         this.nodes.retain(new Set([...entries.map((e) => e.uri.toString()), ...[...this.layout.folders.values()].map((f) => f.uri.toString())]));
       }
       const kids = this.layout.children.get(node?.kind === 'folder' ? node.path : '') ?? { folders: [], files: [] };
-      return [...kids.folders.map((f) => this.nodes.folder(this.layout.folders.get(f)!.uri.toString(), f)), ...kids.files.map((f) => this.nodes.file(f))];
+      // A training run's folder lists its "Training run" row first.
+      const run = node?.kind === 'folder' && this.layout.folders.get(node.path)?.checkpoints !== undefined ? [this.nodes.run(node.uri, node.path)] : [];
+      return [...run, ...kids.folders.map((f) => this.nodes.folder(this.layout.folders.get(f)!.uri.toString(), f)), ...kids.files.map((f) => this.nodes.file(f))];
     }
-    if (node.kind === 'param') return [];
+    if (node.kind === 'param' || node.kind === 'run') return [];
     if (node.kind === 'file') await this.registry.load(vscode.Uri.parse(node.uri));
     const index = this.indexOf(node.uri);
     if (!index) return [];
@@ -141,6 +151,7 @@ export class ModelTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
       return f && key ? this.nodes.folder(f.uri.toString(), key) : undefined;
     };
     if (node.kind === 'folder') return folderNode(this.layout.folders.get(node.path)?.parent);
+    if (node.kind === 'run') return folderNode(node.path);
     if (node.kind === 'file') return folderNode(this.layout.fileParent.get(node.uri));
     if (node.kind === 'range') {
       const m = this.indexOf(node.uri) && findModule(this.indexOf(node.uri)!, node.qualifiedName);
@@ -156,6 +167,7 @@ export class ModelTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
   async getTreeItem(node: TreeNode): Promise<vscode.TreeItem> {
     const uri = vscode.Uri.parse(node.uri);
     if (node.kind === 'folder') return this.folderItem(node);
+    if (node.kind === 'run') return this.runItem(node);
     if (node.kind === 'file') return this.fileItem(node, uri);
     const index = this.indexOf(node.uri);
     if (node.kind === 'range') return this.rangeItem(node, index);
@@ -231,6 +243,22 @@ export class ModelTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     const models = f?.models ?? 0;
     item.description = models === 1 ? vscode.l10n.t('1 model') : vscode.l10n.t('{0} models', models);
     item.tooltip = item.resourceUri.fsPath;
+    return item;
+  }
+
+  /** A training run's folder's first row: a click opens its run page (seriesCommands.ts). */
+  private runItem(node: Extract<TreeNode, { kind: 'run' }>): vscode.TreeItem {
+    const folder = vscode.Uri.parse(node.uri);
+    const label = vscode.l10n.t('Training run');
+    const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.None);
+    item.id = node.id;
+    item.description = vscode.l10n.t('{0} checkpoints', this.layout.folders.get(node.path)?.checkpoints ?? 0);
+    item.tooltip = vscode.l10n.t("Open the training run page: how each tensor moved across this folder's checkpoints");
+    // A string tooltip would be what a screen reader hears; the row's own words say more.
+    item.accessibilityInformation = { label: `${label}, ${item.description}` };
+    item.iconPath = new vscode.ThemeIcon('graph-line');
+    item.contextValue = 'paramscope.run';
+    item.command = { command: CommandIds.showTrainingRun, title: vscode.l10n.t('ParamScope: Show Training Run'), arguments: [folder] };
     return item;
   }
 

@@ -5,6 +5,8 @@ import { findStorageTies, tiedWith } from '../model/ties';
 export type TreeNode =
   /** A folder of the workspace that holds model files (`uri` is the folder's; `path` its workspace-relative path). */
   | { readonly kind: 'folder'; readonly id: string; readonly uri: string; readonly path: string }
+  /** The "Training run" row of a folder holding two or more checkpoints (`uri` and `path` are the folder's). */
+  | { readonly kind: 'run'; readonly id: string; readonly uri: string; readonly path: string }
   | { readonly kind: 'file'; readonly id: string; readonly uri: string }
   | { readonly kind: 'module'; readonly id: string; readonly uri: string; readonly qualifiedName: string }
   | { readonly kind: 'param'; readonly id: string; readonly uri: string; readonly name: string; readonly parent: string }
@@ -20,6 +22,9 @@ export class TreeNodeCache {
 
   folder(uri: string, path: string): TreeNode {
     return this.intern({ kind: 'folder', id: `d:${uri}`, uri, path });
+  }
+  run(uri: string, path: string): TreeNode {
+    return this.intern({ kind: 'run', id: `t:${uri}`, uri, path });
   }
   file(uri: string): TreeNode {
     return this.intern({ kind: 'file', id: `f:${uri}`, uri });

@@ -50,7 +50,10 @@ const fmt = (n: number): string => n.toLocaleString('en-US');
 /** A count as the Models view's rows show it (exact in tooltips): `3.1K`, `124.4M`; written here independently. */
 const short = (n: number): string => (n < 1000 ? fmt(n) : n < 1e6 ? `${Math.round(n / 100) / 10}K` : `${Math.round(n / 1e5) / 10}M`);
 
-/** Model file rows by workspace-relative path: folders are level-1 rows (`3 models`), their files level 2. */
+/**
+ * Model file rows by workspace-relative path: folders are level-1 rows (`3 models`), their files
+ * level 2, after the "Training run" row (`3 checkpoints`) a folder of two or more models starts with.
+ */
 function fileRowsByPath(rows: readonly TreeRowText[]): Map<string, TreeRowText> {
   const out = new Map<string, TreeRowText>();
   let folder: string | undefined;
@@ -58,7 +61,7 @@ function fileRowsByPath(rows: readonly TreeRowText[]): Map<string, TreeRowText> 
     if (r.level === 1) {
       folder = /^\d+ models?$/.test(r.description) ? r.label : undefined;
       if (folder === undefined) out.set(r.label, r);
-    } else if (r.level === 2 && folder !== undefined) out.set(`${folder}/${r.label}`, r);
+    } else if (r.level === 2 && folder !== undefined && !(r.label === 'Training run' && /^\d+ checkpoints$/.test(r.description))) out.set(`${folder}/${r.label}`, r);
   }
   return out;
 }

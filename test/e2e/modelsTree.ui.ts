@@ -1,18 +1,25 @@
 // A person opens the ParamScope side bar, walks the Models tree of rgnet.pt down to one Linear layer
 // of "block 1", reads the rows and their hovers, and clicks the layer's bias: the parameter panel
-// opens with the statistics torch computed.
+// opens with the statistics torch computed. A folder of checkpoints starts with a "Training run"
+// row whose click opens the folder's run page.
 import * as assert from 'node:assert/strict';
+import { cpSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Locator } from 'playwright-core';
 import { assertParameterPanel, elementCount, expectedFile, expectedModule, expectedModuleCount, expectedTensor, openModelsView } from './paramScope';
 import {
   expandRow,
   hoverText,
   moveMouseAway,
   DEFAULT_SIDE_BAR_WIDTH,
+  exactly,
   READABLE_SIDE_BAR_WIDTH,
   resizeSideBar,
   scrollIntoView,
+  STEP_TIMEOUT_MS,
   treeRow,
   visibleWebview,
+  waitForActiveTab,
   waitForWorkbench,
   WORKBENCH_TIMEOUT_MS,
   type UiTest,
@@ -24,6 +31,11 @@ const MODULE_PATH = ['0', '0.block 1', '0.block 1.0'];
 const PARAMETER = '0.block 1.0.bias';
 
 const fmt = (n: number): string => n.toLocaleString('en-US');
+
+/** Torch-made training runs (make_series_fixtures.py) and what their pages list. */
+const SERIES = path.resolve(__dirname, '..', '..', 'test', 'fixtures', 'series');
+/** Computing a run's points takes a few seconds on 2 cores. */
+const ANALYSIS_TIMEOUT_MS = 60_000;
 
 export const tests: UiTest[] = [
   {
@@ -138,6 +150,53 @@ export const tests: UiTest[] = [
       const tip = await hoverText(page, file.locator('.label-name'));
       assert.match(tip, /epoch 3 · lr 0\.001/);
       await shot('checkpoint-hover');
+    },
+  },
+  {
+    name: 'a training run folder in the models tree opens its run page',
+    async run({ page, workspace, shot }) {
+      // Hugging Face Trainer's output: checkpoint-100/, -250/, -1000/ (one sharded), each with trainer_state.json.
+      cpSync(path.join(SERIES, 'hf'), path.join(workspace, 'series-runs', 'hf'), { recursive: true });
+      const expected = (JSON.parse(readFileSync(path.join(SERIES, 'expected_series.json'), 'utf8')) as Record<string, { files: string[] }>).hf!;
+      await waitForWorkbench(page, 'checkpoint.pt');
+      await resizeSideBar(page, READABLE_SIDE_BAR_WIDTH);
+      const models = await openModelsView(page);
+      const list = models.locator('.monaco-list');
+      // series-runs/ holds only hf/: one compacted row, its checkpoint-N/ folders inside.
+      const folder = treeRow(models, 'series-runs/hf', 1);
+      await scrollIntoView(page, list, folder, WORKBENCH_TIMEOUT_MS);
+      // Scrolled to a checkpoint folder (the list holds a few folders of checkpoints: broken/, diff/, …).
+      await scrollIntoView(page, list, treeRow(models, 'checkpoint-250', 2));
+      // The folder's first row, right below it (its children may still be on their way).
+      const rowAfter = async (): Promise<Locator> => models.locator(`.monaco-list-row[role="treeitem"][aria-level="2"][data-index="${Number(await folder.getAttribute('data-index')) + 1}"]`);
+      let run = await rowAfter();
+      for (const deadline = Date.now() + STEP_TIMEOUT_MS; (await run.locator('.label-name').innerText({ timeout: 1_000 }).catch(() => '')) !== 'Training run'; run = await rowAfter()) {
+        assert.ok(Date.now() < deadline, `the first row of series-runs/hf is not "Training run": ${await run.innerText({ timeout: 1_000 }).catch(() => 'none')}`);
+        await page.waitForTimeout(200);
+      }
+      await scrollIntoView(page, list, run);
+      assert.equal(await run.locator('.label-description').innerText(), `${expected.files.length} checkpoints`);
+      assert.equal(await run.getAttribute('aria-label'), `Training run, ${expected.files.length} checkpoints`, 'what a screen reader hears');
+      assert.equal(await run.locator('.codicon-graph-line').count(), 1, 'the run row has no graph-line icon');
+      assert.equal(await run.getAttribute('aria-expanded'), null, 'the run row offers to expand');
+      await moveMouseAway(page);
+      await shot('models-view-training-run-row');
+      const tip = await hoverText(page, run.locator('.label-name'));
+      assert.match(tip, /training run page/, `the run row's hover: ${tip}`);
+      await shot('training-run-row-hover');
+      await moveMouseAway(page);
+
+      // One click opens the run page of the folder, in Trainer's step order.
+      await run.locator('.label-name').click();
+      await waitForActiveTab(page, 'Training run · hf');
+      const panel = visibleWebview(page);
+      await panel.locator('h1', { hasText: exactly('hf') }).waitFor({ timeout: STEP_TIMEOUT_MS });
+      await panel.locator('.progress', { hasText: /^done/ }).waitFor({ timeout: ANALYSIS_TIMEOUT_MS });
+      assert.deepEqual(await panel.locator('table.checkpoints tbody tr td.name').allTextContents(), expected.files);
+      // The pass's progress notification closes a moment after the page says done.
+      await page.locator('.notification-toast', { hasText: 'ParamScope: training run hf' }).waitFor({ state: 'detached', timeout: STEP_TIMEOUT_MS });
+      await moveMouseAway(page);
+      await shot('training-run-page-from-tree');
     },
   },
 ];

@@ -1,9 +1,11 @@
 // The Models tree, the summary editor and the parameter panel, driven through the real vscode API.
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { suite, suiteSetup, test } from 'mocha';
 import * as vscode from 'vscode';
 import type { ParamScopeApi } from '../../src/extension';
-import { activateParamScope, child, expected, fileRows, label, until, workspaceFile } from './helpers';
+import { activateParamScope, child, expected, fileRows, label, repoRoot, until, workspaceFile } from './helpers';
 
 let api: ParamScopeApi;
 
@@ -30,6 +32,56 @@ suite('models tree', () => {
     assert.equal(await label(api, rows.get('sharded/model.safetensors.index.json')!), 'model.safetensors.index.json');
     assert.equal(api.tree.getParent(rows.get('sharded/model.safetensors.index.json')!), folder);
     assert.equal(api.tree.getParent(rows.get('rgnet.pt')!), undefined);
+  });
+
+  test('a folder of two or more checkpoints lists a Training run row first; a click opens the run page', async () => {
+    // broken/ holds three model files (names only: that they cannot be read is the run's to say).
+    const broken = await child(api, undefined, 'broken');
+    const [run, ...rest] = await api.tree.getChildren(broken);
+    assert.equal(run?.kind, 'run');
+    assert.equal(run.id, `t:${workspaceFile('broken').toString()}`);
+    assert.deepEqual(rest.map((k) => k.kind), ['file', 'file', 'file']);
+    const item = await api.tree.getTreeItem(run);
+    assert.equal(item.label, 'Training run');
+    assert.equal(item.description, '3 checkpoints');
+    assert.equal(item.accessibilityInformation?.label, 'Training run, 3 checkpoints');
+    assert.equal((item.iconPath as vscode.ThemeIcon).id, 'graph-line');
+    assert.equal(item.contextValue, 'paramscope.run');
+    assert.equal(item.collapsibleState, vscode.TreeItemCollapsibleState.None);
+    assert.equal(item.command?.command, 'paramscope.showTrainingRun');
+    assert.deepEqual(item.command?.arguments?.map(String), [workspaceFile('broken').toString()]);
+    assert.ok(item.command?.arguments?.[0] instanceof vscode.Uri);
+    assert.equal(api.tree.getParent(run), broken);
+    assert.equal((await api.tree.getChildren(run)).length, 0);
+    // sharded/ lists one model (its shards hide behind the index): no run.
+    assert.ok((await api.tree.getChildren(await child(api, undefined, 'sharded'))).every((k) => k.kind !== 'run'));
+
+    // Trainer's checkpoint-N/ folders count for the folder above them.
+    const dir = workspaceFile('tree-hf-run');
+    fs.cpSync(path.join(repoRoot, 'test', 'fixtures', 'series', 'hf'), dir.fsPath, { recursive: true });
+    try {
+      api.registry.refresh();
+      const hf = await until('tree-hf-run in the Models view', async () => {
+        const rows = await api.tree.getChildren(undefined);
+        const row = rows.find((k) => k.kind === 'folder' && k.uri === dir.toString());
+        return row && (await api.tree.getChildren(row)).length === 4 ? row : undefined;
+      });
+      const kids = await api.tree.getChildren(hf);
+      const labels = await Promise.all(kids.map((k) => label(api, k)));
+      assert.equal(labels[0], 'Training run');
+      assert.deepEqual(labels.slice(1).sort(), ['checkpoint-100', 'checkpoint-1000', 'checkpoint-250']);
+      const hfItem = await api.tree.getTreeItem(kids[0]!);
+      assert.equal(hfItem.description, '3 checkpoints');
+      await vscode.commands.executeCommand(hfItem.command!.command, ...hfItem.command!.arguments!);
+      const panel = await until('the run panel', () => api.series.openPanels.get(dir.toString()));
+      const data = await until('the pass done', () => (panel.data?.settled ? panel.data : undefined), 60_000);
+      assert.deepEqual(data.result?.checkpoints.map((c) => c.file), ['checkpoint-100', 'checkpoint-250', 'checkpoint-1000']);
+      panel.dispose();
+    } finally {
+      fs.rmSync(dir.fsPath, { recursive: true, force: true });
+      api.registry.refresh();
+      await until('tree-hf-run gone from the Models view', async () => ((await api.tree.getChildren(undefined)).some((k) => k.uri === dir.toString()) ? undefined : true));
+    }
   });
 
   test('counts are short in the rows (exact in the tooltip); a stubbed class is a note, not a warning', async () => {
