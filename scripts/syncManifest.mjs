@@ -54,6 +54,9 @@ export async function manifestChanges(root) {
     const menu = (p) => p.contributes.menus['explorer/context'].find((m) => m.command === command);
     edit(pkg, `contributes.menus.explorer/context[${command}].when`, (p) => menu(p)?.when, (p, v) => (menu(p).when = v), reg.EXPLORER_MENU_WHEN);
   }
+  // Show Training Run on several model files selected in the Explorer (a folder has its own item).
+  const runMenu = (p) => p.contributes.menus['explorer/context'].find((m) => m.command === 'paramscope.showTrainingRun' && m.when.startsWith('listMultiSelection'));
+  edit(pkg, 'contributes.menus.explorer/context[paramscope.showTrainingRun, files].when', (p) => runMenu(p)?.when, (p, v) => (runMenu(p).when = v), `listMultiSelection && !explorerResourceIsFolder && ${reg.EXPLORER_MENU_WHEN}`);
   edit(pkg, 'contributes.configuration.properties.paramscope.include.default', (p) => p.contributes.configuration.properties['paramscope.include'].default, (p, v) => (p.contributes.configuration.properties['paramscope.include'].default = v), reg.DEFAULT_INCLUDE_GLOB);
   for (const [file, text] of Object.entries(WELCOME)) edit(file, 'view.models.welcome.empty', (n) => n['view.models.welcome.empty'], (n, v) => (n['view.models.welcome.empty'] = v), text(reg.FORMAT_LIST_ITEMS));
   return { changes, files };

@@ -62,7 +62,7 @@ export function activate(context: vscode.ExtensionContext): ParamScopeApi {
   const series = new SeriesPanels(context.extensionUri, registry, pool, log);
   const tree = new ModelTreeProvider(registry);
   const bindings = new VariableBindings(context.workspaceState);
-  const treeView = vscode.window.createTreeView(MODELS_VIEW_ID, { treeDataProvider: tree, showCollapseAll: true });
+  const treeView = vscode.window.createTreeView(MODELS_VIEW_ID, { treeDataProvider: tree, showCollapseAll: true, canSelectMany: true });
   const statusBar = new ModelStatusBar(registry, treeView, bindings);
 
   context.subscriptions.push(

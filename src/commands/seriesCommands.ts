@@ -23,7 +23,7 @@ const uriOf = (arg: RunArg): vscode.Uri => (arg instanceof vscode.Uri ? arg : ty
  */
 async function targetOf(arg: RunArg, selected: readonly RunArg[] | undefined): Promise<SeriesTarget | undefined> {
   const all = selected && selected.length > 1 ? selected : [arg];
-  if (all.some((a) => !(a instanceof vscode.Uri) && 'kind' in a && a.kind !== 'folder' && a.kind !== 'file')) return undefined;
+  if (all.some((a) => !(a instanceof vscode.Uri) && 'kind' in a && a.kind !== 'folder' && a.kind !== 'file' && a.kind !== 'run')) return undefined;
   const uris = all.map(uriOf);
   if (uris.length > 1) return seriesTarget(uris);
   const kind = 'kind' in arg && !(arg instanceof vscode.Uri) ? arg.kind : await vscode.workspace.fs.stat(uris[0]!).then((s) => ((s.type & vscode.FileType.Directory) !== 0 ? 'folder' : 'file'), () => 'folder');

@@ -117,7 +117,7 @@ export class SeriesPanel extends WebviewPanelHost<SeriesRequests, SeriesNotifica
     existing?: vscode.WebviewPanel,
   ) {
     const name = target.files ? vscode.l10n.t('{0} ({1} files)', folderNameOf(target.folder), target.files.length) : folderNameOf(target.folder);
-    super(extensionUri, { viewType: SERIES_VIEW_TYPE, title: vscode.l10n.t('Training run · {0}', name), script: 'dist/webview/series.js', styles: ['dist/webview/uPlot.min.css'], model: target.folder, existing });
+    super(extensionUri, { viewType: SERIES_VIEW_TYPE, title: vscode.l10n.t('Training run · {0}', name), script: 'dist/webview/series.js', styles: ['dist/webview/uPlot.min.css'], existing });
     this.folder = target.folder;
     this.files = target.files;
     this.name = name;

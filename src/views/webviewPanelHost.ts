@@ -12,8 +12,8 @@ export interface PanelSpec {
   script: string;
   /** The page's own stylesheets besides media/webview.css, relative to the extension (`dist/webview/uPlot.min.css`). */
   styles?: readonly string[];
-  /** The model file the panel shows (for the status bar; the second file of a diff). */
-  model: vscode.Uri;
+  /** The model file the panel shows (for the status bar; the second file of a diff); none for a page of many (a training run). */
+  model?: vscode.Uri;
   /** A panel VS Code restored after a reload, to adopt instead of creating one. */
   existing?: vscode.WebviewPanel;
   /** `0`: requests wait as long as the work takes (statistics of big tensors). */
@@ -40,7 +40,7 @@ export abstract class WebviewPanelHost<Requests extends Record<string, { params:
     this.panel.title = spec.title;
     this.panel.webview.options = webviewOptions(extensionUri);
     this.panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'paramscope.svg');
-    activePanelModel.watch(this.panel, spec.model);
+    if (spec.model) activePanelModel.watch(this.panel, spec.model);
     this.panel.webview.html = webviewHtml(this.panel.webview, extensionUri, { script: spec.script, title: spec.title, styles: spec.styles });
     this.rpc = new Rpc(webviewEndpoint(this.panel.webview), spec.rpcTimeoutMs === undefined ? {} : { timeoutMs: spec.rpcTimeoutMs });
     this.disposables.push(this.panel.onDidDispose(() => this.dispose()));

@@ -7,7 +7,8 @@ import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { safetensorsBytes } from '../unit/builders';
-import { editorTab, exactly, explorerRow, moveMouseAway, openPalette, pickWhenListed, quickInputRow, resizeSideBar, STEP_TIMEOUT_MS, visibleWebview, waitForActiveTab, waitForWorkbench, type UiTest } from './workbench';
+import { openModelsView } from './paramScope';
+import { editorTab, exactly, expandRow, explorerRow, moveMouseAway, scrollIntoView, treeRow, WORKBENCH_TIMEOUT_MS, openPalette, pickWhenListed, quickInputRow, resizeSideBar, STEP_TIMEOUT_MS, visibleWebview, waitForActiveTab, waitForWorkbench, type UiTest } from './workbench';
 
 const FIXTURES = path.resolve(__dirname, '..', '..', 'test', 'fixtures', 'series');
 const TITLE = 'ParamScope: Show Training Run…';
@@ -232,6 +233,32 @@ export const tests: UiTest[] = [
       await visibleWebview(page).locator('p[role="status"]', { hasText: /elements compared in each file/ }).waitFor({ timeout: ANALYSIS_TIMEOUT_MS });
       await moveMouseAway(page);
       await shot('series-chosen-diff');
+    },
+  },
+  {
+    name: 'series: two checkpoints selected in the Models view as a run',
+    async run({ page, workspace, shot }) {
+      cpSync(path.join(FIXTURES, 'sgd'), path.join(workspace, 'picked-run'), { recursive: true });
+      await waitForWorkbench(page, 'checkpoint.pt');
+      const models = await openModelsView(page);
+      const list = models.locator('.monaco-list');
+      const folder = treeRow(models, 'picked-run', 1);
+      await scrollIntoView(page, list, folder, WORKBENCH_TIMEOUT_MS);
+      await expandRow(folder);
+      const [first, last] = ['epoch_1.pt', 'epoch_25.pt'].map((f) => treeRow(models, f, 2));
+      await scrollIntoView(page, list, last!);
+      await first!.locator('.label-name').click();
+      await last!.locator('.label-name').click({ modifiers: ['Control'] });
+      await models.locator('.monaco-list-row.selected').nth(1).waitFor({ timeout: STEP_TIMEOUT_MS });
+      await runFromMenu(page, last!, shot, 'series-models-view-selection-menu');
+      await waitForActiveTab(page, 'Training run · picked-run (2 files)');
+      const run = visibleWebview(page);
+      await run.locator('.progress', { hasText: /^done/ }).waitFor({ timeout: ANALYSIS_TIMEOUT_MS });
+      assert.deepEqual(await run.locator('table.checkpoints tbody tr td.name').allTextContents(), ['epoch_1.pt', 'epoch_25.pt']);
+      // The pass's progress notification closes a moment after the page says done.
+      await page.locator('.notification-toast', { hasText: 'ParamScope: training run picked-run' }).waitFor({ state: 'detached', timeout: STEP_TIMEOUT_MS });
+      await moveMouseAway(page);
+      await shot('series-models-view-selection-page');
     },
   },
   {
