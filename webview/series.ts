@@ -29,6 +29,8 @@ interface Page {
   result?: SeriesResult;
   progress: HTMLElement;
   flags: HTMLElement;
+  /** Tensors added or removed during the run (shown once the result is in, if any). */
+  membership: HTMLElement;
   chartBox: HTMLElement;
   plot?: uPlot;
   heatmap: RelPrevHeatmap;
@@ -144,7 +146,8 @@ rpc.onNotify('run', (m) => {
   const chartBox = el('div', { class: 'series-chart' });
   const heatmap = new RelPrevHeatmap(m.checkpoints, open, (c) => rowLabel(c, m.orderedBy));
   const ridge = new RidgePlot(m.checkpoints, (c) => rowLabel(c, m.orderedBy), (name, signal) => rpc.request('ridge', { name }, { signal, timeoutMs: 0 }));
-  page = { generation, run: m, points: m.tensors.map(() => new Array<SeriesPoint | null>(m.checkpoints.length).fill(null)), progress, flags, chartBox, heatmap, ridge };
+  const membership = el('section', { class: 'membership', attrs: { hidden: '' } });
+  page = { generation, run: m, points: m.tensors.map(() => new Array<SeriesPoint | null>(m.checkpoints.length).fill(null)), progress, flags, membership, chartBox, heatmap, ridge };
   const metric = el('select', { class: 'metric', attrs: { 'aria-label': l10n.t('statistic drawn') } }, el('option', { text: l10n.t('change against the first checkpoint'), attrs: { value: 'relFirst' } }), el('option', { text: l10n.t('L2 norm'), attrs: { value: 'norm' } }));
   metric.value = state.metric ?? 'relFirst';
   metric.addEventListener('change', () => {
@@ -161,6 +164,7 @@ rpc.onNotify('run', (m) => {
     el('header', {}, el('h1', { text: m.folderName }), el('p', { class: 'facts', text: `${l10n.t('{0} checkpoints', fmtCount(m.checkpoints.length))} · ${l10n.t('{0} tensors', fmtCount(m.tensors.length))} · ${ORDER_TEXT[m.orderedBy]}` }), el('div', { class: 'status-line' }, progress, again, followLabel)),
     el('section', { class: 'checkpoints' }, el('h2', { text: l10n.t('Checkpoints') }), checkpointTable(m), ...leftOutList(m)),
     el('section', { class: 'flags' }, el('h2', { text: l10n.t('Flags') }), flags),
+    membership,
     el('section', { class: 'lines' }, el('h2', { text: l10n.t('Over the run') }), el('p', { class: 'controls' }, el('label', { text: l10n.t('Draw: ') }, metric)), chartBox),
     el('section', { class: 'heat' }, el('h2', { text: l10n.t('Change against the previous checkpoint') }), heatmap.root),
     el('section', { class: 'ridges' }, el('h2', { text: l10n.t('Histograms over steps') }), ridge.root),
@@ -192,6 +196,7 @@ rpc.onNotify('result', (m) => {
   const warn = m.result.warnings.length ? ` · ${l10n.t('{0} warnings', fmtCount(m.result.warnings.length))}` : '';
   page.progress.textContent = l10n.t('done') + warn;
   showFlags(m.result);
+  showMembership(m.result);
   // The ridge plot starts on the first flagged tensor, else the largest (`chosen`'s first).
   page.ridge.setTensors(m.result.tensors.map((t) => t.name), m.result.tensors[chosen(page)[0] ?? -1]?.name);
   schedule();
@@ -234,6 +239,24 @@ function showFlags(r: SeriesResult): void {
       }),
     ),
   );
+}
+
+/**
+ * Tensors that are not in every checkpoint: added (a link to where it first appears) or removed
+ * (a link to the last checkpoint holding it), as the result's `added`/`removed` say.
+ */
+function showMembership(r: SeriesResult): void {
+  if (!page) return;
+  const items = r.tensors.flatMap((t) => {
+    const out: HTMLElement[] = [];
+    const item = (kind: string, order: number, text: string): HTMLElement =>
+      el('li', { attrs: { 'data-kind': kind, 'data-name': t.name } }, link(t.name, l10n.t('Open {0} at {1}', t.name, r.checkpoints[order]?.file ?? ''), () => open(t.name, order)), el('span', { text: ` — ${text}` }));
+    if (t.added !== undefined) out.push(item('added', t.added, l10n.t('added at {0}', r.checkpoints[t.added]?.file ?? String(t.added))));
+    if (t.removed !== undefined) out.push(item('removed', t.removed - 1, l10n.t('removed at {0} (last in {1})', r.checkpoints[t.removed]?.file ?? String(t.removed), r.checkpoints[t.removed - 1]?.file ?? '')));
+    return out;
+  });
+  page.membership.toggleAttribute('hidden', !items.length);
+  page.membership.replaceChildren(...(items.length ? [el('h2', { text: l10n.t('Added or removed') }), el('ul', { class: 'membership' }, ...items)] : []));
 }
 
 /** Redraws go once a frame, whatever the number of checkpoints that came in. */

@@ -80,6 +80,8 @@ export const tests: UiTest[] = [
       const flagged = adam.tensors.flatMap((t) => t.flags.map((f) => `model.${t.name} ${f.kind}`)).sort();
       const shown = await run.locator('ul.flags li').evaluateAll((lis) => lis.map((li) => `${li.getAttribute('data-name')} ${li.getAttribute('data-kind')}`));
       assert.deepEqual(shown.sort(), flagged);
+      // The tensor the run added at ep12 is listed as such, a link to that checkpoint.
+      assert.deepEqual(await run.locator('ul.membership li').allTextContents(), ['model.extra.weight — added at ep12.pt']);
       await run.locator('.series-chart .uplot canvas').first().waitFor({ timeout: STEP_TIMEOUT_MS });
       const legend = await run.locator('.series-chart .u-legend .u-series .u-label').allTextContents();
       assert.ok(legend.includes('model.5.weight'), `legend: ${legend.join(', ')}`);
