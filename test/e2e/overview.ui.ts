@@ -82,6 +82,8 @@ export const tests: UiTest[] = [
       await overview.locator('h1', { hasText: exactly(GPT2) }).waitFor({ timeout: STEP_TIMEOUT_MS });
       // The shares come from the index alone: there before any statistic.
       await overview.locator('header', { hasText: expected.totalParameters.toLocaleString('en-US') }).waitFor({ timeout: STEP_TIMEOUT_MS });
+      // The treemap's cells are placed once the page has laid it out (a frame after the header).
+      await overview.locator('.treemap .cell[data-block^="h."]').nth(expected.layers - 1).waitFor({ timeout: STEP_TIMEOUT_MS });
       assert.equal(await overview.locator('.treemap .cell[data-block^="h."]').count(), expected.layers);
       await waitDone(overview);
       assert.equal(expected.outliers.length, 0);
