@@ -6,7 +6,7 @@ import type { ModelRegistry } from './modelRegistry';
 import { progressText } from '../model/summaryExport';
 import { optimizerSlots, trainingProgress } from '../model/trainingState';
 import type { ModelEntry } from './modelRegistry';
-import { runFoldersOf } from './runFolders';
+import { confirmRun, runFoldersOf, type RunFolder } from './runFolders';
 import { TreeNodeCache, childCount, childPosition, childRanges, findModule, findTensor, formatCount, formatShortCount, localName, parentRange, rangeOf, repeatedChildren, shapeText, tiedPaths, type TreeNode } from './treeNodes';
 import type { ModuleNode } from '../core/modelIndex';
 import { BLOCK_LAYOUT, bitsPerElement, isBlockDType, storageBytes } from '../core/dtypes';
@@ -16,10 +16,10 @@ interface FolderLayout {
   /** Children of a displayed folder ('' is the root): folder keys, then file URIs. */
   children: Map<string, { folders: string[]; files: string[] }>;
   /**
-   * Displayed folder → its label (`checkpoints`, `runs/exp1`), URI, parent folder key, and the
-   * checkpoints it holds when it is a training run's folder (runFolders.ts), for its run row.
+   * Displayed folder → its label (`checkpoints`, `runs/exp1`), URI, parent folder key, and, when
+   * its names make it a training run's folder (runFolders.ts), the run's checkpoints.
    */
-  folders: Map<string, { label: string; uri: vscode.Uri; parent: string; models: number; checkpoints?: number }>;
+  folders: Map<string, { label: string; uri: vscode.Uri; parent: string; models: number; run?: RunFolder }>;
   /** File URI → the key of the displayed folder holding it. */
   fileParent: Map<string, string>;
 }
@@ -49,7 +49,7 @@ function layoutOf(entries: readonly ModelEntry[]): FolderLayout {
   const layout: FolderLayout = { children: new Map(), folders: new Map(), fileParent: new Map() };
   // Names only, from the same listing. A run folder holds files or two or more folders, so it is
   // never compacted away; the workspace root has no row, hence no run row.
-  const runs = new Map(runFoldersOf(entries.map((e) => e.uri)).map((r) => [r.uri.toString(), r.count]));
+  const runs = new Map(runFoldersOf(entries.map((e) => e.uri)).map((r) => [r.uri.toString(), r]));
   const count = (key: string): number => {
     const d = dirs.get(key)!;
     return d.files.length + d.folders.reduce((n, f) => n + count(f), 0);
@@ -67,7 +67,7 @@ function layoutOf(entries: readonly ModelEntry[]): FolderLayout {
       }
       kids.folders.push(f);
       const uri = dirs.get(f)!.uri;
-      layout.folders.set(f, { label, uri, parent: shown, models: count(f), checkpoints: runs.get(uri.toString()) });
+      layout.folders.set(f, { label, uri, parent: shown, models: count(f), run: runs.get(uri.toString()) });
       place(f);
     }
     layout.children.set(shown, kids);
@@ -99,6 +99,9 @@ export class ModelTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
   /** The folders of the last listing (getParent and folder rows read it). */
   private layout: FolderLayout = { children: new Map(), folders: new Map(), fileParent: new Map() };
 
+  /** A run folder's checkpoints of one model, by folder key, as `confirmRun` found when it was listed. */
+  private readonly runCounts = new Map<string, number>();
+
   private indexOf(uri: string): ModelIndex | undefined {
     return this.registry.get(vscode.Uri.parse(uri))?.index;
   }
@@ -111,8 +114,15 @@ export class ModelTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
         this.nodes.retain(new Set([...entries.map((e) => e.uri.toString()), ...[...this.layout.folders.values()].map((f) => f.uri.toString())]));
       }
       const kids = this.layout.children.get(node?.kind === 'folder' ? node.path : '') ?? { folders: [], files: [] };
-      // A training run's folder lists its "Training run" row first.
-      const run = node?.kind === 'folder' && this.layout.folders.get(node.path)?.checkpoints !== undefined ? [this.nodes.run(node.uri, node.path)] : [];
+      // A training run's folder lists its "Training run" row first: its names say so, and its
+      // checkpoints' indexes (the registry's, which the rows below load anyway) are of one model.
+      const folder = node?.kind === 'folder' ? this.layout.folders.get(node.path) : undefined;
+      let run: TreeNode[] = [];
+      if (node?.kind === 'folder' && folder?.run) {
+        const n = await confirmRun(folder.run, async (u) => (await this.registry.load(u)).index);
+        this.runCounts.set(node.path, n);
+        if (n >= 2) run = [this.nodes.run(node.uri, node.path)];
+      }
       return [...run, ...kids.folders.map((f) => this.nodes.folder(this.layout.folders.get(f)!.uri.toString(), f)), ...kids.files.map((f) => this.nodes.file(f))];
     }
     if (node.kind === 'param' || node.kind === 'run') return [];
@@ -252,7 +262,7 @@ export class ModelTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     const label = vscode.l10n.t('Training run');
     const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.None);
     item.id = node.id;
-    item.description = vscode.l10n.t('{0} checkpoints', this.layout.folders.get(node.path)?.checkpoints ?? 0);
+    item.description = vscode.l10n.t('{0} checkpoints', this.runCounts.get(node.path) ?? this.layout.folders.get(node.path)?.run?.count ?? 0);
     item.tooltip = vscode.l10n.t("Open the training run page: how each tensor moved across this folder's checkpoints");
     // A string tooltip would be what a screen reader hears; the row's own words say more.
     item.accessibilityInformation = { label: `${label}, ${item.description}` };

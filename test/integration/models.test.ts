@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { suite, suiteSetup, test } from 'mocha';
 import * as vscode from 'vscode';
 import type { ParamScopeApi } from '../../src/extension';
+import { runFolders } from '../../src/views/runFolders';
 import { activateParamScope, child, expected, fileRows, label, repoRoot, until, workspaceFile } from './helpers';
 
 let api: ParamScopeApi;
@@ -34,27 +35,41 @@ suite('models tree', () => {
     assert.equal(api.tree.getParent(rows.get('rgnet.pt')!), undefined);
   });
 
-  test('a folder of two or more checkpoints lists a Training run row first; a click opens the run page', async () => {
-    // broken/ holds three model files (names only: that they cannot be read is the run's to say).
-    const broken = await child(api, undefined, 'broken');
-    const [run, ...rest] = await api.tree.getChildren(broken);
-    assert.equal(run?.kind, 'run');
-    assert.equal(run.id, `t:${workspaceFile('broken').toString()}`);
-    assert.deepEqual(rest.map((k) => k.kind), ['file', 'file', 'file']);
-    const item = await api.tree.getTreeItem(run);
-    assert.equal(item.label, 'Training run');
-    assert.equal(item.description, '3 checkpoints');
-    assert.equal(item.accessibilityInformation?.label, 'Training run, 3 checkpoints');
-    assert.equal((item.iconPath as vscode.ThemeIcon).id, 'graph-line');
-    assert.equal(item.contextValue, 'paramscope.run');
-    assert.equal(item.collapsibleState, vscode.TreeItemCollapsibleState.None);
-    assert.equal(item.command?.command, 'paramscope.showTrainingRun');
-    assert.deepEqual(item.command?.arguments?.map(String), [workspaceFile('broken').toString()]);
-    assert.ok(item.command?.arguments?.[0] instanceof vscode.Uri);
-    assert.equal(api.tree.getParent(run), broken);
-    assert.equal((await api.tree.getChildren(run)).length, 0);
-    // sharded/ lists one model (its shards hide behind the index): no run.
-    assert.ok((await api.tree.getChildren(await child(api, undefined, 'sharded'))).every((k) => k.kind !== 'run'));
+  test('a folder of two or more checkpoints of one model lists a Training run row first; a click opens the run page', async () => {
+    // The torch-made SGD run: four checkpoints of one MLP and other_model.pt, another network.
+    const sgd = workspaceFile('tree-sgd-run');
+    fs.cpSync(path.join(repoRoot, 'test', 'fixtures', 'series', 'sgd'), sgd.fsPath, { recursive: true });
+    try {
+      api.registry.refresh();
+      const folder = await until('tree-sgd-run in the Models view', async () => {
+        const row = (await api.tree.getChildren(undefined)).find((k) => k.kind === 'folder' && k.uri === sgd.toString());
+        return row && (await api.tree.getChildren(row)).length === 6 ? row : undefined;
+      });
+      const [run, ...rest] = await api.tree.getChildren(folder);
+      assert.equal(run?.kind, 'run');
+      assert.equal(run.id, `t:${sgd.toString()}`);
+      assert.deepEqual(rest.map((k) => k.kind), ['file', 'file', 'file', 'file', 'file']);
+      const item = await api.tree.getTreeItem(run);
+      assert.equal(item.label, 'Training run');
+      // Of one model by the run's own rule: other_model.pt is not counted.
+      assert.equal(item.description, '4 checkpoints');
+      assert.equal(item.accessibilityInformation?.label, 'Training run, 4 checkpoints');
+      assert.equal((item.iconPath as vscode.ThemeIcon).id, 'graph-line');
+      assert.equal(item.contextValue, 'paramscope.run');
+      assert.equal(item.collapsibleState, vscode.TreeItemCollapsibleState.None);
+      assert.equal(item.command?.command, 'paramscope.showTrainingRun');
+      assert.deepEqual(item.command?.arguments?.map(String), [sgd.toString()]);
+      assert.ok(item.command?.arguments?.[0] instanceof vscode.Uri);
+      assert.equal(api.tree.getParent(run), folder);
+      assert.equal((await api.tree.getChildren(run)).length, 0);
+      // The palette's pick counts the same way.
+      assert.equal((await runFolders(api.registry)).find((f) => f.uri.toString() === sgd.toString())?.count, 4);
+    } finally {
+      fs.rmSync(sgd.fsPath, { recursive: true, force: true });
+      api.registry.refresh();
+    }
+    // broken/ holds three model files, one readable: no run. sharded/ lists one model (its shards hide behind the index).
+    for (const f of ['broken', 'sharded']) assert.ok((await api.tree.getChildren(await child(api, undefined, f))).every((k) => k.kind !== 'run'), f);
 
     // Trainer's checkpoint-N/ folders count for the folder above them.
     const dir = workspaceFile('tree-hf-run');

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SeriesFlag, SeriesPoint, SeriesResult } from '../../src/core/series';
-import { nameNumber, openRun, orderCheckpoints, RunError } from '../../src/model/series/run';
+import { nameNumber, openRun, orderCheckpoints, RunError, sameModelGroup } from '../../src/model/series/run';
+import { openModel } from '../../src/model/openModel';
 import { inlineSeriesKernels, poolSeriesKernels } from '../../src/model/series/seriesKernels';
 import { computeSeries, SeriesCache, seriesNames, type SeriesKernels } from '../../src/model/series/seriesValues';
 import { computeRidge } from '../../src/model/series/seriesRidge';
@@ -331,5 +332,16 @@ describe('training runs: the ridge', () => {
     expect(progress).toEqual([[0, 4], [1, 4], [2, 4], [3, 4], [4, 4]]);
     expect(r.rows.filter((x) => x === null)).toHaveLength(1);
     expect([r.min, r.max, r.bins]).toEqual([-3, 2, 4]);
+  });
+});
+
+describe('training runs: one model', () => {
+  it('sameModelGroup: the checkpoints sharing half their names with the reference; none when no two do', async () => {
+    const files = ['epoch_1.pt', 'other_model.pt', 'epoch_2.pt', 'epoch_10.pt'].map((f) => join(SERIES, 'sgd', f));
+    const indexes = await Promise.all(files.map((f) => openModel(f, { tree: false })));
+    expect(sameModelGroup(indexes)).toEqual({ reference: 0, members: [2, 3] });
+    // The foreign one first: the reference moves to the majority's model.
+    expect(sameModelGroup([indexes[1]!, indexes[0]!, indexes[2]!])).toEqual({ reference: 1, members: [2] });
+    expect(sameModelGroup([indexes[0]!, indexes[1]!])).toBeUndefined();
   });
 });

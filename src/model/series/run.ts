@@ -36,7 +36,7 @@ export const MAX_TRAINER_STATE_BYTES = 64 << 20;
 export const SAME_MODEL_SHARE = 0.5;
 
 /** The files a Hugging Face `checkpoint-N/` folder holds its model in, preferred first. */
-const FOLDER_MODEL_FILES = ['model.safetensors.index.json', 'model.safetensors', 'pytorch_model.bin', 'model.pt', 'model.pth'];
+export const FOLDER_MODEL_FILES = ['model.safetensors.index.json', 'model.safetensors', 'pytorch_model.bin', 'model.pt', 'model.pth'];
 
 /** A shard behind an index (`model-00001-of-00002.safetensors`): read through its index, never a checkpoint alone. */
 const SHARD_NAME = /-\d{5}-of-\d{5}\.[a-z]+$/i;
@@ -199,6 +199,27 @@ export function sharedNameShare(a: ModelIndex, b: ModelIndex): number {
 }
 
 /**
+ * Which of `indexes` are checkpoints of one model (the run's `SAME_MODEL_SHARE` rule): the
+ * reference is the first when at least half the others share its names, else the first that half
+ * the others do, else the one the most others do; undefined when no two share half their names.
+ * Pure, from the indexes alone (the Models view's run rows use it too).
+ */
+export function sameModelGroup(indexes: readonly ModelIndex[]): { reference: number; members: number[] } | undefined {
+  const same = (i: number, j: number): boolean => sharedNameShare(indexes[i]!, indexes[j]!) >= SAME_MODEL_SHARE;
+  const others = (i: number): number[] => indexes.map((_, j) => j).filter((j) => j !== i && same(i, j));
+  let reference = 0;
+  let members = others(0);
+  if (members.length < (indexes.length - 1) / 2) {
+    for (let i = 1; i < indexes.length; i++) {
+      const m = others(i);
+      if (m.length > members.length) [reference, members] = [i, m];
+      if (members.length >= (indexes.length - 1) / 2) break; // a majority's model: no other can have more
+    }
+  }
+  return members.length ? { reference, members } : undefined;
+}
+
+/**
  * Finds, opens, groups and orders a run's checkpoints. A checkpoint that cannot be opened, or that
  * holds another model, is left out with its reason; fewer than two left is a `RunError`.
  * Reference of the "same model" rule: the first candidate when at least half the others share
@@ -229,18 +250,9 @@ export async function openRun(paths: readonly string[], opts: OpenRunOptions = {
     throw new RunError(why ? l10n.t('a training run needs two or more checkpoints; found one readable ({0}); left out {1}', one, why) : l10n.t('a training run needs two or more checkpoints; found one readable ({0})', one));
   }
 
-  const same = (i: number, j: number): boolean => sharedNameShare(opened[i]!.index, opened[j]!.index) >= SAME_MODEL_SHARE;
-  const others = (i: number): number[] => opened.map((_, j) => j).filter((j) => j !== i && same(i, j));
-  let reference = 0;
-  let members = others(0);
-  if (members.length < (opened.length - 1) / 2) {
-    for (let i = 1; i < opened.length; i++) {
-      const m = others(i);
-      if (m.length > members.length) [reference, members] = [i, m];
-      if (members.length >= (opened.length - 1) / 2) break; // a majority's model: no other can have more
-    }
-  }
-  if (members.length === 0) throw new RunError(l10n.t('the {0} checkpoints are of different models (no two share half their tensor names)', opened.length));
+  const group = sameModelGroup(opened.map((o) => o.index));
+  if (!group) throw new RunError(l10n.t('the {0} checkpoints are of different models (no two share half their tensor names)', opened.length));
+  const { reference, members } = group;
   const inRun = new Set([reference, ...members]);
   opened.forEach((o, i) => {
     if (!inRun.has(i)) leftOut.push({ file: o.c.file, reason: l10n.t('another model: shares {0}% of its tensor names with {1}', Math.round(100 * sharedNameShare(opened[reference]!.index, o.index)), show(opened[reference]!.c.file)) });
