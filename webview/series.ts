@@ -145,7 +145,7 @@ rpc.onNotify('run', (m) => {
   const flags = el('div', { class: 'flag-list' }, el('p', { class: 'readout', text: l10n.t('Flags are judged once every checkpoint is in.') }));
   const chartBox = el('div', { class: 'series-chart' });
   const heatmap = new RelPrevHeatmap(m.checkpoints, open, (c) => rowLabel(c, m.orderedBy));
-  const ridge = new RidgePlot(m.checkpoints, (c) => rowLabel(c, m.orderedBy), (name, signal) => rpc.request('ridge', { name }, { signal, timeoutMs: 0 }));
+  const ridge = new RidgePlot(m.checkpoints, (c) => rowLabel(c, m.orderedBy), (name, signal) => rpc.request('ridge', { name }, { signal, timeoutMs: 0 }), open);
   const membership = el('section', { class: 'membership', attrs: { hidden: '' } });
   page = { generation, run: m, points: m.tensors.map(() => new Array<SeriesPoint | null>(m.checkpoints.length).fill(null)), progress, flags, membership, chartBox, heatmap, ridge };
   const metric = el('select', { class: 'metric', attrs: { 'aria-label': l10n.t('statistic drawn') } }, el('option', { text: l10n.t('change against the first checkpoint'), attrs: { value: 'relFirst' } }), el('option', { text: l10n.t('L2 norm'), attrs: { value: 'norm' } }));

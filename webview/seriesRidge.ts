@@ -41,6 +41,7 @@ export class RidgePlot {
     private readonly checkpoints: readonly SeriesCheckpoint[],
     private readonly labelOf: (c: SeriesCheckpoint) => string,
     private readonly request: (name: string, signal: AbortSignal) => Promise<SeriesRidge | null>,
+    private readonly open?: (name: string, order: number) => void,
   ) {
     this.canvas.setAttribute('aria-label', l10n.t('Ridge plot: the histogram of the tensor at each checkpoint, a row per checkpoint, on shared bins'));
     this.root = el(
@@ -55,6 +56,11 @@ export class RidgePlot {
     this.scale.addEventListener('change', () => this.draw());
     this.canvas.addEventListener('mousemove', (e) => this.hover(e));
     this.canvas.addEventListener('mouseleave', () => (this.readout.textContent = ''));
+    // A click on a row opens the tensor at that checkpoint (a row without it does nothing).
+    this.canvas.addEventListener('click', (e) => {
+      const at = this.rowAt(e);
+      if (at !== undefined && this.ridge?.rows[at] && this.open) this.open(this.ridge.name, at);
+    });
     // The plot spans the page's width: drawn again (once per frame) when the page is resized, as
     // when the side bar or a split editor changes the panel's width.
     let frame = 0;
@@ -169,19 +175,27 @@ export class RidgePlot {
     this.canvas.dataset.name = r.name;
   }
 
+  /** The row whose baseline is the first at or below the mouse, when the mouse is over the plot. */
+  private rowAt(e: MouseEvent): number | undefined {
+    const r = this.ridge;
+    if (!r || r.min === null || r.max === null) return undefined;
+    const box = this.canvas.getBoundingClientRect();
+    const x = e.clientX - box.left - LABEL_PX;
+    if (x < 0 || x >= this.plotWidth) return undefined;
+    return Math.min(this.checkpoints.length - 1, Math.max(0, Math.ceil((e.clientY - box.top - this.baseline(0)) / ROW_PX)));
+  }
+
   private hover(e: MouseEvent): void {
     const r = this.ridge;
     if (!r || r.min === null || r.max === null) return;
-    const box = this.canvas.getBoundingClientRect();
-    const x = e.clientX - box.left - LABEL_PX;
-    const y = e.clientY - box.top;
-    if (x < 0 || x >= this.plotWidth) {
+    const i = this.rowAt(e);
+    this.canvas.style.cursor = i !== undefined && r.rows[i] && this.open ? 'pointer' : '';
+    if (i === undefined) {
       this.readout.textContent = '';
       return;
     }
+    const x = e.clientX - this.canvas.getBoundingClientRect().left - LABEL_PX;
     const bin = Math.min(r.bins - 1, Math.floor((x / this.plotWidth) * r.bins));
-    // The row whose baseline is the first at or below the mouse.
-    const i = Math.min(this.checkpoints.length - 1, Math.max(0, Math.ceil((y - this.baseline(0)) / ROW_PX)));
     const width = (r.max - r.min) / r.bins;
     const lo = r.min + bin * width;
     const hi = bin === r.bins - 1 ? r.max : lo + width;

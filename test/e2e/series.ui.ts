@@ -139,6 +139,12 @@ export const tests: UiTest[] = [
       await resizeSideBar(page, bar.width);
       await run.locator(`canvas.ridge-canvas[style*="width: ${before}"]`).waitFor({ timeout: STEP_TIMEOUT_MS });
 
+      // A click on a ridge row opens the tensor at that checkpoint: the last row, ep30.pt.
+      await ridge.click({ position: { x: 96 + 20, y: Math.round(6 + 1.6 * 34 + 3 * 34) - 4 } });
+      await waitForActiveTab(page, 'model.5.weight · ep30.pt');
+      await editorTab(page, 'Training run · adam').click();
+      await waitForActiveTab(page, 'Training run · adam');
+
       // A click on a cell opens that tensor at that checkpoint: model.0.weight at ep12.pt.
       await canvas.click({ position: { x: 220 + 2 * 48 + 24, y: 64 + names.indexOf('model.0.weight') * 14 + 7 } });
       await waitForActiveTab(page, 'model.0.weight · ep12.pt');
