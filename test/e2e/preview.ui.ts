@@ -54,7 +54,9 @@ export const tests: UiTest[] = [
       await scrollIntoView(page, list, first);
       await expandRow(first);
 
-      // The first click opens the preview panel, marked as such.
+      // The first click opens the preview panel, marked as such (the block's rows scrolled to:
+      // expanded at the foot of the view, they are not drawn yet).
+      await scrollIntoView(page, list, treeRow(models, 'bias', 3).first());
       await treeRow(models, 'bias', 3).first().locator('.label-name').click();
       await assertParameterPanel(page, FILE, '0.bias');
       const panel = visibleWebview(page);
@@ -83,6 +85,7 @@ export const tests: UiTest[] = [
       await scrollIntoView(page, list, second);
       await expandRow(second);
       await scrollIntoView(page, list, treeRow(models, 'weight', 3));
+      await scrollIntoView(page, list, treeRow(models, 'bias', 3));
       await treeRow(models, 'bias', 3).locator('.label-name').click();
       await assertOneValuePanel(page, '2.bias');
       await waitForTabs(page, ['0.weight · net.pt', '2.bias · net.pt']);
