@@ -41,7 +41,7 @@ export class RidgePlot {
     private readonly checkpoints: readonly SeriesCheckpoint[],
     private readonly labelOf: (c: SeriesCheckpoint) => string,
     private readonly request: (name: string, signal: AbortSignal) => Promise<SeriesRidge | null>,
-    private readonly open?: (name: string, order: number) => void,
+    private readonly open: (name: string, order: number) => void,
   ) {
     this.canvas.setAttribute('aria-label', l10n.t('Ridge plot: the histogram of the tensor at each checkpoint, a row per checkpoint, on shared bins'));
     this.root = el(
@@ -59,7 +59,7 @@ export class RidgePlot {
     // A click on a row opens the tensor at that checkpoint (a row without it does nothing).
     this.canvas.addEventListener('click', (e) => {
       const at = this.rowAt(e);
-      if (at !== undefined && this.ridge?.rows[at] && this.open) this.open(this.ridge.name, at);
+      if (at !== undefined && this.ridge?.rows[at]) this.open(this.ridge.name, at);
     });
     // The plot spans the page's width: drawn again (once per frame) when the page is resized, as
     // when the side bar or a split editor changes the panel's width.
@@ -86,7 +86,7 @@ export class RidgePlot {
 
   /** The host's count of checkpoints binned for `name` (the one being loaded; others are stale). */
   progress(name: string, done: number, total: number): void {
-    if (!this.pending || this.loading !== name || total <= 1) return;
+    if (this.loading !== name || total <= 1) return;
     this.status.textContent = l10n.t('Binning {0}: {1} of {2} checkpoints…', name, fmtCount(done), fmtCount(total));
   }
 
@@ -189,7 +189,7 @@ export class RidgePlot {
     const r = this.ridge;
     if (!r || r.min === null || r.max === null) return;
     const i = this.rowAt(e);
-    this.canvas.style.cursor = i !== undefined && r.rows[i] && this.open ? 'pointer' : '';
+    this.canvas.style.cursor = i !== undefined && r.rows[i] ? 'pointer' : '';
     if (i === undefined) {
       this.readout.textContent = '';
       return;

@@ -7,10 +7,10 @@
 // reads every file whole. `series` reads about five times the run's bytes (docs/series.md, Cost),
 // so the ratio to one plain read says how close the kernels are to the disk and page cache.
 //   node scripts/bench.mjs --only series [--series-n 10]   (--series-n 50 is the issue's 25 GB run)
-/* global process, Buffer, performance -- Node globals (eslint.config.mjs gives scripts/ no environment) */
-import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
+/* global process, performance -- Node globals (eslint.config.mjs gives scripts/ no environment) */
+import { existsSync, mkdirSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { bestOf, run, writeSafetensors } from './common.mjs';
 
 /** GPT-2 small's state_dict names and shapes (transformers' GPT2Model, without the attention masks). */
 export function gpt2SmallTensors() {
@@ -45,51 +45,18 @@ export function gpt2SmallTensors() {
  * every 64th value scaled by (1 + 0.01 k), so each tensor moves a little at every step.
  */
 function writeCheckpoint(path, tensors, base, k) {
-  const header = { __metadata__: { format: 'pt' } };
-  let offset = 0;
-  for (const [name, shape] of tensors) {
-    const bytes = shape.reduce((a, b) => a * b, 1) * 4;
-    header[name] = { dtype: 'F32', shape, data_offsets: [offset, offset + bytes] };
-    offset += bytes;
-  }
-  let json = JSON.stringify(header);
-  json += ' '.repeat((8 - (json.length % 8)) % 8);
-  const prefix = Buffer.alloc(8);
-  prefix.writeBigUInt64LE(BigInt(json.length));
-  const fd = openSync(path, 'w');
-  writeSync(fd, prefix);
-  writeSync(fd, json);
-  const CHUNK = 1 << 22; // values
-  const out = new Float32Array(CHUNK);
-  for (let at = 0; at < base.length; at += CHUNK) {
-    const n = Math.min(CHUNK, base.length - at);
-    out.set(base.subarray(at, at + n));
-    for (let i = (64 - (at % 64)) % 64; i < n; i += 64) out[i] *= 1 + 0.01 * k;
-    writeSync(fd, new Uint8Array(out.buffer, 0, n * 4));
-  }
-  closeSync(fd);
-  return 8 + json.length + offset;
-}
-
-function run(cmd, argv, outFile) {
-  const haveTime = existsSync('/usr/bin/time');
-  const fd = openSync(outFile, 'w');
-  const t = performance.now();
-  const r = spawnSync(haveTime ? '/usr/bin/time' : cmd, haveTime ? ['-v', cmd, ...argv] : argv, { stdio: ['ignore', fd, 'pipe'], encoding: 'utf8' });
-  const seconds = (performance.now() - t) / 1000;
-  closeSync(fd);
-  if (r.status !== 0) throw new Error(`${cmd} ${argv.join(' ')} failed (${r.status}): ${r.stderr.slice(-2000)}`);
-  const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr);
-  return { seconds, rssMB: m ? Number(m[1]) / 1024 : NaN };
-}
-
-function bestOf(runs, fn) {
-  let out;
-  for (let i = 0; i < runs; i++) {
-    const r = fn();
-    out = !out ? r : { seconds: Math.min(out.seconds, r.seconds), rssMB: Math.max(out.rssMB, r.rssMB) };
-  }
-  return out;
+  writeSafetensors(path, tensors, {
+    data: (fd) => {
+      const CHUNK = 1 << 22; // values
+      const out = new Float32Array(CHUNK);
+      for (let at = 0; at < base.length; at += CHUNK) {
+        const n = Math.min(CHUNK, base.length - at);
+        out.set(base.subarray(at, at + n));
+        for (let i = (64 - (at % 64)) % 64; i < n; i += 64) out[i] *= 1 + 0.01 * k;
+        writeSync(fd, new Uint8Array(out.buffer, 0, n * 4));
+      }
+    },
+  });
 }
 
 /** Reads every file whole, 16 MiB at a time: the floor under any pass over the run's bytes. */

@@ -4,7 +4,7 @@ import { activeModel, activePanelModel } from './activePanelModel';
 import type { ModelRegistry } from './modelRegistry';
 import type { VariableBindings } from './variableBindings';
 import { SUMMARY_EDITOR_VIEW_TYPE } from './modelSummaryEditor';
-import { formatCount, type TreeNode } from './treeNodes';
+import { formatCount, modelOfNode, type TreeNode } from './treeNodes';
 
 /**
  * The status-bar item for the active model: its file name and parameter total; a click opens its
@@ -51,8 +51,8 @@ export class ModelStatusBar implements vscode.Disposable {
       if (models.size === 1) return vscode.Uri.parse([...models][0]!);
     }
     const node = this.treeView.visible ? this.treeView.selection[0] : undefined;
-    // A folder's rows (the folder, its training run) name no model.
-    return node && node.kind !== 'folder' && node.kind !== 'run' ? vscode.Uri.parse(node.uri) : undefined;
+    const model = node && modelOfNode(node);
+    return model ? vscode.Uri.parse(model) : undefined;
   }
 
   async update(): Promise<void> {

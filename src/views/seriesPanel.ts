@@ -96,6 +96,8 @@ export class SeriesPanel extends WebviewPanelHost<SeriesRequests, SeriesNotifica
   private readonly files: readonly vscode.Uri[] | undefined;
   /** The run's name on the page and the tab: the folder's, with the number of chosen files. */
   private readonly name: string;
+  /** What every `run` and `failed` message says of the target (the page saves it to be revived). */
+  private readonly shown: { folder: string; files?: string[]; folderName: string };
   /** Whether a change to the run's files on disk starts a new pass (the page's "follow" box). */
   private following = true;
   /** The run's model files under the folder when the last pass started (to tell a change of the list that concerns it). */
@@ -121,6 +123,7 @@ export class SeriesPanel extends WebviewPanelHost<SeriesRequests, SeriesNotifica
     this.folder = target.folder;
     this.files = target.files;
     this.name = name;
+    this.shown = { folder: target.folder.fsPath, ...(target.files ? { files: target.files.map((f) => f.fsPath) } : {}), folderName: name };
     this.rpc.onNotify('follow', ({ on }) => this.setFollowing(on));
     this.disposables.push(registry.onDidChange((uri) => void this.changedOnDisk(uri)));
     this.rpc.onNotify('ready', () => void this.start());
@@ -171,7 +174,7 @@ export class SeriesPanel extends WebviewPanelHost<SeriesRequests, SeriesNotifica
     if (!p) return;
     const d = p.data;
     if (d.error !== undefined) {
-      this.rpc.notify('failed', { generation: p.generation, message: d.error, folder: this.folder.fsPath, ...(this.files ? { files: this.files.map((f) => f.fsPath) } : {}), folderName: this.name });
+      this.rpc.notify('failed', { generation: p.generation, message: d.error, ...this.shown });
       return;
     }
     if (d.run) this.rpc.notify('run', d.run);
@@ -206,7 +209,7 @@ export class SeriesPanel extends WebviewPanelHost<SeriesRequests, SeriesNotifica
           const t = at.map((m) => m.get(name)).find((x) => x !== undefined)!;
           return { name, dtype: t.dtype, shape: [...t.shape] };
         });
-        data.run = { generation, folder: this.folder.fsPath, ...(this.files ? { files: this.files.map((f) => f.fsPath) } : {}), folderName: this.name, following: this.following, orderedBy: run.orderedBy, checkpoints: run.checkpoints, leftOut: run.leftOut, tensors: heads };
+        data.run = { generation, ...this.shown, following: this.following, orderedBy: run.orderedBy, checkpoints: run.checkpoints, leftOut: run.leftOut, tensors: heads };
         if (live()) this.rpc.notify('run', data.run);
         let shown = 0;
         let sent = 0;
@@ -239,7 +242,7 @@ export class SeriesPanel extends WebviewPanelHost<SeriesRequests, SeriesNotifica
         } else {
           data.error = e instanceof RunError ? e.message : vscode.l10n.t('cannot compute the run: {0}', (e as Error).message);
           this.log.error(`training run ${this.folder.fsPath}: ${(e as Error).message}`);
-          if (live()) this.rpc.notify('failed', { generation, message: data.error, folder: this.folder.fsPath, ...(this.files ? { files: this.files.map((f) => f.fsPath) } : {}), folderName: this.name });
+          if (live()) this.rpc.notify('failed', { generation, message: data.error, ...this.shown });
         }
       } finally {
         data.settled = true;

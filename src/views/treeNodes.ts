@@ -16,6 +16,9 @@ export type TreeNode =
    */
   | { readonly kind: 'range'; readonly id: string; readonly uri: string; readonly qualifiedName: string; readonly start: number; readonly end: number };
 
+/** The model file a row stands for (its `uri`); none for a folder's rows (the folder, its training run). */
+export const modelOfNode = (node: TreeNode): string | undefined => (node.kind === 'folder' || node.kind === 'run' ? undefined : node.uri);
+
 /** One object per id, so `reveal` and `getParent` see the same elements the tree was given. */
 export class TreeNodeCache {
   private readonly nodes = new Map<string, TreeNode>();

@@ -42,6 +42,15 @@ async function runFromMenu(page: Page, row: Locator, shot: (name: string) => Pro
   await item.click();
 }
 
+/** Copies the torch-made run `fixture` into the workspace as `name` and waits for its Explorer row. */
+async function runInExplorer(page: Page, workspace: string, fixture: string, name: string): Promise<Locator> {
+  cpSync(path.join(FIXTURES, fixture), path.join(workspace, name), { recursive: true });
+  await waitForWorkbench(page, 'checkpoint.pt');
+  const row = explorerRow(page, name);
+  await row.waitFor({ timeout: ANALYSIS_TIMEOUT_MS });
+  return row;
+}
+
 export const tests: UiTest[] = [
   {
     name: 'series: a training run folder as a timeline, flags linking to the parameter panel',
@@ -163,10 +172,7 @@ export const tests: UiTest[] = [
   {
     name: 'series: a run from the Explorer context menu, a foreign checkpoint left out; a folder that is no run says why',
     async run({ page, workspace, shot }) {
-      cpSync(path.join(FIXTURES, 'sgd'), path.join(workspace, 'sgd-run'), { recursive: true });
-      await waitForWorkbench(page, 'checkpoint.pt');
-      const row = explorerRow(page, 'sgd-run');
-      await row.waitFor({ timeout: ANALYSIS_TIMEOUT_MS });
+      const row = await runInExplorer(page, workspace, 'sgd', 'sgd-run');
       await runFromMenu(page, row, shot, 'series-explorer-menu');
       await waitForActiveTab(page, 'Training run · sgd-run');
       const run = visibleWebview(page);
@@ -188,10 +194,7 @@ export const tests: UiTest[] = [
   {
     name: 'series: chosen checkpoints as a run, a line clicked opens that checkpoint, two ticked compare',
     async run({ page, workspace, shot }) {
-      cpSync(path.join(FIXTURES, 'sgd'), path.join(workspace, 'chosen-run'), { recursive: true });
-      await waitForWorkbench(page, 'checkpoint.pt');
-      const folder = explorerRow(page, 'chosen-run');
-      await folder.waitFor({ timeout: ANALYSIS_TIMEOUT_MS });
+      const folder = await runInExplorer(page, workspace, 'sgd', 'chosen-run');
       await folder.click();
       // Three of the folder's five files, ticked in the Explorer with Ctrl (the other model and epoch_25 left out).
       const rows = ['epoch_10.pt', 'epoch_1.pt', 'epoch_2.pt'].map((f) => explorerRow(page, f));
@@ -299,10 +302,7 @@ export const tests: UiTest[] = [
     name: 'series: the run page in simplified chinese',
     locale: 'zh-cn',
     async run({ page, workspace, shot }) {
-      cpSync(path.join(FIXTURES, 'adam'), path.join(workspace, 'adam-run'), { recursive: true });
-      await waitForWorkbench(page, 'checkpoint.pt');
-      const row = explorerRow(page, 'adam-run');
-      await row.waitFor({ timeout: ANALYSIS_TIMEOUT_MS });
+      const row = await runInExplorer(page, workspace, 'adam', 'adam-run');
       // package.nls.zh-cn.json names the command 显示训练过程….
       await runFromMenu(page, row, shot, 'series-zh-menu', '显示训练过程…');
       await waitForActiveTab(page, '训练过程 · adam-run');

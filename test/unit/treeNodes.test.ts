@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TreeNodeCache } from '../../src/views/treeNodes';
+import { modelOfNode, TreeNodeCache } from '../../src/views/treeNodes';
 
 const FOLDER = 'file:///ws/runs/mlp';
 const FILE = `${FOLDER}/epoch_1.pt`;
@@ -28,5 +28,13 @@ describe('TreeNodeCache', () => {
     const again = nodes.run(FOLDER, 'runs/mlp');
     expect(again).not.toBe(run);
     expect(again).toEqual(run);
+  });
+
+  it("names the model file of a file's rows, none for a folder's", () => {
+    const nodes = new TreeNodeCache();
+    expect(modelOfNode(nodes.file(FILE))).toBe(FILE);
+    expect(modelOfNode(nodes.param(FILE, '0.weight', '0'))).toBe(FILE);
+    expect(modelOfNode(nodes.folder(FOLDER, 'runs/mlp'))).toBeUndefined();
+    expect(modelOfNode(nodes.run(FOLDER, 'runs/mlp'))).toBeUndefined();
   });
 });
